@@ -1,0 +1,190 @@
+//! The parsed model as a constant expression, embedded in the user's binary so the runtime
+//! renders metrics and rules from exactly what the macro parsed.
+
+use std::time::Duration;
+
+use botwatch_spec::model::{
+    Alert, Attribute, CircuitBreaker, Comparison, Condition, Counted, Label, MetricOptions,
+    Quantile, Slo, Timed,
+};
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+/// `::botwatch::__private::spec::Site { .. }` for the function `function`.
+pub(crate) fn site(function: &str, attribute: &Attribute) -> TokenStream {
+    let attribute = attribute_tokens(attribute);
+    quote! {
+        ::botwatch::__private::spec::Site {
+            function: ::botwatch::__private::Cow::Borrowed(#function),
+            module: ::botwatch::__private::Cow::Borrowed(::core::module_path!()),
+            attribute: #attribute,
+        }
+    }
+}
+
+fn attribute_tokens(attribute: &Attribute) -> TokenStream {
+    match attribute {
+        Attribute::Counted(c) => {
+            let inner = counted(c);
+            quote!(::botwatch::__private::spec::Attribute::Counted(#inner))
+        }
+        Attribute::Timed(t) => {
+            let inner = timed(t);
+            quote!(::botwatch::__private::spec::Attribute::Timed(#inner))
+        }
+        Attribute::CircuitBreaker(b) => {
+            let inner = breaker(b);
+            quote!(::botwatch::__private::spec::Attribute::CircuitBreaker(#inner))
+        }
+    }
+}
+
+fn counted(c: &Counted) -> TokenStream {
+    let metric = metric(&c.metric);
+    let alerts = list(c.alerts.iter().map(alert));
+    let slos = list(c.slos.iter().map(slo));
+    quote!(::botwatch::__private::spec::Counted { metric: #metric, alerts: #alerts, slos: #slos })
+}
+
+fn timed(t: &Timed) -> TokenStream {
+    let metric = metric(&t.metric);
+    let buckets = option(
+        t.buckets
+            .as_ref()
+            .map(|b| list(b.iter().map(|v| float(*v)))),
+    );
+    let alerts = list(t.alerts.iter().map(alert));
+    let slos = list(t.slos.iter().map(slo));
+    quote!(::botwatch::__private::spec::Timed {
+        metric: #metric, buckets: #buckets, alerts: #alerts, slos: #slos
+    })
+}
+
+fn breaker(b: &CircuitBreaker) -> TokenStream {
+    let name = option(b.name.as_deref().map(text));
+    let failures = option(b.failures.map(|n| quote!(#n)));
+    let failure_rate = option(b.failure_rate.map(float));
+    let (window, min_calls, half_open, successes) =
+        (b.window, b.min_calls, b.half_open, b.successes);
+    let slow = option(b.slow.map(duration));
+    let reset = duration(b.reset);
+    let backoff = option(b.backoff.map(float));
+    let max_reset = option(b.max_reset.map(duration));
+    let failure_if = option(b.failure_if.as_deref().map(text));
+    let ignore_if = option(b.ignore_if.as_deref().map(text));
+    let alerts = list(b.alerts.iter().map(alert));
+    quote!(::botwatch::__private::spec::CircuitBreaker {
+        name: #name, failures: #failures, failure_rate: #failure_rate, window: #window,
+        min_calls: #min_calls, slow: #slow, reset: #reset, backoff: #backoff,
+        max_reset: #max_reset, half_open: #half_open, successes: #successes,
+        failure_if: #failure_if, ignore_if: #ignore_if, alerts: #alerts,
+    })
+}
+
+fn metric(m: &MetricOptions) -> TokenStream {
+    let name = option(m.name.as_deref().map(text));
+    let help = option(m.help.as_deref().map(text));
+    let labels = labels(&m.labels);
+    quote!(::botwatch::__private::spec::MetricOptions { name: #name, help: #help, labels: #labels })
+}
+
+fn labels(labels: &[Label]) -> TokenStream {
+    list(labels.iter().map(|l| {
+        let (key, value) = (text(&l.key), text(&l.value));
+        quote!(::botwatch::__private::spec::Label { key: #key, value: #value })
+    }))
+}
+
+fn alert(a: &Alert) -> TokenStream {
+    let condition = condition(&a.condition);
+    let for_ = option(a.for_.map(duration));
+    let within = option(a.within.map(duration));
+    let severity = option(a.severity.as_deref().map(text));
+    let name = option(a.name.as_deref().map(text));
+    let summary = option(a.summary.as_deref().map(text));
+    let description = option(a.description.as_deref().map(text));
+    let runbook = option(a.runbook.as_deref().map(text));
+    let labels = labels(&a.labels);
+    quote!(::botwatch::__private::spec::Alert {
+        condition: #condition, for_: #for_, within: #within, severity: #severity, name: #name,
+        summary: #summary, description: #description, runbook: #runbook, labels: #labels,
+    })
+}
+
+fn condition(c: &Condition) -> TokenStream {
+    let path = quote!(::botwatch::__private::spec::Condition);
+    match c {
+        Condition::Latency {
+            quantile,
+            threshold,
+        } => {
+            let q = match quantile {
+                Quantile::P50 => quote!(P50),
+                Quantile::P90 => quote!(P90),
+                Quantile::P95 => quote!(P95),
+                Quantile::P99 => quote!(P99),
+                Quantile::P999 => quote!(P999),
+            };
+            let threshold = duration(*threshold);
+            quote!(#path::Latency { quantile: ::botwatch::__private::spec::Quantile::#q, threshold: #threshold })
+        }
+        Condition::ErrorRate { above } => {
+            let above = float(*above);
+            quote!(#path::ErrorRate { above: #above })
+        }
+        Condition::Idle { window } => {
+            let window = duration(*window);
+            quote!(#path::Idle { window: #window })
+        }
+        Condition::Rate {
+            comparison,
+            calls,
+            per,
+        } => {
+            let comparison = match comparison {
+                Comparison::Below => quote!(Below),
+                Comparison::Above => quote!(Above),
+            };
+            let (calls, per) = (float(*calls), duration(*per));
+            quote!(#path::Rate {
+                comparison: ::botwatch::__private::spec::Comparison::#comparison,
+                calls: #calls,
+                per: #per,
+            })
+        }
+        Condition::Open => quote!(#path::Open),
+        Condition::Flapping { more_than } => quote!(#path::Flapping { more_than: #more_than }),
+    }
+}
+
+fn slo(s: &Slo) -> TokenStream {
+    let objective = float(s.objective);
+    let latency = option(s.latency.map(duration));
+    quote!(::botwatch::__private::spec::Slo { objective: #objective, latency: #latency })
+}
+
+fn text(s: &str) -> TokenStream {
+    quote!(::botwatch::__private::Cow::Borrowed(#s))
+}
+
+fn float(value: f64) -> TokenStream {
+    let lit = Literal::f64_suffixed(value);
+    quote!(#lit)
+}
+
+fn duration(d: Duration) -> TokenStream {
+    let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    quote!(::core::time::Duration::from_nanos(#nanos))
+}
+
+fn option(value: Option<TokenStream>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn list(items: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let items: Vec<TokenStream> = items.collect();
+    quote!(::botwatch::__private::Cow::Borrowed(&[#(#items),*]))
+}

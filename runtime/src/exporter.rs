@@ -1,0 +1,303 @@
+//! [`Exporter`]: installs the `metrics` recorder and serves `/metrics`, `/health`, `/rules`.
+
+use std::fmt;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ipnet::IpNet;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::{clock, http, render};
+
+/// The address the exporter listens on when neither [`Exporter::listen`] nor
+/// `BOTWATCH_LISTEN` says otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
+
+/// The environment variable that sets the listen address when the code does not.
+pub const LISTEN_ENV: &str = "BOTWATCH_LISTEN";
+
+/// How often histogram upkeep runs in the `metrics` recorder, so its memory stays bounded
+/// whether or not anyone scrapes.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Builds and installs the exporter.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let exporter = botwatch::Exporter::new()
+///     .listen("127.0.0.1:9100".parse()?)
+///     .global_label("bot", "chimera")
+///     .allow_client("127.0.0.1/32")
+///     .install()?;
+/// println!("metrics on http://{}/metrics", exporter.local_addr());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use = "an exporter does nothing until installed"]
+pub struct Exporter {
+    listen: Option<SocketAddr>,
+    global_labels: Vec<(String, String)>,
+    allowed_clients: Vec<String>,
+}
+
+impl Exporter {
+    /// An exporter with the defaults: listens on `BOTWATCH_LISTEN` or 127.0.0.1:9000,
+    /// serves any client.
+    pub fn new() -> Self {
+        Exporter::default()
+    }
+
+    /// Listens on `addr` (port 0 picks a free port; see [`ExporterHandle::local_addr`]).
+    /// Takes precedence over `BOTWATCH_LISTEN`.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = Some(addr);
+        self
+    }
+
+    /// Adds a label to every series served, botwatch's and the `metrics` recorder's.
+    pub fn global_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.global_labels.push((key.into(), value.into()));
+        self
+    }
+
+    /// Serves only clients in this CIDR block (`10.0.0.0/8`, `::1/128`); may be given
+    /// several times. Without any, every client is served. Others get `403 Forbidden`.
+    pub fn allow_client(mut self, cidr: impl Into<String>) -> Self {
+        self.allowed_clients.push(cidr.into());
+        self
+    }
+
+    /// Installs the recorder and starts serving.
+    ///
+    /// The server runs on the surrounding tokio runtime when there is one, and otherwise on
+    /// a thread of its own, until the process exits.
+    pub fn install(self) -> Result<ExporterHandle, InstallError> {
+        let addr = self.resolve_listen()?;
+        let allowed = self.parse_allowed()?;
+        validate_global_labels(&self.global_labels)?;
+        if INSTALLED.swap(true, Ordering::SeqCst) {
+            return Err(InstallError::AlreadyInstalled);
+        }
+        match self.install_once(addr, allowed) {
+            Ok(handle) => Ok(handle),
+            Err(error) => {
+                // Nothing was installed: let the caller fix the problem and try again.
+                INSTALLED.store(false, Ordering::SeqCst);
+                Err(error)
+            }
+        }
+    }
+
+    fn install_once(
+        self,
+        addr: SocketAddr,
+        allowed: Vec<IpNet>,
+    ) -> Result<ExporterHandle, InstallError> {
+        let listener = TcpListener::bind(addr).map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => InstallError::AddressInUse { addr },
+            _ => InstallError::Bind { addr, source },
+        })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| InstallError::Bind { addr, source })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| InstallError::Bind { addr, source })?;
+
+        let mut builder = PrometheusBuilder::new();
+        for (key, value) in &self.global_labels {
+            builder = builder.add_global_label(key, value);
+        }
+        let recorder = builder.build_recorder();
+        let prometheus = recorder.handle();
+        metrics::set_global_recorder(recorder)
+            .map_err(|_| InstallError::RecorderAlreadyInstalled)?;
+
+        clock::warm_up();
+        let state = Arc::new(ServerState {
+            prometheus,
+            global_labels: self.global_labels,
+            allowed,
+            started: Instant::now(),
+        });
+        http::spawn(listener, state, UPKEEP_INTERVAL).map_err(InstallError::Runtime)?;
+        Ok(ExporterHandle { local_addr })
+    }
+
+    fn resolve_listen(&self) -> Result<SocketAddr, InstallError> {
+        if let Some(addr) = self.listen {
+            return Ok(addr);
+        }
+        match std::env::var(LISTEN_ENV) {
+            Ok(value) => value
+                .trim()
+                .parse()
+                .map_err(|_| InstallError::InvalidListenAddress { value }),
+            Err(_) => Ok(DEFAULT_LISTEN.parse().expect("the default address parses")),
+        }
+    }
+
+    fn parse_allowed(&self) -> Result<Vec<IpNet>, InstallError> {
+        self.allowed_clients
+            .iter()
+            .map(|cidr| {
+                let text = cidr.trim();
+                text.parse::<IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| InstallError::InvalidAllowedClient {
+                        value: cidr.clone(),
+                    })
+            })
+            .collect()
+    }
+}
+
+fn validate_global_labels(labels: &[(String, String)]) -> Result<(), InstallError> {
+    for (key, _) in labels {
+        let valid = !key.is_empty()
+            && !key.starts_with("__")
+            && key
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()));
+        if !valid {
+            return Err(InstallError::InvalidGlobalLabel { key: key.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// Installs the exporter with the defaults: `botwatch::Exporter::new().install()`.
+pub fn install() -> Result<ExporterHandle, InstallError> {
+    Exporter::new().install()
+}
+
+/// What the running server shares between connections.
+pub(crate) struct ServerState {
+    pub(crate) prometheus: PrometheusHandle,
+    pub(crate) global_labels: Vec<(String, String)>,
+    pub(crate) allowed: Vec<IpNet>,
+    pub(crate) started: Instant,
+}
+
+impl ServerState {
+    /// The full `/metrics` body: the `metrics` recorder's series, then botwatch's own.
+    pub(crate) fn render_metrics(&self) -> String {
+        let mut out = self.prometheus.render();
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        render::render_sites(&mut out, &self.global_labels);
+        out
+    }
+
+    pub(crate) fn admits(&self, client: std::net::IpAddr) -> bool {
+        self.allowed.is_empty() || self.allowed.iter().any(|net| net.contains(&client))
+    }
+}
+
+/// The installed exporter.
+#[derive(Debug, Clone)]
+pub struct ExporterHandle {
+    local_addr: SocketAddr,
+}
+
+impl ExporterHandle {
+    /// The address the server listens on (with the real port when port 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://<addr>/metrics`
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.local_addr)
+    }
+}
+
+/// Why [`Exporter::install`] failed. Nothing was installed unless the message says so.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InstallError {
+    /// `install()` was already called in this process.
+    AlreadyInstalled,
+    /// Another `metrics` recorder is installed in this process.
+    RecorderAlreadyInstalled,
+    /// Something else listens on the address.
+    AddressInUse {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// The address could not be bound for another reason.
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// `BOTWATCH_LISTEN` is not an `ip:port`.
+    InvalidListenAddress {
+        /// The variable's value.
+        value: String,
+    },
+    /// An [`Exporter::allow_client`] value is not a CIDR block or IP address.
+    InvalidAllowedClient {
+        /// The value given.
+        value: String,
+    },
+    /// A [`Exporter::global_label`] key is not a Prometheus label name.
+    InvalidGlobalLabel {
+        /// The key given.
+        key: String,
+    },
+    /// The exporter's thread or runtime could not be started.
+    Runtime(std::io::Error),
+}
+
+impl fmt::Display for InstallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstallError::AlreadyInstalled => write!(
+                f,
+                "the botwatch exporter is already installed in this process; call install() once, at start-up"
+            ),
+            InstallError::RecorderAlreadyInstalled => write!(
+                f,
+                "another `metrics` recorder is already installed in this process; botwatch must \
+                 install its own (remove the other metrics::set_global_recorder call, or serve \
+                 botwatch's series from that recorder instead)"
+            ),
+            InstallError::AddressInUse { addr } => write!(
+                f,
+                "cannot listen on {addr}: the address is already in use (another bot or exporter \
+                 is listening there); choose another with Exporter::listen(...) or {LISTEN_ENV}=127.0.0.1:<port>"
+            ),
+            InstallError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            InstallError::InvalidListenAddress { value } => write!(
+                f,
+                "{LISTEN_ENV}={value:?} is not an address to listen on; write it as ip:port, like 127.0.0.1:9000"
+            ),
+            InstallError::InvalidAllowedClient { value } => write!(
+                f,
+                "allowed client {value:?} is not a CIDR block or IP address; write it like 10.0.0.0/8 or 127.0.0.1"
+            ),
+            InstallError::InvalidGlobalLabel { key } => write!(
+                f,
+                "global label {key:?} is not a Prometheus label name; use letters, digits and _, not starting with a digit or __"
+            ),
+            InstallError::Runtime(source) => write!(f, "cannot start the exporter's server: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for InstallError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InstallError::Bind { source, .. } | InstallError::Runtime(source) => Some(source),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The exporter's HTTP server: `GET /metrics`, `GET /health`, `GET /rules`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+
+use crate::exporter::ServerState;
+use crate::{health, rules};
+
+/// A client that sends no complete request head in this time is disconnected.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Starts serving on the current tokio runtime if there is one, else on a thread with a
+/// runtime of its own.
+pub(crate) fn spawn(
+    listener: std::net::TcpListener,
+    state: Arc<ServerState>,
+    upkeep_interval: Duration,
+) -> std::io::Result<()> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            let _entered = runtime.enter();
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            runtime.spawn(upkeep(state.clone(), upkeep_interval));
+            runtime.spawn(serve(listener, state));
+            Ok(())
+        }
+        Err(_) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            std::thread::Builder::new()
+                .name("botwatch-exporter".to_owned())
+                .spawn(move || {
+                    runtime.block_on(async move {
+                        match tokio::net::TcpListener::from_std(listener) {
+                            Ok(listener) => {
+                                tokio::spawn(upkeep(state.clone(), upkeep_interval));
+                                serve(listener, state).await;
+                            }
+                            Err(error) => eprintln!("botwatch: exporter stopped: {error}"),
+                        }
+                    });
+                })?;
+            Ok(())
+        }
+    }
+}
+
+async fn upkeep(state: Arc<ServerState>, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        state.prometheus.run_upkeep();
+    }
+}
+
+async fn serve(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let admitted = state.admits(peer.ip());
+            let service = service_fn(move |request| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(respond(&state, admitted, &request)) }
+            });
+            // A client that goes away mid-request is its own business.
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn respond(
+    state: &ServerState,
+    admitted: bool,
+    request: &Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    if !admitted {
+        return text(
+            StatusCode::FORBIDDEN,
+            "forbidden: this client is not in the exporter's allow-list\n",
+        );
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut response = text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only GET and HEAD are served\n",
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    let mut response = match request.uri().path() {
+        "/metrics" => body(StatusCode::OK, METRICS_CONTENT_TYPE, state.render_metrics()),
+        "/health" => {
+            let report = health::report(state.started.elapsed());
+            let status = if report.healthy {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            body(status, "application/json", report.json)
+        }
+        "/rules" => body(StatusCode::OK, "application/yaml", rules::yaml()),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "not found; botwatch serves /metrics, /health and /rules\n",
+        ),
+    };
+    if request.method() == Method::HEAD {
+        *response.body_mut() = Full::new(Bytes::new());
+    }
+    response
+}
+
+fn text(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
+    body(status, "text/plain; charset=utf-8", message.to_owned())
+}
+
+fn body(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}

@@ -1,0 +1,83 @@
+//! # botwatch
+//!
+//! Function metrics, circuit breakers and Prometheus alert rules for trading bots, MEV
+//! bots and other long-running services, from one attribute per function.
+//!
+//! ```no_run
+//! #[botwatch::counted(alert(error_rate > 5%))]
+//! fn submit_order(size: u64) -> Result<u64, String> {
+//!     if size == 0 { return Err("empty order".into()) }
+//!     Ok(size)
+//! }
+//!
+//! #[botwatch::timed(alert(p99 > 250ms))]
+//! async fn fetch_quote() -> f64 { 101.5 }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let exporter = botwatch::install()?; // serves /metrics, /health, /rules on 127.0.0.1:9000
+//! submit_order(3)?;
+//! println!("scrape {}", exporter.metrics_url());
+//! # Ok(()) }
+//! ```
+//!
+//! * `#[counted]` counts calls in `function_calls_total{function, module, result}`; a call
+//!   that returns `Err(_)` or panics is `result="error"`.
+//! * `#[timed]` records `function_calls_duration_seconds{function, module}`.
+//! * Each call costs about one relaxed atomic add (plus two clock reads for `#[timed]`):
+//!   every annotated function owns static storage that the exporter renders at scrape time.
+//!   Your own `metrics::counter!` and friends are served on the same `/metrics`.
+
+#![deny(missing_docs)]
+
+#[cfg(feature = "runtime")]
+mod clock;
+#[cfg(feature = "runtime")]
+mod exporter;
+#[cfg(feature = "runtime")]
+mod health;
+#[cfg(feature = "runtime")]
+mod http;
+#[cfg(feature = "runtime")]
+mod outcome;
+#[cfg(feature = "runtime")]
+mod registry;
+#[cfg(feature = "runtime")]
+mod render;
+#[cfg(feature = "runtime")]
+pub mod rules;
+#[cfg(feature = "runtime")]
+mod sites;
+
+#[cfg(feature = "runtime")]
+pub use botwatch_macros::{counted, timed};
+#[cfg(feature = "runtime")]
+pub use exporter::{install, Exporter, ExporterHandle, InstallError, DEFAULT_LISTEN, LISTEN_ENV};
+
+/// The Prometheus text of every annotated function's series, as `/metrics` serves them
+/// after the `metrics` recorder's own. Works with or without an installed exporter.
+#[cfg(feature = "runtime")]
+pub fn render() -> String {
+    let mut out = String::new();
+    render::render_sites(&mut out, &[]);
+    out
+}
+
+/// What generated code reaches; not a public API.
+#[doc(hidden)]
+#[cfg(feature = "runtime")]
+pub mod __private {
+    pub use ::botwatch_spec as spec;
+    pub use ::linkme;
+    pub use ::std::borrow::Cow;
+
+    pub use crate::outcome::{OtherOutcome, Probe, ResultOutcome};
+    pub use crate::registry::{RegisteredSite, SITES};
+    pub use crate::sites::{CallGuard, CountedSite, TimedSite, Timer};
+
+    /// Runs a function body wrapped in a closure. Taking `FnOnce` makes the closure
+    /// `FnOnce`, so it may hand out borrows of what it captured.
+    #[inline(always)]
+    pub fn call_once<R>(body: impl FnOnce() -> R) -> R {
+        body()
+    }
+}

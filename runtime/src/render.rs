@@ -1,0 +1,199 @@
+//! Prometheus text exposition of botwatch's own per-site storage.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use botwatch_spec::model::{Attribute, Site};
+use botwatch_spec::names::{self, format_float, nanos_as_seconds_text};
+
+use crate::registry::{self, RegisteredSite};
+use crate::sites::HistogramSnapshot;
+
+type Labels = Vec<(String, String)>;
+
+enum Values {
+    Counter(u64),
+    Histogram(HistogramSnapshot),
+}
+
+struct Family {
+    help: String,
+    kind: &'static str,
+    series: BTreeMap<Labels, Values>,
+}
+
+/// Appends every registered site's series to `out`, each with `global` labels.
+pub(crate) fn render_sites(out: &mut String, global: &[(String, String)]) {
+    let mut families: BTreeMap<String, Family> = BTreeMap::new();
+    for site in registry::sites() {
+        add_site(&mut families, site, global);
+    }
+    for (name, family) in &families {
+        write_family(out, name, family);
+    }
+}
+
+fn base_labels(spec: &Site, own: &[botwatch_spec::model::Label]) -> Labels {
+    let mut labels = vec![
+        (names::LABEL_FUNCTION.to_owned(), spec.function.to_string()),
+        (names::LABEL_MODULE.to_owned(), spec.module.to_string()),
+    ];
+    labels.extend(own.iter().map(|l| (l.key.to_string(), l.value.to_string())));
+    labels
+}
+
+fn family<'a>(
+    families: &'a mut BTreeMap<String, Family>,
+    name: &str,
+    help: &str,
+    kind: &'static str,
+) -> &'a mut Family {
+    families.entry(name.to_owned()).or_insert_with(|| Family {
+        help: help.to_owned(),
+        kind,
+        series: BTreeMap::new(),
+    })
+}
+
+fn add_site(
+    families: &mut BTreeMap<String, Family>,
+    site: RegisteredSite,
+    global: &[(String, String)],
+) {
+    let spec = site.spec();
+    match (site, &spec.attribute) {
+        (RegisteredSite::Counted(counted), Attribute::Counted(args)) => {
+            let metric = &args.metric;
+            let name = metric.metric_name(names::FUNCTION_CALLS_TOTAL);
+            let family = family(
+                families,
+                name,
+                metric.help_text(names::HELP_CALLS),
+                "counter",
+            );
+            for (result, value) in [
+                (names::RESULT_OK, counted.ok_count()),
+                (names::RESULT_ERROR, counted.error_count()),
+            ] {
+                let mut labels = base_labels(spec, &metric.labels);
+                labels.insert(2, (names::LABEL_RESULT.to_owned(), result.to_owned()));
+                labels.extend_from_slice(global);
+                let entry = family.series.entry(labels).or_insert(Values::Counter(0));
+                if let Values::Counter(total) = entry {
+                    *total += value;
+                }
+            }
+        }
+        (RegisteredSite::Timed(timed), Attribute::Timed(args)) => {
+            let metric = &args.metric;
+            let name = metric.metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
+            let family = family(
+                families,
+                name,
+                metric.help_text(names::HELP_DURATION),
+                "histogram",
+            );
+            let mut labels = base_labels(spec, &metric.labels);
+            labels.extend_from_slice(global);
+            let snapshot = timed.snapshot();
+            match family.series.get_mut(&labels) {
+                // Two functions of one name in one module (methods of two types) share a
+                // series; Prometheus rejects a scrape that repeats one.
+                Some(Values::Histogram(existing)) if existing.bounds == snapshot.bounds => {
+                    for (a, b) in existing.cumulative.iter_mut().zip(&snapshot.cumulative) {
+                        *a += b;
+                    }
+                    existing.count += snapshot.count;
+                    existing.sum_nanos += snapshot.sum_nanos;
+                }
+                Some(_) => {}
+                None => {
+                    family.series.insert(labels, Values::Histogram(snapshot));
+                }
+            }
+        }
+        _ => unreachable!("a site's storage always matches its attribute"),
+    }
+}
+
+fn write_family(out: &mut String, name: &str, family: &Family) {
+    let _ = writeln!(out, "# HELP {name} {}", escape_help(&family.help));
+    let _ = writeln!(out, "# TYPE {name} {}", family.kind);
+    for (labels, values) in &family.series {
+        match values {
+            Values::Counter(value) => {
+                let _ = writeln!(out, "{name}{} {value}", label_text(labels, None));
+            }
+            Values::Histogram(h) => {
+                for (bound, count) in h.bounds.iter().zip(&h.cumulative) {
+                    let le = nanos_as_seconds_text(*bound);
+                    let _ = writeln!(
+                        out,
+                        "{name}_bucket{} {count}",
+                        label_text(labels, Some(&le))
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{} {}",
+                    label_text(labels, Some("+Inf")),
+                    h.count
+                );
+                let sum = format_float(h.sum_nanos as f64 / 1e9);
+                let _ = writeln!(out, "{name}_sum{} {sum}", label_text(labels, None));
+                let _ = writeln!(out, "{name}_count{} {}", label_text(labels, None), h.count);
+            }
+        }
+    }
+}
+
+/// `{k="v",...}` with an optional trailing `le`.
+pub(crate) fn label_text(labels: &[(String, String)], le: Option<&str>) -> String {
+    let mut out = String::from("{");
+    for (i, (key, value)) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{key}=\"{}\"", escape_label_value(value));
+    }
+    if let Some(le) = le {
+        if !labels.is_empty() {
+            out.push(',');
+        }
+        let _ = write!(out, "le=\"{le}\"");
+    }
+    out.push('}');
+    out
+}
+
+/// Label values escape `\`, `"` and newlines.
+pub(crate) fn escape_label_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for ch in value.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// HELP text escapes `\` and newlines.
+fn escape_help(help: &str) -> String {
+    help.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        let labels = vec![("k".to_owned(), "v".to_owned())];
+        assert_eq!(label_text(&labels, Some("0.5")), "{k=\"v\",le=\"0.5\"}");
+        assert_eq!(escape_help("line\nnext \\"), "line\\nnext \\\\");
+    }
+}

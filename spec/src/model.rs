@@ -1,0 +1,381 @@
+//! The plain model of botwatch's three attributes.
+//!
+//! Every type here can be built in a `static` (strings and lists are `Cow<'static, _>`), so
+//! the macros embed exactly the model they parsed into the user's binary, and the runtime
+//! renders alert rules from it without compiling a parser. The build helper parses the same
+//! source with the same parser into the same model, so names and thresholds agree by
+//! construction.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+/// A string that is either borrowed from the binary or owned after parsing.
+pub type Text = Cow<'static, str>;
+
+/// A list that is either a `'static` slice in the binary or owned after parsing.
+pub type List<T> = Cow<'static, [T]>;
+
+/// One `key = "value"` pair of a `labels(...)` option.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    /// Label name, a valid Prometheus label name.
+    pub key: Text,
+    /// Label value, any string.
+    pub value: Text,
+}
+
+/// Which of the three attributes a [`Site`] comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AttributeKind {
+    /// `#[counted]`
+    Counted,
+    /// `#[timed]`
+    Timed,
+    /// `#[circuit_breaker]`
+    CircuitBreaker,
+}
+
+impl AttributeKind {
+    /// The attribute as the user writes it.
+    pub const fn attribute_name(self) -> &'static str {
+        match self {
+            AttributeKind::Counted => "counted",
+            AttributeKind::Timed => "timed",
+            AttributeKind::CircuitBreaker => "circuit_breaker",
+        }
+    }
+}
+
+/// The options `counted` and `timed` share: `name`, `help`, `labels(...)`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct MetricOptions {
+    /// `name = "..."`: a metric of the user's own instead of the shared one.
+    pub name: Option<Text>,
+    /// `help = "..."`: the HELP text.
+    pub help: Option<Text>,
+    /// `labels(...)`: extra static labels.
+    pub labels: List<Label>,
+}
+
+/// The arguments of `#[counted(...)]`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Counted {
+    /// Metric name, help and labels.
+    pub metric: MetricOptions,
+    /// `alert(...)` clauses.
+    pub alerts: List<Alert>,
+    /// `slo(...)` clauses.
+    pub slos: List<Slo>,
+}
+
+/// The arguments of `#[timed(...)]`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Timed {
+    /// Metric name, help and labels.
+    pub metric: MetricOptions,
+    /// `buckets = [...]` in seconds, as written; `None` for the defaults.
+    pub buckets: Option<List<f64>>,
+    /// `alert(...)` clauses.
+    pub alerts: List<Alert>,
+    /// `slo(...)` clauses.
+    pub slos: List<Slo>,
+}
+
+/// The arguments of `#[circuit_breaker(...)]`, with defaults filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CircuitBreaker {
+    /// `name = "..."`; `None` means the function's name.
+    pub name: Option<Text>,
+    /// `failures = N`: consecutive failures that open the breaker.
+    pub failures: Option<u32>,
+    /// `failure_rate = 50%`: failure share of the last `window` calls that opens it.
+    pub failure_rate: Option<f64>,
+    /// `window = N`: calls the failure rate is taken over.
+    pub window: u32,
+    /// `min_calls = N`: calls seen before the failure rate counts.
+    pub min_calls: u32,
+    /// `slow = 2s`: a call slower than this counts as a failure.
+    pub slow: Option<Duration>,
+    /// `reset = 30s`: how long the breaker stays open before admitting probes.
+    pub reset: Duration,
+    /// `backoff = 2.0`: factor applied to `reset` after each failed probe.
+    pub backoff: Option<f64>,
+    /// `max_reset = 5m`: cap of the backed-off reset.
+    pub max_reset: Option<Duration>,
+    /// `half_open = N`: probes admitted at once while half-open.
+    pub half_open: u32,
+    /// `successes = N`: successful probes that close the breaker.
+    pub successes: u32,
+    /// `failure_if = path`: the predicate's path as written.
+    pub failure_if: Option<Text>,
+    /// `ignore_if = path`: the predicate's path as written.
+    pub ignore_if: Option<Text>,
+    /// `alert(...)` clauses.
+    pub alerts: List<Alert>,
+}
+
+impl CircuitBreaker {
+    /// Consecutive failures that open a breaker when neither `failures` nor `failure_rate`
+    /// is given.
+    pub const DEFAULT_FAILURES: u32 = 5;
+    /// Default `window`.
+    pub const DEFAULT_WINDOW: u32 = 20;
+    /// Default `min_calls`.
+    pub const DEFAULT_MIN_CALLS: u32 = 10;
+    /// Default `reset`.
+    pub const DEFAULT_RESET: Duration = Duration::from_secs(30);
+
+    /// The consecutive-failure threshold in force: the one written, or the default when no
+    /// `failure_rate` is given either.
+    pub fn consecutive_failures(&self) -> Option<u32> {
+        match (self.failures, self.failure_rate) {
+            (Some(n), _) => Some(n),
+            (None, None) => Some(Self::DEFAULT_FAILURES),
+            (None, Some(_)) => None,
+        }
+    }
+}
+
+impl Default for CircuitBreaker {
+    fn default() -> Self {
+        CircuitBreaker {
+            name: None,
+            failures: None,
+            failure_rate: None,
+            window: Self::DEFAULT_WINDOW,
+            min_calls: Self::DEFAULT_MIN_CALLS,
+            slow: None,
+            reset: Self::DEFAULT_RESET,
+            backoff: None,
+            max_reset: None,
+            half_open: 1,
+            successes: 1,
+            failure_if: None,
+            ignore_if: None,
+            alerts: Cow::Borrowed(&[]),
+        }
+    }
+}
+
+/// One of the three attributes with its arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attribute {
+    /// `#[counted(...)]`
+    Counted(Counted),
+    /// `#[timed(...)]`
+    Timed(Timed),
+    /// `#[circuit_breaker(...)]`
+    CircuitBreaker(CircuitBreaker),
+}
+
+impl Attribute {
+    /// Which attribute this is.
+    pub fn kind(&self) -> AttributeKind {
+        match self {
+            Attribute::Counted(_) => AttributeKind::Counted,
+            Attribute::Timed(_) => AttributeKind::Timed,
+            Attribute::CircuitBreaker(_) => AttributeKind::CircuitBreaker,
+        }
+    }
+
+    /// The attribute's `alert(...)` clauses.
+    pub fn alerts(&self) -> &[Alert] {
+        match self {
+            Attribute::Counted(c) => &c.alerts,
+            Attribute::Timed(t) => &t.alerts,
+            Attribute::CircuitBreaker(b) => &b.alerts,
+        }
+    }
+
+    /// The attribute's `slo(...)` clauses (none on a breaker).
+    pub fn slos(&self) -> &[Slo] {
+        match self {
+            Attribute::Counted(c) => &c.slos,
+            Attribute::Timed(t) => &t.slos,
+            Attribute::CircuitBreaker(_) => &[],
+        }
+    }
+}
+
+/// An annotated function and one of its attributes: what the registry holds and what the
+/// rules are rendered from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Site {
+    /// The function's name as written (`submit_bundle`).
+    pub function: Text,
+    /// `module_path!()` at the function.
+    pub module: Text,
+    /// The attribute and its arguments.
+    pub attribute: Attribute,
+}
+
+/// A latency quantile an alert can watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Quantile {
+    /// `p50`
+    P50,
+    /// `p90`
+    P90,
+    /// `p95`
+    P95,
+    /// `p99`
+    P99,
+    /// `p999`
+    P999,
+}
+
+impl Quantile {
+    /// Every quantile, in the order the grammar lists them.
+    pub const ALL: [Quantile; 5] = [
+        Quantile::P50,
+        Quantile::P90,
+        Quantile::P95,
+        Quantile::P99,
+        Quantile::P999,
+    ];
+
+    /// The quantile as written (`p99`).
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            Quantile::P50 => "p50",
+            Quantile::P90 => "p90",
+            Quantile::P95 => "p95",
+            Quantile::P99 => "p99",
+            Quantile::P999 => "p999",
+        }
+    }
+
+    /// The quantile as a fraction (`0.99`).
+    pub const fn fraction(self) -> f64 {
+        match self {
+            Quantile::P50 => 0.5,
+            Quantile::P90 => 0.9,
+            Quantile::P95 => 0.95,
+            Quantile::P99 => 0.99,
+            Quantile::P999 => 0.999,
+        }
+    }
+
+    /// Parses `p50` ... `p999`.
+    pub fn from_keyword(word: &str) -> Option<Quantile> {
+        Quantile::ALL.into_iter().find(|q| q.keyword() == word)
+    }
+}
+
+/// `<` or `>` in a `rate` condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Comparison {
+    /// `<`
+    Below,
+    /// `>`
+    Above,
+}
+
+/// What an `alert(...)` watches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// `p99 > 250ms` (on `timed`).
+    Latency {
+        /// Which quantile.
+        quantile: Quantile,
+        /// Fires while the quantile is above this.
+        threshold: Duration,
+    },
+    /// `error_rate > 5%` (on `counted`): share of calls with `result="error"`.
+    ErrorRate {
+        /// Fires while the error share is above this fraction.
+        above: f64,
+    },
+    /// `idle > 10m` (on `counted`): no call at all in that window.
+    Idle {
+        /// The window without calls.
+        window: Duration,
+    },
+    /// `rate < 1/s`, `rate > 100/m` (on `counted`).
+    Rate {
+        /// Below or above.
+        comparison: Comparison,
+        /// Calls per `per`.
+        calls: f64,
+        /// The unit of time the rate is written in.
+        per: Duration,
+    },
+    /// `open` (on `circuit_breaker`): the breaker has been open for `for`.
+    Open,
+    /// `flapping > N` (on `circuit_breaker`): more than N openings within `within`.
+    Flapping {
+        /// Fires with more openings than this.
+        more_than: u32,
+    },
+}
+
+impl Condition {
+    /// The attribute this condition belongs on.
+    pub fn attribute(&self) -> AttributeKind {
+        match self {
+            Condition::Latency { .. } => AttributeKind::Timed,
+            Condition::ErrorRate { .. } | Condition::Idle { .. } | Condition::Rate { .. } => {
+                AttributeKind::Counted
+            }
+            Condition::Open | Condition::Flapping { .. } => AttributeKind::CircuitBreaker,
+        }
+    }
+}
+
+/// One `alert(...)` clause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// What it watches.
+    pub condition: Condition,
+    /// `for = 5m`; `None` for the default.
+    pub for_: Option<Duration>,
+    /// `within = 15m` (flapping only); `None` for the default.
+    pub within: Option<Duration>,
+    /// `severity = "..."`; `None` for the default.
+    pub severity: Option<Text>,
+    /// `name = "..."`: the alert's name instead of the default.
+    pub name: Option<Text>,
+    /// `summary = "..."`.
+    pub summary: Option<Text>,
+    /// `description = "..."`.
+    pub description: Option<Text>,
+    /// `runbook = "..."`.
+    pub runbook: Option<Text>,
+    /// `labels(...)`: extra alert labels.
+    pub labels: List<Label>,
+}
+
+impl Alert {
+    /// Default `for` of most alerts.
+    pub const DEFAULT_FOR: Duration = Duration::from_secs(5 * 60);
+    /// Default `for` of `open`.
+    pub const DEFAULT_FOR_OPEN: Duration = Duration::from_secs(60);
+    /// Default `within` of `flapping`.
+    pub const DEFAULT_WITHIN: Duration = Duration::from_secs(15 * 60);
+
+    /// The `for` in force.
+    pub fn for_duration(&self) -> Duration {
+        self.for_.unwrap_or(match self.condition {
+            Condition::Open => Self::DEFAULT_FOR_OPEN,
+            _ => Self::DEFAULT_FOR,
+        })
+    }
+
+    /// The severity in force.
+    pub fn severity(&self) -> &str {
+        match (&self.severity, &self.condition) {
+            (Some(s), _) => s,
+            (None, Condition::Open) => "critical",
+            (None, _) => "warning",
+        }
+    }
+}
+
+/// One `slo(...)` clause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slo {
+    /// `objective = 99.9%` as a fraction.
+    pub objective: f64,
+    /// `latency = 250ms` (on `timed`): calls at or under it are good.
+    pub latency: Option<Duration>,
+}

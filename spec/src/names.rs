@@ -1,0 +1,233 @@
+//! Every metric name, label name and default text botwatch exports, in one place.
+
+use std::time::Duration;
+
+use crate::model::{Alert, Condition, MetricOptions, Timed};
+
+/// `#[counted]`'s shared counter.
+pub const FUNCTION_CALLS_TOTAL: &str = "function_calls_total";
+/// `#[timed]`'s shared histogram.
+pub const FUNCTION_CALLS_DURATION_SECONDS: &str = "function_calls_duration_seconds";
+/// Breaker state gauge: 0 closed, 1 open, 2 half-open.
+pub const CIRCUIT_BREAKER_STATE: &str = "circuit_breaker_state";
+/// Breaker transitions by `from` and `to`.
+pub const CIRCUIT_BREAKER_TRANSITIONS_TOTAL: &str = "circuit_breaker_transitions_total";
+/// Calls a breaker counted as successes.
+pub const CIRCUIT_BREAKER_SUCCESSES_TOTAL: &str = "circuit_breaker_successes_total";
+/// Calls a breaker counted as failures.
+pub const CIRCUIT_BREAKER_FAILURES_TOTAL: &str = "circuit_breaker_failures_total";
+/// Calls a breaker rejected while open.
+pub const CIRCUIT_BREAKER_REJECTED_TOTAL: &str = "circuit_breaker_rejected_total";
+/// Latency of calls a breaker let through.
+pub const CIRCUIT_BREAKER_LATENCY_SECONDS: &str = "circuit_breaker_latency_seconds";
+
+/// Label: the function's name.
+pub const LABEL_FUNCTION: &str = "function";
+/// Label: the function's `module_path!()`.
+pub const LABEL_MODULE: &str = "module";
+/// Label: `ok` or `error`.
+pub const LABEL_RESULT: &str = "result";
+/// Label: the breaker's name.
+pub const LABEL_BREAKER: &str = "breaker";
+/// `result` value of a call that returned anything but `Err(_)`.
+pub const RESULT_OK: &str = "ok";
+/// `result` value of a call that returned `Err(_)` or panicked.
+pub const RESULT_ERROR: &str = "error";
+
+/// Default HELP of [`FUNCTION_CALLS_TOTAL`].
+pub const HELP_CALLS: &str = "Calls of functions annotated with #[counted], by result.";
+/// Default HELP of [`FUNCTION_CALLS_DURATION_SECONDS`].
+pub const HELP_DURATION: &str = "Duration of calls of functions annotated with #[timed].";
+
+/// Default histogram buckets in seconds: from 100µs to 10s, the range a bot's hot paths,
+/// RPC calls and relay submissions fall in.
+pub const DEFAULT_BUCKETS: [f64; 16] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
+impl MetricOptions {
+    /// The metric name in force for an attribute whose shared metric is `shared`.
+    pub fn metric_name<'a>(&'a self, shared: &'a str) -> &'a str {
+        self.name.as_deref().unwrap_or(shared)
+    }
+
+    /// The HELP text in force, given the shared metric's default.
+    pub fn help_text<'a>(&'a self, default: &'a str) -> &'a str {
+        self.help.as_deref().unwrap_or(default)
+    }
+}
+
+impl Timed {
+    /// The histogram's bucket bounds in nanoseconds, sorted and without duplicates: the
+    /// written buckets (or the defaults) plus every alert and SLO latency threshold, so that
+    /// the share of calls under a threshold is exact.
+    pub fn bucket_bounds_nanos(&self) -> Vec<u64> {
+        let written = self.buckets.as_deref().unwrap_or(&DEFAULT_BUCKETS);
+        let mut bounds: Vec<u64> = written.iter().map(|&s| seconds_to_nanos(s)).collect();
+        bounds.extend(self.latency_thresholds().map(|d| duration_nanos(d)));
+        bounds.sort_unstable();
+        bounds.dedup();
+        bounds
+    }
+
+    /// Every latency threshold of this attribute's alerts and SLOs.
+    pub fn latency_thresholds(&self) -> impl Iterator<Item = Duration> + '_ {
+        let alerts = self.alerts.iter().filter_map(|a| match a.condition {
+            Condition::Latency { threshold, .. } => Some(threshold),
+            _ => None,
+        });
+        alerts.chain(self.slos.iter().filter_map(|s| s.latency))
+    }
+}
+
+/// Seconds as whole nanoseconds, rounded to the nearest.
+pub fn seconds_to_nanos(seconds: f64) -> u64 {
+    (seconds * 1e9).round() as u64
+}
+
+/// A duration as whole nanoseconds (saturating at about 584 years).
+pub fn duration_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Nanoseconds as the seconds value Prometheus shows (`0.25`, `1`, `0.0001`).
+pub fn nanos_as_seconds_text(nanos: u64) -> String {
+    format_float(nanos as f64 / 1e9)
+}
+
+/// A float as Prometheus text: shortest round-trip form, never an exponent, `+Inf`/`NaN`.
+pub fn format_float(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".to_owned()
+    } else if value.is_infinite() {
+        if value > 0.0 { "+Inf" } else { "-Inf" }.to_owned()
+    } else {
+        format!("{value}")
+    }
+}
+
+/// A duration as Prometheus writes it in `for:` and range selectors (`250ms`, `30s`, `5m`,
+/// `1h`, `1d`), in the largest unit that divides it exactly.
+pub fn prometheus_duration(d: Duration) -> String {
+    let millis = d.as_millis();
+    if millis == 0 {
+        return "0s".to_owned();
+    }
+    const UNITS: [(u128, &str); 5] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+        (1, "ms"),
+    ];
+    for (size, unit) in UNITS {
+        if millis % size == 0 {
+            return format!("{}{unit}", millis / size);
+        }
+    }
+    unreachable!("every whole number of milliseconds is divisible by 1")
+}
+
+/// `submit_bundle` → `SubmitBundle`, the prefix of a function's default alert names.
+pub fn upper_camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper_next = true;
+    for ch in snake.trim_start_matches("r#").chars() {
+        if ch == '_' {
+            upper_next = true;
+        } else if upper_next {
+            out.extend(ch.to_uppercase());
+            upper_next = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+impl Alert {
+    /// The alert's name in force for a function named `function`.
+    pub fn alert_name(&self, function: &str) -> String {
+        if let Some(name) = &self.name {
+            return name.to_string();
+        }
+        let suffix = match &self.condition {
+            Condition::Latency { .. } => "LatencyHigh",
+            Condition::ErrorRate { .. } => "ErrorRateHigh",
+            Condition::Idle { .. } => "Idle",
+            Condition::Rate {
+                comparison: crate::model::Comparison::Below,
+                ..
+            } => "RateLow",
+            Condition::Rate { .. } => "RateHigh",
+            Condition::Open => return "CircuitBreakerOpen".to_owned(),
+            Condition::Flapping { .. } => return "CircuitBreakerFlapping".to_owned(),
+        };
+        format!("{}{suffix}", upper_camel_case(function))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_of_function_names() {
+        assert_eq!(upper_camel_case("submit_bundle"), "SubmitBundle");
+        assert_eq!(upper_camel_case("get"), "Get");
+        assert_eq!(upper_camel_case("fetch_v2_quote"), "FetchV2Quote");
+        assert_eq!(upper_camel_case("r#match"), "Match");
+    }
+
+    #[test]
+    fn prometheus_durations_use_the_largest_exact_unit() {
+        assert_eq!(prometheus_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(prometheus_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(prometheus_duration(Duration::from_secs(300)), "5m");
+        assert_eq!(prometheus_duration(Duration::from_secs(7200)), "2h");
+        assert_eq!(prometheus_duration(Duration::from_secs(86_400)), "1d");
+        assert_eq!(prometheus_duration(Duration::ZERO), "0s");
+    }
+
+    #[test]
+    fn floats_render_without_exponent() {
+        assert_eq!(format_float(1.0), "1");
+        assert_eq!(format_float(0.25), "0.25");
+        assert_eq!(format_float(0.0001), "0.0001");
+        assert_eq!(format_float(f64::INFINITY), "+Inf");
+        assert_eq!(nanos_as_seconds_text(250_000_000), "0.25");
+    }
+
+    #[test]
+    fn thresholds_join_the_buckets_exactly_once() {
+        use crate::model::{Quantile, Slo};
+        use std::borrow::Cow;
+        let timed = Timed {
+            buckets: Some(Cow::Owned(vec![0.1, 0.5, 1.0])),
+            alerts: Cow::Owned(vec![Alert {
+                condition: Condition::Latency {
+                    quantile: Quantile::P99,
+                    threshold: Duration::from_millis(250),
+                },
+                for_: None,
+                within: None,
+                severity: None,
+                name: None,
+                summary: None,
+                description: None,
+                runbook: None,
+                labels: Cow::Borrowed(&[]),
+            }]),
+            slos: Cow::Owned(vec![Slo {
+                objective: 0.999,
+                latency: Some(Duration::from_millis(500)),
+            }]),
+            ..Timed::default()
+        };
+        assert_eq!(
+            timed.bucket_bounds_nanos(),
+            vec![100_000_000, 250_000_000, 500_000_000, 1_000_000_000]
+        );
+    }
+}

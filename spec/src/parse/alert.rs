@@ -1,0 +1,352 @@
+//! `alert(CONDITION, key = value, ...)` and `slo(objective = ..., latency = ...)`.
+
+use std::borrow::Cow;
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{ParseStream, Parser};
+use syn::{Ident, Lit, Token};
+
+use super::items::{parse_items, split_first, Errors, KeySet};
+use super::values::{
+    assigned, count, duration, duration_text, for_each_item, labels, nested, rate, string,
+};
+use crate::model::{Alert, AttributeKind, Comparison, Condition, Quantile, Slo};
+
+const ALERT_KEYS: &[&str] = &[
+    "for",
+    "severity",
+    "name",
+    "summary",
+    "description",
+    "runbook",
+    "labels",
+    "within",
+];
+
+/// Labels an alert carries by construction, which `labels(...)` may not set.
+const ALERT_RESERVED_LABELS: &[&str] = &[
+    "alertname",
+    "severity",
+    "function",
+    "module",
+    "breaker",
+    "result",
+    "le",
+];
+
+/// The conditions each attribute takes, as the user writes them.
+fn condition_forms(kind: AttributeKind) -> &'static str {
+    match kind {
+        AttributeKind::Timed => "`p50`/`p90`/`p95`/`p99`/`p999 > 250ms`",
+        AttributeKind::Counted => "`error_rate > 5%`, `idle > 10m`, `rate < 1/s` or `rate > 100/m`",
+        AttributeKind::CircuitBreaker => "`open` or `flapping > 3`",
+    }
+}
+
+/// Parses the inside of `alert(...)` for an attribute of kind `kind`.
+pub(crate) fn parse_alert(
+    tokens: &TokenStream,
+    span: Span,
+    kind: AttributeKind,
+) -> syn::Result<Alert> {
+    let (condition_tokens, rest) = split_first(tokens.clone())?;
+    if condition_tokens.is_empty() {
+        return Err(syn::Error::new(
+            span,
+            format!(
+                "`alert(...)` starts with its condition: {}",
+                condition_forms(kind)
+            ),
+        ));
+    }
+    let mut errors = Errors::default();
+    let condition = errors.ok(parse_condition(&condition_tokens, kind));
+    let mut alert = Alert {
+        condition: condition.clone().unwrap_or(Condition::Open),
+        for_: None,
+        within: None,
+        severity: None,
+        name: None,
+        summary: None,
+        description: None,
+        runbook: None,
+        labels: Cow::Borrowed(&[]),
+    };
+    let mut keys = KeySet::new("alert(...)", ALERT_KEYS, &[]);
+    let items = parse_items(rest)?;
+    for_each_item(items, &mut keys, &mut errors, |item, key| {
+        match key {
+            "for" => alert.for_ = Some(duration(assigned(item, "5m")?)?),
+            "within" => {
+                if !matches!(condition, Some(Condition::Flapping { .. }) | None) {
+                    return Err(syn::Error::new(
+                        item.key.span(),
+                        "`within` only applies to `flapping > N` alerts",
+                    ));
+                }
+                alert.within = Some(duration(assigned(item, "15m")?)?);
+            }
+            "severity" => {
+                let value = assigned(item, "\"critical\"")?;
+                let severity = string(value, "severity")?;
+                if severity.trim().is_empty() {
+                    return Err(syn::Error::new_spanned(
+                        value,
+                        "`severity` must not be empty",
+                    ));
+                }
+                alert.severity = Some(severity);
+            }
+            "name" => {
+                let value = assigned(item, "\"AlertName\"")?;
+                let name = string(value, "name")?;
+                if !is_alert_name(&name) {
+                    return Err(syn::Error::new_spanned(
+                        value,
+                        format!("`{name}` is not a valid alert name: use letters, digits and `_`, like \"RelayDown\""),
+                    ));
+                }
+                alert.name = Some(name);
+            }
+            "summary" => alert.summary = Some(string(assigned(item, "\"...\"")?, "summary")?),
+            "description" => {
+                alert.description = Some(string(assigned(item, "\"...\"")?, "description")?);
+            }
+            "runbook" => {
+                alert.runbook = Some(string(assigned(item, "\"https://...\"")?, "runbook")?)
+            }
+            "labels" => {
+                alert.labels = Cow::Owned(labels(
+                    nested(item, "team = \"execution\"")?,
+                    ALERT_RESERVED_LABELS,
+                )?);
+            }
+            _ => unreachable!("KeySet only admits ALERT_KEYS"),
+        }
+        Ok(())
+    });
+    errors.finish(alert)
+}
+
+fn is_alert_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()))
+}
+
+fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Condition> {
+    let parser = |input: ParseStream<'_>| {
+        let word: Ident = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                format!("expected a condition: {}", condition_forms(kind)),
+            )
+        })?;
+        let comparison = if input.peek(Token![>]) {
+            input.parse::<Token![>]>()?;
+            Some(Comparison::Above)
+        } else if input.peek(Token![<]) {
+            input.parse::<Token![<]>()?;
+            Some(Comparison::Below)
+        } else {
+            None
+        };
+        let value: TokenStream = input.parse()?;
+        Ok((word, comparison, value))
+    };
+    let (word, comparison, value) = parser.parse2(tokens.clone())?;
+    let name = word.to_string();
+    let condition = match name.as_str() {
+        _ if Quantile::from_keyword(&name).is_some() => {
+            let quantile = Quantile::from_keyword(&name).expect("checked above");
+            require(&word, comparison, Comparison::Above, &value, "250ms")?;
+            let threshold = duration(&value)?;
+            positive(threshold.is_zero(), &value)?;
+            Condition::Latency {
+                quantile,
+                threshold,
+            }
+        }
+        "error_rate" => {
+            require(&word, comparison, Comparison::Above, &value, "5%")?;
+            Condition::ErrorRate {
+                above: rate(&value, "error_rate")?,
+            }
+        }
+        "idle" => {
+            require(&word, comparison, Comparison::Above, &value, "10m")?;
+            let window = duration(&value)?;
+            positive(window.is_zero(), &value)?;
+            Condition::Idle { window }
+        }
+        "rate" => {
+            let Some(comparison) = comparison else {
+                return Err(syn::Error::new(
+                    word.span(),
+                    "write `rate < 1/s` or `rate > 100/m`",
+                ));
+            };
+            let (calls, per) = per_unit(&value)?;
+            Condition::Rate {
+                comparison,
+                calls,
+                per,
+            }
+        }
+        "open" => {
+            if comparison.is_some() || !value.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    tokens,
+                    "`open` takes no threshold: write `alert(open, for = 1m)`",
+                ));
+            }
+            Condition::Open
+        }
+        "flapping" => {
+            require(&word, comparison, Comparison::Above, &value, "3")?;
+            Condition::Flapping {
+                more_than: count(&value, "flapping", 0)?,
+            }
+        }
+        _ => {
+            return Err(syn::Error::new(
+                word.span(),
+                format!(
+                    "unknown alert condition `{name}`; #[{}] takes {}",
+                    kind.attribute_name(),
+                    condition_forms(kind)
+                ),
+            ))
+        }
+    };
+    let belongs_to = condition.attribute();
+    if belongs_to != kind {
+        return Err(syn::Error::new(
+            word.span(),
+            format!(
+                "`{name}` is a condition of #[{}], not of #[{}]; #[{}] takes {}",
+                belongs_to.attribute_name(),
+                kind.attribute_name(),
+                kind.attribute_name(),
+                condition_forms(kind)
+            ),
+        ));
+    }
+    Ok(condition)
+}
+
+fn require(
+    word: &Ident,
+    found: Option<Comparison>,
+    wanted: Comparison,
+    value: &TokenStream,
+    example: &str,
+) -> syn::Result<()> {
+    let symbol = if wanted == Comparison::Above {
+        ">"
+    } else {
+        "<"
+    };
+    if found != Some(wanted) || value.is_empty() {
+        return Err(syn::Error::new(
+            word.span(),
+            format!("write `{word} {symbol} {example}`"),
+        ));
+    }
+    Ok(())
+}
+
+fn positive(is_zero: bool, value: &TokenStream) -> syn::Result<()> {
+    if is_zero {
+        return Err(syn::Error::new_spanned(
+            value,
+            "the threshold must be above zero",
+        ));
+    }
+    Ok(())
+}
+
+/// `10/s`, `100/m`, `1/h`.
+fn per_unit(tokens: &TokenStream) -> syn::Result<(f64, std::time::Duration)> {
+    let help = "write a call rate as `N/s`, `N/m` or `N/h`, like `rate < 1/s`";
+    let parser = |input: ParseStream<'_>| {
+        let lit: Lit = input.parse()?;
+        input.parse::<Token![/]>()?;
+        let unit: Ident = input.parse()?;
+        Ok((lit, unit))
+    };
+    let (lit, unit) = parser
+        .parse2(tokens.clone())
+        .map_err(|_| syn::Error::new_spanned(tokens, help))?;
+    let calls = match &lit {
+        Lit::Int(i) if i.suffix().is_empty() => i.base10_parse::<f64>()?,
+        Lit::Float(f) if f.suffix().is_empty() => f.base10_parse::<f64>()?,
+        _ => return Err(syn::Error::new_spanned(tokens, help)),
+    };
+    let per = duration_text(&format!("1{unit}"))
+        .filter(|_| matches!(unit.to_string().as_str(), "s" | "m" | "h"))
+        .ok_or_else(|| syn::Error::new(unit.span(), help))?;
+    Ok((calls, per))
+}
+
+/// Parses the inside of `slo(...)`.
+pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -> syn::Result<Slo> {
+    let valid: &'static [&'static str] = match kind {
+        AttributeKind::Timed => &["objective", "latency"],
+        _ => &["objective"],
+    };
+    let mut keys = KeySet::new("slo(...)", valid, &[]);
+    let mut errors = Errors::default();
+    let mut objective = None;
+    let mut latency = None;
+    for_each_item(
+        parse_items(tokens.clone())?,
+        &mut keys,
+        &mut errors,
+        |item, key| {
+            match key {
+                "objective" => {
+                    let value = assigned(item, "99.9%")?;
+                    let fraction = rate(value, "objective")?;
+                    if fraction >= 1.0 {
+                        return Err(syn::Error::new_spanned(
+                        value,
+                        "an objective of 100% leaves no error budget; use something like `99.9%`",
+                    ));
+                    }
+                    objective = Some(fraction);
+                }
+                "latency" => {
+                    let value = assigned(item, "250ms")?;
+                    let threshold = duration(value)?;
+                    positive(threshold.is_zero(), value)?;
+                    latency = Some(threshold);
+                }
+                _ => unreachable!("KeySet only admits the SLO keys"),
+            }
+            Ok(())
+        },
+    );
+    let example = match kind {
+        AttributeKind::Timed => "slo(objective = 99.9%, latency = 250ms)",
+        _ => "slo(objective = 99.5%)",
+    };
+    if objective.is_none() && errors.is_empty() {
+        errors.push(syn::Error::new(
+            span,
+            format!("`slo` needs an objective: `{example}`"),
+        ));
+    }
+    if kind == AttributeKind::Timed && latency.is_none() && errors.is_empty() {
+        errors.push(syn::Error::new(
+            span,
+            format!("a latency SLO needs its threshold: `{example}`"),
+        ));
+    }
+    errors.finish(Slo {
+        objective: objective.unwrap_or_default(),
+        latency,
+    })
+}

@@ -1,0 +1,140 @@
+//! Parsing and validating attribute arguments from tokens (feature `syn`).
+//!
+//! The macros call this on `#[counted(...)]`'s arguments; the build helper calls it on the
+//! same tokens found in source files. Errors carry the span of the key or literal at fault
+//! and say how to fix it.
+
+mod alert;
+mod breaker;
+mod items;
+mod values;
+
+use std::borrow::Cow;
+
+use proc_macro2::{Span, TokenStream};
+
+use crate::model::{Attribute, AttributeKind, Counted, MetricOptions, Timed};
+use items::{parse_items, Errors, Item, KeySet};
+use values::{assigned, buckets, for_each_item, labels, metric_name, nested, string};
+
+pub use breaker::ParsedBreaker;
+pub use values::duration_text;
+
+/// Labels every function metric carries, which `labels(...)` may not set.
+const METRIC_RESERVED_LABELS: &[&str] = &["function", "module", "result", "le", "breaker"];
+
+const COUNTED_KEYS: &[&str] = &["name", "help", "labels", "alert", "slo"];
+const TIMED_KEYS: &[&str] = &["name", "help", "labels", "buckets", "alert", "slo"];
+const REPEATABLE: &[&str] = &["alert", "slo"];
+
+/// An attribute parsed from tokens, with the parts only the macro needs (predicate paths).
+pub enum Parsed {
+    /// `#[counted(...)]`
+    Counted(Counted),
+    /// `#[timed(...)]`
+    Timed(Timed),
+    /// `#[circuit_breaker(...)]`
+    CircuitBreaker(ParsedBreaker),
+}
+
+impl Parsed {
+    /// The plain model, without syn types.
+    pub fn into_attribute(self) -> Attribute {
+        match self {
+            Parsed::Counted(c) => Attribute::Counted(c),
+            Parsed::Timed(t) => Attribute::Timed(t),
+            Parsed::CircuitBreaker(b) => Attribute::CircuitBreaker(b.spec),
+        }
+    }
+}
+
+/// Parses and validates the arguments of one attribute.
+pub fn parse_attribute(kind: AttributeKind, tokens: TokenStream) -> syn::Result<Parsed> {
+    match kind {
+        AttributeKind::Counted => parse_counted(tokens).map(Parsed::Counted),
+        AttributeKind::Timed => parse_timed(tokens).map(Parsed::Timed),
+        AttributeKind::CircuitBreaker => {
+            breaker::parse_circuit_breaker(tokens).map(Parsed::CircuitBreaker)
+        }
+    }
+}
+
+/// Parses `#[counted(...)]`'s arguments.
+pub fn parse_counted(tokens: TokenStream) -> syn::Result<Counted> {
+    let mut counted = Counted::default();
+    let mut errors = Errors::default();
+    let mut keys = KeySet::new("#[counted]", COUNTED_KEYS, REPEATABLE);
+    let (mut alerts, mut slos) = (Vec::new(), Vec::new());
+    for_each_item(parse_items(tokens)?, &mut keys, &mut errors, |item, key| {
+        match key {
+            "alert" => alerts.push(alert::parse_alert(
+                nested(item, "error_rate > 5%")?,
+                span_of(item),
+                AttributeKind::Counted,
+            )?),
+            "slo" => slos.push(alert::parse_slo(
+                nested(item, "objective = 99.5%")?,
+                span_of(item),
+                AttributeKind::Counted,
+            )?),
+            _ => metric_option(&mut counted.metric, item, key)?,
+        }
+        Ok(())
+    });
+    counted.alerts = Cow::Owned(alerts);
+    counted.slos = Cow::Owned(slos);
+    errors.finish(counted)
+}
+
+/// Parses `#[timed(...)]`'s arguments.
+pub fn parse_timed(tokens: TokenStream) -> syn::Result<Timed> {
+    let mut timed = Timed::default();
+    let mut errors = Errors::default();
+    let mut keys = KeySet::new("#[timed]", TIMED_KEYS, REPEATABLE);
+    let (mut alerts, mut slos) = (Vec::new(), Vec::new());
+    for_each_item(parse_items(tokens)?, &mut keys, &mut errors, |item, key| {
+        match key {
+            "alert" => alerts.push(alert::parse_alert(
+                nested(item, "p99 > 250ms")?,
+                span_of(item),
+                AttributeKind::Timed,
+            )?),
+            "slo" => slos.push(alert::parse_slo(
+                nested(item, "objective = 99.9%, latency = 250ms")?,
+                span_of(item),
+                AttributeKind::Timed,
+            )?),
+            "buckets" => {
+                timed.buckets = Some(Cow::Owned(buckets(assigned(item, "[0.001, 0.01, 0.1]")?)?));
+            }
+            _ => metric_option(&mut timed.metric, item, key)?,
+        }
+        Ok(())
+    });
+    timed.alerts = Cow::Owned(alerts);
+    timed.slos = Cow::Owned(slos);
+    errors.finish(timed)
+}
+
+/// `name`, `help` and `labels`, shared by `counted` and `timed`.
+fn metric_option(metric: &mut MetricOptions, item: &Item, key: &str) -> syn::Result<()> {
+    match key {
+        "name" => metric.name = Some(metric_name(assigned(item, "\"my_metric\"")?)?),
+        "help" => metric.help = Some(string(assigned(item, "\"...\"")?, "help")?),
+        "labels" => {
+            metric.labels = Cow::Owned(labels(
+                nested(item, "venue = \"binance\"")?,
+                METRIC_RESERVED_LABELS,
+            )?);
+        }
+        _ => unreachable!("KeySet only admits known keys"),
+    }
+    Ok(())
+}
+
+fn span_of(item: &Item) -> Span {
+    match &item.value {
+        items::ItemValue::Nested(_, span) => *span,
+        _ => item.key.span(),
+    }
+}
