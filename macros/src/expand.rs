@@ -67,25 +67,24 @@ pub(crate) fn expand(kind: AttributeKind, args: TokenStream, item: TokenStream) 
             return quote!(#error #function);
         }
     };
-    let instrumentation = match instrumentation(&function, parsed) {
-        Ok(instrumentation) => instrumentation,
+    let name = function.sig.ident.unraw().to_string();
+    let body = match parsed {
+        Parsed::Counted(counted) => Ok(wrap(
+            &function,
+            &counted_instrumentation(&name, Attribute::Counted(counted)),
+        )),
+        Parsed::Timed(timed) => Ok(wrap(
+            &function,
+            &timed_instrumentation(&name, Attribute::Timed(timed)),
+        )),
+        Parsed::CircuitBreaker(breaker) => crate::breaker::wrap(&function, &name, breaker),
+    };
+    match body {
+        Ok(body) => function.with_body(body),
         Err(error) => {
             let error = error.into_compile_error();
-            return quote!(#error #function);
+            quote!(#error #function)
         }
-    };
-    function.with_body(wrap(&function, &instrumentation))
-}
-
-fn instrumentation(function: &InstrumentedFn, parsed: Parsed) -> syn::Result<Instrumentation> {
-    let name = function.sig.ident.unraw().to_string();
-    match parsed {
-        Parsed::Counted(counted) => Ok(counted_instrumentation(&name, Attribute::Counted(counted))),
-        Parsed::Timed(timed) => Ok(timed_instrumentation(&name, Attribute::Timed(timed))),
-        Parsed::CircuitBreaker(_) => Err(syn::Error::new_spanned(
-            &function.sig.ident,
-            "circuit breakers are not built yet",
-        )),
     }
 }
 

@@ -4,6 +4,7 @@
 use botwatch_spec::model::AttributeKind;
 use proc_macro::TokenStream;
 
+mod breaker;
 mod expand;
 mod function;
 mod shape;
@@ -26,4 +27,17 @@ pub fn counted(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(AttributeKind::Timed, args.into(), item.into()).into()
+}
+
+/// Guards a function returning `Result<T, E>` (with `E: From<botwatch::CircuitOpen>`) with
+/// a circuit breaker: while it is open, the body does not run and the call returns
+/// `Err(E::from(CircuitOpen { .. }))` at once.
+///
+/// Options: `name = "exchange"`, `failures = 5`, `failure_rate = 50%`, `window = 20`,
+/// `min_calls = 10`, `slow = 2s`, `reset = 30s`, `backoff = 2.0`, `max_reset = 5m`,
+/// `half_open = 1`, `successes = 1`, `failure_if = path`, `ignore_if = path`,
+/// `alert(open)`, `alert(flapping > 3, within = 15m)`.
+#[proc_macro_attribute]
+pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(AttributeKind::CircuitBreaker, args.into(), item.into()).into()
 }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::breaker::{all_breakers, State};
+
 /// What `/health` answers.
 pub(crate) struct HealthReport {
     /// 200 when true, 503 otherwise.
@@ -10,10 +12,23 @@ pub(crate) struct HealthReport {
     pub(crate) json: String,
 }
 
-/// The report now. Healthy while no circuit breaker is open.
+/// The report now: healthy while no circuit breaker is open.
 pub(crate) fn report(uptime: Duration) -> HealthReport {
-    let breakers: Vec<serde_json::Value> = Vec::new();
-    let healthy = true;
+    let mut healthy = true;
+    let breakers: Vec<serde_json::Value> = all_breakers()
+        .map(|breaker| {
+            let s = breaker.snapshot();
+            healthy &= s.state != State::Open;
+            serde_json::json!({
+                "name": s.name,
+                "state": s.state.label(),
+                "successes": s.successes,
+                "failures": s.failures,
+                "rejected": s.rejected,
+                "consecutive_failures": s.consecutive_failures,
+            })
+        })
+        .collect();
     let json = serde_json::json!({
         "status": if healthy { "ok" } else { "degraded" },
         "uptime_seconds": uptime.as_secs_f64(),

@@ -30,11 +30,15 @@
 #![deny(missing_docs)]
 
 #[cfg(feature = "runtime")]
+mod breaker;
+#[cfg(feature = "runtime")]
 mod clock;
 #[cfg(feature = "runtime")]
 mod exporter;
 #[cfg(feature = "runtime")]
 mod health;
+#[cfg(feature = "runtime")]
+mod histogram;
 #[cfg(feature = "runtime")]
 mod http;
 #[cfg(feature = "runtime")]
@@ -49,7 +53,9 @@ pub mod rules;
 mod sites;
 
 #[cfg(feature = "runtime")]
-pub use botwatch_macros::{counted, timed};
+pub use botwatch_macros::{circuit_breaker, counted, timed};
+#[cfg(feature = "runtime")]
+pub use breaker::{breaker, Breaker, BreakerSnapshot, CircuitOpen, State};
 #[cfg(feature = "runtime")]
 pub use exporter::{install, Exporter, ExporterHandle, InstallError, DEFAULT_LISTEN, LISTEN_ENV};
 
@@ -70,6 +76,7 @@ pub mod __private {
     pub use ::linkme;
     pub use ::std::borrow::Cow;
 
+    pub use crate::breaker::{guard_call, guard_future, BreakerResult, BreakerSite};
     pub use crate::outcome::{OtherOutcome, Probe, ResultOutcome};
     pub use crate::registry::{RegisteredSite, SITES};
     pub use crate::sites::{CallGuard, CountedSite, TimedSite, Timer};

@@ -6,6 +6,7 @@
 
 use botwatch_spec::model::Site;
 
+use crate::breaker::BreakerSite;
 use crate::sites::{CountedSite, TimedSite};
 
 /// One annotated function's storage.
@@ -15,6 +16,8 @@ pub enum RegisteredSite {
     Counted(&'static CountedSite),
     /// A `#[timed]` function.
     Timed(&'static TimedSite),
+    /// A `#[circuit_breaker]` function.
+    Breaker(&'static BreakerSite),
 }
 
 impl RegisteredSite {
@@ -23,6 +26,7 @@ impl RegisteredSite {
         match self {
             RegisteredSite::Counted(site) => site.spec(),
             RegisteredSite::Timed(site) => site.spec(),
+            RegisteredSite::Breaker(site) => site.spec(),
         }
     }
 }

@@ -6,13 +6,15 @@ use std::fmt::Write as _;
 use botwatch_spec::model::{Attribute, Site};
 use botwatch_spec::names::{self, format_float, nanos_as_seconds_text};
 
+use crate::breaker::{all_breakers, Breaker, TRANSITIONS};
+use crate::histogram::HistogramSnapshot;
 use crate::registry::{self, RegisteredSite};
-use crate::sites::HistogramSnapshot;
 
 type Labels = Vec<(String, String)>;
 
 enum Values {
     Counter(u64),
+    Gauge(u64),
     Histogram(HistogramSnapshot),
 }
 
@@ -27,6 +29,9 @@ pub(crate) fn render_sites(out: &mut String, global: &[(String, String)]) {
     let mut families: BTreeMap<String, Family> = BTreeMap::new();
     for site in registry::sites() {
         add_site(&mut families, site, global);
+    }
+    for breaker in all_breakers() {
+        add_breaker(&mut families, breaker, global);
     }
     for (name, family) in &families {
         write_family(out, name, family);
@@ -98,13 +103,10 @@ fn add_site(
             let snapshot = timed.snapshot();
             match family.series.get_mut(&labels) {
                 // Two functions of one name in one module (methods of two types) share a
-                // series; Prometheus rejects a scrape that repeats one.
-                Some(Values::Histogram(existing)) if existing.bounds == snapshot.bounds => {
-                    for (a, b) in existing.cumulative.iter_mut().zip(&snapshot.cumulative) {
-                        *a += b;
-                    }
-                    existing.count += snapshot.count;
-                    existing.sum_nanos += snapshot.sum_nanos;
+                // series, since Prometheus rejects a scrape that repeats one. With different
+                // buckets the first one's series is kept.
+                Some(Values::Histogram(existing)) => {
+                    existing.merge(&snapshot);
                 }
                 Some(_) => {}
                 None => {
@@ -112,8 +114,81 @@ fn add_site(
                 }
             }
         }
+        // Breakers are rendered by name, once for all the functions sharing one.
+        (RegisteredSite::Breaker(_), _) => {}
         _ => unreachable!("a site's storage always matches its attribute"),
     }
+}
+
+fn add_breaker(
+    families: &mut BTreeMap<String, Family>,
+    breaker: &Breaker,
+    global: &[(String, String)],
+) {
+    let labels = |extra: &[(&str, &str)]| -> Labels {
+        let mut labels = vec![(names::LABEL_BREAKER.to_owned(), breaker.name().to_owned())];
+        labels.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        labels.extend_from_slice(global);
+        labels
+    };
+    let snapshot = breaker.snapshot();
+    let state = u64::from(snapshot.state.gauge_value());
+    family(
+        families,
+        names::CIRCUIT_BREAKER_STATE,
+        names::HELP_BREAKER_STATE,
+        "gauge",
+    )
+    .series
+    .insert(labels(&[]), Values::Gauge(state));
+    let transitions = family(
+        families,
+        names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL,
+        names::HELP_BREAKER_TRANSITIONS,
+        "counter",
+    );
+    for (index, (from, to)) in TRANSITIONS.iter().enumerate() {
+        let series = labels(&[
+            (names::LABEL_FROM, from.label()),
+            (names::LABEL_TO, to.label()),
+        ]);
+        transitions
+            .series
+            .insert(series, Values::Counter(breaker.transition_count(index)));
+    }
+    for (name, help, value) in [
+        (
+            names::CIRCUIT_BREAKER_SUCCESSES_TOTAL,
+            names::HELP_BREAKER_SUCCESSES,
+            snapshot.successes,
+        ),
+        (
+            names::CIRCUIT_BREAKER_FAILURES_TOTAL,
+            names::HELP_BREAKER_FAILURES,
+            snapshot.failures,
+        ),
+        (
+            names::CIRCUIT_BREAKER_REJECTED_TOTAL,
+            names::HELP_BREAKER_REJECTED,
+            snapshot.rejected,
+        ),
+    ] {
+        family(families, name, help, "counter")
+            .series
+            .insert(labels(&[]), Values::Counter(value));
+    }
+    family(
+        families,
+        names::CIRCUIT_BREAKER_LATENCY_SECONDS,
+        names::HELP_BREAKER_LATENCY,
+        "histogram",
+    )
+    .series
+    .insert(labels(&[]), Values::Histogram(breaker.latency_snapshot()));
 }
 
 fn write_family(out: &mut String, name: &str, family: &Family) {
@@ -121,7 +196,7 @@ fn write_family(out: &mut String, name: &str, family: &Family) {
     let _ = writeln!(out, "# TYPE {name} {}", family.kind);
     for (labels, values) in &family.series {
         match values {
-            Values::Counter(value) => {
+            Values::Counter(value) | Values::Gauge(value) => {
                 let _ = writeln!(out, "{name}{} {value}", label_text(labels, None));
             }
             Values::Histogram(h) => {

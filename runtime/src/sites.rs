@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use botwatch_spec::model::Site;
 
 use crate::clock;
+use crate::histogram::{Cells, HistogramSnapshot};
 
 /// Storage of one `#[counted]` function.
 ///
@@ -130,12 +131,12 @@ impl TimedSite {
         }
     }
 
-    /// Records one call of `nanos` nanoseconds.
-    #[inline]
-    pub fn record(&self, nanos: u64) {
-        let index = self.bounds.partition_point(|&bound| bound < nanos);
-        self.counts[index].fetch_add(1, Ordering::Relaxed);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    fn cells(&self) -> Cells<'_> {
+        Cells {
+            bounds: self.bounds,
+            counts: self.counts,
+            sum_nanos: &self.sum_nanos,
+        }
     }
 
     /// The function and its attribute.
@@ -143,36 +144,9 @@ impl TimedSite {
         self.spec
     }
 
-    /// A consistent-enough copy for rendering: cumulative counts per bound, the total and
-    /// the sum in nanoseconds.
-    pub fn snapshot(&self) -> HistogramSnapshot {
-        let mut cumulative = Vec::with_capacity(self.bounds.len());
-        let mut running = 0u64;
-        for count in &self.counts[..self.bounds.len()] {
-            running += count.load(Ordering::Relaxed);
-            cumulative.push(running);
-        }
-        let total = running + self.counts[self.bounds.len()].load(Ordering::Relaxed);
-        HistogramSnapshot {
-            bounds: self.bounds,
-            cumulative,
-            count: total,
-            sum_nanos: self.sum_nanos.load(Ordering::Relaxed),
-        }
+    pub(crate) fn snapshot(&self) -> HistogramSnapshot {
+        self.cells().snapshot()
     }
-}
-
-/// A histogram's counts at one moment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistogramSnapshot {
-    /// Upper bounds in nanoseconds.
-    pub bounds: &'static [u64],
-    /// Calls at or under each bound.
-    pub cumulative: Vec<u64>,
-    /// All calls.
-    pub count: u64,
-    /// Total duration of all calls in nanoseconds.
-    pub sum_nanos: u64,
 }
 
 /// One call in progress of a `#[timed]` function. Dropping it records nothing, so a panic
@@ -188,6 +162,6 @@ impl Timer {
     /// Records the time since [`TimedSite::start`].
     #[inline(always)]
     pub fn finish(self) {
-        self.site.record(clock::nanos_since(self.started));
+        self.site.cells().record(clock::nanos_since(self.started));
     }
 }

@@ -39,6 +39,25 @@ pub const HELP_CALLS: &str = "Calls of functions annotated with #[counted], by r
 /// Default HELP of [`FUNCTION_CALLS_DURATION_SECONDS`].
 pub const HELP_DURATION: &str = "Duration of calls of functions annotated with #[timed].";
 
+/// HELP of [`CIRCUIT_BREAKER_STATE`].
+pub const HELP_BREAKER_STATE: &str = "State of the circuit breaker: 0 closed, 1 open, 2 half-open.";
+/// HELP of [`CIRCUIT_BREAKER_TRANSITIONS_TOTAL`].
+pub const HELP_BREAKER_TRANSITIONS: &str =
+    "State changes of the circuit breaker, by from and to state.";
+/// HELP of [`CIRCUIT_BREAKER_SUCCESSES_TOTAL`].
+pub const HELP_BREAKER_SUCCESSES: &str = "Calls the circuit breaker counted as successes.";
+/// HELP of [`CIRCUIT_BREAKER_FAILURES_TOTAL`].
+pub const HELP_BREAKER_FAILURES: &str =
+    "Calls the circuit breaker counted as failures (errors, slow calls, panics).";
+/// HELP of [`CIRCUIT_BREAKER_REJECTED_TOTAL`].
+pub const HELP_BREAKER_REJECTED: &str = "Calls the circuit breaker rejected without running them.";
+/// HELP of [`CIRCUIT_BREAKER_LATENCY_SECONDS`].
+pub const HELP_BREAKER_LATENCY: &str = "Duration of calls the circuit breaker let through.";
+/// Label: a transition's previous state.
+pub const LABEL_FROM: &str = "from";
+/// Label: a transition's new state.
+pub const LABEL_TO: &str = "to";
+
 /// Default histogram buckets in seconds: from 100µs to 10s, the range a bot's hot paths,
 /// RPC calls and relay submissions fall in.
 pub const DEFAULT_BUCKETS: [f64; 16] = [

@@ -170,12 +170,16 @@ impl KeySet {
             .map(|k| format!("`{k}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut message = format!("unknown option `{name}` in {}", self.context);
-        if let Some(close) = closest(name, self.valid) {
-            message.push_str(&format!("; did you mean `{close}`?"));
+        match closest(name, self.valid) {
+            Some(close) => format!(
+                "unknown option `{name}` in {}; did you mean `{close}`? Expected one of {expected}",
+                self.context
+            ),
+            None => format!(
+                "unknown option `{name}` in {}; expected one of {expected}",
+                self.context
+            ),
         }
-        message.push_str(&format!(" Expected one of {expected}"));
-        message
     }
 }
 

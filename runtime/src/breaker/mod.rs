@@ -1,0 +1,574 @@
+//! Circuit breakers: the state machine behind `#[circuit_breaker]`.
+//!
+//! * **Closed**: every call runs. Consecutive failures (`failures = N`) or the failure share
+//!   of the last `window` calls (`failure_rate`, once `min_calls` were seen) open it.
+//! * **Open**: calls are rejected at once with [`CircuitOpen`] until `reset` has passed;
+//!   the next call after that switches to half-open and is the first probe.
+//! * **Half-open**: at most `half_open` probes run at once; `successes` successful probes
+//!   close it, one failed probe opens it again for `reset × backoff^n` (capped by
+//!   `max_reset`).
+//!
+//! Every change of state starts a new *epoch*, and a call's result only moves the state
+//! machine if the epoch it was admitted in is still current: a slow call admitted before
+//! the breaker opened cannot close it, nor can a probe from an earlier half-open period.
+//! Such stale results still count in the success and failure totals, since the calls did
+//! happen. A panic counts as a failure; a call whose future is dropped before it completes
+//! counts as nothing and gives its probe slot back.
+//!
+//! The closed-state path is one atomic load to admit and a few relaxed atomic adds to
+//! record; no lock is ever held across the user's call. Transitions take a short internal
+//! lock, which the open-state path also takes to read when the breaker may close.
+
+mod clock;
+mod policy;
+mod result;
+mod table;
+mod window;
+mod word;
+
+#[cfg(test)]
+mod model_tests;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use botwatch_spec::model::CircuitBreaker;
+use botwatch_spec::names::{duration_nanos, seconds_to_nanos, DEFAULT_BUCKETS};
+use tokio::time::Instant;
+
+use crate::clock as call_clock;
+use crate::histogram::{HistogramSnapshot, OwnedHistogram};
+use clock::BreakerClock;
+use policy::Policy;
+use window::RateWindow;
+use word::Word;
+
+pub use result::{guard_call, guard_future, BreakerResult};
+pub(crate) use table::all_breakers;
+pub use table::{breaker, BreakerSite};
+
+/// A breaker's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Calls run.
+    Closed,
+    /// Calls are rejected with [`CircuitOpen`].
+    Open,
+    /// A limited number of probe calls run to test whether the callee recovered.
+    HalfOpen,
+}
+
+impl State {
+    /// The value of the `circuit_breaker_state` gauge: 0 closed, 1 open, 2 half-open.
+    pub fn gauge_value(self) -> u8 {
+        match self {
+            State::Closed => 0,
+            State::Open => 1,
+            State::HalfOpen => 2,
+        }
+    }
+
+    /// The state as the `from`/`to` labels and `/health` write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Closed => "closed",
+            State::Open => "open",
+            State::HalfOpen => "half_open",
+        }
+    }
+}
+
+/// The error a call gets while its breaker is open (or while every half-open probe slot is
+/// taken). Functions under `#[circuit_breaker]` return it through `E: From<CircuitOpen>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CircuitOpen {
+    /// The breaker's name.
+    pub breaker: &'static str,
+    /// How long until the breaker admits a probe; zero when it is half-open and every probe
+    /// slot is taken.
+    pub retry_after: Duration,
+}
+
+impl fmt::Display for CircuitOpen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "circuit breaker \"{}\" is open", self.breaker)?;
+        if self.retry_after.is_zero() {
+            write!(f, "; probes are running, retry shortly")
+        } else {
+            write!(f, "; retry in {:.3}s", self.retry_after.as_secs_f64())
+        }
+    }
+}
+
+impl std::error::Error for CircuitOpen {}
+
+/// How a finished call counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The call succeeded (a slow success becomes a failure).
+    Success,
+    /// The call failed.
+    Failure,
+    /// The call counts as neither (`ignore_if`).
+    Ignored,
+}
+
+/// The transitions `circuit_breaker_transitions_total` counts, as (from, to).
+pub(crate) const TRANSITIONS: [(State, State); 5] = [
+    (State::Closed, State::Open),
+    (State::Open, State::HalfOpen),
+    (State::HalfOpen, State::Open),
+    (State::HalfOpen, State::Closed),
+    (State::Open, State::Closed),
+];
+
+/// Counts of one breaker, for `/health` and dashboards.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BreakerSnapshot {
+    /// The breaker's name.
+    pub name: &'static str,
+    /// Its state now.
+    pub state: State,
+    /// Calls counted as successes.
+    pub successes: u64,
+    /// Calls counted as failures.
+    pub failures: u64,
+    /// Calls rejected without running.
+    pub rejected: u64,
+    /// Failures in a row while closed.
+    pub consecutive_failures: u32,
+}
+
+/// What only the lock holder touches.
+#[derive(Debug)]
+struct Side {
+    /// When an open (not forced) breaker admits its first probe.
+    open_until: Instant,
+    /// Failed probes since the breaker last closed: the backoff exponent.
+    failed_probes: u32,
+}
+
+/// A circuit breaker, shared by every function that names it.
+#[derive(Debug)]
+pub struct Breaker {
+    name: &'static str,
+    policy: Policy,
+    clock: BreakerClock,
+    word: AtomicU64,
+    side: Mutex<Side>,
+    consecutive: AtomicU32,
+    window: Option<RateWindow>,
+    successes: AtomicU64,
+    failures: AtomicU64,
+    rejected: AtomicU64,
+    transitions: [AtomicU64; TRANSITIONS.len()],
+    latency: OwnedHistogram,
+}
+
+impl Breaker {
+    pub(crate) fn new(name: &'static str, spec: &CircuitBreaker, clock: BreakerClock) -> Breaker {
+        let policy = Policy::from_spec(spec);
+        let mut bounds: Vec<u64> = DEFAULT_BUCKETS
+            .iter()
+            .map(|&s| seconds_to_nanos(s))
+            .collect();
+        bounds.extend(spec.slow.map(duration_nanos));
+        bounds.sort_unstable();
+        bounds.dedup();
+        let now = clock.now();
+        Breaker {
+            name,
+            window: policy.failure_rate.map(|_| RateWindow::new(policy.window)),
+            policy,
+            word: AtomicU64::new(Word::INITIAL.pack()),
+            side: Mutex::new(Side {
+                open_until: now,
+                failed_probes: 0,
+            }),
+            clock,
+            consecutive: AtomicU32::new(0),
+            successes: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            transitions: Default::default(),
+            latency: OwnedHistogram::new(bounds),
+        }
+    }
+
+    /// The breaker's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its state now. An open breaker whose reset has passed reads `Open` until the next
+    /// call switches it to half-open.
+    pub fn state(&self) -> State {
+        self.load().state
+    }
+
+    /// Opens the breaker and holds it open, admitting no probe, until [`force_closed`] or
+    /// [`reset`]: a kill switch for a venue.
+    ///
+    /// [`force_closed`]: Breaker::force_closed
+    /// [`reset`]: Breaker::reset
+    pub fn force_open(&self) {
+        let mut side = self.lock();
+        side.open_until = self.clock.now() + self.policy.reset;
+        self.transition(&side, None, State::Open, true);
+    }
+
+    /// Closes the breaker now, ending a forced open too. Failures counted so far are
+    /// forgotten; the backoff of earlier failed probes is kept.
+    pub fn force_closed(&self) {
+        let side = self.lock();
+        self.transition(&side, None, State::Closed, false);
+    }
+
+    /// Returns the breaker to its initial state: closed, no failures, no backoff.
+    pub fn reset(&self) {
+        let mut side = self.lock();
+        side.failed_probes = 0;
+        self.transition(&side, None, State::Closed, false);
+    }
+
+    /// Its state and counts now.
+    pub fn snapshot(&self) -> BreakerSnapshot {
+        BreakerSnapshot {
+            name: self.name,
+            state: self.state(),
+            successes: self.successes.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            rejected: self.rejected.load(Ordering::Relaxed),
+            consecutive_failures: self.consecutive.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn transition_count(&self, index: usize) -> u64 {
+        self.transitions[index].load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn latency_snapshot(&self) -> HistogramSnapshot {
+        self.latency.cells().snapshot()
+    }
+
+    /// Admits a call, or says why not.
+    #[inline]
+    pub(crate) fn admit(&self) -> Result<Permit<'_>, CircuitOpen> {
+        let mut bits = self.word.load(Ordering::Acquire);
+        loop {
+            let word = Word::unpack(bits);
+            match word.state {
+                State::Closed => return Ok(self.permit(word.epoch, false)),
+                State::HalfOpen => {
+                    if word.in_flight >= self.policy.half_open {
+                        return Err(self.reject(Duration::ZERO));
+                    }
+                    let next = Word {
+                        in_flight: word.in_flight + 1,
+                        ..word
+                    };
+                    match self.word.compare_exchange_weak(
+                        bits,
+                        next.pack(),
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => return Ok(self.permit(word.epoch, true)),
+                        Err(actual) => bits = actual,
+                    }
+                }
+                State::Open => match self.admit_open(bits) {
+                    Ok(permit) => return permit,
+                    Err(actual) => bits = actual,
+                },
+            }
+        }
+    }
+
+    /// Open: reject until the reset passed, then switch to half-open and hand this caller
+    /// the first probe. `Err(bits)` when the word changed meanwhile.
+    #[allow(clippy::type_complexity)]
+    fn admit_open(&self, bits: u64) -> Result<Result<Permit<'_>, CircuitOpen>, u64> {
+        let word = Word::unpack(bits);
+        if word.forced {
+            return Ok(Err(self.reject(self.policy.reset)));
+        }
+        let side = self.lock();
+        let current = self.word.load(Ordering::Acquire);
+        if current != bits {
+            return Err(current);
+        }
+        let now = self.clock.now();
+        if now < side.open_until {
+            return Ok(Err(self.reject(side.open_until - now)));
+        }
+        let next = Word {
+            in_flight: 1,
+            ..word.next(State::HalfOpen)
+        };
+        // Only lock holders change an open breaker's word.
+        self.word.store(next.pack(), Ordering::Release);
+        self.count_transition(State::Open, State::HalfOpen);
+        Ok(Ok(self.permit(next.epoch, true)))
+    }
+
+    fn permit(&self, epoch: u32, probe: bool) -> Permit<'_> {
+        Permit {
+            breaker: self,
+            epoch,
+            probe,
+            started: call_clock::now(),
+        }
+    }
+
+    fn reject(&self, retry_after: Duration) -> CircuitOpen {
+        self.rejected.fetch_add(1, Ordering::Relaxed);
+        CircuitOpen {
+            breaker: self.name,
+            retry_after,
+        }
+    }
+
+    /// Records a finished call that took `nanos`.
+    fn complete(&self, epoch: u32, probe: bool, outcome: Outcome, nanos: u64) {
+        self.latency.cells().record(nanos);
+        let outcome = match outcome {
+            Outcome::Success if self.policy.is_slow(nanos) => Outcome::Failure,
+            other => other,
+        };
+        match outcome {
+            Outcome::Success => self.successes.fetch_add(1, Ordering::Relaxed),
+            Outcome::Failure => self.failures.fetch_add(1, Ordering::Relaxed),
+            Outcome::Ignored => 0,
+        };
+        if probe {
+            self.complete_probe(epoch, outcome);
+        } else {
+            self.complete_closed(epoch, outcome);
+        }
+    }
+
+    fn complete_closed(&self, epoch: u32, outcome: Outcome) {
+        let word = self.load();
+        if word.epoch != epoch || word.state != State::Closed {
+            return;
+        }
+        match outcome {
+            Outcome::Ignored => {}
+            Outcome::Success => {
+                // Read first: a successful call on a healthy breaker writes nothing shared.
+                if self.consecutive.load(Ordering::Relaxed) != 0 {
+                    self.consecutive.store(0, Ordering::Relaxed);
+                }
+                if let Some(window) = &self.window {
+                    window.record(false);
+                }
+            }
+            Outcome::Failure => {
+                let in_a_row = self.consecutive.fetch_add(1, Ordering::AcqRel) + 1;
+                let by_count = self
+                    .policy
+                    .consecutive_failures
+                    .is_some_and(|limit| in_a_row >= limit);
+                let by_rate = match (&self.window, self.policy.failure_rate) {
+                    (Some(window), Some(rate)) => {
+                        let (failures, calls) = window.record(true);
+                        calls >= self.policy.min_calls
+                            && f64::from(failures) / f64::from(calls) >= rate - 1e-12
+                    }
+                    _ => false,
+                };
+                if by_count || by_rate {
+                    let mut side = self.lock();
+                    side.open_until =
+                        self.clock.now() + self.policy.reset_after(side.failed_probes);
+                    self.transition(&side, Some((epoch, State::Closed)), State::Open, false);
+                }
+            }
+        }
+    }
+
+    fn complete_probe(&self, epoch: u32, outcome: Outcome) {
+        match outcome {
+            Outcome::Ignored => self.release_probe(epoch),
+            Outcome::Failure => {
+                let mut side = self.lock();
+                if !self.is_current(epoch, State::HalfOpen) {
+                    return;
+                }
+                side.failed_probes = side.failed_probes.saturating_add(1);
+                side.open_until = self.clock.now() + self.policy.reset_after(side.failed_probes);
+                self.transition(&side, Some((epoch, State::HalfOpen)), State::Open, false);
+            }
+            Outcome::Success => {
+                let mut bits = self.word.load(Ordering::Acquire);
+                loop {
+                    let word = Word::unpack(bits);
+                    if word.epoch != epoch || word.state != State::HalfOpen {
+                        return;
+                    }
+                    if word.probe_successes + 1 >= self.policy.successes {
+                        let mut side = self.lock();
+                        if self.transition(
+                            &side,
+                            Some((epoch, State::HalfOpen)),
+                            State::Closed,
+                            false,
+                        ) {
+                            side.failed_probes = 0;
+                        }
+                        return;
+                    }
+                    let next = Word {
+                        in_flight: word.in_flight.saturating_sub(1),
+                        probe_successes: word.probe_successes + 1,
+                        ..word
+                    };
+                    match self.word.compare_exchange_weak(
+                        bits,
+                        next.pack(),
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => return,
+                        Err(actual) => bits = actual,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gives a probe slot back (an ignored result or a dropped call).
+    fn release_probe(&self, epoch: u32) {
+        let mut bits = self.word.load(Ordering::Acquire);
+        loop {
+            let word = Word::unpack(bits);
+            if word.epoch != epoch || word.state != State::HalfOpen {
+                return;
+            }
+            let next = Word {
+                in_flight: word.in_flight.saturating_sub(1),
+                ..word
+            };
+            match self.word.compare_exchange_weak(
+                bits,
+                next.pack(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => bits = actual,
+            }
+        }
+    }
+
+    /// Moves to a new epoch in `to`, if the breaker is still in `expected` (epoch, state),
+    /// or from anywhere when `expected` is `None`. The caller holds the lock (`_side`), so no
+    /// one else changes the epoch meanwhile; probes may still change their counts, which the
+    /// compare-and-swap loop absorbs. Returns whether it moved.
+    fn transition(
+        &self,
+        _side: &MutexGuard<'_, Side>,
+        expected: Option<(u32, State)>,
+        to: State,
+        forced: bool,
+    ) -> bool {
+        let current = self.load();
+        if let Some((epoch, state)) = expected {
+            if current.epoch != epoch || current.state != state {
+                return false;
+            }
+        }
+        if to == State::Closed {
+            // Clean counts before any call of the new epoch can be admitted.
+            self.consecutive.store(0, Ordering::Release);
+            if let Some(window) = &self.window {
+                window.clear();
+            }
+        }
+        let mut bits = current.pack();
+        loop {
+            let from = Word::unpack(bits);
+            let next = Word {
+                forced,
+                ..from.next(to)
+            };
+            match self.word.compare_exchange_weak(
+                bits,
+                next.pack(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    self.count_transition(from.state, to);
+                    return true;
+                }
+                Err(actual) => bits = actual,
+            }
+        }
+    }
+
+    fn count_transition(&self, from: State, to: State) {
+        if let Some(index) = TRANSITIONS.iter().position(|&t| t == (from, to)) {
+            self.transitions[index].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn is_current(&self, epoch: u32, state: State) -> bool {
+        let word = self.load();
+        word.epoch == epoch && word.state == state
+    }
+
+    fn load(&self) -> Word {
+        Word::unpack(self.word.load(Ordering::Acquire))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Side> {
+        // No user code runs under this lock, so a poisoned lock holds consistent data.
+        self.side.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The right to run one call. Finish it with its outcome; dropping it instead counts a
+/// panic as a failure, and anything else (a future dropped before it completed) as nothing,
+/// giving a probe slot back.
+#[must_use = "a permit records nothing until finished"]
+#[derive(Debug)]
+pub struct Permit<'a> {
+    breaker: &'a Breaker,
+    epoch: u32,
+    probe: bool,
+    started: u64,
+}
+
+impl Permit<'_> {
+    /// Records the call's outcome and duration.
+    #[inline]
+    pub fn finish(self, outcome: Outcome) {
+        let nanos = call_clock::nanos_since(self.started);
+        self.finish_after(outcome, nanos);
+    }
+
+    /// Records the call's outcome with a given duration.
+    pub(crate) fn finish_after(self, outcome: Outcome, nanos: u64) {
+        self.breaker
+            .complete(self.epoch, self.probe, outcome, nanos);
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Permit<'_> {
+    #[cold]
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let nanos = call_clock::nanos_since(self.started);
+            self.breaker
+                .complete(self.epoch, self.probe, Outcome::Failure, nanos);
+        } else if self.probe {
+            self.breaker.release_probe(self.epoch);
+        }
+    }
+}

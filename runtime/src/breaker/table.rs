@@ -1,0 +1,104 @@
+//! Breakers by name. Every function naming a breaker shares one instance, built the first
+//! time any of them (or `botwatch::breaker`, or the exporter) asks, from the linked sites.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use botwatch_spec::model::{Attribute, Site};
+
+use super::clock::BreakerClock;
+use super::policy::Policy;
+use super::{Breaker, CircuitOpen, Permit};
+use crate::registry::{self, RegisteredSite};
+
+static TABLE: OnceLock<BTreeMap<&'static str, &'static Breaker>> = OnceLock::new();
+
+/// Storage of one `#[circuit_breaker]` function: its spec and, once resolved, its breaker.
+#[derive(Debug)]
+pub struct BreakerSite {
+    spec: &'static Site,
+    resolved: OnceLock<&'static Breaker>,
+}
+
+impl BreakerSite {
+    /// A site described by `spec`.
+    pub const fn new(spec: &'static Site) -> Self {
+        BreakerSite {
+            spec,
+            resolved: OnceLock::new(),
+        }
+    }
+
+    /// The function and its attribute.
+    pub fn spec(&self) -> &'static Site {
+        self.spec
+    }
+
+    /// The breaker this function uses.
+    #[inline]
+    pub fn breaker(&'static self) -> &'static Breaker {
+        self.resolved.get_or_init(|| {
+            let name = breaker_name(self.spec);
+            table()
+                .get(name)
+                .copied()
+                .expect("every linked breaker site is in the table")
+        })
+    }
+
+    /// Admits one call of this function, or rejects it.
+    #[inline]
+    pub fn admit(&'static self) -> Result<Permit<'static>, CircuitOpen> {
+        self.breaker().admit()
+    }
+}
+
+fn breaker_name(site: &'static Site) -> &'static str {
+    match &site.attribute {
+        Attribute::CircuitBreaker(spec) => spec.name.as_deref().unwrap_or(&site.function),
+        _ => unreachable!("a breaker site holds a breaker spec"),
+    }
+}
+
+fn table() -> &'static BTreeMap<&'static str, &'static Breaker> {
+    TABLE.get_or_init(|| {
+        let mut table: BTreeMap<&'static str, (&'static Breaker, &'static Site)> = BTreeMap::new();
+        for site in registry::sites() {
+            let RegisteredSite::Breaker(site) = site else { continue };
+            let spec = site.spec;
+            let Attribute::CircuitBreaker(options) = &spec.attribute else { continue };
+            let name = breaker_name(spec);
+            match table.get(name) {
+                None => {
+                    let breaker = Breaker::new(name, options, BreakerClock::Tokio);
+                    table.insert(name, (Box::leak(Box::new(breaker)), spec));
+                }
+                Some((breaker, first)) if breaker.policy != Policy::from_spec(options) => {
+                    eprintln!(
+                        "botwatch: warning: circuit breaker \"{name}\" is declared with different options \
+                         at {}::{} and at {}::{}; the first one's options are used",
+                        first.module, first.function, spec.module, spec.function
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        table.into_iter().map(|(name, (breaker, _))| (name, breaker)).collect()
+    })
+}
+
+/// The breaker named `name`, if a function linked into this binary declares it.
+///
+/// ```no_run
+/// if let Some(relay) = botwatch::breaker("relay") {
+///     relay.force_open(); // stop submitting until an operator closes it
+/// }
+/// ```
+pub fn breaker(name: &str) -> Option<&'static Breaker> {
+    table().get(name).copied()
+}
+
+/// Every breaker, by name.
+pub(crate) fn all_breakers() -> impl Iterator<Item = &'static Breaker> {
+    table().values().copied()
+}

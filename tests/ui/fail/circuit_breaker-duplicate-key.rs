@@ -1,0 +1,17 @@
+#[derive(Debug)]
+struct Error;
+
+impl From<botwatch::CircuitOpen> for Error {
+    fn from(_: botwatch::CircuitOpen) -> Self {
+        Error
+    }
+}
+
+#[botwatch::circuit_breaker(reset = 30s, reset = 1m)]
+fn submit() -> Result<(), Error> {
+    Ok(())
+}
+
+fn main() {
+    let _ = submit();
+}

@@ -1,0 +1,11 @@
+#[derive(Debug)]
+struct RelayError;
+
+#[botwatch::circuit_breaker(name = "relay")]
+fn submit(bundle: u64) -> Result<u64, RelayError> {
+    Ok(bundle)
+}
+
+fn main() {
+    let _ = submit(1);
+}

@@ -1,0 +1,6 @@
+#[botwatch::circuit_breaker]
+fn ping() {}
+
+fn main() {
+    ping();
+}

@@ -1,0 +1,6 @@
+#[botwatch::counted(name = "orders-total")]
+fn submit() {}
+
+fn main() {
+    submit();
+}

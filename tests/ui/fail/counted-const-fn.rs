@@ -1,0 +1,8 @@
+#[botwatch::counted]
+const fn size() -> u64 {
+    1
+}
+
+fn main() {
+    let _ = size();
+}

@@ -1,0 +1,6 @@
+#[botwatch::counted(lables(venue = "binance"))]
+fn submit() {}
+
+fn main() {
+    submit();
+}

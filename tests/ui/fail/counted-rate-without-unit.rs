@@ -1,0 +1,6 @@
+#[botwatch::counted(alert(rate < 5))]
+fn submit() {}
+
+fn main() {
+    submit();
+}

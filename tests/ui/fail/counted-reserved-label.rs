@@ -1,0 +1,6 @@
+#[botwatch::counted(labels(function = "other"))]
+fn submit() {}
+
+fn main() {
+    submit();
+}

@@ -1,0 +1,6 @@
+#[botwatch::counted(alert(errors > 5%))]
+fn submit() {}
+
+fn main() {
+    submit();
+}

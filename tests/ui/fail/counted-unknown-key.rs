@@ -1,0 +1,6 @@
+#[botwatch::counted(retries = 3)]
+fn submit() {}
+
+fn main() {
+    submit();
+}

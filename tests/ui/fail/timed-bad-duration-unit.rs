@@ -1,0 +1,6 @@
+#[botwatch::timed(alert(p99 > 2y))]
+fn simulate() {}
+
+fn main() {
+    simulate();
+}

@@ -1,0 +1,6 @@
+#[botwatch::timed(alert(p99 > 250))]
+fn simulate() {}
+
+fn main() {
+    simulate();
+}
