@@ -88,12 +88,11 @@ pub(crate) fn wrap(
     })
 }
 
-/// `|e| path(e)`, located at the user's path so a wrong signature is reported there.
+/// `|e| path(e)`, located at the user's path so a wrong signature is reported there, but
+/// with the macro's hygiene so lints on closures (`redundant_closure`) stay quiet.
 fn predicate(path: Option<&syn::Path>, default: TokenStream) -> TokenStream {
     let Some(path) = path else { return default };
-    let error = Ident::new(
-        "__botwatch_error",
-        Span::mixed_site().located_at(path.span()),
-    );
-    quote_spanned!(path.span()=> |#error| #path(#error))
+    let span = Span::mixed_site().located_at(path.span());
+    let error = Ident::new("__botwatch_error", span);
+    quote_spanned!(span=> |#error| #path(#error))
 }

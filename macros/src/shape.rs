@@ -16,7 +16,7 @@ pub(crate) enum Shape {
     /// `-> impl Future<Output = X>`: `result` is X.
     ImplFuture { result: Type },
     /// `-> Pin<Box<dyn Future<Output = X> + ...>>`: `result` is X, `ret` the written type.
-    BoxedFuture { ret: Type, result: Type },
+    BoxedFuture { ret: Box<Type>, result: Type },
 }
 
 impl Shape {
@@ -40,7 +40,7 @@ impl Shape {
         if let Some(output) = boxed_future_output(&ret) {
             return Shape::BoxedFuture {
                 result: inferable(&output),
-                ret,
+                ret: Box::new(ret),
             };
         }
         Shape::Sync {

@@ -84,7 +84,7 @@ impl Timed {
     pub fn bucket_bounds_nanos(&self) -> Vec<u64> {
         let written = self.buckets.as_deref().unwrap_or(&DEFAULT_BUCKETS);
         let mut bounds: Vec<u64> = written.iter().map(|&s| seconds_to_nanos(s)).collect();
-        bounds.extend(self.latency_thresholds().map(|d| duration_nanos(d)));
+        bounds.extend(self.latency_thresholds().map(duration_nanos));
         bounds.sort_unstable();
         bounds.dedup();
         bounds
