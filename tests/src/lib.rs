@@ -1,6 +1,10 @@
 //! Helpers shared by the end-to-end tests: a plain HTTP/1.1 client for loopback and a reader
 //! of the Prometheus text format.
 
+/// The README's examples, compiled as doctests so they cannot rot.
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -1,0 +1,153 @@
+//! Per-call overhead of botwatch's attributes against floors measured in the same run.
+//!
+//! Every case is an `#[inline(never)]` function doing the same trivial work; the table
+//! printed by `report.py` subtracts the bare function and divides by a floor.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use botwatch::CircuitOpen;
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+
+static FLOOR: AtomicU64 = AtomicU64::new(0);
+
+#[inline(never)]
+fn bare(x: u64) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn atomic_add(x: u64) -> u64 {
+    FLOOR.fetch_add(1, Ordering::Relaxed);
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn clock_pair_std(x: u64) -> u64 {
+    let started = Instant::now();
+    let out = black_box(x).wrapping_add(1);
+    FLOOR.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    out
+}
+
+fn quanta_clock() -> &'static quanta::Clock {
+    static CLOCK: std::sync::OnceLock<quanta::Clock> = std::sync::OnceLock::new();
+    CLOCK.get_or_init(quanta::Clock::new)
+}
+
+#[inline(never)]
+fn clock_pair_quanta(x: u64) -> u64 {
+    let clock = quanta_clock();
+    let started = clock.raw();
+    let out = black_box(x).wrapping_add(1);
+    FLOOR.fetch_add(
+        clock.delta_as_nanos(started, clock.raw()),
+        Ordering::Relaxed,
+    );
+    out
+}
+
+#[botwatch::counted]
+#[inline(never)]
+fn counted(x: u64) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+#[botwatch::timed]
+#[inline(never)]
+fn timed(x: u64) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+#[botwatch::counted]
+#[botwatch::timed]
+#[inline(never)]
+fn counted_and_timed(x: u64) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+#[botwatch::circuit_breaker(name = "bench_closed")]
+#[inline(never)]
+fn breaker_closed(x: u64) -> Result<u64, CircuitOpen> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
+#[botwatch::circuit_breaker(name = "bench_open")]
+#[inline(never)]
+fn breaker_open(x: u64) -> Result<u64, CircuitOpen> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
+/// Runs `f` on `threads` threads at once; the time per call as one thread sees it.
+fn on_threads(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    threads: usize,
+    f: fn(u64) -> u64,
+) {
+    if threads == 1 {
+        group.bench_function(name, |b| b.iter(|| f(black_box(1))));
+        return;
+    }
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let barrier = Barrier::new(threads);
+            let elapsed: Vec<Duration> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            let started = Instant::now();
+                            for i in 0..iters {
+                                black_box(f(black_box(i)));
+                            }
+                            started.elapsed()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            elapsed.into_iter().max().unwrap()
+        })
+    });
+}
+
+fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
+    vec![
+        ("bare", bare),
+        ("floor_atomic_add", atomic_add),
+        ("floor_clock_pair_std", clock_pair_std),
+        ("floor_clock_pair_quanta", clock_pair_quanta),
+        ("botwatch_counted", counted),
+        ("botwatch_timed", timed),
+        ("botwatch_counted_timed", counted_and_timed),
+        ("botwatch_breaker_closed", |x| {
+            breaker_closed(x).unwrap_or(0)
+        }),
+        ("botwatch_breaker_open", |x| breaker_open(x).unwrap_or(0)),
+    ]
+}
+
+fn overhead(c: &mut Criterion) {
+    let exporter = botwatch::Exporter::new()
+        .listen("127.0.0.1:0".parse().unwrap())
+        .install()
+        .expect("install the exporter");
+    botwatch::breaker("bench_open")
+        .expect("declared")
+        .force_open();
+    eprintln!("exporter on {}", exporter.local_addr());
+    for threads in [1, 2] {
+        let mut group = c.benchmark_group(format!("calls_{threads}_thread"));
+        for (name, f) in cases() {
+            on_threads(&mut group, name, threads, f);
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, overhead);
+criterion_main!(benches);
