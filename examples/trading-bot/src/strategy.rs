@@ -22,7 +22,7 @@ pub(crate) struct Bundle {
 pub(crate) fn detect_opportunity(block: &Block, eth_usd: Option<f64>) -> Option<Opportunity> {
     // Without a price we cannot value the trade.
     eth_usd?;
-    (block.spread_bps > 8.0).then(|| Opportunity {
+    (block.spread_bps > 8.0).then_some(Opportunity {
         block: block.number,
         spread_bps: block.spread_bps,
     })
