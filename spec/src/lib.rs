@@ -19,5 +19,6 @@ pub mod model;
 pub mod names;
 #[cfg(feature = "syn")]
 pub mod parse;
+pub mod rules;
 
 pub use model::*;

@@ -209,6 +209,18 @@ pub struct Site {
     pub attribute: Attribute,
 }
 
+impl Site {
+    /// The order rules are rendered in: by module, function, then attribute. The runtime
+    /// and the build helper both sort with it, so they render the same bytes.
+    pub fn order(a: &Site, b: &Site) -> std::cmp::Ordering {
+        (&a.module, &a.function, a.attribute.kind()).cmp(&(
+            &b.module,
+            &b.function,
+            b.attribute.kind(),
+        ))
+    }
+}
+
 /// A latency quantile an alert can watch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Quantile {

@@ -84,9 +84,16 @@ impl Timed {
     pub fn bucket_bounds_nanos(&self) -> Vec<u64> {
         let written = self.buckets.as_deref().unwrap_or(&DEFAULT_BUCKETS);
         let mut bounds: Vec<u64> = written.iter().map(|&s| seconds_to_nanos(s)).collect();
-        bounds.extend(self.latency_thresholds().map(duration_nanos));
+        let thresholds: Vec<u64> = self.latency_thresholds().map(duration_nanos).collect();
+        bounds.extend(&thresholds);
         bounds.sort_unstable();
         bounds.dedup();
+        // A quantile can only read above a threshold if some bucket lies above it.
+        if let Some(&highest) = thresholds.iter().max() {
+            if bounds.last() == Some(&highest) {
+                bounds.push(highest.saturating_mul(2));
+            }
+        }
         bounds
     }
 

@@ -25,7 +25,7 @@ const METRIC_RESERVED_LABELS: &[&str] = &["function", "module", "result", "le", 
 
 const COUNTED_KEYS: &[&str] = &["name", "help", "labels", "alert", "slo"];
 const TIMED_KEYS: &[&str] = &["name", "help", "labels", "buckets", "alert", "slo"];
-const REPEATABLE: &[&str] = &["alert", "slo"];
+const REPEATABLE: &[&str] = &["alert"];
 
 /// An attribute parsed from tokens, with the parts only the macro needs (predicate paths).
 pub enum Parsed {

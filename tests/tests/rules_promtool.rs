@@ -1,0 +1,64 @@
+//! The rules a binary renders at run time, checked and unit-tested by the real promtool.
+
+use std::ffi::OsStr;
+
+use botwatch_tests::{run_ok, scratch_dir, tool};
+
+#[derive(Debug)]
+struct RelayError;
+
+impl From<botwatch::CircuitOpen> for RelayError {
+    fn from(_: botwatch::CircuitOpen) -> Self {
+        RelayError
+    }
+}
+
+#[botwatch::counted(
+    alert(error_rate > 5%, for = 1m, runbook = "https://runbooks.example/relay#errors"),
+    alert(idle > 10m),
+    alert(rate < 10/m, labels(team = "execution")),
+    slo(objective = 99.5%)
+)]
+#[botwatch::timed(alert(p99 > 250ms), alert(p50 > 100ms, severity = "info"), slo(objective = 99.9%, latency = 250ms))]
+#[botwatch::circuit_breaker(name = "relay", alert(open), alert(flapping > 3, within = 10m))]
+fn submit_bundle() -> Result<(), RelayError> {
+    Ok(())
+}
+
+#[botwatch::counted(name = "orders_total", alert(rate > 2/s, name = "OrderStorm", summary = "{{ $labels.function }}: {{ $value | humanize }} orders/s {{ not a template }}"))]
+#[botwatch::timed(buckets = [0.01, 0.1], alert(p999 > 100ms))]
+fn place_order() {}
+
+#[botwatch::circuit_breaker(name = "price \"feed\"", alert(open, severity = "page"))]
+fn fetch_price() -> Result<f64, RelayError> {
+    Err(RelayError)
+}
+
+#[test]
+fn runtime_rules_pass_promtool_check_and_their_own_unit_tests() {
+    let set = botwatch::rules::rule_set().expect("no duplicate alerts");
+    assert_eq!(
+        set.alerts.len(),
+        14,
+        "{:#?}",
+        set.alerts.iter().map(|a| &a.name).collect::<Vec<_>>()
+    );
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let dir = scratch_dir("rules-promtool");
+    let rules = dir.join("alerts.yml");
+    let tests = dir.join("alerts.test.yml");
+    std::fs::write(&rules, botwatch::rules::yaml()).unwrap();
+    std::fs::write(&tests, set.unit_tests_yaml("alerts.yml")).unwrap();
+    let checked = run_ok(
+        &promtool,
+        &[OsStr::new("check"), OsStr::new("rules"), rules.as_os_str()],
+    );
+    assert!(checked.contains("SUCCESS"), "{checked}");
+    let tested = run_ok(
+        &promtool,
+        &[OsStr::new("test"), OsStr::new("rules"), tests.as_os_str()],
+    );
+    assert!(tested.contains("SUCCESS"), "{tested}");
+}
