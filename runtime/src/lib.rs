@@ -31,6 +31,8 @@
 
 #[cfg(feature = "runtime")]
 mod breaker;
+#[cfg(feature = "build")]
+pub mod build;
 #[cfg(feature = "runtime")]
 mod clock;
 #[cfg(feature = "runtime")]

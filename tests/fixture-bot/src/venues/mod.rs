@@ -1,0 +1,3 @@
+//! A directory module.
+
+pub(crate) mod binance;
