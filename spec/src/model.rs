@@ -125,6 +125,24 @@ impl CircuitBreaker {
     /// Default `reset`.
     pub const DEFAULT_RESET: Duration = Duration::from_secs(30);
 
+    /// Why `name` cannot name a breaker, if it cannot: it becomes the `breaker` label of
+    /// every breaker series and a string in the generated PromQL.
+    pub fn check_name(name: &str) -> Result<(), &'static str> {
+        if name.trim().is_empty() {
+            Err("a breaker's name must not be empty")
+        } else if name.chars().count() > 128 {
+            Err("a breaker's name must be at most 128 characters")
+        } else if name
+            .chars()
+            .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER)
+        {
+            // Prometheus re-quotes U+FFFD in a way its own parser then refuses.
+            Err("a breaker's name must not contain control characters or U+FFFD")
+        } else {
+            Ok(())
+        }
+    }
+
     /// The consecutive-failure threshold in force: the one written, or the default when no
     /// `failure_rate` is given either.
     pub fn consecutive_failures(&self) -> Option<u32> {

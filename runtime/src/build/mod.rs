@@ -17,6 +17,9 @@
 //! that share a name with different options, are `cargo:warning`s and the build goes on;
 //! two different alerts with one name and one label set are an error naming both.
 
+// The example is a whole build.rs, so its `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
 mod scan;
 
 use std::fmt;

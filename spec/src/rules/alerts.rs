@@ -69,17 +69,18 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
     }
 }
 
-/// What every alert shares: name, `for`, labels, annotations.
-fn rule(
-    alert: &Alert,
-    function_name: &str,
+/// What a condition contributes to its rule; [`rule`] adds what every alert shares.
+struct Draft {
     expr: String,
     grouping: Vec<(String, String)>,
     origin: String,
-    default_summary: String,
-    default_description: String,
+    summary: String,
+    description: String,
     scenario: Scenario,
-) -> AlertRule {
+}
+
+/// The rule of `alert` on `function_name`: name, `for`, labels, annotations.
+fn rule(alert: &Alert, function_name: &str, draft: Draft) -> AlertRule {
     let mut labels = vec![("severity".to_owned(), alert.severity().to_owned())];
     labels.extend(
         alert
@@ -93,14 +94,14 @@ fn rule(
             alert
                 .summary
                 .as_deref()
-                .map_or(default_summary, str::to_owned),
+                .map_or(draft.summary, str::to_owned),
         ),
         (
             "description".to_owned(),
             alert
                 .description
                 .as_deref()
-                .map_or(default_description, str::to_owned),
+                .map_or(draft.description, str::to_owned),
         ),
     ];
     if let Some(runbook) = &alert.runbook {
@@ -108,13 +109,13 @@ fn rule(
     }
     AlertRule {
         name: alert.alert_name(function_name),
-        expr,
+        expr: draft.expr,
         for_: alert.for_duration(),
-        grouping,
+        grouping: draft.grouping,
         labels,
         annotations,
-        origin,
-        scenario,
+        origin: draft.origin,
+        scenario: draft.scenario,
     }
 }
 
@@ -151,18 +152,17 @@ fn latency_alert(
         can_fire: names::duration_nanos(*threshold) < largest,
         warm_up: RATE_WINDOW,
     };
-    rule(
-        alert,
-        function.name,
+    let draft = Draft {
         expr,
-        function.grouping(),
-        function.origin(),
-        format!("{q} latency of {{{{ $labels.function }}}} above {threshold_text}"),
-        format!(
+        grouping: function.grouping(),
+        origin: function.origin(),
+        summary: format!("{q} latency of {{{{ $labels.function }}}} above {threshold_text}"),
+        description: format!(
             "The {q} latency of {WHO} is {{{{ $value | humanizeDuration }}}} over the last {window}; the threshold is {threshold_text}."
         ),
         scenario,
-    )
+    };
+    rule(alert, function.name, draft)
 }
 
 /// How synthetic calls fall into a histogram's buckets.
@@ -301,16 +301,15 @@ fn counted_alert(function: &Function<'_>, metric: &str, alert: &Alert) -> AlertR
         }
         _ => unreachable!("the grammar puts only call conditions on #[counted]"),
     };
-    rule(
-        alert,
-        function.name,
+    let draft = Draft {
         expr,
-        function.grouping(),
-        function.origin(),
+        grouping: function.grouping(),
+        origin: function.origin(),
         summary,
         description,
         scenario,
-    )
+    };
+    rule(alert, function.name, draft)
 }
 
 fn unit(per: Duration) -> &'static str {
@@ -373,14 +372,13 @@ fn breaker_alert(breaker: &str, function: &Function<'_>, alert: &Alert) -> Alert
         }
         _ => unreachable!("the grammar puts only breaker conditions on #[circuit_breaker]"),
     };
-    rule(
-        alert,
-        function.name,
+    let draft = Draft {
         expr,
         grouping,
-        format!("{} (breaker {breaker})", function.origin()),
+        origin: format!("{} (breaker {breaker})", function.origin()),
         summary,
         description,
         scenario,
-    )
+    };
+    rule(alert, function.name, draft)
 }

@@ -71,7 +71,7 @@ fn groups(out: &mut String, set: &RuleSet, indent: usize) {
                 &format!("{pad}        "),
                 "labels",
                 &rule.labels,
-                |v| yaml_quoted(v),
+                yaml_quoted,
             );
         }
     }
@@ -84,14 +84,14 @@ fn groups(out: &mut String, set: &RuleSet, indent: usize) {
             if !rule.for_.is_zero() {
                 let _ = writeln!(out, "{pad}        for: {}", prometheus_duration(rule.for_));
             }
-            // Label values are expanded as templates too: keep them literal.
-            map(
-                out,
-                &format!("{pad}        "),
-                "labels",
-                &rule.labels,
-                |v| yaml_quoted(&literal(v)),
-            );
+            // The grouping labels are repeated as static labels (the values the expression
+            // yields anyway), so promtool does not take one alert per breaker or function
+            // for duplicates. Label values are expanded as templates too: keep them literal.
+            let mut labels = rule.labels.clone();
+            labels.splice(1..1, rule.grouping.iter().cloned());
+            map(out, &format!("{pad}        "), "labels", &labels, |v| {
+                yaml_quoted(&literal(v))
+            });
             map(
                 out,
                 &format!("{pad}        "),

@@ -66,7 +66,8 @@ pub fn promql_string(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            // PromQL's lexer reads a literal U+FFFD as invalid UTF-8; the escape is fine.
+            c if c.is_control() || c == char::REPLACEMENT_CHARACTER => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
@@ -204,10 +205,12 @@ pub fn expand(text: &str, labels: &[(String, String)], value: f64) -> String {
     for piece in pieces(text) {
         match piece {
             Piece::Text(t) => out.push_str(&t),
-            Piece::Action(Action::Label(l)) => match labels.iter().find(|(k, _)| *k == l) {
-                Some((_, v)) => out.push_str(v),
-                None => out.push_str("<no value>"),
-            },
+            // `$labels` is a map[string]string: a missing label reads as "".
+            Piece::Action(Action::Label(l)) => {
+                if let Some((_, v)) = labels.iter().find(|(k, _)| *k == l) {
+                    out.push_str(v);
+                }
+            }
             Piece::Action(Action::Value(filter)) => out.push_str(&match filter {
                 None => go_float(value, None),
                 Some(Filter::Humanize) => humanize(value),
@@ -250,7 +253,7 @@ pub fn go_float(value: f64, precision: Option<usize>) -> String {
         None => 6,
         Some(p) => {
             let nd = digits.len() as i32;
-            if (p as i32) > nd && nd >= exponent + 1 {
+            if (p as i32) > nd && nd > exponent {
                 nd
             } else {
                 p as i32
@@ -393,7 +396,7 @@ mod tests {
             expand(text, &labels, 2000.0),
             "submit at 2k; {{ .Foo }} and }} stay"
         );
-        assert_eq!(expand("{{ $labels.nope }}", &labels, 0.0), "<no value>");
+        assert_eq!(expand("[{{ $labels.nope }}]", &labels, 0.0), "[]");
     }
 
     #[test]

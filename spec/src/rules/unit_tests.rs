@@ -136,7 +136,13 @@ fn write_expectation(out: &mut String, name: &str, eval: Duration, rules: &[&Ale
     out.push_str("        exp_alerts:\n");
     for rule in rules {
         out.push_str("          - exp_labels:\n");
-        for (k, v) in rule.grouping.iter().chain(&rule.labels) {
+        // Prometheus drops labels whose value is empty.
+        for (k, v) in rule
+            .grouping
+            .iter()
+            .chain(&rule.labels)
+            .filter(|(_, v)| !v.is_empty())
+        {
             let _ = writeln!(out, "              {}: {}", yaml_key(k), yaml_quoted(v));
         }
         out.push_str("            exp_annotations:\n");

@@ -1,0 +1,54 @@
+//! External tools (promtool, prometheus, alertmanager): found, or skipped with a reason.
+
+/// The environment variable that turns a missing external tool into a test failure.
+pub const REQUIRE_TOOLS_ENV: &str = "BOTWATCH_REQUIRE_TOOLS";
+
+/// The path of an external tool (`promtool`, `prometheus`, ...) if it is installed.
+///
+/// When it is missing the test should skip: this prints why. With `BOTWATCH_REQUIRE_TOOLS`
+/// set (as `.ci/run` does), a missing tool fails the test instead.
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        let why = format!(
+            "{name} is not installed (Debian: apt-get install prometheus prometheus-alertmanager)"
+        );
+        if std::env::var_os(REQUIRE_TOOLS_ENV).is_some() {
+            panic!("{why}, and {REQUIRE_TOOLS_ENV} is set");
+        }
+        eprintln!("SKIPPED: {why}; set {REQUIRE_TOOLS_ENV}=1 to make this a failure");
+    }
+    found
+}
+
+/// Runs a tool and returns its combined output, panicking with that output if it fails.
+pub fn run_ok(program: &std::path::Path, args: &[&std::ffi::OsStr]) -> String {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "{} {:?} failed:\n{text}",
+        program.display(),
+        args
+    );
+    text
+}
+
+/// A fresh directory under the target directory for one test's files.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("botwatch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    dir
+}
