@@ -1,0 +1,361 @@
+//! The whole monitoring chain with the real servers: two replicas of the example bot with a
+//! relay outage → `/metrics` → the rules its build.rs emitted → Prometheus evaluates them →
+//! Alertmanager → a webhook. Then the outage ends, the breakers recover and the alert
+//! resolves. Everything listens on loopback ports picked at run time, every process is
+//! killed at the end however the test ends, and each wait is bounded.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use botwatch_tests::{http_get, scratch_dir, tool};
+use serde_json::Value;
+
+const BOT: &str = env!("CARGO_BIN_EXE_trading-bot");
+
+/// Kills a child process when dropped, on success and on panic alike.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(name: &'static str, program: &Path, args: &[String], log: &Path) -> Killed {
+    let out = std::fs::File::create(log).unwrap();
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    Killed(child)
+}
+
+/// Waits for `check` to return Some, polling every 250 ms, up to `limit`.
+fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn api(addr: SocketAddr, path: &str) -> Option<Value> {
+    let response = http_get(addr, path).ok()?;
+    if response.status != 200 {
+        return None;
+    }
+    serde_json::from_str(&response.body).ok()
+}
+
+fn query(addr: SocketAddr, promql: &str) -> Option<Vec<Value>> {
+    let encoded: String = promql
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let value = api(addr, &format!("/api/v1/query?query={encoded}"))?;
+    value["data"]["result"].as_array().cloned()
+}
+
+/// A webhook receiver: every request body it gets, as JSON.
+fn webhook_sink() -> (u16, mpsc::Receiver<Value>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let sender = sender.clone();
+            std::thread::spawn(move || serve_webhook(stream, &sender));
+        }
+    });
+    (port, receiver)
+}
+
+fn serve_webhook(stream: TcpStream, sender: &mpsc::Sender<Value>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut length = 0usize;
+        let mut line = String::new();
+        // The request line and headers, up to the blank line.
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        if let Ok(value) = serde_json::from_slice(&body) {
+            let _ = sender.send(value);
+        }
+        if writer
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn generated(file: &str) -> PathBuf {
+    Path::new(env!("OUT_DIR")).join("botwatch").join(file)
+}
+
+#[test]
+fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {
+    let (Some(prometheus), Some(alertmanager)) =
+        (tool("prometheus"), tool("prometheus-alertmanager"))
+    else {
+        return;
+    };
+    let dir = scratch_dir("monitoring-chain");
+    let (sink_port, notifications) = webhook_sink();
+    let bots = [free_port(), free_port()];
+    let prometheus_port = free_port();
+    let alertmanager_port = free_port();
+
+    std::fs::write(
+        dir.join("alertmanager.yml"),
+        format!(
+            "route:\n  receiver: sink\n  group_by: [alertname, breaker]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n\
+             receivers:\n  - name: sink\n    webhook_configs:\n      - url: http://127.0.0.1:{sink_port}/\n        send_resolved: true\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             rule_files:\n  - {rules}\n\
+             alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{alertmanager_port}']\n\
+             scrape_configs:\n  - job_name: trading-bot\n    static_configs:\n      - targets: ['127.0.0.1:{a}', '127.0.0.1:{b}']\n",
+            rules = generated("alerts.yml").display(),
+            a = bots[0],
+            b = bots[1],
+        ),
+    )
+    .unwrap();
+
+    let _alertmanager = spawn(
+        "alertmanager",
+        &alertmanager,
+        &[
+            format!("--config.file={}", dir.join("alertmanager.yml").display()),
+            format!("--storage.path={}", dir.join("alertmanager-data").display()),
+            format!("--web.listen-address=127.0.0.1:{alertmanager_port}"),
+            "--cluster.listen-address=".to_owned(),
+        ],
+        &dir.join("alertmanager.log"),
+    );
+    let _prometheus = spawn(
+        "prometheus",
+        &prometheus,
+        &[
+            format!("--config.file={}", dir.join("prometheus.yml").display()),
+            format!(
+                "--storage.tsdb.path={}",
+                dir.join("prometheus-data").display()
+            ),
+            format!("--web.listen-address=127.0.0.1:{prometheus_port}"),
+        ],
+        &dir.join("prometheus.log"),
+    );
+    // The outage starts 2s in and lasts 14s: longer than the relay breaker's first resets
+    // and the alert's `for = 10s`.
+    let started = Instant::now();
+    let _replicas: Vec<Killed> = bots
+        .iter()
+        .enumerate()
+        .map(|(i, port)| {
+            spawn(
+                "trading-bot",
+                Path::new(BOT),
+                &[
+                    "--listen".to_owned(),
+                    format!("127.0.0.1:{port}"),
+                    "--chaos".to_owned(),
+                    "outage-at=2s,for=14s,flaky=0%".to_owned(),
+                    "--duration".to_owned(),
+                    "120s".to_owned(),
+                    "--seed".to_owned(),
+                    format!("{}", 11 + i),
+                ],
+                &dir.join(format!("bot-{i}.log")),
+            )
+        })
+        .collect();
+    let prom: SocketAddr = format!("127.0.0.1:{prometheus_port}").parse().unwrap();
+
+    wait_for(
+        "both replicas up in Prometheus",
+        Duration::from_secs(30),
+        || {
+            let up = query(prom, "up{job=\"trading-bot\"} == 1")?;
+            (up.len() == 2).then_some(())
+        },
+    );
+
+    let rules = std::fs::read_to_string(generated("alerts.yml")).unwrap();
+    let records: Vec<&str> = rules
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- record: \""))
+        .map(|r| r.trim_end_matches('"'))
+        .collect();
+    assert!(!records.is_empty(), "the example's SLO records ratios");
+    for record in &records {
+        wait_for(
+            &format!("data for the recording rule {record}"),
+            Duration::from_secs(30),
+            || query(prom, record).filter(|r| !r.is_empty()),
+        );
+    }
+
+    let firing = wait_for(
+        "CircuitBreakerOpen firing in Prometheus",
+        Duration::from_secs(60),
+        || {
+            let alerts = api(prom, "/api/v1/alerts")?;
+            let open: Vec<Value> = alerts["data"]["alerts"]
+                .as_array()?
+                .iter()
+                .filter(|a| {
+                    a["labels"]["alertname"] == "CircuitBreakerOpen" && a["state"] == "firing"
+                })
+                .cloned()
+                .collect();
+            (!open.is_empty()).then_some(open)
+        },
+    );
+    assert_eq!(firing.len(), 1, "one alert for both replicas: {firing:#?}");
+    let labels = &firing[0]["labels"];
+    assert_eq!(labels["breaker"], "relay");
+    assert_eq!(labels["severity"], "critical");
+    assert!(
+        labels.get("instance").is_none(),
+        "aggregated across instances: {labels}"
+    );
+    let instances: f64 = firing[0]["value"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(
+        (1.0..=2.0).contains(&instances),
+        "the value counts the replicas whose breaker is open"
+    );
+
+    let notified = wait_for(
+        "the firing notification at the webhook",
+        Duration::from_secs(30),
+        || {
+            notifications.try_iter().find(|n| {
+                n["status"] == "firing" && n["commonLabels"]["alertname"] == "CircuitBreakerOpen"
+            })
+        },
+    );
+    let outage_to_page = started.elapsed().saturating_sub(Duration::from_secs(2));
+    eprintln!(
+        "outage to notification: {:.1}s",
+        outage_to_page.as_secs_f64()
+    );
+    assert_eq!(notified["alerts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(notified["commonLabels"]["breaker"], "relay");
+
+    wait_for(
+        "the resolved notification after recovery",
+        Duration::from_secs(90),
+        || {
+            notifications.try_iter().find(|n| {
+                n["status"] == "resolved" && n["commonLabels"]["alertname"] == "CircuitBreakerOpen"
+            })
+        },
+    );
+    eprintln!(
+        "outage start to resolved: {:.1}s",
+        started.elapsed().as_secs_f64() - 2.0
+    );
+}
+
+#[test]
+fn the_checked_in_monitoring_configs_are_valid() {
+    let monitoring = Path::new(env!("CARGO_MANIFEST_DIR")).join("monitoring");
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let output = Command::new(&promtool)
+        .arg("check")
+        .arg("config")
+        .arg(monitoring.join("prometheus.yml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("SUCCESS: 2 rule files found"), "{text}");
+
+    let Some(amtool) = tool("amtool") else { return };
+    let output = Command::new(&amtool)
+        .arg("check-config")
+        .arg(monitoring.join("alertmanager.yml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text}");
+
+    // The checked-in rules are what the build emits, and pass their own unit tests.
+    let committed = std::fs::read_to_string(monitoring.join("alerts.yml")).unwrap();
+    assert_eq!(
+        committed,
+        std::fs::read_to_string(generated("alerts.yml")).unwrap()
+    );
+    let output = Command::new(&promtool)
+        .arg("test")
+        .arg("rules")
+        .arg(monitoring.join("alerts.test.yml"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
