@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Barrier;
+use std::sync::{Barrier, OnceLock};
 use std::time::{Duration, Instant};
 
 use botwatch::CircuitOpen;
@@ -81,6 +81,112 @@ fn breaker_open(x: u64) -> Result<u64, CircuitOpen> {
     Ok(black_box(x).wrapping_add(1))
 }
 
+// --- metrics by hand -----------------------------------------------------------------
+
+#[inline(never)]
+fn metrics_lookup(x: u64) -> u64 {
+    let started = Instant::now();
+    let out = black_box(x).wrapping_add(1);
+    metrics::counter!("hand_calls_total", "function" => "metrics_lookup", "result" => "ok")
+        .increment(1);
+    metrics::histogram!("hand_calls_duration_seconds", "function" => "metrics_lookup")
+        .record(started.elapsed().as_secs_f64());
+    out
+}
+
+fn cached_handles() -> &'static (metrics::Counter, metrics::Histogram) {
+    static HANDLES: OnceLock<(metrics::Counter, metrics::Histogram)> = OnceLock::new();
+    HANDLES.get_or_init(|| {
+        (
+            metrics::counter!("hand_cached_calls_total", "function" => "metrics_cached", "result" => "ok"),
+            metrics::histogram!("hand_cached_calls_duration_seconds", "function" => "metrics_cached"),
+        )
+    })
+}
+
+#[inline(never)]
+fn metrics_cached(x: u64) -> u64 {
+    let (counter, histogram) = cached_handles();
+    let started = Instant::now();
+    let out = black_box(x).wrapping_add(1);
+    counter.increment(1);
+    histogram.record(started.elapsed().as_secs_f64());
+    out
+}
+
+// --- autometrics 3 (metrics 0.24 backend: the same recorder as botwatch) ------------
+
+#[autometrics::autometrics]
+#[inline(never)]
+fn autometrics_plain(x: u64) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+#[autometrics::autometrics(track_concurrency)]
+#[inline(never)]
+fn autometrics_concurrency(x: u64) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+// --- metered 0.9: HitCount, ErrorCount, ResponseTime -----------------------------------
+
+#[derive(Default, Debug)]
+struct MeteredClient {
+    metrics: MeteredClientMetrics,
+}
+
+#[metered::metered(registry = MeteredClientMetrics)]
+impl MeteredClient {
+    #[measure([HitCount, ErrorCount, ResponseTime])]
+    #[inline(never)]
+    fn call(&self, x: u64) -> Result<u64, std::io::Error> {
+        Ok(black_box(x).wrapping_add(1))
+    }
+}
+
+fn metered_client() -> &'static MeteredClient {
+    static CLIENT: OnceLock<MeteredClient> = OnceLock::new();
+    CLIENT.get_or_init(MeteredClient::default)
+}
+
+#[inline(never)]
+fn metered(x: u64) -> u64 {
+    metered_client().call(x).unwrap_or(0)
+}
+
+// --- failsafe 1.3 and recloser 1.4 around the same function --------------------------
+
+#[inline(never)]
+fn fallible(x: u64) -> Result<u64, std::io::Error> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
+type Failsafe = failsafe::StateMachine<
+    failsafe::failure_policy::ConsecutiveFailures<failsafe::backoff::EqualJittered>,
+    (),
+>;
+
+fn failsafe_breaker() -> &'static Failsafe {
+    static BREAKER: OnceLock<Failsafe> = OnceLock::new();
+    BREAKER.get_or_init(|| failsafe::Config::new().build())
+}
+
+#[inline(never)]
+fn failsafe_closed(x: u64) -> u64 {
+    use failsafe::CircuitBreaker as _;
+    failsafe_breaker().call(|| fallible(x)).unwrap_or(0)
+}
+
+fn recloser_breaker() -> &'static recloser::Recloser {
+    static BREAKER: OnceLock<recloser::Recloser> = OnceLock::new();
+    BREAKER.get_or_init(recloser::Recloser::default)
+}
+
+#[inline(never)]
+fn recloser_closed(x: u64) -> u64 {
+    recloser_breaker().call(|| fallible(x)).unwrap_or(0)
+}
+
 /// Runs `f` on `threads` threads at once; the time per call as one thread sees it.
 fn on_threads(
     group: &mut BenchmarkGroup<'_, WallTime>,
@@ -128,6 +234,13 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
             breaker_closed(x).unwrap_or(0)
         }),
         ("botwatch_breaker_open", |x| breaker_open(x).unwrap_or(0)),
+        ("metrics_counter_histogram_lookup", metrics_lookup),
+        ("metrics_counter_histogram_cached", metrics_cached),
+        ("autometrics", autometrics_plain),
+        ("autometrics_track_concurrency", autometrics_concurrency),
+        ("metered_hit_error_time", metered),
+        ("failsafe_closed", failsafe_closed),
+        ("recloser_closed", recloser_closed),
     ]
 }
 

@@ -121,20 +121,21 @@ fn timed_instrumentation(function: &str, attribute: Attribute) -> Instrumentatio
     };
     let bounds = timed.bucket_bounds_nanos();
     let finite = bounds.len();
-    let slots = finite + 1;
     let spec = spec_tokens::site(function, &attribute);
     let timer = local("__botwatch_timer");
     Instrumentation {
         items: quote! {
             static __BOTWATCH_TIMED_SPEC: ::botwatch::__private::spec::Site = #spec;
             static __BOTWATCH_TIMED_BOUNDS: [u64; #finite] = [#(#bounds),*];
-            static __BOTWATCH_TIMED_COUNTS: [::core::sync::atomic::AtomicU64; #slots] =
-                [const { ::core::sync::atomic::AtomicU64::new(0) }; #slots];
+            static __BOTWATCH_TIMED_LINES: [
+                ::botwatch::__private::Line;
+                ::botwatch::__private::histogram_lines(#finite)
+            ] = [const { ::botwatch::__private::zero_line() }; ::botwatch::__private::histogram_lines(#finite)];
             static __BOTWATCH_TIMED: ::botwatch::__private::TimedSite =
                 ::botwatch::__private::TimedSite::new(
                     &__BOTWATCH_TIMED_SPEC,
                     &__BOTWATCH_TIMED_BOUNDS,
-                    &__BOTWATCH_TIMED_COUNTS,
+                    &__BOTWATCH_TIMED_LINES,
                 );
             #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
             #[linkme(crate = ::botwatch::__private::linkme)]

@@ -3,38 +3,72 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Borrowed cells of one histogram: bounds, non-cumulative counts (one more than bounds, for
-/// `+Inf`) and the sum. Statics for `#[timed]`, leaked boxes for breakers.
+use crate::stripes::{self, stride, CacheAligned, STRIPES};
+
+/// One cache line of counters.
+pub type Line = CacheAligned<[AtomicU64; 8]>;
+
+/// A line of zeros, for statics.
+pub const fn zero_line() -> Line {
+    CacheAligned([const { AtomicU64::new(0) }; 8])
+}
+
+/// Lines a histogram with `bounds` finite buckets needs: per stripe, one count per bucket
+/// (plus `+Inf`) and the sum, rounded up to whole lines.
+pub const fn histogram_lines(bounds: usize) -> usize {
+    stride(bounds + 2) / 8 * STRIPES
+}
+
+/// Borrowed cells of one histogram: bounds and the counter lines of every stripe. Statics
+/// for `#[timed]`, boxed lines for breakers.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cells<'a> {
     pub(crate) bounds: &'a [u64],
-    pub(crate) counts: &'a [AtomicU64],
-    pub(crate) sum_nanos: &'a AtomicU64,
+    pub(crate) lines: &'a [Line],
 }
 
 impl Cells<'_> {
-    /// Records one observation of `nanos`.
-    #[inline]
-    pub(crate) fn record(self, nanos: u64) {
-        let index = self.bounds.partition_point(|&bound| bound < nanos);
-        self.counts[index].fetch_add(1, Ordering::Relaxed);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    fn word(&self, index: usize) -> &AtomicU64 {
+        &self.lines[index / 8].0[index % 8]
     }
 
-    /// The cumulative view Prometheus wants.
+    fn row(&self) -> usize {
+        stride(self.bounds.len() + 2)
+    }
+
+    /// Records one observation of `nanos` on this thread's stripe.
+    #[inline]
+    pub(crate) fn record(self, nanos: u64) {
+        let base = stripes::current() * self.row();
+        let index = self.bounds.partition_point(|&bound| bound < nanos);
+        self.word(base + index).fetch_add(1, Ordering::Relaxed);
+        self.word(base + self.bounds.len() + 1)
+            .fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// The cumulative view Prometheus wants, summed over stripes.
     pub(crate) fn snapshot(self) -> HistogramSnapshot {
+        let buckets = self.bounds.len() + 1;
+        let mut counts = vec![0u64; buckets];
+        let mut sum_nanos = 0u64;
+        for stripe in 0..STRIPES {
+            let base = stripe * self.row();
+            for (i, count) in counts.iter_mut().enumerate() {
+                *count += self.word(base + i).load(Ordering::Relaxed);
+            }
+            sum_nanos = sum_nanos.wrapping_add(self.word(base + buckets).load(Ordering::Relaxed));
+        }
         let mut cumulative = Vec::with_capacity(self.bounds.len());
         let mut running = 0u64;
-        for count in &self.counts[..self.bounds.len()] {
-            running += count.load(Ordering::Relaxed);
+        for count in &counts[..self.bounds.len()] {
+            running += count;
             cumulative.push(running);
         }
-        let count = running + self.counts[self.bounds.len()].load(Ordering::Relaxed);
         HistogramSnapshot {
             bounds: self.bounds.to_vec(),
             cumulative,
-            count,
-            sum_nanos: self.sum_nanos.load(Ordering::Relaxed),
+            count: running + counts[self.bounds.len()],
+            sum_nanos,
         }
     }
 }
@@ -72,25 +106,24 @@ impl HistogramSnapshot {
 #[derive(Debug)]
 pub(crate) struct OwnedHistogram {
     bounds: Box<[u64]>,
-    counts: Box<[AtomicU64]>,
-    sum_nanos: AtomicU64,
+    lines: Box<[Line]>,
 }
 
 impl OwnedHistogram {
     pub(crate) fn new(bounds: Vec<u64>) -> Self {
-        let counts = (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect();
+        let lines = (0..histogram_lines(bounds.len()))
+            .map(|_| zero_line())
+            .collect();
         OwnedHistogram {
             bounds: bounds.into_boxed_slice(),
-            counts,
-            sum_nanos: AtomicU64::new(0),
+            lines,
         }
     }
 
     pub(crate) fn cells(&self) -> Cells<'_> {
         Cells {
             bounds: &self.bounds,
-            counts: &self.counts,
-            sum_nanos: &self.sum_nanos,
+            lines: &self.lines,
         }
     }
 }
@@ -105,9 +138,13 @@ mod tests {
         for nanos in [0, 10, 11, 100, 101, 5_000] {
             h.cells().record(nanos);
         }
+        // Another thread records on another stripe; the snapshot sums them.
+        std::thread::scope(|scope| {
+            scope.spawn(|| h.cells().record(7));
+        });
         let s = h.cells().snapshot();
-        assert_eq!(s.cumulative, vec![2, 4]);
-        assert_eq!(s.count, 6);
-        assert_eq!(s.sum_nanos, 5_222);
+        assert_eq!(s.cumulative, vec![3, 5]);
+        assert_eq!(s.count, 7);
+        assert_eq!(s.sum_nanos, 5_229);
     }
 }

@@ -53,6 +53,8 @@ mod render;
 pub mod rules;
 #[cfg(feature = "runtime")]
 mod sites;
+#[cfg(feature = "runtime")]
+mod stripes;
 
 #[cfg(feature = "runtime")]
 pub use botwatch_macros::{circuit_breaker, counted, timed};
@@ -79,9 +81,17 @@ pub mod __private {
     pub use ::std::borrow::Cow;
 
     pub use crate::breaker::{guard_call, guard_future, BreakerResult, BreakerSite};
+    pub use crate::histogram::{histogram_lines, zero_line, Line};
     pub use crate::outcome::{OtherOutcome, Probe, ResultOutcome};
     pub use crate::registry::{RegisteredSite, SITES};
     pub use crate::sites::{CallGuard, CountedSite, TimedSite, Timer};
+
+    /// The series of the first `limit` annotated functions, for benchmarks of rendering.
+    pub fn render_first_sites(limit: usize) -> String {
+        let mut out = String::new();
+        crate::render::render_first_sites(&mut out, &[], limit);
+        out
+    }
 
     /// Runs a function body wrapped in a closure. Taking `FnOnce` makes the closure
     /// `FnOnce`, so it may hand out borrows of what it captured.

@@ -1,5 +1,6 @@
 //! Per-call-site metric storage: one static per annotated function, updated with a single
-//! relaxed atomic add per call, rendered next to the exporter's output at scrape time.
+//! relaxed atomic add per call (on the calling thread's stripe), rendered next to the
+//! exporter's output at scrape time.
 //!
 //! This is why `#[counted]` costs about one atomic add: there is no key lookup, hashing,
 //! allocation or vtable call on the hot path, and nothing to register before the first call,
@@ -10,17 +11,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use botwatch_spec::model::Site;
 
 use crate::clock;
-use crate::histogram::{Cells, HistogramSnapshot};
+use crate::histogram::{histogram_lines, Cells, HistogramSnapshot, Line};
+use crate::stripes::{self, CacheAligned, STRIPES};
 
-/// Storage of one `#[counted]` function.
-///
-/// Aligned to a cache line so that two hot functions called from different threads never
-/// share one.
-#[repr(align(64))]
+/// Storage of one `#[counted]` function: `ok` and `error` counts per thread stripe, each
+/// stripe on a cache line of its own.
 #[derive(Debug)]
 pub struct CountedSite {
-    ok: AtomicU64,
-    error: AtomicU64,
+    /// `[ok, error]` per stripe.
+    stripes: [CacheAligned<[AtomicU64; 2]>; STRIPES],
     spec: &'static Site,
 }
 
@@ -28,10 +27,16 @@ impl CountedSite {
     /// A site at zero, described by `spec`.
     pub const fn new(spec: &'static Site) -> Self {
         CountedSite {
-            ok: AtomicU64::new(0),
-            error: AtomicU64::new(0),
+            stripes: [const { CacheAligned([const { AtomicU64::new(0) }; 2]) }; STRIPES],
             spec,
         }
+    }
+
+    fn total(&self, index: usize) -> u64 {
+        self.stripes
+            .iter()
+            .map(|stripe| stripe.0[index].load(Ordering::Relaxed))
+            .sum()
     }
 
     /// Starts counting one call. The guard counts an error if the call unwinds.
@@ -47,12 +52,17 @@ impl CountedSite {
 
     /// Calls that returned anything but `Err(_)`.
     pub fn ok_count(&self) -> u64 {
-        self.ok.load(Ordering::Relaxed)
+        self.total(0)
     }
 
     /// Calls that returned `Err(_)` or panicked.
     pub fn error_count(&self) -> u64 {
-        self.error.load(Ordering::Relaxed)
+        self.total(1)
+    }
+
+    #[inline(always)]
+    fn add(&self, is_err: bool) {
+        self.stripes[stripes::current()].0[usize::from(is_err)].fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -71,12 +81,7 @@ impl CallGuard {
     /// Records a call that returned; `is_err` when it returned `Err(_)`.
     #[inline(always)]
     pub fn finish(self, is_err: bool) {
-        let counter = if is_err {
-            &self.site.error
-        } else {
-            &self.site.ok
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.site.add(is_err);
         std::mem::forget(self);
     }
 }
@@ -86,38 +91,32 @@ impl Drop for CallGuard {
     fn drop(&mut self) {
         // Only reached when the call did not return: unwinding, or a dropped future.
         if std::thread::panicking() {
-            self.site.error.fetch_add(1, Ordering::Relaxed);
+            self.site.add(true);
         }
     }
 }
 
-/// Storage of one `#[timed]` function: a fixed-bucket histogram of nanoseconds.
-#[repr(align(64))]
+/// Storage of one `#[timed]` function: a fixed-bucket histogram of nanoseconds, striped
+/// per thread.
 #[derive(Debug)]
 pub struct TimedSite {
-    sum_nanos: AtomicU64,
     /// Upper bounds of the finite buckets, ascending.
     bounds: &'static [u64],
-    /// Non-cumulative counts; one more than `bounds` for the `+Inf` bucket.
-    counts: &'static [AtomicU64],
+    /// Per stripe: one count per bucket (plus `+Inf`) and the sum, in whole cache lines.
+    lines: &'static [Line],
     spec: &'static Site,
 }
 
 impl TimedSite {
-    /// A site at zero. `counts` must have one element more than `bounds`.
-    pub const fn new(
-        spec: &'static Site,
-        bounds: &'static [u64],
-        counts: &'static [AtomicU64],
-    ) -> Self {
+    /// A site at zero. `lines` must hold [`histogram_lines`]`(bounds.len())` lines.
+    pub const fn new(spec: &'static Site, bounds: &'static [u64], lines: &'static [Line]) -> Self {
         assert!(
-            counts.len() == bounds.len() + 1,
-            "one count per bound plus +Inf"
+            lines.len() == histogram_lines(bounds.len()),
+            "one row of counters per stripe"
         );
         TimedSite {
-            sum_nanos: AtomicU64::new(0),
             bounds,
-            counts,
+            lines,
             spec,
         }
     }
@@ -134,8 +133,7 @@ impl TimedSite {
     fn cells(&self) -> Cells<'_> {
         Cells {
             bounds: self.bounds,
-            counts: self.counts,
-            sum_nanos: &self.sum_nanos,
+            lines: self.lines,
         }
     }
 

@@ -40,6 +40,7 @@ use tokio::time::Instant;
 
 use crate::clock as call_clock;
 use crate::histogram::{HistogramSnapshot, OwnedHistogram};
+use crate::stripes::{self, CacheAligned, STRIPES};
 use clock::BreakerClock;
 use policy::Policy;
 use window::RateWindow;
@@ -142,6 +143,11 @@ pub struct BreakerSnapshot {
     pub consecutive_failures: u32,
 }
 
+/// Indexes into a stripe of `Breaker::counts`.
+const SUCCESSES: usize = 0;
+const FAILURES: usize = 1;
+const REJECTED: usize = 2;
+
 /// What only the lock holder touches.
 #[derive(Debug)]
 struct Side {
@@ -157,13 +163,14 @@ pub struct Breaker {
     name: &'static str,
     policy: Policy,
     clock: BreakerClock,
-    word: AtomicU64,
+    /// Read by every call, written only on transitions and probes: kept off the lines the
+    /// counters below are written on.
+    word: CacheAligned<AtomicU64>,
     side: Mutex<Side>,
     consecutive: AtomicU32,
     window: Option<RateWindow>,
-    successes: AtomicU64,
-    failures: AtomicU64,
-    rejected: AtomicU64,
+    /// `[successes, failures, rejected]` per thread stripe.
+    counts: [CacheAligned<[AtomicU64; 3]>; STRIPES],
     transitions: [AtomicU64; TRANSITIONS.len()],
     latency: OwnedHistogram,
 }
@@ -183,16 +190,14 @@ impl Breaker {
             name,
             window: policy.failure_rate.map(|_| RateWindow::new(policy.window)),
             policy,
-            word: AtomicU64::new(Word::INITIAL.pack()),
+            word: CacheAligned(AtomicU64::new(Word::INITIAL.pack())),
             side: Mutex::new(Side {
                 open_until: now,
                 failed_probes: 0,
             }),
             clock,
             consecutive: AtomicU32::new(0),
-            successes: AtomicU64::new(0),
-            failures: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
+            counts: Default::default(),
             transitions: Default::default(),
             latency: OwnedHistogram::new(bounds),
         }
@@ -239,9 +244,9 @@ impl Breaker {
         BreakerSnapshot {
             name: self.name,
             state: self.state(),
-            successes: self.successes.load(Ordering::Relaxed),
-            failures: self.failures.load(Ordering::Relaxed),
-            rejected: self.rejected.load(Ordering::Relaxed),
+            successes: self.total(SUCCESSES),
+            failures: self.total(FAILURES),
+            rejected: self.total(REJECTED),
             consecutive_failures: self.consecutive.load(Ordering::Relaxed),
         }
     }
@@ -257,7 +262,7 @@ impl Breaker {
     /// Admits a call, or says why not.
     #[inline]
     pub(crate) fn admit(&self) -> Result<Permit<'_>, CircuitOpen> {
-        let mut bits = self.word.load(Ordering::Acquire);
+        let mut bits = self.word.0.load(Ordering::Acquire);
         loop {
             let word = Word::unpack(bits);
             match word.state {
@@ -270,7 +275,7 @@ impl Breaker {
                         in_flight: word.in_flight + 1,
                         ..word
                     };
-                    match self.word.compare_exchange_weak(
+                    match self.word.0.compare_exchange_weak(
                         bits,
                         next.pack(),
                         Ordering::AcqRel,
@@ -297,7 +302,7 @@ impl Breaker {
             return Ok(Err(self.reject(self.policy.reset)));
         }
         let side = self.lock();
-        let current = self.word.load(Ordering::Acquire);
+        let current = self.word.0.load(Ordering::Acquire);
         if current != bits {
             return Err(current);
         }
@@ -310,7 +315,7 @@ impl Breaker {
             ..word.next(State::HalfOpen)
         };
         // Only lock holders change an open breaker's word.
-        self.word.store(next.pack(), Ordering::Release);
+        self.word.0.store(next.pack(), Ordering::Release);
         self.count_transition(State::Open, State::HalfOpen);
         Ok(Ok(self.permit(next.epoch, true)))
     }
@@ -325,7 +330,7 @@ impl Breaker {
     }
 
     fn reject(&self, retry_after: Duration) -> CircuitOpen {
-        self.rejected.fetch_add(1, Ordering::Relaxed);
+        self.count(REJECTED);
         CircuitOpen {
             breaker: self.name,
             retry_after,
@@ -340,10 +345,10 @@ impl Breaker {
             other => other,
         };
         match outcome {
-            Outcome::Success => self.successes.fetch_add(1, Ordering::Relaxed),
-            Outcome::Failure => self.failures.fetch_add(1, Ordering::Relaxed),
-            Outcome::Ignored => 0,
-        };
+            Outcome::Success => self.count(SUCCESSES),
+            Outcome::Failure => self.count(FAILURES),
+            Outcome::Ignored => {}
+        }
         if probe {
             self.complete_probe(epoch, outcome);
         } else {
@@ -404,7 +409,7 @@ impl Breaker {
                 self.transition(&side, Some((epoch, State::HalfOpen)), State::Open, false);
             }
             Outcome::Success => {
-                let mut bits = self.word.load(Ordering::Acquire);
+                let mut bits = self.word.0.load(Ordering::Acquire);
                 loop {
                     let word = Word::unpack(bits);
                     if word.epoch != epoch || word.state != State::HalfOpen {
@@ -427,7 +432,7 @@ impl Breaker {
                         probe_successes: word.probe_successes + 1,
                         ..word
                     };
-                    match self.word.compare_exchange_weak(
+                    match self.word.0.compare_exchange_weak(
                         bits,
                         next.pack(),
                         Ordering::AcqRel,
@@ -443,7 +448,7 @@ impl Breaker {
 
     /// Gives a probe slot back (an ignored result or a dropped call).
     fn release_probe(&self, epoch: u32) {
-        let mut bits = self.word.load(Ordering::Acquire);
+        let mut bits = self.word.0.load(Ordering::Acquire);
         loop {
             let word = Word::unpack(bits);
             if word.epoch != epoch || word.state != State::HalfOpen {
@@ -453,7 +458,7 @@ impl Breaker {
                 in_flight: word.in_flight.saturating_sub(1),
                 ..word
             };
-            match self.word.compare_exchange_weak(
+            match self.word.0.compare_exchange_weak(
                 bits,
                 next.pack(),
                 Ordering::AcqRel,
@@ -496,7 +501,7 @@ impl Breaker {
                 forced,
                 ..from.next(to)
             };
-            match self.word.compare_exchange_weak(
+            match self.word.0.compare_exchange_weak(
                 bits,
                 next.pack(),
                 Ordering::AcqRel,
@@ -511,6 +516,18 @@ impl Breaker {
         }
     }
 
+    #[inline(always)]
+    fn count(&self, which: usize) {
+        self.counts[stripes::current()].0[which].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn total(&self, which: usize) -> u64 {
+        self.counts
+            .iter()
+            .map(|c| c.0[which].load(Ordering::Relaxed))
+            .sum()
+    }
+
     fn count_transition(&self, from: State, to: State) {
         if let Some(index) = TRANSITIONS.iter().position(|&t| t == (from, to)) {
             self.transitions[index].fetch_add(1, Ordering::Relaxed);
@@ -523,7 +540,7 @@ impl Breaker {
     }
 
     fn load(&self) -> Word {
-        Word::unpack(self.word.load(Ordering::Acquire))
+        Word::unpack(self.word.0.load(Ordering::Acquire))
     }
 
     fn lock(&self) -> MutexGuard<'_, Side> {

@@ -404,7 +404,7 @@ fn half_open_never_runs_more_probes_than_allowed() {
             );
             assert_eq!(breaker.state(), State::HalfOpen);
             assert_eq!(
-                super::word::Word::unpack(breaker.word.load(Ordering::SeqCst)).in_flight,
+                super::word::Word::unpack(breaker.word.0.load(Ordering::SeqCst)).in_flight,
                 0,
                 "every slot was given back"
             );
