@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use botwatch::CircuitOpen;
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use metered::{metered, ErrorCount, HitCount, ResponseTime};
 
 static FLOOR: AtomicU64 = AtomicU64::new(0);
 
@@ -135,7 +136,7 @@ struct MeteredClient {
     metrics: MeteredClientMetrics,
 }
 
-#[metered::metered(registry = MeteredClientMetrics)]
+#[metered(registry = MeteredClientMetrics)]
 impl MeteredClient {
     #[measure([HitCount, ErrorCount, ResponseTime])]
     #[inline(never)]
@@ -161,8 +162,12 @@ fn fallible(x: u64) -> Result<u64, std::io::Error> {
     Ok(black_box(x).wrapping_add(1))
 }
 
+/// What `failsafe::Config::new().build()` builds: its default policy.
 type Failsafe = failsafe::StateMachine<
-    failsafe::failure_policy::ConsecutiveFailures<failsafe::backoff::EqualJittered>,
+    failsafe::failure_policy::OrElse<
+        failsafe::failure_policy::SuccessRateOverTimeWindow<failsafe::backoff::EqualJittered>,
+        failsafe::failure_policy::ConsecutiveFailures<failsafe::backoff::EqualJittered>,
+    >,
     (),
 >;
 

@@ -158,13 +158,7 @@ impl Exporter {
 
 fn validate_global_labels(labels: &[(String, String)]) -> Result<(), InstallError> {
     for (key, _) in labels {
-        let valid = !key.is_empty()
-            && !key.starts_with("__")
-            && key
-                .chars()
-                .enumerate()
-                .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()));
-        if !valid {
+        if !botwatch_spec::names::is_label_name(key) {
             return Err(InstallError::InvalidGlobalLabel { key: key.clone() });
         }
     }

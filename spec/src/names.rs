@@ -107,6 +107,21 @@ impl Timed {
     }
 }
 
+/// Letters, digits and `_`, not starting with a digit: alert names, template label
+/// references.
+pub fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()))
+}
+
+/// A Prometheus label name: an identifier not starting with `__` (reserved).
+pub fn is_label_name(name: &str) -> bool {
+    is_identifier(name) && !name.starts_with("__")
+}
+
 /// Seconds as whole nanoseconds, rounded to the nearest.
 pub fn seconds_to_nanos(seconds: f64) -> u64 {
     (seconds * 1e9).round() as u64

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use botwatch_tests::{http_get, scratch_dir, tool};
+use botwatch_tests::{http_get, run_ok, scratch_dir, tool};
 use serde_json::Value;
 
 const BOT: &str = env!("CARGO_BIN_EXE_trading-bot");
@@ -320,26 +320,24 @@ fn the_checked_in_monitoring_configs_are_valid() {
     let Some(promtool) = tool("promtool") else {
         return;
     };
-    let output = Command::new(&promtool)
-        .arg("check")
-        .arg("config")
-        .arg(monitoring.join("prometheus.yml"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{text}");
-    assert!(text.contains("SUCCESS: 2 rule files found"), "{text}");
+    let checked = run_ok(
+        &promtool,
+        &[
+            "check".as_ref(),
+            "config".as_ref(),
+            monitoring.join("prometheus.yml").as_os_str(),
+        ],
+    );
+    assert!(checked.contains("SUCCESS: 2 rule files found"), "{checked}");
 
     let Some(amtool) = tool("amtool") else { return };
-    let output = Command::new(&amtool)
-        .arg("check-config")
-        .arg(monitoring.join("alertmanager.yml"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{text}");
+    run_ok(
+        &amtool,
+        &[
+            "check-config".as_ref(),
+            monitoring.join("alertmanager.yml").as_os_str(),
+        ],
+    );
 
     // The checked-in rules are what the build emits, and pass their own unit tests.
     let committed = std::fs::read_to_string(monitoring.join("alerts.yml")).unwrap();
@@ -347,15 +345,13 @@ fn the_checked_in_monitoring_configs_are_valid() {
         committed,
         std::fs::read_to_string(generated("alerts.yml")).unwrap()
     );
-    let output = Command::new(&promtool)
-        .arg("test")
-        .arg("rules")
-        .arg(monitoring.join("alerts.test.yml"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
+    let tested = run_ok(
+        &promtool,
+        &[
+            "test".as_ref(),
+            "rules".as_ref(),
+            monitoring.join("alerts.test.yml").as_os_str(),
+        ],
     );
+    assert!(tested.contains("SUCCESS"), "{tested}");
 }

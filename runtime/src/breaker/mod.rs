@@ -409,37 +409,19 @@ impl Breaker {
                 self.transition(&side, Some((epoch, State::HalfOpen)), State::Open, false);
             }
             Outcome::Success => {
-                let mut bits = self.word.0.load(Ordering::Acquire);
-                loop {
-                    let word = Word::unpack(bits);
-                    if word.epoch != epoch || word.state != State::HalfOpen {
-                        return;
-                    }
-                    if word.probe_successes + 1 >= self.policy.successes {
-                        let mut side = self.lock();
-                        if self.transition(
-                            &side,
-                            Some((epoch, State::HalfOpen)),
-                            State::Closed,
-                            false,
-                        ) {
-                            side.failed_probes = 0;
-                        }
-                        return;
-                    }
-                    let next = Word {
+                // Count the success, unless it is the one that closes the breaker.
+                let counted = self.update_half_open(epoch, |word| {
+                    (word.probe_successes + 1 < self.policy.successes).then_some(Word {
                         in_flight: word.in_flight.saturating_sub(1),
                         probe_successes: word.probe_successes + 1,
                         ..word
-                    };
-                    match self.word.0.compare_exchange_weak(
-                        bits,
-                        next.pack(),
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    ) {
-                        Ok(_) => return,
-                        Err(actual) => bits = actual,
+                    })
+                });
+                if counted == Some(false) {
+                    let mut side = self.lock();
+                    let expected = Some((epoch, State::HalfOpen));
+                    if self.transition(&side, expected, State::Closed, false) {
+                        side.failed_probes = 0;
                     }
                 }
             }
@@ -448,15 +430,26 @@ impl Breaker {
 
     /// Gives a probe slot back (an ignored result or a dropped call).
     fn release_probe(&self, epoch: u32) {
+        self.update_half_open(epoch, |word| {
+            Some(Word {
+                in_flight: word.in_flight.saturating_sub(1),
+                ..word
+            })
+        });
+    }
+
+    /// Changes the probe counts of half-open `epoch` with a compare-and-swap loop.
+    /// `change` returns the new word, or `None` to leave it as is. Returns `None` when the
+    /// breaker already left that epoch, else whether `change` changed the word.
+    fn update_half_open(&self, epoch: u32, change: impl Fn(Word) -> Option<Word>) -> Option<bool> {
         let mut bits = self.word.0.load(Ordering::Acquire);
         loop {
             let word = Word::unpack(bits);
             if word.epoch != epoch || word.state != State::HalfOpen {
-                return;
+                return None;
             }
-            let next = Word {
-                in_flight: word.in_flight.saturating_sub(1),
-                ..word
+            let Some(next) = change(word) else {
+                return Some(false);
             };
             match self.word.0.compare_exchange_weak(
                 bits,
@@ -464,7 +457,7 @@ impl Breaker {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return,
+                Ok(_) => return Some(true),
                 Err(actual) => bits = actual,
             }
         }

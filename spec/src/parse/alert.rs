@@ -84,7 +84,10 @@ pub(crate) fn parse_alert(
                         "`within` only applies to `flapping > N` alerts",
                     ));
                 }
-                alert.within = Some(duration(assigned(item, "15m")?)?);
+                let value = assigned(item, "15m")?;
+                let within = duration(value)?;
+                at_least_a_minute(within, value, "within")?;
+                alert.within = Some(within);
             }
             "severity" => {
                 let value = assigned(item, "\"critical\"")?;
@@ -100,7 +103,7 @@ pub(crate) fn parse_alert(
             "name" => {
                 let value = assigned(item, "\"AlertName\"")?;
                 let name = string(value, "name")?;
-                if !is_alert_name(&name) {
+                if !crate::names::is_identifier(&name) {
                     return Err(syn::Error::new_spanned(
                         value,
                         format!("`{name}` is not a valid alert name: use letters, digits and `_`, like \"RelayDown\""),
@@ -126,14 +129,6 @@ pub(crate) fn parse_alert(
         Ok(())
     });
     errors.finish(alert)
-}
-
-fn is_alert_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()))
 }
 
 fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Condition> {
@@ -178,7 +173,7 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
         "idle" => {
             require(&word, comparison, Comparison::Above, &value, "10m")?;
             let window = duration(&value)?;
-            positive(window.is_zero(), &value)?;
+            at_least_a_minute(window, &value, "idle")?;
             Condition::Idle { window }
         }
         "rate" => {
@@ -253,6 +248,24 @@ fn require(
         return Err(syn::Error::new(
             word.span(),
             format!("write `{word} {symbol} {example}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Range windows of at least a minute hold 4 scrapes at a 15 s interval, the fewest that
+/// `increase()` reads reliably.
+fn at_least_a_minute(
+    window: std::time::Duration,
+    value: &TokenStream,
+    what: &str,
+) -> syn::Result<()> {
+    if window < std::time::Duration::from_secs(60) {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!(
+                "`{what}` windows under 1m hold fewer than 4 scrapes at 15s; use at least `1m`"
+            ),
         ));
     }
     Ok(())

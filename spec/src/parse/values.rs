@@ -10,6 +10,7 @@ use syn::{Lit, Token};
 
 use super::items::{parse_items, Errors, Item, ItemValue, KeySet};
 use crate::model::{Label, Text};
+use crate::names::is_label_name;
 
 const DURATION_HELP: &str =
     "write a duration with its unit: `250ms`, `30s`, `5m`, `1h`, `1d` (or `\"30s\"`)";
@@ -205,16 +206,6 @@ pub(crate) fn metric_name(tokens: &TokenStream) -> syn::Result<Text> {
         ));
     }
     Ok(name)
-}
-
-/// Whether `name` is a valid Prometheus label name.
-pub(crate) fn is_label_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with("__")
-        && name
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()))
 }
 
 /// `labels(key = "value", ...)`; keys in `reserved` belong to botwatch.

@@ -7,6 +7,18 @@ use std::fmt::Write as _;
 /// A YAML double-quoted scalar: safe for any string (quotes, backslashes, newlines, `#`,
 /// `:`, leading spaces, non-printable characters).
 pub fn yaml_quoted(value: &str) -> String {
+    quoted(value, |c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{fffe}' | '\u{ffff}'
+            )
+    })
+}
+
+/// `"value"` with quotes, backslashes, newlines and tabs escaped, and a `\u` escape for each
+/// character `unicode_escape` picks (YAML and PromQL refuse different ones).
+fn quoted(value: &str, unicode_escape: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for ch in value.chars() {
@@ -16,12 +28,7 @@ pub fn yaml_quoted(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control()
-                || c == '\u{feff}'
-                || c == '\u{2028}'
-                || c == '\u{2029}'
-                || c == '\u{85}' =>
-            {
+            c if unicode_escape(c) => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
@@ -33,12 +40,7 @@ pub fn yaml_quoted(value: &str) -> String {
 
 /// A mapping key: plain when it is an identifier (label names always are), else quoted.
 pub fn yaml_key(key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()));
-    if plain {
+    if crate::names::is_identifier(key) {
         key.to_owned()
     } else {
         yaml_quoted(key)
@@ -57,24 +59,10 @@ pub fn yaml_single_quoted(value: &str) -> String {
 
 /// A PromQL string literal for a label value.
 pub fn promql_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for ch in value.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // PromQL's lexer reads a literal U+FFFD as invalid UTF-8; the escape is fine.
-            c if c.is_control() || c == char::REPLACEMENT_CHARACTER => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    // PromQL's lexer reads a literal U+FFFD as invalid UTF-8; the escape is fine.
+    quoted(value, |c| {
+        c.is_control() || c == char::REPLACEMENT_CHARACTER
+    })
 }
 
 /// Escapes regex metacharacters for a PromQL (RE2) regex.
@@ -149,11 +137,7 @@ fn parse_action(inner: &str) -> Option<Action> {
         None => (inner.trim(), None),
     };
     if let Some(label) = subject.strip_prefix("$labels.") {
-        let valid = !label.is_empty()
-            && label
-                .chars()
-                .enumerate()
-                .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit()));
+        let valid = crate::names::is_identifier(label);
         return (valid && filter.is_none()).then(|| Action::Label(label.to_owned()));
     }
     if subject != "$value" {

@@ -1,0 +1,97 @@
+//! Generated code is clean under the lints strict users turn on: `cargo clippy
+//! --all-targets -- -D warnings` in CI builds this file with `clippy::pedantic` and
+//! `unused_qualifications` denied, over every shape the attributes take.
+#![deny(clippy::pedantic, unused_qualifications, rust_2018_idioms)]
+
+use std::future::Future;
+
+#[derive(Debug, PartialEq, Eq)]
+enum FeedError {
+    Stale,
+    Open,
+}
+
+impl From<botwatch::CircuitOpen> for FeedError {
+    fn from(_: botwatch::CircuitOpen) -> Self {
+        FeedError::Open
+    }
+}
+
+fn is_stale(error: &FeedError) -> bool {
+    *error == FeedError::Stale
+}
+
+#[botwatch::counted(alert(error_rate > 5%))]
+#[botwatch::timed(alert(p99 > 10ms))]
+#[botwatch::circuit_breaker(name = "lint_feed", ignore_if = is_stale)]
+fn quote(fresh: bool) -> Result<u64, FeedError> {
+    if fresh {
+        Ok(3)
+    } else {
+        Err(FeedError::Stale)
+    }
+}
+
+#[botwatch::circuit_breaker(name = "lint_feed_async")]
+#[botwatch::counted]
+#[botwatch::timed]
+async fn quote_async(fresh: bool) -> Result<u64, FeedError> {
+    if fresh {
+        Ok(3)
+    } else {
+        Err(FeedError::Stale)
+    }
+}
+
+#[botwatch::timed]
+#[botwatch::circuit_breaker(name = "lint_feed_future")]
+fn quote_later(value: u64) -> impl Future<Output = Result<u64, FeedError>> + Send {
+    async move { Ok(value) }
+}
+
+struct Book<T> {
+    levels: Vec<T>,
+}
+
+impl<T: Clone + Ord> Book<T> {
+    #[botwatch::counted]
+    fn best(&self) -> Option<&T> {
+        self.levels.iter().max()
+    }
+
+    #[botwatch::timed]
+    fn push(&mut self, level: T) -> &mut Self {
+        self.levels.push(level);
+        self
+    }
+}
+
+#[async_trait::async_trait]
+trait Venue {
+    async fn place(&self, size: u64) -> Result<u64, FeedError>;
+}
+
+struct Exchange;
+
+#[async_trait::async_trait]
+impl Venue for Exchange {
+    #[botwatch::counted]
+    #[botwatch::circuit_breaker(name = "lint_exchange")]
+    async fn place(&self, size: u64) -> Result<u64, FeedError> {
+        Ok(size)
+    }
+}
+
+#[test]
+fn every_shape_runs() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(quote(true), Ok(3));
+    assert_eq!(quote(false), Err(FeedError::Stale));
+    assert_eq!(runtime.block_on(quote_async(true)), Ok(3));
+    assert_eq!(runtime.block_on(quote_later(4)), Ok(4));
+    assert_eq!(runtime.block_on(Exchange.place(2)), Ok(2));
+    let mut book = Book { levels: vec![1, 5] };
+    assert_eq!(book.push(7).best(), Some(&7));
+}
