@@ -50,17 +50,7 @@ fn sites(count: usize) -> Vec<Site> {
             function: Cow::Owned(format!("function_{i}")),
             module: Cow::Owned(format!("bot::module_{}", i % 50)),
             attribute: Attribute::Counted(Counted {
-                alerts: Cow::Owned(vec![Alert {
-                    condition: Condition::ErrorRate { above: 0.05 },
-                    for_: None,
-                    within: None,
-                    severity: None,
-                    name: None,
-                    summary: None,
-                    description: None,
-                    runbook: None,
-                    labels: Cow::Borrowed(&[]),
-                }]),
+                alerts: Cow::Owned(vec![Alert::new(Condition::ErrorRate { above: 0.05 })]),
                 ..Counted::default()
             }),
         })

@@ -383,6 +383,21 @@ impl Alert {
     /// Default `within` of `flapping`.
     pub const DEFAULT_WITHIN: Duration = Duration::from_secs(15 * 60);
 
+    /// An alert on `condition` with every key left to its default.
+    pub fn new(condition: Condition) -> Alert {
+        Alert {
+            condition,
+            for_: None,
+            within: None,
+            severity: None,
+            name: None,
+            summary: None,
+            description: None,
+            runbook: None,
+            labels: Cow::Borrowed(&[]),
+        }
+    }
+
     /// The `for` in force.
     pub fn for_duration(&self) -> Duration {
         self.for_.unwrap_or(match self.condition {

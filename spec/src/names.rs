@@ -246,20 +246,10 @@ mod tests {
         use std::borrow::Cow;
         let timed = Timed {
             buckets: Some(Cow::Owned(vec![0.1, 0.5, 1.0])),
-            alerts: Cow::Owned(vec![Alert {
-                condition: Condition::Latency {
-                    quantile: Quantile::P99,
-                    threshold: Duration::from_millis(250),
-                },
-                for_: None,
-                within: None,
-                severity: None,
-                name: None,
-                summary: None,
-                description: None,
-                runbook: None,
-                labels: Cow::Borrowed(&[]),
-            }]),
+            alerts: Cow::Owned(vec![Alert::new(Condition::Latency {
+                quantile: Quantile::P99,
+                threshold: Duration::from_millis(250),
+            })]),
             slos: Cow::Owned(vec![Slo {
                 objective: 0.999,
                 latency: Some(Duration::from_millis(500)),

@@ -50,11 +50,7 @@ fn alert(
     label: &str,
 ) -> Alert {
     Alert {
-        condition,
         for_: Some(Duration::from_secs(60)),
-        within: None,
-        severity: None,
-        name: None,
         summary: Some(Cow::Owned(summary.to_owned())),
         description: Some(Cow::Owned(description.to_owned())),
         runbook: Some(Cow::Owned(runbook.to_owned())),
@@ -62,6 +58,7 @@ fn alert(
             key: Cow::Borrowed("note"),
             value: Cow::Owned(label.to_owned()),
         }]),
+        ..Alert::new(condition)
     }
 }
 

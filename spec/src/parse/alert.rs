@@ -61,17 +61,7 @@ pub(crate) fn parse_alert(
     }
     let mut errors = Errors::default();
     let condition = errors.ok(parse_condition(&condition_tokens, kind));
-    let mut alert = Alert {
-        condition: condition.clone().unwrap_or(Condition::Open),
-        for_: None,
-        within: None,
-        severity: None,
-        name: None,
-        summary: None,
-        description: None,
-        runbook: None,
-        labels: Cow::Borrowed(&[]),
-    };
+    let mut alert = Alert::new(condition.clone().unwrap_or(Condition::Open));
     let mut keys = KeySet::new("alert(...)", ALERT_KEYS, &[]);
     let items = parse_items(rest)?;
     for_each_item(items, &mut keys, &mut errors, |item, key| {
