@@ -245,7 +245,7 @@ fn ignore_if_and_failure_if_decide_what_counts() {
     assert_eq!(breaker.state(), State::Open);
 }
 
-#[botwatch::circuit_breaker(name = "slow_venue", failures = 2, slow = 20ms)]
+#[botwatch::circuit_breaker(name = "slow_venue", failures = 2, slow = 100ms)]
 fn sluggish(ms: u64) -> Result<(), VenueError> {
     std::thread::sleep(Duration::from_millis(ms));
     Ok(())
@@ -254,15 +254,15 @@ fn sluggish(ms: u64) -> Result<(), VenueError> {
 #[test]
 fn slow_successes_count_as_failures() {
     sluggish(0).unwrap();
-    sluggish(40).unwrap();
+    sluggish(150).unwrap();
     assert_eq!(state("slow_venue"), State::Closed);
-    sluggish(40).unwrap();
+    sluggish(150).unwrap();
     assert_eq!(state("slow_venue"), State::Open);
     let e = Exposition::parse(&botwatch::render());
     let over = e
         .value(
             "circuit_breaker_latency_seconds_bucket",
-            &[("breaker", "slow_venue"), ("le", "0.02")],
+            &[("breaker", "slow_venue"), ("le", "0.1")],
         )
         .unwrap();
     assert_eq!(
