@@ -2,7 +2,7 @@
 """Runs every benchmark once and prints one report of ratios measured in that run.
 
     python3 benches/report.py            # full run (about 10 minutes on 2 cores)
-    python3 benches/report.py --quick    # under a minute of measuring, noisier
+    python3 benches/report.py --quick    # about 30 s once built, noisier
     python3 benches/report.py --no-run   # only print the last results
 
 Per-call overhead is the case's time minus a bare #[inline(never)] function's, and each
@@ -44,7 +44,7 @@ PEERS = [
 def cargo_bench(bench, quick, extra=()):
     args = ["cargo", "bench", "--bench", bench, "--"]
     if quick:
-        args += ["--warm-up-time", "0.3", "--measurement-time", "0.7", "--sample-size", "20"]
+        args += ["--warm-up-time", "0.1", "--measurement-time", "0.3", "--sample-size", "10"]
     else:
         args += ["--warm-up-time", "1", "--measurement-time", "3"]
     args += list(extra)
