@@ -11,4 +11,4 @@ mod tools;
 
 pub use exposition::{Exposition, Sample};
 pub use http::{http_get, request, Response};
-pub use tools::{run_ok, scratch_dir, tool, REQUIRE_TOOLS_ENV};
+pub use tools::{run_ok, run_ok_with_input, scratch_dir, tool, REQUIRE_TOOLS_ENV};

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use botwatch_tests::{http_get, request, Exposition};
+use botwatch_tests::{http_get, request, run_ok_with_input, tool, Exposition};
 
 #[botwatch::counted]
 fn place_order(size: u64) -> Result<u64, String> {
@@ -40,6 +40,7 @@ fn serves_metrics_health_and_rules() {
     for _ in 0..3 {
         price();
     }
+    metrics::describe_counter!("operator_fills_total", "Fills reported by the venue.");
     metrics::counter!("operator_fills_total", "venue" => "binance").increment(4);
 
     let response = http_get(addr, "/metrics").expect("GET /metrics");
@@ -104,6 +105,11 @@ fn serves_metrics_health_and_rules() {
             Some("chimera"),
             "{sample:?}"
         );
+    }
+
+    // Prometheus' own linter accepts the whole page.
+    if let Some(promtool) = tool("promtool") {
+        run_ok_with_input(&promtool, &["check", "metrics"], &response.body);
     }
 
     let health = http_get(addr, "/health").expect("GET /health");

@@ -58,6 +58,14 @@ async fn main() {
         None => println!("  stop with Ctrl-C"),
     }
 
+    metrics::describe_gauge!(
+        "operator_balance_eth",
+        "ETH balance of the bot's operator account."
+    );
+    metrics::describe_gauge!(
+        "mempool_pending_transactions",
+        "Transactions waiting in the mempool at the last block."
+    );
     let started = Instant::now();
     let run = run(args.clone(), started);
     tokio::select! {
