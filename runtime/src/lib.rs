@@ -23,6 +23,10 @@
 //! * `#[counted]` counts calls in `function_calls_total{function, module, result}`; a call
 //!   that returns `Err(_)` or panics is `result="error"`.
 //! * `#[timed]` records `function_calls_duration_seconds{function, module}`.
+//! * `#[circuit_breaker(...)]` guards a function returning `Result<T, E>` with
+//!   `E: From<CircuitOpen>`: see [`Breaker`], [`breaker`] and `docs/breakers.md`.
+//! * Every `alert(...)` and `slo(...)` becomes a Prometheus rule: [`rules::yaml()`] and
+//!   `GET /rules` at run time, `build::Rules` (feature `build`) in build.rs.
 //! * Each call costs about one relaxed atomic add (plus two clock reads for `#[timed]`):
 //!   every annotated function owns static storage that the exporter renders at scrape time.
 //!   Your own `metrics::counter!` and friends are served on the same `/metrics`.
