@@ -18,6 +18,10 @@ use crate::{health, rules};
 /// A client that sends no complete request head in this time is disconnected.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Connections served at once; more are closed on accept, so a misbehaving client cannot
+/// make the bot's process hold unbounded sockets and tasks.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
+
 const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Starts serving on the current tokio runtime if there is one, else on a thread with a
@@ -67,6 +71,7 @@ async fn upkeep(state: Arc<ServerState>, interval: Duration) {
 }
 
 async fn serve(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -76,8 +81,13 @@ async fn serve(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
                 continue;
             }
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
         let state = state.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let admitted = state.admits(peer.ip());
             let service = service_fn(move |request| {
                 let state = state.clone();

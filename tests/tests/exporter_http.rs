@@ -130,6 +130,26 @@ fn serves_metrics_health_and_rules() {
     assert_eq!(http_get(addr, "/nope").unwrap().status, 404);
     assert_eq!(request(addr, "POST", "/metrics").unwrap().status, 405);
 
+    // Idle connections are bounded: past 64 the next is closed at once, and scrapes work
+    // again as soon as the idle ones go.
+    let idle: Vec<std::net::TcpStream> = (0..64)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        http_get(addr, "/metrics").is_err(),
+        "the 65th connection is refused"
+    );
+    drop(idle);
+    let scraped = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        http_get(addr, "/metrics").is_ok_and(|r| r.status == 200)
+    });
+    assert!(
+        scraped,
+        "scrapes work again once the idle connections closed"
+    );
+
     let again = botwatch::Exporter::new()
         .listen("127.0.0.1:0".parse().unwrap())
         .install()
