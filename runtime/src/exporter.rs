@@ -157,10 +157,20 @@ impl Exporter {
 }
 
 fn validate_global_labels(labels: &[(String, String)]) -> Result<(), InstallError> {
-    for (key, _) in labels {
-        if !botwatch_spec::names::is_label_name(key) {
-            return Err(InstallError::InvalidGlobalLabel { key: key.clone() });
-        }
+    for (key, value) in labels {
+        let problem = if !botwatch_spec::names::is_label_name(key) {
+            "is not a Prometheus label name; use letters, digits and _, not starting with a digit or __"
+        } else if value.len() > botwatch_spec::names::MAX_LABEL_VALUE {
+            "has a value longer than 1024 bytes; every series would carry it on every scrape"
+        } else if labels.iter().filter(|(k, _)| k == key).count() > 1 {
+            "is given twice"
+        } else {
+            continue;
+        };
+        return Err(InstallError::InvalidGlobalLabel {
+            key: key.clone(),
+            problem,
+        });
     }
     Ok(())
 }
@@ -242,10 +252,13 @@ pub enum InstallError {
         /// The value given.
         value: String,
     },
-    /// A [`Exporter::global_label`] key is not a Prometheus label name.
+    /// A [`Exporter::global_label`] is not a Prometheus label name, is given twice, or its
+    /// value is over 1024 bytes.
     InvalidGlobalLabel {
         /// The key given.
         key: String,
+        /// What is wrong with it.
+        problem: &'static str,
     },
     /// The exporter's thread or runtime could not be started.
     Runtime(std::io::Error),
@@ -260,9 +273,9 @@ impl fmt::Display for InstallError {
             ),
             InstallError::RecorderAlreadyInstalled => write!(
                 f,
-                "another `metrics` recorder is already installed in this process; botwatch must \
-                 install its own (remove the other metrics::set_global_recorder call, or serve \
-                 botwatch's series from that recorder instead)"
+                "another `metrics` recorder is already installed in this process; remove the other \
+                 metrics::set_global_recorder call: botwatch's exporter also serves everything \
+                 recorded through the `metrics` facade"
             ),
             InstallError::AddressInUse { addr } => write!(
                 f,
@@ -278,10 +291,7 @@ impl fmt::Display for InstallError {
                 f,
                 "allowed client {value:?} is not a CIDR block or IP address; write it like 10.0.0.0/8 or 127.0.0.1"
             ),
-            InstallError::InvalidGlobalLabel { key } => write!(
-                f,
-                "global label {key:?} is not a Prometheus label name; use letters, digits and _, not starting with a digit or __"
-            ),
+            InstallError::InvalidGlobalLabel { key, problem } => write!(f, "global label {key:?} {problem}"),
             InstallError::Runtime(source) => write!(f, "cannot start the exporter's server: {source}"),
         }
     }

@@ -107,6 +107,10 @@ impl Timed {
     }
 }
 
+/// The longest label value botwatch accepts, in bytes: every series carries its labels on
+/// every scrape.
+pub const MAX_LABEL_VALUE: usize = 1024;
+
 /// Letters, digits and `_`, not starting with a digit: alert names, template label
 /// references.
 pub fn is_identifier(name: &str) -> bool {

@@ -245,7 +245,16 @@ pub(crate) fn labels(
             ));
             continue;
         }
-        let value = assigned(&item, "\"value\"").and_then(|v| string(v, &key));
+        let value = assigned(&item, "\"value\"").and_then(|v| {
+            let value = string(v, &key)?;
+            if value.len() > crate::names::MAX_LABEL_VALUE {
+                return Err(syn::Error::new_spanned(
+                    v,
+                    "label values are limited to 1024 bytes: every series carries them on every scrape",
+                ));
+            }
+            Ok(value)
+        });
         if let Some(value) = errors.ok(value) {
             out.push(Label {
                 key: Cow::Owned(key),
