@@ -27,34 +27,16 @@ pub fn tool(name: &str) -> Option<std::path::PathBuf> {
 
 /// Runs a tool and returns its combined output, panicking with that output if it fails.
 pub fn run_ok(program: &std::path::Path, args: &[&std::ffi::OsStr]) -> String {
-    let output = std::process::Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "{} {:?} failed:\n{text}",
-        program.display(),
-        args
-    );
-    text
-}
-
-/// A fresh directory under the target directory for one test's files.
-pub fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("botwatch-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch directory");
-    dir
+    run(program, args, None)
 }
 
 /// Runs a tool with `input` on its standard input; panics with its output if it fails.
 pub fn run_ok_with_input(program: &std::path::Path, args: &[&str], input: &str) -> String {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    run(program, &args, Some(input))
+}
+
+fn run(program: &std::path::Path, args: &[&std::ffi::OsStr], input: Option<&str>) -> String {
     use std::io::Write as _;
     let mut child = std::process::Command::new(program)
         .args(args)
@@ -63,12 +45,11 @@ pub fn run_ok_with_input(program: &std::path::Path, args: &[&str], input: &str) 
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(input.as_bytes())
-        .expect("write the input");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    if let Some(input) = input {
+        stdin.write_all(input.as_bytes()).expect("write the input");
+    }
+    drop(stdin);
     let output = child.wait_with_output().expect("wait for the tool");
     let text = format!(
         "{}{}",
@@ -81,4 +62,12 @@ pub fn run_ok_with_input(program: &std::path::Path, args: &[&str], input: &str) 
         program.display()
     );
     text
+}
+
+/// A fresh directory under the target directory for one test's files.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("botwatch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    dir
 }
