@@ -1,24 +1,23 @@
-//! `#[circuit_breaker]`: the body runs inside one generic runtime call that admits it,
-//! rejects it while the breaker is open, and records its outcome.
+//! `#[circuit_breaker]`'s part of the wrapper: its statics, and the hooks that tell the
+//! runtime how the function's results count and how it returns a rejection.
 
 use botwatch_spec::model::Attribute;
 use botwatch_spec::parse::ParsedBreaker;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::ReturnType;
+use syn::{ReturnType, Type};
 
-use crate::expand::local;
 use crate::function::InstrumentedFn;
-use crate::shape::Shape;
 use crate::spec_tokens;
 
-/// The new body of a function under `#[circuit_breaker]`.
-pub(crate) fn wrap(
+/// The breaker's statics and its hooks for a function whose calls evaluate to `result`.
+pub(crate) fn parts(
     function: &InstrumentedFn,
     name: &str,
+    result: &Type,
     parsed: ParsedBreaker,
-) -> syn::Result<TokenStream> {
+) -> syn::Result<(TokenStream, TokenStream)> {
     let ReturnType::Type(_, written) = &function.sig.output else {
         return Err(syn::Error::new_spanned(
             &function.sig.ident,
@@ -30,6 +29,7 @@ pub(crate) fn wrap(
     let span = written.span();
     let ignore_if = predicate(parsed.ignore_if.as_ref(), quote!(|_| false));
     let failure_if = predicate(parsed.failure_if.as_ref(), quote!(|_| true));
+    let success_if = predicate(parsed.success_if.as_ref(), quote!(|_| true));
     let spec = spec_tokens::site(name, &Attribute::CircuitBreaker(parsed.spec));
     let items = quote! {
         static __BOTWATCH_BREAKER_SPEC: ::botwatch::__private::spec::Site = #spec;
@@ -40,59 +40,26 @@ pub(crate) fn wrap(
         static __BOTWATCH_BREAKER_REGISTERED: ::botwatch::__private::RegisteredSite =
             ::botwatch::__private::RegisteredSite::Breaker(&__BOTWATCH_BREAKER);
     };
-    let body = &function.body;
-    let future = local("__botwatch_future");
-    // The guarded call is spanned at the return type as a whole, so that an unsuitable
-    // return type is one error, there.
-    Ok(match Shape::of(&function.sig) {
-        Shape::Sync { result } => {
-            let call = quote_spanned! {span=>
-                ::botwatch::__private::guard_call::<#result, _, _, _>(
-                    &__BOTWATCH_BREAKER, #ignore_if, #failure_if, move || -> #result #body
-                )
-            };
-            quote!(#items #call)
-        }
-        Shape::AsyncFn { result } => {
-            let call = quote_spanned! {span=>
-                ::botwatch::__private::guard_future::<#result, _, _, _>(
-                    &__BOTWATCH_BREAKER, #ignore_if, #failure_if, async move #body
-                ).await
-            };
-            quote!(#items #call)
-        }
-        Shape::ImplFuture { result } => {
-            let call = quote_spanned! {span=>
-                ::botwatch::__private::guard_future::<#result, _, _, _>(
-                    &__BOTWATCH_BREAKER, #ignore_if, #failure_if, #future
-                )
-            };
-            quote! {
-                #items
-                let #future = ::botwatch::__private::call_once(move || #body);
-                #call
-            }
-        }
-        Shape::BoxedFuture { ret, result } => {
-            let call = quote_spanned! {span=>
-                ::botwatch::__private::guard_future::<#result, _, _, _>(
-                    &__BOTWATCH_BREAKER, #ignore_if, #failure_if, #future
-                )
-            };
-            quote! {
-                #items
-                let #future = ::botwatch::__private::call_once(move || -> #ret #body);
-                ::std::boxed::Box::pin(#call)
-            }
-        }
-    })
+    // The one generic call that needs a `Result<T, E: From<CircuitOpen>>`, spanned at the
+    // return type as a whole, so that an unsuitable return type is one error, there.
+    let hooks = quote_spanned! {span=>
+        ::botwatch::__private::breaker_hooks::<#result, _, _, _>(#ignore_if, #failure_if, #success_if)
+    };
+    Ok((items, hooks))
 }
 
-/// `|e| path(e)`, located at the user's path so a wrong signature is reported there, but
-/// with the macro's hygiene so lints on closures (`redundant_closure`) stay quiet.
+/// `|e| path(e)`, or `default` when the option is not given.
 fn predicate(path: Option<&syn::Path>, default: TokenStream) -> TokenStream {
     let Some(path) = path else { return default };
     let span = Span::mixed_site().located_at(path.span());
-    let error = Ident::new("__botwatch_error", span);
-    quote_spanned!(span=> |#error| #path(#error))
+    let value = Ident::new("__botwatch_value", span);
+    let call = predicate_call(path, &value);
+    quote_spanned!(span=> |#value| #call)
+}
+
+/// `path(value)`, located at the user's path so a wrong signature is reported there, but
+/// with the macro's hygiene so lints on closures (`redundant_closure`) stay quiet.
+pub(crate) fn predicate_call(path: &syn::Path, value: &Ident) -> TokenStream {
+    let span = Span::mixed_site().located_at(path.span());
+    quote_spanned!(span=> #path(#value))
 }

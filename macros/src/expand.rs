@@ -1,5 +1,5 @@
-//! Expansion: parse the function and the arguments, then wrap the body so each call is
-//! recorded in the function's static site.
+//! Expansion: parse the function and the arguments of every botwatch attribute on it, then
+//! wrap the body once so each call is recorded in the function's static sites.
 
 use botwatch_spec::model::{Attribute, AttributeKind};
 use botwatch_spec::parse::{parse_attribute, Parsed};
@@ -11,27 +11,15 @@ use syn::Token;
 
 use crate::function::InstrumentedFn;
 use crate::shape::Shape;
-use crate::spec_tokens;
-
-/// What one attribute adds to a call: items declared once (the site's statics), statements
-/// run when the call starts, and statements run after it returned, with its value bound to
-/// [`result_ident`].
-pub(crate) struct Instrumentation {
-    pub(crate) items: TokenStream,
-    pub(crate) enter: TokenStream,
-    pub(crate) exit: TokenStream,
-}
+use crate::{spec_tokens, stacked};
 
 /// A local only generated code can name.
 pub(crate) fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-pub(crate) fn result_ident() -> Ident {
-    local("__botwatch_result")
-}
-
-/// Entry point of all three attributes.
+/// Entry point of all three attributes. The first botwatch attribute on a function expands
+/// every botwatch attribute stacked below it too, into one wrapper.
 pub(crate) fn expand(kind: AttributeKind, args: TokenStream, item: TokenStream) -> TokenStream {
     if !looks_like_fn(&item) {
         let message = format!(
@@ -41,45 +29,31 @@ pub(crate) fn expand(kind: AttributeKind, args: TokenStream, item: TokenStream) 
         let error = syn::Error::new(Span::call_site(), message).into_compile_error();
         return quote!(#error #item);
     }
-    let function: InstrumentedFn = match syn::parse2(item.clone()) {
+    let mut function: InstrumentedFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(error) => {
             let error = error.into_compile_error();
             return quote!(#error #item);
         }
     };
-    if let Some(constness) = &function.sig.constness {
-        let error = syn::Error::new_spanned(
-            constness,
-            format!(
-                "#[{}] cannot instrument a `const fn`",
-                kind.attribute_name()
-            ),
-        )
-        .into_compile_error();
+    let mut written = vec![(kind, args, TokenStream::new())];
+    written.extend(stacked::take(&mut function.attrs));
+    // From here on, `function` is printed without the stacked attributes, so that each
+    // mistake is reported once, here, and never again by a later expansion.
+    if let Err(error) = check_function(&function, kind) {
+        let error = error.into_compile_error();
         return quote!(#error #function);
     }
-    let parsed = match parse_attribute(kind, args) {
+    let parsed = match parse_all(written) {
         Ok(parsed) => parsed,
         Err(error) => {
-            // The function stays as written, so the only error is the one in the arguments.
+            // The function stays as written, so the only errors are those in the arguments.
             let error = error.into_compile_error();
             return quote!(#error #function);
         }
     };
     let name = function.sig.ident.unraw().to_string();
-    let body = match parsed {
-        Parsed::Counted(counted) => Ok(wrap(
-            &function,
-            &counted_instrumentation(&name, Attribute::Counted(counted)),
-        )),
-        Parsed::Timed(timed) => Ok(wrap(
-            &function,
-            &timed_instrumentation(&name, Attribute::Timed(timed)),
-        )),
-        Parsed::CircuitBreaker(breaker) => crate::breaker::wrap(&function, &name, breaker),
-    };
-    match body {
+    match wrap(&function, &name, parsed) {
         Ok(body) => function.with_body(body),
         Err(error) => {
             let error = error.into_compile_error();
@@ -88,122 +62,195 @@ pub(crate) fn expand(kind: AttributeKind, args: TokenStream, item: TokenStream) 
     }
 }
 
-fn counted_instrumentation(function: &str, attribute: Attribute) -> Instrumentation {
-    let spec = spec_tokens::site(function, &attribute);
-    let call = local("__botwatch_call");
-    let result = result_ident();
-    Instrumentation {
-        items: quote! {
-            static __BOTWATCH_COUNTED_SPEC: ::botwatch::__private::spec::Site = #spec;
-            static __BOTWATCH_COUNTED: ::botwatch::__private::CountedSite =
-                ::botwatch::__private::CountedSite::new(&__BOTWATCH_COUNTED_SPEC);
-            #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
-            #[linkme(crate = ::botwatch::__private::linkme)]
-            static __BOTWATCH_COUNTED_REGISTERED: ::botwatch::__private::RegisteredSite =
-                ::botwatch::__private::RegisteredSite::Counted(&__BOTWATCH_COUNTED);
-        },
-        enter: quote! {
-            let #call = ::botwatch::__private::CountedSite::enter(&__BOTWATCH_COUNTED);
-        },
-        exit: quote! {
-            #call.finish({
-                #[allow(unused_imports)]
-                use ::botwatch::__private::{OtherOutcome as _, ResultOutcome as _};
-                (&::botwatch::__private::Probe(&#result)).botwatch_is_err()
-            });
-        },
+/// What no attribute can instrument.
+fn check_function(function: &InstrumentedFn, kind: AttributeKind) -> syn::Result<()> {
+    let attribute = kind.attribute_name();
+    if let Some(constness) = &function.sig.constness {
+        return Err(syn::Error::new_spanned(
+            constness,
+            format!("#[{attribute}] cannot instrument a `const fn`"),
+        ));
+    }
+    if let Some(track_caller) = function
+        .attrs
+        .iter()
+        .find(|a| a.path().is_ident("track_caller"))
+    {
+        return Err(syn::Error::new_spanned(
+            track_caller,
+            format!(
+                "#[track_caller] has no effect under #[{attribute}]: the body runs inside botwatch's wrapper, so \
+                 `Location::caller()` would report the wrapper; remove #[track_caller], or move the body into \
+                 an inner `#[track_caller]` function that the instrumented one calls"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Each attribute parsed; every mistake reported, a repeated attribute at its second use.
+fn parse_all(written: Vec<(AttributeKind, TokenStream, TokenStream)>) -> syn::Result<Vec<Parsed>> {
+    let mut parsed: Vec<Parsed> = Vec::new();
+    let mut seen: Vec<AttributeKind> = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |error: syn::Error| match &mut errors {
+        Some(existing) => existing.combine(error),
+        None => errors = Some(error),
+    };
+    for (kind, args, attribute) in written {
+        if seen.contains(&kind) {
+            push(syn::Error::new_spanned(
+                attribute,
+                format!(
+                    "#[{}] is written twice on this function; merge the two into one",
+                    kind.attribute_name()
+                ),
+            ));
+            continue;
+        }
+        seen.push(kind);
+        match parse_attribute(kind, args) {
+            Ok(p) => parsed.push(p),
+            Err(error) => push(error),
+        }
+    }
+    match errors {
+        Some(error) => Err(error),
+        None => Ok(parsed),
     }
 }
 
-fn timed_instrumentation(function: &str, attribute: Attribute) -> Instrumentation {
+/// The new body: each attribute's statics, one `Instruments` static naming them, and the
+/// original body run by the runtime wrapper for the function's shape — inside a closure or
+/// an async block, so its `return` and `?` stay inside. Closures are `FnOnce`, so they may
+/// return borrows of what they captured (`fn insert(&mut self) -> &mut Self`).
+fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Result<TokenStream> {
+    let shape = Shape::of(&function.sig);
+    let ty = shape.result();
+    let mut items = TokenStream::new();
+    let (mut counted, mut timed, mut breaker) = (none(), none(), none());
+    let mut is_error = quote!(|_| false);
+    let mut hooks = quote!(::botwatch::__private::NoBreaker);
+    for attribute in parsed {
+        match attribute {
+            Parsed::Counted(parsed) => {
+                items.extend(counted_items(name, Attribute::Counted(parsed.spec)));
+                counted = quote!(::core::option::Option::Some(&__BOTWATCH_COUNTED));
+                is_error = counted_is_error(parsed.error_if.as_ref());
+            }
+            Parsed::Timed(parsed) => {
+                items.extend(timed_items(name, Attribute::Timed(parsed)));
+                timed = quote!(::core::option::Option::Some(&__BOTWATCH_TIMED));
+            }
+            Parsed::CircuitBreaker(parsed) => {
+                let (breaker_items, breaker_hooks) =
+                    crate::breaker::parts(function, name, ty, parsed)?;
+                items.extend(breaker_items);
+                breaker = quote!(::core::option::Option::Some(&__BOTWATCH_BREAKER));
+                hooks = breaker_hooks;
+            }
+        }
+    }
+    items.extend(quote! {
+        static __BOTWATCH_INSTRUMENTS: ::botwatch::__private::Instruments =
+            ::botwatch::__private::Instruments { counted: #counted, timed: #timed, breaker: #breaker };
+    });
+    let body = &function.block;
+    let instruments = quote!(&__BOTWATCH_INSTRUMENTS);
+    let call = match &shape {
+        Shape::Sync { result } => quote! {
+            ::botwatch::__private::run::<#result, _, _, _>(
+                #instruments, move || -> #result #body, #is_error, #hooks
+            )
+        },
+        Shape::AsyncFn { result } => quote! {
+            ::botwatch::__private::run_async::<#result, _, _, _>(
+                #instruments, async move #body, #is_error, #hooks
+            ).await
+        },
+        Shape::ImplFuture { result } => quote! {
+            ::botwatch::__private::run_returning_future::<#result, _, _, _, _>(
+                #instruments, move || #body, #is_error, #hooks
+            )
+        },
+        Shape::BoxedFuture { ret, result } => quote! {
+            ::std::boxed::Box::pin(::botwatch::__private::run_returning_future::<#result, _, _, _, _>(
+                #instruments, move || -> #ret #body, #is_error, #hooks
+            ))
+        },
+    };
+    Ok(quote!(#items #call))
+}
+
+fn none() -> TokenStream {
+    quote!(::core::option::Option::None)
+}
+
+/// `#[counted]`'s classifier: `Err(_)` is an error, whatever the `Result` is called (the
+/// type decides, see the runtime's `outcome` module), and so is what `error_if` flags.
+/// Its argument's type comes from the wrapper's explicit result type, not an annotation
+/// here, so lints on the user's return type (`ref_option_ref`) never fire on our code.
+fn counted_is_error(error_if: Option<&syn::Path>) -> TokenStream {
+    let result = local("__botwatch_result");
+    let flagged = match error_if {
+        None => quote!(false),
+        Some(path) => {
+            let value = local("__botwatch_value");
+            let call = crate::breaker::predicate_call(path, &value);
+            quote! {
+                match (&::botwatch::__private::Probe(#result)).botwatch_ok() {
+                    ::core::option::Option::Some(#value) => #call,
+                    ::core::option::Option::None => false,
+                }
+            }
+        }
+    };
+    quote! {
+        |#result| {
+            #[allow(unused_imports)]
+            use ::botwatch::__private::{OtherOutcome as _, ResultOutcome as _};
+            (&::botwatch::__private::Probe(#result)).botwatch_is_err() || #flagged
+        }
+    }
+}
+
+fn counted_items(function: &str, attribute: Attribute) -> TokenStream {
+    let spec = spec_tokens::site(function, &attribute);
+    quote! {
+        static __BOTWATCH_COUNTED_SPEC: ::botwatch::__private::spec::Site = #spec;
+        static __BOTWATCH_COUNTED: ::botwatch::__private::CountedSite =
+            ::botwatch::__private::CountedSite::new(&__BOTWATCH_COUNTED_SPEC);
+        #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
+        #[linkme(crate = ::botwatch::__private::linkme)]
+        static __BOTWATCH_COUNTED_REGISTERED: ::botwatch::__private::RegisteredSite =
+            ::botwatch::__private::RegisteredSite::Counted(&__BOTWATCH_COUNTED);
+    }
+}
+
+fn timed_items(function: &str, attribute: Attribute) -> TokenStream {
     let Attribute::Timed(timed) = &attribute else {
         unreachable!("called with a timed attribute")
     };
     let bounds = timed.bucket_bounds_nanos();
     let finite = bounds.len();
     let spec = spec_tokens::site(function, &attribute);
-    let timer = local("__botwatch_timer");
-    Instrumentation {
-        items: quote! {
-            static __BOTWATCH_TIMED_SPEC: ::botwatch::__private::spec::Site = #spec;
-            static __BOTWATCH_TIMED_BOUNDS: [u64; #finite] = [#(#bounds),*];
-            static __BOTWATCH_TIMED_LINES: [
-                ::botwatch::__private::Line;
-                ::botwatch::__private::histogram_lines(#finite)
-            ] = [const { ::botwatch::__private::zero_line() }; ::botwatch::__private::histogram_lines(#finite)];
-            static __BOTWATCH_TIMED: ::botwatch::__private::TimedSite =
-                ::botwatch::__private::TimedSite::new(
-                    &__BOTWATCH_TIMED_SPEC,
-                    &__BOTWATCH_TIMED_BOUNDS,
-                    &__BOTWATCH_TIMED_LINES,
-                );
-            #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
-            #[linkme(crate = ::botwatch::__private::linkme)]
-            static __BOTWATCH_TIMED_REGISTERED: ::botwatch::__private::RegisteredSite =
-                ::botwatch::__private::RegisteredSite::Timed(&__BOTWATCH_TIMED);
-        },
-        enter: quote! {
-            let #timer = ::botwatch::__private::TimedSite::start(&__BOTWATCH_TIMED);
-        },
-        exit: quote! {
-            #timer.finish();
-        },
-    }
-}
-
-/// The new body: the site's items, then the original body run inside a closure or an async
-/// block (so its `return` and `?` stay inside), bracketed by enter and exit. Closures are
-/// called through `call_once` so they are `FnOnce` and may return borrows of what they
-/// captured (`fn insert(&mut self) -> &mut Self`).
-fn wrap(function: &InstrumentedFn, instrumentation: &Instrumentation) -> TokenStream {
-    let Instrumentation { items, enter, exit } = instrumentation;
-    let body = &function.body;
-    let result = result_ident();
-    let future = local("__botwatch_future");
-    let lints = quote! {
-        #[allow(unreachable_code, clippy::let_unit_value)]
-    };
-    match Shape::of(&function.sig) {
-        Shape::Sync { result: ty } => quote! {
-            #items
-            #enter
-            #lints
-            let #result = ::botwatch::__private::call_once(move || -> #ty #body);
-            #exit
-            #result
-        },
-        Shape::AsyncFn { result: ty } => quote! {
-            #items
-            #enter
-            #lints
-            let #result: #ty = async move #body.await;
-            #exit
-            #result
-        },
-        Shape::ImplFuture { result: ty } => quote! {
-            #items
-            #lints
-            let #future = ::botwatch::__private::call_once(move || #body);
-            async move {
-                #enter
-                #lints
-                let #result: #ty = #future.await;
-                #exit
-                #result
-            }
-        },
-        Shape::BoxedFuture { ret, result: ty } => quote! {
-            #items
-            #lints
-            let #future = ::botwatch::__private::call_once(move || -> #ret #body);
-            ::std::boxed::Box::pin(async move {
-                #enter
-                #lints
-                let #result: #ty = #future.await;
-                #exit
-                #result
-            })
-        },
+    quote! {
+        static __BOTWATCH_TIMED_SPEC: ::botwatch::__private::spec::Site = #spec;
+        static __BOTWATCH_TIMED_BOUNDS: [u64; #finite] = [#(#bounds),*];
+        static __BOTWATCH_TIMED_LINES: [
+            ::botwatch::__private::Line;
+            ::botwatch::__private::histogram_lines(#finite)
+        ] = [const { ::botwatch::__private::zero_line() }; ::botwatch::__private::histogram_lines(#finite)];
+        static __BOTWATCH_TIMED: ::botwatch::__private::TimedSite =
+            ::botwatch::__private::TimedSite::new(
+                &__BOTWATCH_TIMED_SPEC,
+                &__BOTWATCH_TIMED_BOUNDS,
+                &__BOTWATCH_TIMED_LINES,
+            );
+        #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
+        #[linkme(crate = ::botwatch::__private::linkme)]
+        static __BOTWATCH_TIMED_REGISTERED: ::botwatch::__private::RegisteredSite =
+            ::botwatch::__private::RegisteredSite::Timed(&__BOTWATCH_TIMED);
     }
 }
 

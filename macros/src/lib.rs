@@ -9,6 +9,7 @@ mod expand;
 mod function;
 mod shape;
 mod spec_tokens;
+mod stacked;
 
 /// Counts calls in `function_calls_total{function, module, result}`.
 ///

@@ -20,6 +20,16 @@ pub(crate) enum Shape {
 }
 
 impl Shape {
+    /// What a call evaluates to once it completed: the type the wrapper's classifiers see.
+    pub(crate) fn result(&self) -> &Type {
+        match self {
+            Shape::Sync { result }
+            | Shape::AsyncFn { result }
+            | Shape::ImplFuture { result }
+            | Shape::BoxedFuture { result, .. } => result,
+        }
+    }
+
     pub(crate) fn of(sig: &Signature) -> Shape {
         let ret: Type = match &sig.output {
             ReturnType::Default => syn::parse_quote!(()),

@@ -43,7 +43,10 @@ fn counted(c: &Counted) -> TokenStream {
     let metric = metric(&c.metric);
     let alerts = list(c.alerts.iter().map(alert));
     let slos = list(c.slos.iter().map(slo));
-    quote!(::botwatch::__private::spec::Counted { metric: #metric, alerts: #alerts, slos: #slos })
+    let error_if = option(c.error_if.as_deref().map(text));
+    quote!(::botwatch::__private::spec::Counted {
+        metric: #metric, alerts: #alerts, slos: #slos, error_if: #error_if
+    })
 }
 
 fn timed(t: &Timed) -> TokenStream {
@@ -72,12 +75,16 @@ fn breaker(b: &CircuitBreaker) -> TokenStream {
     let max_reset = option(b.max_reset.map(duration));
     let failure_if = option(b.failure_if.as_deref().map(text));
     let ignore_if = option(b.ignore_if.as_deref().map(text));
+    let success_if = option(b.success_if.as_deref().map(text));
+    let probe_timeout = duration(b.probe_timeout);
+    let latency = b.latency;
     let alerts = list(b.alerts.iter().map(alert));
     quote!(::botwatch::__private::spec::CircuitBreaker {
         name: #name, failures: #failures, failure_rate: #failure_rate, window: #window,
         min_calls: #min_calls, slow: #slow, reset: #reset, backoff: #backoff,
         max_reset: #max_reset, half_open: #half_open, successes: #successes,
-        failure_if: #failure_if, ignore_if: #ignore_if, alerts: #alerts,
+        failure_if: #failure_if, ignore_if: #ignore_if, success_if: #success_if,
+        probe_timeout: #probe_timeout, latency: #latency, alerts: #alerts,
     })
 }
 

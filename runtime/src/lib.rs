@@ -38,6 +38,8 @@ mod breaker;
 #[cfg(feature = "build")]
 pub mod build;
 #[cfg(feature = "runtime")]
+mod call;
+#[cfg(feature = "runtime")]
 mod clock;
 #[cfg(feature = "runtime")]
 mod exporter;
@@ -84,11 +86,12 @@ pub mod __private {
     pub use ::linkme;
     pub use ::std::borrow::Cow;
 
-    pub use crate::breaker::{guard_call, guard_future, BreakerResult, BreakerSite};
+    pub use crate::breaker::{breaker_hooks, BreakerHooks, BreakerResult, BreakerSite, NoBreaker};
+    pub use crate::call::{run, run_async, run_returning_future, Instrumented, Instruments};
     pub use crate::histogram::{histogram_lines, zero_line, Line};
     pub use crate::outcome::{OtherOutcome, Probe, ResultOutcome};
     pub use crate::registry::{RegisteredSite, SITES};
-    pub use crate::sites::{CallGuard, CountedSite, TimedSite, Timer};
+    pub use crate::sites::{CountedSite, TimedSite};
 
     /// The series of the first `limit` annotated functions, for benchmarks of rendering.
     pub fn render_first_sites(limit: usize) -> String {

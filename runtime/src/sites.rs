@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use botwatch_spec::model::Site;
 
-use crate::clock;
 use crate::histogram::{histogram_lines, Cells, HistogramSnapshot, Line};
 use crate::stripes::{self, CacheAligned, STRIPES};
 
@@ -39,12 +38,6 @@ impl CountedSite {
             .sum()
     }
 
-    /// Starts counting one call. The guard counts an error if the call unwinds.
-    #[inline(always)]
-    pub fn enter(&'static self) -> CallGuard {
-        CallGuard { site: self }
-    }
-
     /// The function and its attribute.
     pub fn spec(&self) -> &'static Site {
         self.spec
@@ -60,39 +53,10 @@ impl CountedSite {
         self.total(1)
     }
 
+    /// Records a call that returned (or panicked: `is_err`).
     #[inline(always)]
-    fn add(&self, is_err: bool) {
+    pub(crate) fn record(&self, is_err: bool) {
         self.stripes[stripes::current()].0[usize::from(is_err)].fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// One call in progress of a `#[counted]` function.
-///
-/// [`CallGuard::finish`] records the outcome of a call that returned. If the guard is
-/// dropped instead, the call either panicked (counted as an error) or was an `async` call
-/// whose future was dropped before it completed (counted as nothing).
-#[must_use = "a call guard records nothing until finished"]
-#[derive(Debug)]
-pub struct CallGuard {
-    site: &'static CountedSite,
-}
-
-impl CallGuard {
-    /// Records a call that returned; `is_err` when it returned `Err(_)`.
-    #[inline(always)]
-    pub fn finish(self, is_err: bool) {
-        self.site.add(is_err);
-        std::mem::forget(self);
-    }
-}
-
-impl Drop for CallGuard {
-    #[cold]
-    fn drop(&mut self) {
-        // Only reached when the call did not return: unwinding, or a dropped future.
-        if std::thread::panicking() {
-            self.site.add(true);
-        }
     }
 }
 
@@ -121,13 +85,10 @@ impl TimedSite {
         }
     }
 
-    /// Starts timing one call.
+    /// Records a call that took `nanos`.
     #[inline(always)]
-    pub fn start(&'static self) -> Timer {
-        Timer {
-            site: self,
-            started: clock::now(),
-        }
+    pub(crate) fn record(&self, nanos: u64) {
+        self.cells().record(nanos);
     }
 
     fn cells(&self) -> Cells<'_> {
@@ -144,22 +105,5 @@ impl TimedSite {
 
     pub(crate) fn snapshot(&self) -> HistogramSnapshot {
         self.cells().snapshot()
-    }
-}
-
-/// One call in progress of a `#[timed]` function. Dropping it records nothing, so a panic
-/// or a future dropped before completion leaves the histogram untouched.
-#[must_use = "a timer records nothing until finished"]
-#[derive(Debug)]
-pub struct Timer {
-    site: &'static TimedSite,
-    started: u64,
-}
-
-impl Timer {
-    /// Records the time since [`TimedSite::start`].
-    #[inline(always)]
-    pub fn finish(self) {
-        self.site.cells().record(clock::nanos_since(self.started));
     }
 }

@@ -66,6 +66,8 @@ pub struct Counted {
     pub alerts: List<Alert>,
     /// `slo(...)` clauses.
     pub slos: List<Slo>,
+    /// `error_if = path`: the predicate's path as written; returns it flags count as errors.
+    pub error_if: Option<Text>,
 }
 
 /// The arguments of `#[timed(...)]`.
@@ -110,6 +112,12 @@ pub struct CircuitBreaker {
     pub failure_if: Option<Text>,
     /// `ignore_if = path`: the predicate's path as written.
     pub ignore_if: Option<Text>,
+    /// `success_if = path`: the predicate's path as written.
+    pub success_if: Option<Text>,
+    /// `probe_timeout = 1m`: a half-open probe running longer frees its slot and fails.
+    pub probe_timeout: Duration,
+    /// `latency = false` turns off `circuit_breaker_latency_seconds`.
+    pub latency: bool,
     /// `alert(...)` clauses.
     pub alerts: List<Alert>,
 }
@@ -124,6 +132,8 @@ impl CircuitBreaker {
     pub const DEFAULT_MIN_CALLS: u32 = 10;
     /// Default `reset`.
     pub const DEFAULT_RESET: Duration = Duration::from_secs(30);
+    /// Default `probe_timeout`.
+    pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 
     /// Why `name` cannot name a breaker, if it cannot: it becomes the `breaker` label of
     /// every breaker series and a string in the generated PromQL.
@@ -170,6 +180,9 @@ impl Default for CircuitBreaker {
             successes: 1,
             failure_if: None,
             ignore_if: None,
+            success_if: None,
+            probe_timeout: Self::DEFAULT_PROBE_TIMEOUT,
+            latency: true,
             alerts: Cow::Borrowed(&[]),
         }
     }
@@ -228,6 +241,20 @@ pub struct Site {
 }
 
 impl Site {
+    /// The breaker a `#[circuit_breaker]` site uses: the `name` written, or else the
+    /// function's own breaker, `module::function` (what `module_path!()` and the build
+    /// helper's scan agree on), so same-named functions in two modules never share one.
+    /// `None` for the other attributes.
+    pub fn breaker_name(&self) -> Option<Cow<'_, str>> {
+        let Attribute::CircuitBreaker(breaker) = &self.attribute else {
+            return None;
+        };
+        Some(match breaker.name.as_deref() {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(format!("{}::{}", self.module, self.function)),
+        })
+    }
+
     /// The order rules are rendered in: by module, function, then attribute. The runtime
     /// and the build helper both sort with it, so they render the same bytes.
     pub fn order(a: &Site, b: &Site) -> std::cmp::Ordering {

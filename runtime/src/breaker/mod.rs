@@ -12,14 +12,21 @@
 //! machine if the epoch it was admitted in is still current: a slow call admitted before
 //! the breaker opened cannot close it, nor can a probe from an earlier half-open period.
 //! Such stale results still count in the success and failure totals, since the calls did
-//! happen. A panic counts as a failure; a call whose future is dropped before it completes
-//! counts as nothing and gives its probe slot back.
+//! happen. A panic of the guarded call counts as a failure; a call whose future is dropped
+//! before it completes counts as nothing and gives its probe slot back.
+//!
+//! Probe slots outlive epochs: a probe of an earlier half-open period that is still running
+//! keeps its slot, so at most `half_open` probes ever run at once. When every slot has been
+//! held for `probe_timeout` with no new probe admitted, the probes are abandoned: the
+//! breaker counts a failed probe and opens again, and the abandoned calls' results, when
+//! they come, count only in the totals.
 //!
 //! The closed-state path is one atomic load to admit and a few relaxed atomic adds to
 //! record; no lock is ever held across the user's call. Transitions take a short internal
 //! lock, which the open-state path also takes to read when the breaker may close.
 
 mod clock;
+pub(crate) mod nesting;
 mod policy;
 mod result;
 mod table;
@@ -38,7 +45,6 @@ use botwatch_spec::model::CircuitBreaker;
 use botwatch_spec::names::{duration_nanos, seconds_to_nanos, DEFAULT_BUCKETS};
 use tokio::time::Instant;
 
-use crate::clock as call_clock;
 use crate::histogram::{HistogramSnapshot, OwnedHistogram};
 use crate::stripes::{self, CacheAligned, STRIPES};
 use clock::BreakerClock;
@@ -46,7 +52,7 @@ use policy::Policy;
 use window::RateWindow;
 use word::Word;
 
-pub use result::{guard_call, guard_future, BreakerResult};
+pub use result::{breaker_hooks, BreakerHooks, BreakerResult, NoBreaker};
 pub(crate) use table::all_breakers;
 pub use table::{breaker, BreakerSite};
 
@@ -87,19 +93,23 @@ impl State {
 pub struct CircuitOpen {
     /// The breaker's name.
     pub breaker: &'static str,
-    /// How long until the breaker admits a probe; zero when it is half-open and every probe
-    /// slot is taken.
+    /// How long until the breaker may admit a call: until its reset ends while open, or
+    /// until the running probes time out while every half-open slot is taken. Never zero,
+    /// so a client that waits this long before retrying never spins.
     pub retry_after: Duration,
 }
 
+/// The shortest `retry_after` a rejection carries.
+const MIN_RETRY_AFTER: Duration = Duration::from_millis(1);
+
 impl fmt::Display for CircuitOpen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "circuit breaker \"{}\" is open", self.breaker)?;
-        if self.retry_after.is_zero() {
-            write!(f, "; probes are running, retry shortly")
-        } else {
-            write!(f, "; retry in {:.3}s", self.retry_after.as_secs_f64())
-        }
+        write!(
+            f,
+            "circuit breaker \"{}\" is open; retry in {:.3}s",
+            self.breaker,
+            self.retry_after.as_secs_f64()
+        )
     }
 }
 
@@ -157,6 +167,63 @@ struct Side {
     failed_probes: u32,
 }
 
+/// `epoch << 32 | count`: consecutive failures, tagged with the closed epoch they were
+/// counted in, so a result that raced a transition can never leak its count into the next
+/// epoch.
+#[derive(Debug, Default)]
+struct Consecutive(AtomicU64);
+
+impl Consecutive {
+    fn unpack(bits: u64) -> (u32, u32) {
+        ((bits >> 32) as u32, bits as u32)
+    }
+
+    /// The count of `epoch` (0 if the stored count belongs to another epoch).
+    fn get(&self, epoch: u32) -> u32 {
+        let (stored, count) = Self::unpack(self.0.load(Ordering::Acquire));
+        if stored == epoch {
+            count
+        } else {
+            0
+        }
+    }
+
+    /// A failure in `epoch`: returns the count in a row, including it.
+    fn failed(&self, epoch: u32) -> u32 {
+        let mut bits = self.0.load(Ordering::Acquire);
+        loop {
+            let (stored, count) = Self::unpack(bits);
+            let next = if stored == epoch {
+                count.saturating_add(1)
+            } else {
+                1
+            };
+            match self.0.compare_exchange_weak(
+                bits,
+                (u64::from(epoch) << 32) | u64::from(next),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return next,
+                Err(actual) => bits = actual,
+            }
+        }
+    }
+
+    /// A success in `epoch`. Reads first: a healthy breaker's success writes nothing shared.
+    fn succeeded(&self, epoch: u32) {
+        let bits = self.0.load(Ordering::Relaxed);
+        if Self::unpack(bits).1 != 0 {
+            let _ = self.0.compare_exchange(
+                bits,
+                u64::from(epoch) << 32,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            );
+        }
+    }
+}
+
 /// A circuit breaker, shared by every function that names it.
 #[derive(Debug)]
 pub struct Breaker {
@@ -167,8 +234,15 @@ pub struct Breaker {
     /// counters below are written on.
     word: CacheAligned<AtomicU64>,
     side: Mutex<Side>,
-    consecutive: AtomicU32,
+    consecutive: Consecutive,
     window: Option<RateWindow>,
+    /// When a probe last took a slot, in nanoseconds since `origin`: the probe timeout runs
+    /// from there.
+    probe_admitted: AtomicU64,
+    /// Permits of epochs before this one were abandoned by the probe timeout: they no longer
+    /// hold a slot.
+    abandoned_before: AtomicU32,
+    origin: Instant,
     /// `[successes, failures, rejected]` per thread stripe.
     counts: [CacheAligned<[AtomicU64; 3]>; STRIPES],
     transitions: [AtomicU64; TRANSITIONS.len()],
@@ -196,7 +270,10 @@ impl Breaker {
                 failed_probes: 0,
             }),
             clock,
-            consecutive: AtomicU32::new(0),
+            consecutive: Consecutive::default(),
+            probe_admitted: AtomicU64::new(0),
+            abandoned_before: AtomicU32::new(0),
+            origin: now,
             counts: Default::default(),
             transitions: Default::default(),
             latency: OwnedHistogram::new(bounds),
@@ -247,8 +324,22 @@ impl Breaker {
             successes: self.total(SUCCESSES),
             failures: self.total(FAILURES),
             rejected: self.total(REJECTED),
-            consecutive_failures: self.consecutive.load(Ordering::Relaxed),
+            consecutive_failures: self.consecutive_failures(),
         }
+    }
+
+    fn consecutive_failures(&self) -> u32 {
+        let word = self.load();
+        if word.state == State::Closed {
+            self.consecutive.get(word.epoch)
+        } else {
+            0
+        }
+    }
+
+    /// Whether a finished call's duration is needed: for the latency histogram or `slow`.
+    pub(crate) fn needs_duration(&self) -> bool {
+        self.policy.latency || self.policy.slow_nanos.is_some()
     }
 
     pub(crate) fn transition_count(&self, index: usize) -> u64 {
@@ -269,7 +360,13 @@ impl Breaker {
                 State::Closed => return Ok(self.permit(word.epoch, false)),
                 State::HalfOpen => {
                     if word.in_flight >= self.policy.half_open {
-                        return Err(self.reject(Duration::ZERO));
+                        match self.probes_full(bits) {
+                            Ok(open) => return Err(open),
+                            Err(actual) => {
+                                bits = actual;
+                                continue;
+                            }
+                        }
                     }
                     let next = Word {
                         in_flight: word.in_flight + 1,
@@ -281,7 +378,10 @@ impl Breaker {
                         Ordering::AcqRel,
                         Ordering::Acquire,
                     ) {
-                        Ok(_) => return Ok(self.permit(word.epoch, true)),
+                        Ok(_) => {
+                            self.note_probe_admitted();
+                            return Ok(self.permit(word.epoch, true));
+                        }
                         Err(actual) => bits = actual,
                     }
                 }
@@ -310,14 +410,78 @@ impl Breaker {
         if now < side.open_until {
             return Ok(Err(self.reject(side.open_until - now)));
         }
+        if word.in_flight >= self.policy.half_open {
+            // Probes of the last half-open period still hold every slot: half-open now,
+            // but this caller waits for them (or for their timeout).
+            let next = word.next(State::HalfOpen);
+            if self.cas(bits, next).is_err() {
+                return Err(self.word.0.load(Ordering::Acquire));
+            }
+            self.count_transition(State::Open, State::HalfOpen);
+            drop(side);
+            return Ok(Err(self.reject(self.probe_retry_after(now))));
+        }
         let next = Word {
-            in_flight: 1,
+            in_flight: word.in_flight + 1,
             ..word.next(State::HalfOpen)
         };
-        // Only lock holders change an open breaker's word.
-        self.word.0.store(next.pack(), Ordering::Release);
+        // Probes finishing may change the slot count meanwhile: compare, don't store.
+        self.cas(bits, next)?;
         self.count_transition(State::Open, State::HalfOpen);
+        self.note_probe_admitted();
         Ok(Ok(self.permit(next.epoch, true)))
+    }
+
+    /// Half-open with every probe slot taken: reject, or, once the probes have held every
+    /// slot for `probe_timeout`, abandon them and open again as for a failed probe.
+    /// `Err(bits)` when the word changed meanwhile.
+    fn probes_full(&self, bits: u64) -> Result<CircuitOpen, u64> {
+        let mut side = self.lock();
+        let current = self.word.0.load(Ordering::Acquire);
+        if current != bits {
+            return Err(current);
+        }
+        let now = self.clock.now();
+        if self.since_probe_admitted(now) < self.policy.probe_timeout {
+            return Ok(self.reject(self.probe_retry_after(now)));
+        }
+        let word = Word::unpack(bits);
+        side.failed_probes = side.failed_probes.saturating_add(1);
+        side.open_until = now + self.policy.reset_after(side.failed_probes);
+        let next = Word {
+            in_flight: 0,
+            ..word.next(State::Open)
+        };
+        self.cas(bits, next)?;
+        self.abandoned_before.store(next.epoch, Ordering::Release);
+        self.count_transition(State::HalfOpen, State::Open);
+        Ok(self.reject(side.open_until - now))
+    }
+
+    fn note_probe_admitted(&self) {
+        let nanos = self.clock.now().duration_since(self.origin).as_nanos();
+        self.probe_admitted
+            .store(u64::try_from(nanos).unwrap_or(u64::MAX), Ordering::Release);
+    }
+
+    fn since_probe_admitted(&self, now: Instant) -> Duration {
+        let admitted = Duration::from_nanos(self.probe_admitted.load(Ordering::Acquire));
+        now.duration_since(self.origin).saturating_sub(admitted)
+    }
+
+    /// How long until the running probes time out, at least [`MIN_RETRY_AFTER`].
+    fn probe_retry_after(&self, now: Instant) -> Duration {
+        self.policy
+            .probe_timeout
+            .saturating_sub(self.since_probe_admitted(now))
+            .max(MIN_RETRY_AFTER)
+    }
+
+    fn cas(&self, bits: u64, next: Word) -> Result<(), u64> {
+        self.word
+            .0
+            .compare_exchange(bits, next.pack(), Ordering::AcqRel, Ordering::Acquire)
+            .map(drop)
     }
 
     fn permit(&self, epoch: u32, probe: bool) -> Permit<'_> {
@@ -325,7 +489,6 @@ impl Breaker {
             breaker: self,
             epoch,
             probe,
-            started: call_clock::now(),
         }
     }
 
@@ -333,13 +496,15 @@ impl Breaker {
         self.count(REJECTED);
         CircuitOpen {
             breaker: self.name,
-            retry_after,
+            retry_after: retry_after.max(MIN_RETRY_AFTER),
         }
     }
 
     /// Records a finished call that took `nanos`.
     fn complete(&self, epoch: u32, probe: bool, outcome: Outcome, nanos: u64) {
-        self.latency.cells().record(nanos);
+        if self.policy.latency {
+            self.latency.cells().record(nanos);
+        }
         let outcome = match outcome {
             Outcome::Success if self.policy.is_slow(nanos) => Outcome::Failure,
             other => other,
@@ -364,16 +529,13 @@ impl Breaker {
         match outcome {
             Outcome::Ignored => {}
             Outcome::Success => {
-                // Read first: a successful call on a healthy breaker writes nothing shared.
-                if self.consecutive.load(Ordering::Relaxed) != 0 {
-                    self.consecutive.store(0, Ordering::Relaxed);
-                }
+                self.consecutive.succeeded(epoch);
                 if let Some(window) = &self.window {
                     window.record(false);
                 }
             }
             Outcome::Failure => {
-                let in_a_row = self.consecutive.fetch_add(1, Ordering::AcqRel) + 1;
+                let in_a_row = self.consecutive.failed(epoch);
                 let by_count = self
                     .policy
                     .consecutive_failures
@@ -398,8 +560,11 @@ impl Breaker {
 
     fn complete_probe(&self, epoch: u32, outcome: Outcome) {
         match outcome {
-            Outcome::Ignored => self.release_probe(epoch),
+            Outcome::Ignored => {
+                self.release_probe(epoch, false);
+            }
             Outcome::Failure => {
+                self.release_probe(epoch, false);
                 let mut side = self.lock();
                 if !self.is_current(epoch, State::HalfOpen) {
                     return;
@@ -409,15 +574,8 @@ impl Breaker {
                 self.transition(&side, Some((epoch, State::HalfOpen)), State::Open, false);
             }
             Outcome::Success => {
-                // Count the success, unless it is the one that closes the breaker.
-                let counted = self.update_half_open(epoch, |word| {
-                    (word.probe_successes + 1 < self.policy.successes).then_some(Word {
-                        in_flight: word.in_flight.saturating_sub(1),
-                        probe_successes: word.probe_successes + 1,
-                        ..word
-                    })
-                });
-                if counted == Some(false) {
+                let closes = self.release_probe(epoch, true);
+                if closes {
                     let mut side = self.lock();
                     let expected = Some((epoch, State::HalfOpen));
                     if self.transition(&side, expected, State::Closed, false) {
@@ -428,28 +586,22 @@ impl Breaker {
         }
     }
 
-    /// Gives a probe slot back (an ignored result or a dropped call).
-    fn release_probe(&self, epoch: u32) {
-        self.update_half_open(epoch, |word| {
-            Some(Word {
-                in_flight: word.in_flight.saturating_sub(1),
-                ..word
-            })
-        });
-    }
-
-    /// Changes the probe counts of half-open `epoch` with a compare-and-swap loop.
-    /// `change` returns the new word, or `None` to leave it as is. Returns `None` when the
-    /// breaker already left that epoch, else whether `change` changed the word.
-    fn update_half_open(&self, epoch: u32, change: impl Fn(Word) -> Option<Word>) -> Option<bool> {
+    /// Gives a probe's slot back, unless the probe timeout abandoned it; with `succeeded`
+    /// also counts a successful probe of the current half-open epoch. Returns whether that
+    /// success is the one that closes the breaker.
+    fn release_probe(&self, epoch: u32, succeeded: bool) -> bool {
+        if Word::is_before(epoch, self.abandoned_before.load(Ordering::Acquire)) {
+            return false;
+        }
         let mut bits = self.word.0.load(Ordering::Acquire);
         loop {
             let word = Word::unpack(bits);
-            if word.epoch != epoch || word.state != State::HalfOpen {
-                return None;
-            }
-            let Some(next) = change(word) else {
-                return Some(false);
+            let current = word.epoch == epoch && word.state == State::HalfOpen;
+            let successes = word.probe_successes + u32::from(succeeded && current);
+            let next = Word {
+                in_flight: word.in_flight.saturating_sub(1),
+                probe_successes: successes,
+                ..word
             };
             match self.word.0.compare_exchange_weak(
                 bits,
@@ -457,7 +609,7 @@ impl Breaker {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return Some(true),
+                Ok(_) => return succeeded && current && successes >= self.policy.successes,
                 Err(actual) => bits = actual,
             }
         }
@@ -481,8 +633,8 @@ impl Breaker {
             }
         }
         if to == State::Closed {
-            // Clean counts before any call of the new epoch can be admitted.
-            self.consecutive.store(0, Ordering::Release);
+            // Clean the window before any call of the new epoch can be admitted. (The
+            // consecutive count is tagged with its epoch and needs no cleaning.)
             if let Some(window) = &self.window {
                 window.clear();
             }
@@ -542,43 +694,39 @@ impl Breaker {
     }
 }
 
-/// The right to run one call. Finish it with its outcome; dropping it instead counts a
-/// panic as a failure, and anything else (a future dropped before it completed) as nothing,
-/// giving a probe slot back.
+/// The right to run one call. Finish it with its outcome; dropping it instead (a future
+/// dropped before it completed) counts nothing and gives a probe slot back. A panic of the
+/// guarded call is finished as a failure by the caller, which alone can tell it from
+/// unrelated unwinding.
 #[must_use = "a permit records nothing until finished"]
 #[derive(Debug)]
 pub struct Permit<'a> {
     breaker: &'a Breaker,
     epoch: u32,
     probe: bool,
-    started: u64,
 }
 
 impl Permit<'_> {
-    /// Records the call's outcome and duration.
+    /// Records the call's outcome and how long it took (`nanos` is read only for the
+    /// latency histogram and `slow`, see [`Breaker::needs_duration`]).
     #[inline]
-    pub fn finish(self, outcome: Outcome) {
-        let nanos = call_clock::nanos_since(self.started);
-        self.finish_after(outcome, nanos);
-    }
-
-    /// Records the call's outcome with a given duration.
-    pub(crate) fn finish_after(self, outcome: Outcome, nanos: u64) {
+    pub(crate) fn finish(self, outcome: Outcome, nanos: u64) {
         self.breaker
             .complete(self.epoch, self.probe, outcome, nanos);
         std::mem::forget(self);
+    }
+
+    /// The breaker this permit admits to.
+    pub(crate) fn breaker(&self) -> &Breaker {
+        self.breaker
     }
 }
 
 impl Drop for Permit<'_> {
     #[cold]
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            let nanos = call_clock::nanos_since(self.started);
-            self.breaker
-                .complete(self.epoch, self.probe, Outcome::Failure, nanos);
-        } else if self.probe {
-            self.breaker.release_probe(self.epoch);
+        if self.probe {
+            self.breaker.release_probe(self.epoch, false);
         }
     }
 }

@@ -20,6 +20,8 @@ pub(crate) struct Policy {
     pub(crate) max_reset: Option<Duration>,
     pub(crate) half_open: u32,
     pub(crate) successes: u32,
+    pub(crate) probe_timeout: Duration,
+    pub(crate) latency: bool,
 }
 
 impl Policy {
@@ -35,6 +37,8 @@ impl Policy {
             max_reset: spec.max_reset,
             half_open: spec.half_open.min(super::word::MAX_FIELD),
             successes: spec.successes.min(super::word::MAX_FIELD),
+            probe_timeout: spec.probe_timeout,
+            latency: spec.latency,
         }
     }
 

@@ -1,8 +1,6 @@
 //! What `#[circuit_breaker]` asks of a function's return type, and how it reads the result.
 
-use std::future::Future;
-
-use super::{BreakerSite, CircuitOpen, Outcome};
+use super::{CircuitOpen, Outcome};
 
 /// A return type a circuit breaker can guard: `Result<T, E>` where `E: From<CircuitOpen>`,
 /// so a rejected call can return `Err(E::from(CircuitOpen { .. }))`.
@@ -12,15 +10,18 @@ use super::{BreakerSite, CircuitOpen, Outcome};
     note = "return a `Result` and implement `From<botwatch::CircuitOpen>` for its error type (or wrap it, e.g. in `Box<dyn std::error::Error + Send + Sync>`)"
 )]
 pub trait BreakerResult {
+    /// The success type.
+    type Ok;
     /// The error type.
     type Error;
     /// `Err(E::from(open))`.
     fn rejected(open: CircuitOpen) -> Self;
-    /// `Some(&e)` for `Err(e)`.
-    fn error(&self) -> Option<&Self::Error>;
+    /// The value as a `Result` of references.
+    fn value(&self) -> Result<&Self::Ok, &Self::Error>;
 }
 
 impl<T, E: From<CircuitOpen>> BreakerResult for Result<T, E> {
+    type Ok = T;
     type Error = E;
 
     #[cold]
@@ -29,67 +30,91 @@ impl<T, E: From<CircuitOpen>> BreakerResult for Result<T, E> {
     }
 
     #[inline(always)]
-    fn error(&self) -> Option<&E> {
-        self.as_ref().err()
+    fn value(&self) -> Result<&T, &E> {
+        self.as_ref()
     }
 }
 
-/// How a result counts: `Ok` is a success; an `Err` is ignored if `ignore_if` says so,
-/// else a failure if `failure_if` says so, else (an error the user does not count) a
-/// success.
-#[inline(always)]
-pub(crate) fn breaker_outcome<R: BreakerResult>(
-    result: &R,
-    ignore_if: impl FnOnce(&R::Error) -> bool,
-    failure_if: impl FnOnce(&R::Error) -> bool,
-) -> Outcome {
-    match result.error() {
-        None => Outcome::Success,
-        Some(error) if ignore_if(error) => Outcome::Ignored,
-        Some(error) if failure_if(error) => Outcome::Failure,
-        Some(_) => Outcome::Success,
+/// How a guarded function's results count for its breaker, and how it says "rejected".
+pub trait BreakerHooks<R> {
+    /// The value a rejected call returns.
+    fn reject(&self, open: CircuitOpen) -> R;
+    /// How a returned value counts.
+    fn outcome(&self, result: &R) -> Outcome;
+}
+
+/// The hooks of a function without a breaker: nothing is ever rejected.
+#[derive(Clone, Copy, Debug)]
+pub struct NoBreaker;
+
+impl<R> BreakerHooks<R> for NoBreaker {
+    fn reject(&self, _: CircuitOpen) -> R {
+        unreachable!("a function without #[circuit_breaker] is never rejected")
+    }
+
+    #[inline(always)]
+    fn outcome(&self, _: &R) -> Outcome {
+        Outcome::Success
     }
 }
 
-/// Runs a sync body under a breaker: rejected at once while open, outcome recorded after.
-/// One generic call, so a return type that is not a `Result<T, E: From<CircuitOpen>>` is
-/// one error, at the user's return type.
-#[inline(always)]
-pub fn guard_call<R, F, I, P>(site: &'static BreakerSite, ignore_if: I, failure_if: P, body: F) -> R
-where
-    R: BreakerResult,
-    F: FnOnce() -> R,
-    I: FnOnce(&R::Error) -> bool,
-    P: FnOnce(&R::Error) -> bool,
-{
-    let permit = match site.admit() {
-        Ok(permit) => permit,
-        Err(open) => return R::rejected(open),
-    };
-    let result = body();
-    permit.finish(breaker_outcome(&result, ignore_if, failure_if));
-    result
-}
-
-/// Runs a future under a breaker. Admission happens when it is first polled; if it is
-/// dropped before it completes, its permit is given back and nothing is recorded.
-pub async fn guard_future<R, F, I, P>(
-    site: &'static BreakerSite,
+/// The hooks of a `#[circuit_breaker]` function: its predicates, and its return type's way
+/// of saying `Err(CircuitOpen)`. Built by [`breaker_hooks`], the one generic call that
+/// needs the return type to be a [`BreakerResult`], so an unsuitable type is one error.
+#[derive(Clone, Copy, Debug)]
+pub struct Guard<R, T, E, I, F, S> {
+    rejected: fn(CircuitOpen) -> R,
+    value: for<'a> fn(&'a R) -> Result<&'a T, &'a E>,
     ignore_if: I,
-    failure_if: P,
-    body: F,
-) -> R
+    failure_if: F,
+    success_if: S,
+}
+
+/// The hooks for a function returning `R`: `ignore_if`, `failure_if` (on the error) and
+/// `success_if` (on the `Ok` value).
+#[inline(always)]
+pub fn breaker_hooks<R, I, F, S>(
+    ignore_if: I,
+    failure_if: F,
+    success_if: S,
+) -> Guard<R, R::Ok, R::Error, I, F, S>
 where
     R: BreakerResult,
-    F: Future<Output = R>,
-    I: FnOnce(&R::Error) -> bool,
-    P: FnOnce(&R::Error) -> bool,
+    I: Fn(&R::Error) -> bool,
+    F: Fn(&R::Error) -> bool,
+    S: Fn(&R::Ok) -> bool,
 {
-    let permit = match site.admit() {
-        Ok(permit) => permit,
-        Err(open) => return R::rejected(open),
-    };
-    let result = body.await;
-    permit.finish(breaker_outcome(&result, ignore_if, failure_if));
-    result
+    Guard {
+        rejected: R::rejected,
+        value: R::value,
+        ignore_if,
+        failure_if,
+        success_if,
+    }
+}
+
+impl<R, T, E, I, F, S> BreakerHooks<R> for Guard<R, T, E, I, F, S>
+where
+    I: Fn(&E) -> bool,
+    F: Fn(&E) -> bool,
+    S: Fn(&T) -> bool,
+{
+    #[cold]
+    fn reject(&self, open: CircuitOpen) -> R {
+        (self.rejected)(open)
+    }
+
+    /// `Ok` is a success unless `success_if` says otherwise; an `Err` is ignored if
+    /// `ignore_if` says so, else a failure if `failure_if` says so, else (an error the user
+    /// does not count) a success.
+    #[inline(always)]
+    fn outcome(&self, result: &R) -> Outcome {
+        match (self.value)(result) {
+            Ok(value) if (self.success_if)(value) => Outcome::Success,
+            Ok(_) => Outcome::Failure,
+            Err(error) if (self.ignore_if)(error) => Outcome::Ignored,
+            Err(error) if (self.failure_if)(error) => Outcome::Failure,
+            Err(_) => Outcome::Success,
+        }
+    }
 }

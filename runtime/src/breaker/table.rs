@@ -1,6 +1,7 @@
 //! Breakers by name. Every function naming a breaker shares one instance, built the first
 //! time any of them (or `botwatch::breaker`, or the exporter) asks, from the linked sites.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -38,9 +39,9 @@ impl BreakerSite {
     #[inline]
     pub fn breaker(&'static self) -> &'static Breaker {
         self.resolved.get_or_init(|| {
-            let name = breaker_name(self.spec);
+            let name = site_name(self.spec);
             table()
-                .get(name)
+                .get(name.as_ref())
                 .copied()
                 .expect("every linked breaker site is in the table")
         })
@@ -53,10 +54,17 @@ impl BreakerSite {
     }
 }
 
+fn site_name(site: &'static Site) -> Cow<'static, str> {
+    site.breaker_name().unwrap_or_default()
+}
+
+/// The breaker's name: the one written, or the function's own `module::function` (built
+/// once per site, when the table is).
 fn breaker_name(site: &'static Site) -> &'static str {
-    match &site.attribute {
-        Attribute::CircuitBreaker(spec) => spec.name.as_deref().unwrap_or(&site.function),
-        _ => unreachable!("a breaker site holds a breaker spec"),
+    match site.breaker_name() {
+        Some(Cow::Borrowed(name)) => name,
+        Some(Cow::Owned(name)) => Box::leak(name.into_boxed_str()),
+        None => unreachable!("a breaker site holds a breaker spec"),
     }
 }
 

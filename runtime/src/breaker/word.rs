@@ -67,15 +67,22 @@ impl Word {
         }
     }
 
-    /// The first word of a new epoch in `state`.
+    /// The first word of a new epoch in `state`. Probes still running keep their slots:
+    /// "at most `half_open` probes at once" holds across half-open periods too.
     pub(crate) fn next(self, state: State) -> Word {
         Word {
             state,
             forced: false,
-            in_flight: 0,
+            in_flight: self.in_flight,
             probe_successes: 0,
             epoch: (self.epoch + 1) & EPOCH_MASK as u32,
         }
+    }
+
+    /// Whether a permit of `epoch` was admitted before epoch `boundary` (wrapping).
+    pub(crate) fn is_before(epoch: u32, boundary: u32) -> bool {
+        let distance = boundary.wrapping_sub(epoch) & EPOCH_MASK as u32;
+        distance != 0 && distance < (EPOCH_MASK as u32) / 2
     }
 }
 
@@ -100,5 +107,10 @@ mod tests {
         }
         .next(State::Closed);
         assert_eq!(wrapped.epoch, 0);
+        assert_eq!(wrapped.in_flight, 65_535, "running probes keep their slots");
+        assert!(Word::is_before(EPOCH_MASK as u32, 0), "across the wrap");
+        assert!(Word::is_before(3, 4));
+        assert!(!Word::is_before(4, 4));
+        assert!(!Word::is_before(5, 4));
     }
 }

@@ -299,13 +299,13 @@ fn roots(src: &Path, crate_name: &str) -> Vec<(PathBuf, String)> {
 fn breaker_conflicts(sites: &[FoundSite]) -> Vec<String> {
     let mut sorted: Vec<&FoundSite> = sites.iter().collect();
     sorted.sort_by(|a, b| Site::order(&a.site, &b.site));
-    let mut first: Vec<(&str, &FoundSite, &CircuitBreaker)> = Vec::new();
+    let mut first: Vec<(String, &FoundSite, &CircuitBreaker)> = Vec::new();
     let mut warnings = Vec::new();
     for found in sorted {
         let Attribute::CircuitBreaker(options) = &found.site.attribute else {
             continue;
         };
-        let name = options.name.as_deref().unwrap_or(&found.site.function);
+        let name = found.site.breaker_name().unwrap_or_default().into_owned();
         match first.iter().find(|(n, _, _)| *n == name) {
             None => first.push((name, found, options)),
             Some((_, earlier, earlier_options)) => {

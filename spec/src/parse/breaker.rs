@@ -6,7 +6,10 @@ use proc_macro2::{Span, TokenStream};
 
 use super::alert::parse_alert;
 use super::items::{parse_items, Errors, KeySet};
-use super::values::{assigned, count, duration, for_each_item, nested, number, path, rate, string};
+use super::values::{
+    assigned, boolean, count, duration, for_each_item, nested, number, path, path_text, rate,
+    string,
+};
 use crate::model::{AttributeKind, CircuitBreaker};
 
 const BREAKER_KEYS: &[&str] = &[
@@ -23,6 +26,9 @@ const BREAKER_KEYS: &[&str] = &[
     "successes",
     "failure_if",
     "ignore_if",
+    "success_if",
+    "probe_timeout",
+    "latency",
     "alert",
 ];
 
@@ -34,6 +40,8 @@ pub struct ParsedBreaker {
     pub failure_if: Option<syn::Path>,
     /// `ignore_if = path`, as tokens with the user's spans.
     pub ignore_if: Option<syn::Path>,
+    /// `success_if = path`, as tokens with the user's spans.
+    pub success_if: Option<syn::Path>,
 }
 
 /// Where each option was written, for errors that involve two of them.
@@ -52,6 +60,7 @@ pub(super) fn parse_circuit_breaker(tokens: TokenStream) -> syn::Result<ParsedBr
     let mut spec = CircuitBreaker::default();
     let mut failure_if = None;
     let mut ignore_if = None;
+    let mut success_if = None;
     let mut alerts = Vec::new();
     let mut written = Written::default();
     let mut errors = Errors::default();
@@ -99,15 +108,22 @@ pub(super) fn parse_circuit_breaker(tokens: TokenStream) -> syn::Result<ParsedBr
                 spec.backoff = Some(factor);
             }
             "failure_if" => {
-                let p = path(value, key)?;
+                let p = path(value, key, "fn(&E) -> bool")?;
                 spec.failure_if = Some(Cow::Owned(path_text(&p)));
                 failure_if = Some(p);
             }
             "ignore_if" => {
-                let p = path(value, key)?;
+                let p = path(value, key, "fn(&E) -> bool")?;
                 spec.ignore_if = Some(Cow::Owned(path_text(&p)));
                 ignore_if = Some(p);
             }
+            "success_if" => {
+                let p = path(value, key, "fn(&T) -> bool")?;
+                spec.success_if = Some(Cow::Owned(path_text(&p)));
+                success_if = Some(p);
+            }
+            "probe_timeout" => spec.probe_timeout = nonzero(duration(value)?, value, key)?,
+            "latency" => spec.latency = boolean(value, key)?,
             _ => unreachable!("KeySet only admits BREAKER_KEYS"),
         }
         Ok(())
@@ -120,6 +136,7 @@ pub(super) fn parse_circuit_breaker(tokens: TokenStream) -> syn::Result<ParsedBr
         spec,
         failure_if,
         ignore_if,
+        success_if,
     })
 }
 
@@ -193,16 +210,6 @@ fn value_span(tokens: &TokenStream) -> Span {
         .map_or_else(Span::call_site, |t| t.span())
 }
 
-fn path_text(path: &syn::Path) -> String {
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let prefix = if path.leading_colon.is_some() {
-        "::"
-    } else {
-        ""
-    };
-    format!("{prefix}{}", segments.join("::"))
-}
-
 fn example(key: &str) -> &'static str {
     match key {
         "name" => "\"exchange\"",
@@ -210,8 +217,10 @@ fn example(key: &str) -> &'static str {
         "slow" => "2s",
         "reset" => "30s",
         "max_reset" => "5m",
+        "probe_timeout" => "1m",
+        "latency" => "false",
         "backoff" => "2.0",
-        "failure_if" | "ignore_if" => "path::to::predicate",
+        "failure_if" | "ignore_if" | "success_if" => "path::to::predicate",
         _ => "5",
     }
 }

@@ -23,14 +23,16 @@ pub use values::duration_text;
 /// Labels every function metric carries, which `labels(...)` may not set.
 const METRIC_RESERVED_LABELS: &[&str] = &["function", "module", "result", "le", "breaker"];
 
-const COUNTED_KEYS: &[&str] = &["name", "help", "labels", "alert", "slo"];
+const COUNTED_KEYS: &[&str] = &["name", "help", "labels", "alert", "slo", "error_if"];
 const TIMED_KEYS: &[&str] = &["name", "help", "labels", "buckets", "alert", "slo"];
 const REPEATABLE: &[&str] = &["alert"];
 
 /// An attribute parsed from tokens, with the parts only the macro needs (predicate paths).
+// Built once per attribute at compile time and consumed at once: size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
     /// `#[counted(...)]`
-    Counted(Counted),
+    Counted(ParsedCounted),
     /// `#[timed(...)]`
     Timed(Timed),
     /// `#[circuit_breaker(...)]`
@@ -41,7 +43,7 @@ impl Parsed {
     /// The plain model, without syn types.
     pub fn into_attribute(self) -> Attribute {
         match self {
-            Parsed::Counted(c) => Attribute::Counted(c),
+            Parsed::Counted(c) => Attribute::Counted(c.spec),
             Parsed::Timed(t) => Attribute::Timed(t),
             Parsed::CircuitBreaker(b) => Attribute::CircuitBreaker(b.spec),
         }
@@ -51,7 +53,7 @@ impl Parsed {
 /// Parses and validates the arguments of one attribute.
 pub fn parse_attribute(kind: AttributeKind, tokens: TokenStream) -> syn::Result<Parsed> {
     match kind {
-        AttributeKind::Counted => parse_counted(tokens).map(Parsed::Counted),
+        AttributeKind::Counted => parse_counted_with_paths(tokens).map(Parsed::Counted),
         AttributeKind::Timed => parse_timed(tokens).map(Parsed::Timed),
         AttributeKind::CircuitBreaker => {
             breaker::parse_circuit_breaker(tokens).map(Parsed::CircuitBreaker)
@@ -61,7 +63,20 @@ pub fn parse_attribute(kind: AttributeKind, tokens: TokenStream) -> syn::Result<
 
 /// Parses `#[counted(...)]`'s arguments.
 pub fn parse_counted(tokens: TokenStream) -> syn::Result<Counted> {
+    parse_counted_with_paths(tokens).map(|parsed| parsed.spec)
+}
+
+/// A parsed `#[counted(...)]`: the model plus the predicate path the macro calls.
+pub struct ParsedCounted {
+    /// The plain model.
+    pub spec: Counted,
+    /// `error_if = path`, as tokens with the user's spans.
+    pub error_if: Option<syn::Path>,
+}
+
+fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
     let mut counted = Counted::default();
+    let mut error_if = None;
     let mut errors = Errors::default();
     let mut keys = KeySet::new("#[counted]", COUNTED_KEYS, REPEATABLE);
     let (mut alerts, mut slos) = (Vec::new(), Vec::new());
@@ -77,13 +92,25 @@ pub fn parse_counted(tokens: TokenStream) -> syn::Result<Counted> {
                 span_of(item),
                 AttributeKind::Counted,
             )?),
+            "error_if" => {
+                let p = values::path(
+                    assigned(item, "path::to::predicate")?,
+                    key,
+                    "fn(&T) -> bool",
+                )?;
+                counted.error_if = Some(Cow::Owned(values::path_text(&p)));
+                error_if = Some(p);
+            }
             _ => metric_option(&mut counted.metric, item, key)?,
         }
         Ok(())
     });
     counted.alerts = Cow::Owned(alerts);
     counted.slos = Cow::Owned(slos);
-    errors.finish(counted)
+    errors.finish(ParsedCounted {
+        spec: counted,
+        error_if,
+    })
 }
 
 /// Parses `#[timed(...)]`'s arguments.

@@ -309,16 +309,49 @@ fn bucket_bound(input: ParseStream<'_>) -> syn::Result<(f64, proc_macro2::Span)>
     Ok((value, lit.span()))
 }
 
-/// A path to a function, `failure_if = is_transient`.
-pub(crate) fn path(tokens: &TokenStream, key: &str) -> syn::Result<syn::Path> {
+/// A path to a predicate, `failure_if = is_transient`; `signature` is what it must be,
+/// like `fn(&E) -> bool`.
+pub(crate) fn path(tokens: &TokenStream, key: &str, signature: &str) -> syn::Result<syn::Path> {
     syn::parse2::<syn::Path>(tokens.clone()).map_err(|_| {
         syn::Error::new_spanned(
             tokens,
             format!(
-                "`{key}` takes the path of a `fn(&E) -> bool`, like `{key} = errors::is_transient`"
+                "`{key}` takes the path of a `{signature}`, like `{key} = {}`",
+                predicate_example(key)
             ),
         )
     })
+}
+
+fn predicate_example(key: &str) -> &'static str {
+    match key {
+        "ignore_if" => "errors::is_nonce_too_low",
+        "success_if" => "responses::is_accepted",
+        "error_if" => "responses::is_rejected",
+        _ => "errors::is_transient",
+    }
+}
+
+/// A path as the model keeps it: its segments joined by `::`, generics left out.
+pub(crate) fn path_text(path: &syn::Path) -> String {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let prefix = if path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
+    format!("{prefix}{}", segments.join("::"))
+}
+
+/// `true` or `false`, `latency = false`.
+pub(crate) fn boolean(tokens: &TokenStream, key: &str) -> syn::Result<bool> {
+    match syn::parse2::<syn::LitBool>(tokens.clone()) {
+        Ok(lit) => Ok(lit.value),
+        Err(_) => Err(syn::Error::new_spanned(
+            tokens,
+            format!("`{key}` takes `true` or `false`, like `{key} = false`"),
+        )),
+    }
 }
 
 /// Checks the keys of a list and hands each known item to `handle`, collecting errors.

@@ -60,9 +60,9 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
                     .metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
                 latency_alert(&function, metric, &timed.bucket_bounds_nanos(), alert)
             }
-            Attribute::CircuitBreaker(breaker) => {
-                let name = breaker.name.as_deref().unwrap_or(&site.function);
-                breaker_alert(name, &function, alert)
+            Attribute::CircuitBreaker(_) => {
+                let name = site.breaker_name().unwrap_or_default();
+                breaker_alert(&name, &function, alert)
             }
         };
         set.alerts.push(rule);

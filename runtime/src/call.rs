@@ -1,0 +1,309 @@
+//! One wrapper per instrumented function: however many botwatch attributes a function
+//! carries, a call has one entry and one exit, reads the clock at most twice (shared by
+//! `#[timed]` and the breaker's latency), and records into each attribute's static site.
+//!
+//! Outcomes are told apart where they happen, never guessed from `thread::panicking()`:
+//! * the body returned: its value is classified (error or not, breaker outcome);
+//! * the body itself panicked: a [`PanicGuard`] alive only across the body's run (or one
+//!   `poll`) records an error and a breaker failure while the panic unwinds through it;
+//! * the future was dropped before it completed, whatever else is unwinding: nothing is
+//!   recorded and a half-open probe slot is given back.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::breaker::{nesting, BreakerHooks, BreakerSite, CircuitOpen, Outcome, Permit};
+use crate::clock;
+use crate::sites::{CountedSite, TimedSite};
+
+/// The sites of one function, as its attributes declared them.
+#[derive(Debug)]
+pub struct Instruments {
+    /// `#[counted]`'s site.
+    pub counted: Option<&'static CountedSite>,
+    /// `#[timed]`'s site.
+    pub timed: Option<&'static TimedSite>,
+    /// `#[circuit_breaker]`'s site.
+    pub breaker: Option<&'static BreakerSite>,
+}
+
+/// One admitted call in progress.
+#[derive(Debug)]
+struct Call {
+    instruments: &'static Instruments,
+    /// `None` without a breaker, or when the call is nested in one through the same breaker.
+    permit: Option<Permit<'static>>,
+    /// Raw clock reading at entry, when anything needs the duration.
+    started: Option<u64>,
+}
+
+impl Call {
+    /// Admits a call, or returns the rejection (with the entry time, for `#[timed]`).
+    #[inline(always)]
+    fn enter(instruments: &'static Instruments) -> Result<Call, (CircuitOpen, Option<u64>)> {
+        let mut started = instruments.timed.map(|_| clock::now());
+        let mut permit = None;
+        if let Some(site) = instruments.breaker {
+            let breaker = site.breaker();
+            if !nesting::is_running(breaker) {
+                let admitted = breaker.admit().map_err(|open| (open, started))?;
+                if started.is_none() && breaker.needs_duration() {
+                    started = Some(clock::now());
+                }
+                permit = Some(admitted);
+            }
+        }
+        Ok(Call {
+            instruments,
+            permit,
+            started,
+        })
+    }
+
+    /// Keeps the breaker marked as running while the body runs, so nested calls through it
+    /// pass through.
+    #[inline(always)]
+    fn scope(&self) -> nesting::Scope {
+        nesting::enter(self.permit.as_ref().map(Permit::breaker))
+    }
+
+    #[inline(always)]
+    fn nanos(&self) -> u64 {
+        self.started.map_or(0, clock::nanos_since)
+    }
+
+    /// The body returned `result`.
+    #[inline(always)]
+    fn finish<R>(
+        self,
+        result: &R,
+        is_error: impl FnOnce(&R) -> bool,
+        hooks: &impl BreakerHooks<R>,
+    ) {
+        let nanos = self.nanos();
+        if let Some(counted) = self.instruments.counted {
+            counted.record(is_error(result));
+        }
+        if let Some(timed) = self.instruments.timed {
+            timed.record(nanos);
+        }
+        if let Some(permit) = self.permit {
+            permit.finish(hooks.outcome(result), nanos);
+        }
+    }
+
+    /// The body panicked: an error and a breaker failure; the histogram is left alone.
+    #[cold]
+    fn panicked(self) {
+        if let Some(counted) = self.instruments.counted {
+            counted.record(true);
+        }
+        let nanos = self.nanos();
+        if let Some(permit) = self.permit {
+            permit.finish(Outcome::Failure, nanos);
+        }
+    }
+}
+
+/// A rejected call returns `rejection` at once: counted (as the error it is) and timed, but
+/// the body never ran.
+#[cold]
+fn rejected<R>(
+    instruments: &'static Instruments,
+    started: Option<u64>,
+    rejection: &R,
+    is_error: impl FnOnce(&R) -> bool,
+) {
+    if let Some(counted) = instruments.counted {
+        counted.record(is_error(rejection));
+    }
+    if let (Some(timed), Some(started)) = (instruments.timed, started) {
+        timed.record(clock::nanos_since(started));
+    }
+}
+
+/// Records a panic of the body if it is dropped while armed: it lives only across the
+/// body's run or poll, so only a panic of the body itself can drop it armed.
+struct PanicGuard<'a> {
+    call: &'a mut Option<Call>,
+}
+
+impl PanicGuard<'_> {
+    #[inline(always)]
+    fn disarm(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for PanicGuard<'_> {
+    #[cold]
+    fn drop(&mut self) {
+        if let Some(call) = self.call.take() {
+            call.panicked();
+        }
+    }
+}
+
+/// Runs a synchronous body under the function's instruments.
+#[inline(always)]
+pub fn run<R, B, E, H>(instruments: &'static Instruments, body: B, is_error: E, hooks: H) -> R
+where
+    B: FnOnce() -> R,
+    E: FnOnce(&R) -> bool,
+    H: BreakerHooks<R>,
+{
+    let mut call = match Call::enter(instruments) {
+        Ok(call) => Some(call),
+        Err((open, started)) => {
+            let rejection = hooks.reject(open);
+            rejected(instruments, started, &rejection, is_error);
+            return rejection;
+        }
+    };
+    let scope = call.as_ref().map(Call::scope);
+    let guard = PanicGuard { call: &mut call };
+    let result = body();
+    guard.disarm();
+    drop(scope);
+    if let Some(call) = call {
+        call.finish(&result, is_error, &hooks);
+    }
+    result
+}
+
+pin_project_lite::pin_project! {
+    /// The future of an instrumented `async fn` or `-> impl Future` function.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Instrumented<F, R, E, H> {
+        #[pin]
+        body: Option<F>,
+        instruments: &'static Instruments,
+        call: Option<Call>,
+        // Admitted yet (at the first poll for `async fn`, at the call for `impl Future`).
+        entered: bool,
+        // A rejected call's value, returned at the first poll.
+        rejection: Option<R>,
+        is_error: Option<E>,
+        hooks: H,
+        _output: PhantomData<fn() -> R>,
+    }
+}
+
+/// An `async fn`'s body: nothing runs before the first poll, so admission (and the clock)
+/// start there.
+#[inline(always)]
+pub fn run_async<R, F, E, H>(
+    instruments: &'static Instruments,
+    body: F,
+    is_error: E,
+    hooks: H,
+) -> Instrumented<F, R, E, H>
+where
+    F: Future<Output = R>,
+    E: FnOnce(&R) -> bool,
+    H: BreakerHooks<R>,
+{
+    Instrumented {
+        body: Some(body),
+        instruments,
+        call: None,
+        entered: false,
+        rejection: None,
+        is_error: Some(is_error),
+        hooks,
+        _output: PhantomData,
+    }
+}
+
+/// An `-> impl Future` (or boxed future) function: admission happens at the call, before
+/// the synchronous part of the body (which builds the future) runs, so no part of the body
+/// runs while the breaker is open; a panic in that part counts like any other.
+#[inline(always)]
+pub fn run_returning_future<R, M, F, E, H>(
+    instruments: &'static Instruments,
+    make_body: M,
+    is_error: E,
+    hooks: H,
+) -> Instrumented<F, R, E, H>
+where
+    M: FnOnce() -> F,
+    F: Future<Output = R>,
+    E: FnOnce(&R) -> bool,
+    H: BreakerHooks<R>,
+{
+    let (mut call, body, rejection, is_error) = match Call::enter(instruments) {
+        Ok(call) => {
+            let mut call = Some(call);
+            let scope = call.as_ref().map(Call::scope);
+            let guard = PanicGuard { call: &mut call };
+            let body = make_body();
+            guard.disarm();
+            drop(scope);
+            (call, Some(body), None, Some(is_error))
+        }
+        Err((open, started)) => {
+            let rejection = hooks.reject(open);
+            rejected(instruments, started, &rejection, is_error);
+            (None, None, Some(rejection), None)
+        }
+    };
+    Instrumented {
+        body,
+        instruments,
+        call: call.take(),
+        entered: true,
+        rejection,
+        is_error,
+        hooks,
+        _output: PhantomData,
+    }
+}
+
+impl<F, E, H> Future for Instrumented<F, F::Output, E, H>
+where
+    F: Future,
+    E: FnOnce(&F::Output) -> bool,
+    H: BreakerHooks<F::Output>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let mut this = self.project();
+        if let Some(rejection) = this.rejection.take() {
+            return Poll::Ready(rejection);
+        }
+        if !*this.entered {
+            *this.entered = true;
+            match Call::enter(this.instruments) {
+                Ok(call) => *this.call = Some(call),
+                Err((open, started)) => {
+                    let rejection = this.hooks.reject(open);
+                    let is_error = this.is_error.take().expect("classified once");
+                    rejected(this.instruments, started, &rejection, is_error);
+                    this.body.set(None);
+                    return Poll::Ready(rejection);
+                }
+            }
+        }
+        let body = this
+            .body
+            .as_pin_mut()
+            .expect("an instrumented future polled after it completed");
+        let scope = this.call.as_ref().map(Call::scope);
+        let guard = PanicGuard {
+            call: &mut *this.call,
+        };
+        let poll = body.poll(cx);
+        guard.disarm();
+        drop(scope);
+        let Poll::Ready(result) = poll else {
+            return Poll::Pending;
+        };
+        if let (Some(call), Some(is_error)) = (this.call.take(), this.is_error.take()) {
+            call.finish(&result, is_error, this.hooks);
+        }
+        Poll::Ready(result)
+    }
+}
