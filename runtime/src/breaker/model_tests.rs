@@ -8,16 +8,18 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use proptest::prelude::*;
+use proptest::test_runner::{RngSeed, TestRunner};
 
 use super::clock::{BreakerClock, MockClock};
-use super::policy::Policy;
 use super::{Breaker, Outcome, Permit, State, TRANSITIONS};
 use botwatch_spec::model::CircuitBreaker;
 
-/// The state machine as the documentation states it, written plainly and sequentially.
+/// The state machine as the documentation states it, written plainly and sequentially
+/// from the options as the user wrote them: none of its maths (backoff, slow calls, rates)
+/// calls the implementation's.
 #[derive(Debug)]
 struct Model {
-    policy: Policy,
+    spec: CircuitBreaker,
     now: Duration,
     state: State,
     forced: bool,
@@ -26,8 +28,13 @@ struct Model {
     window: VecDeque<bool>,
     open_until: Duration,
     failed_probes: u32,
+    /// Probe slots held, across half-open periods.
     in_flight: u32,
     probe_successes: u32,
+    /// When a probe last took a slot.
+    probe_admitted: Duration,
+    /// Probes admitted before this epoch were abandoned by the probe timeout.
+    abandoned_before: u64,
     successes: u64,
     failures: u64,
     rejected: u64,
@@ -42,9 +49,9 @@ struct ModelPermit {
 }
 
 impl Model {
-    fn new(policy: Policy) -> Model {
+    fn new(spec: CircuitBreaker) -> Model {
         Model {
-            policy,
+            spec,
             now: Duration::ZERO,
             state: State::Closed,
             forced: false,
@@ -55,12 +62,41 @@ impl Model {
             failed_probes: 0,
             in_flight: 0,
             probe_successes: 0,
+            probe_admitted: Duration::ZERO,
+            abandoned_before: 0,
             successes: 0,
             failures: 0,
             rejected: 0,
             latency_count: 0,
             transitions: [0; TRANSITIONS.len()],
         }
+    }
+
+    fn failures_to_open(&self) -> Option<u32> {
+        match (self.spec.failures, self.spec.failure_rate) {
+            (Some(n), _) => Some(n),
+            (None, None) => Some(5),
+            (None, Some(_)) => None,
+        }
+    }
+
+    /// `reset`, multiplied by `backoff` once per failed probe, capped by `max_reset`.
+    fn reset_after_failed_probes(&self) -> Duration {
+        let Some(factor) = self.spec.backoff else {
+            return self.spec.reset;
+        };
+        let cap = self
+            .spec
+            .max_reset
+            .expect("the options always set max_reset with backoff");
+        let mut reset = self.spec.reset.as_secs_f64();
+        for _ in 0..self.failed_probes {
+            reset *= factor;
+            if reset >= cap.as_secs_f64() {
+                return cap;
+            }
+        }
+        Duration::from_secs_f64(reset)
     }
 
     fn move_to(&mut self, to: State) {
@@ -74,46 +110,64 @@ impl Model {
         self.state = to;
         self.forced = false;
         self.epoch += 1;
-        self.in_flight = 0;
         self.probe_successes = 0;
     }
 
     fn open(&mut self) {
-        self.open_until = self.now + self.policy.reset_after(self.failed_probes);
+        self.open_until = self.now + self.reset_after_failed_probes();
         self.move_to(State::Open);
     }
 
+    fn take_probe_slot(&mut self) -> Option<ModelPermit> {
+        if self.in_flight >= self.spec.half_open {
+            return None;
+        }
+        self.in_flight += 1;
+        self.probe_admitted = self.now;
+        Some(ModelPermit {
+            epoch: self.epoch,
+            probe: true,
+        })
+    }
+
     fn admit(&mut self) -> Option<ModelPermit> {
-        match self.state {
+        let permit = match self.state {
             State::Closed => Some(ModelPermit {
                 epoch: self.epoch,
                 probe: false,
             }),
             State::Open if !self.forced && self.now >= self.open_until => {
                 self.move_to(State::HalfOpen);
-                self.in_flight = 1;
-                Some(ModelPermit {
-                    epoch: self.epoch,
-                    probe: true,
-                })
+                self.take_probe_slot()
             }
-            State::HalfOpen if self.in_flight < self.policy.half_open => {
-                self.in_flight += 1;
-                Some(ModelPermit {
-                    epoch: self.epoch,
-                    probe: true,
-                })
+            State::HalfOpen => {
+                let permit = self.take_probe_slot();
+                if permit.is_none() && self.now - self.probe_admitted >= self.spec.probe_timeout {
+                    // Every slot held for probe_timeout: abandon them, a failed probe.
+                    self.failed_probes += 1;
+                    self.open();
+                    self.in_flight = 0;
+                    self.abandoned_before = self.epoch;
+                }
+                permit
             }
-            _ => {
-                self.rejected += 1;
-                None
-            }
+            State::Open => None,
+        };
+        if permit.is_none() {
+            self.rejected += 1;
         }
+        permit
     }
 
     fn finish(&mut self, permit: ModelPermit, outcome: Outcome, nanos: u64) {
-        self.latency_count += 1;
-        let outcome = if outcome == Outcome::Success && self.policy.is_slow(nanos) {
+        if self.spec.latency {
+            self.latency_count += 1;
+        }
+        let slow = self
+            .spec
+            .slow
+            .is_some_and(|slow| u128::from(nanos) > slow.as_nanos());
+        let outcome = if outcome == Outcome::Success && slow {
             Outcome::Failure
         } else {
             outcome
@@ -123,45 +177,54 @@ impl Model {
             Outcome::Failure => self.failures += 1,
             Outcome::Ignored => {}
         }
+        if permit.probe {
+            self.finish_probe(permit, outcome);
+            return;
+        }
         if permit.epoch != self.epoch {
             return;
         }
-        if !permit.probe {
-            match outcome {
-                Outcome::Ignored => {}
-                Outcome::Success => {
-                    self.consecutive = 0;
-                    self.push_window(false);
-                }
-                Outcome::Failure => {
-                    self.consecutive += 1;
-                    let by_count = self
-                        .policy
-                        .consecutive_failures
-                        .is_some_and(|n| self.consecutive >= n);
-                    let by_rate = self.policy.failure_rate.is_some_and(|rate| {
-                        self.push_window(true);
-                        let calls = self.window.len() as u32;
-                        let failed = self.window.iter().filter(|f| **f).count() as f64;
-                        calls >= self.policy.min_calls && failed / f64::from(calls) >= rate - 1e-12
-                    });
-                    if by_count || by_rate {
-                        self.open();
-                    }
+        match outcome {
+            Outcome::Ignored => {}
+            Outcome::Success => {
+                self.consecutive = 0;
+                self.push_window(false);
+            }
+            Outcome::Failure => {
+                self.consecutive += 1;
+                let by_count = self
+                    .failures_to_open()
+                    .is_some_and(|n| self.consecutive >= n);
+                let by_rate = self.spec.failure_rate.is_some_and(|rate| {
+                    self.push_window(true);
+                    let calls = self.window.len() as u32;
+                    let failed = self.window.iter().filter(|f| **f).count() as f64;
+                    calls >= self.spec.min_calls && failed / f64::from(calls) >= rate - 1e-12
+                });
+                if by_count || by_rate {
+                    self.open();
                 }
             }
+        }
+    }
+
+    fn finish_probe(&mut self, permit: ModelPermit, outcome: Outcome) {
+        if permit.epoch < self.abandoned_before {
+            return;
+        }
+        self.in_flight -= 1;
+        if permit.epoch != self.epoch || self.state != State::HalfOpen {
             return;
         }
         match outcome {
-            Outcome::Ignored => self.in_flight -= 1,
+            Outcome::Ignored => {}
             Outcome::Failure => {
                 self.failed_probes += 1;
                 self.open();
             }
             Outcome::Success => {
                 self.probe_successes += 1;
-                self.in_flight -= 1;
-                if self.probe_successes >= self.policy.successes {
+                if self.probe_successes >= self.spec.successes {
                     self.failed_probes = 0;
                     self.move_to(State::Closed);
                 }
@@ -170,17 +233,17 @@ impl Model {
     }
 
     fn push_window(&mut self, failed: bool) {
-        if self.policy.failure_rate.is_none() {
+        if self.spec.failure_rate.is_none() {
             return;
         }
         self.window.push_back(failed);
-        if self.window.len() > self.policy.window as usize {
+        if self.window.len() > self.spec.window as usize {
             self.window.pop_front();
         }
     }
 
     fn cancel(&mut self, permit: ModelPermit) {
-        if permit.probe && permit.epoch == self.epoch && self.state == State::HalfOpen {
+        if permit.probe && permit.epoch >= self.abandoned_before {
             self.in_flight -= 1;
         }
     }
@@ -245,11 +308,18 @@ fn options() -> impl Strategy<Value = CircuitBreaker> {
         prop::option::of(5u64..50),
         1u64..200,
         prop::option::of(prop_oneof![Just(1.0), Just(2.0), Just(3.5)]),
-        1u32..4,
-        1u32..4,
+        (1u32..4, 1u32..4, 20u64..600, any::<bool>()),
     )
         .prop_flat_map(
-            |(failures, rate, window, slow, reset, backoff, half_open, successes)| {
+            |(
+                failures,
+                rate,
+                window,
+                slow,
+                reset,
+                backoff,
+                (half_open, successes, probe_timeout, latency),
+            )| {
                 (1..=window).prop_map(move |min_calls| CircuitBreaker {
                     failures,
                     failure_rate: rate,
@@ -261,6 +331,8 @@ fn options() -> impl Strategy<Value = CircuitBreaker> {
                     max_reset: backoff.map(|_| Duration::from_millis(reset * 5)),
                     half_open,
                     successes,
+                    probe_timeout: Duration::from_millis(probe_timeout),
+                    latency,
                     ..CircuitBreaker::default()
                 })
             },
@@ -273,6 +345,39 @@ fn check(breaker: &Breaker, model: &Model) -> Result<(), TestCaseError> {
     prop_assert_eq!(snapshot.successes, model.successes);
     prop_assert_eq!(snapshot.failures, model.failures);
     prop_assert_eq!(snapshot.rejected, model.rejected);
+    prop_assert_eq!(
+        snapshot.consecutive_failures,
+        if model.state == State::Closed {
+            model.consecutive
+        } else {
+            0
+        }
+    );
+    let word = super::word::Word::unpack(breaker.word.0.load(Ordering::SeqCst));
+    prop_assert_eq!(word.in_flight, model.in_flight, "probe slots held");
+    if model.state == State::HalfOpen {
+        prop_assert_eq!(
+            word.probe_successes,
+            model.probe_successes,
+            "successful probes"
+        );
+    }
+    let side = breaker.lock();
+    prop_assert_eq!(
+        side.failed_probes,
+        model.failed_probes,
+        "the backoff exponent"
+    );
+    if model.state == State::Open && !model.forced {
+        let open_until = side.open_until.duration_since(breaker.origin);
+        let difference = open_until.abs_diff(model.open_until);
+        prop_assert!(
+            difference < Duration::from_micros(1),
+            "open until {:?}, the model says {:?}",
+            open_until,
+            model.open_until
+        );
+    }
     prop_assert_eq!(breaker.latency_snapshot().count, model.latency_count);
     for (i, expected) in model.transitions.iter().enumerate() {
         prop_assert_eq!(
@@ -285,14 +390,41 @@ fn check(breaker: &Breaker, model: &Model) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+/// A fixed seed, so the mutants listed in docs/breakers.md are caught on every run, and
+/// a random one, so every run also explores new sequences.
+fn config(seed: Option<u64>) -> ProptestConfig {
+    ProptestConfig {
+        cases: 6_000,
+        rng_seed: seed.map_or(RngSeed::Random, RngSeed::Fixed),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
 
-    #[test]
-    fn breaker_follows_the_reference_model(spec in options(), ops in prop::collection::vec(op(), 1..60)) {
+#[test]
+fn breaker_follows_the_reference_model_fixed_seed() {
+    run_against_model(config(Some(0x05ee_db07_c4a7)));
+}
+
+#[test]
+fn breaker_follows_the_reference_model_random_seed() {
+    run_against_model(config(None));
+}
+
+fn run_against_model(config: ProptestConfig) {
+    let mut runner = TestRunner::new(config);
+    let strategy = (options(), prop::collection::vec(op(), 1..60));
+    let result = runner.run(&strategy, |(spec, ops)| against_model(&spec, ops));
+    if let Err(error) = result {
+        panic!("{error}");
+    }
+}
+
+fn against_model(spec: &CircuitBreaker, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    {
         let clock = MockClock::new();
-        let breaker = Breaker::new("model", &spec, BreakerClock::Mock(clock.clone()));
-        let mut model = Model::new(Policy::from_spec(&spec));
+        let breaker = Breaker::new("model", spec, BreakerClock::Mock(clock.clone()));
+        let mut model = Model::new(spec.clone());
         let mut outstanding: Vec<(Permit<'_>, ModelPermit)> = Vec::new();
         for op in ops {
             match op {
@@ -305,10 +437,14 @@ proptest! {
                         outstanding.push((permit, model_permit));
                     }
                 }
-                Op::Finish { which, outcome, millis } if !outstanding.is_empty() => {
+                Op::Finish {
+                    which,
+                    outcome,
+                    millis,
+                } if !outstanding.is_empty() => {
                     let (permit, model_permit) = outstanding.remove(which % outstanding.len());
                     let nanos = millis * 1_000_000;
-                    permit.finish_after(outcome, nanos);
+                    permit.finish(outcome, nanos);
                     model.finish(model_permit, outcome, nanos);
                 }
                 Op::Cancel { which } if !outstanding.is_empty() => {
@@ -337,6 +473,7 @@ proptest! {
             check(&breaker, &model)?;
         }
     }
+    Ok(())
 }
 
 /// Opens the breaker, lets its reset pass, and returns it half-open-ready.
@@ -349,7 +486,7 @@ fn tripped(half_open: u32, clock: &Arc<MockClock>) -> Breaker {
         ..CircuitBreaker::default()
     };
     let breaker = Breaker::new("race", &spec, BreakerClock::Mock(clock.clone()));
-    breaker.admit().unwrap().finish(Outcome::Failure);
+    breaker.admit().unwrap().finish(Outcome::Failure, 0);
     assert_eq!(breaker.state(), State::Open);
     clock.advance(Duration::from_millis(20));
     breaker
@@ -385,8 +522,8 @@ fn half_open_never_runs_more_probes_than_allowed() {
                             // Successes keep it half-open (it needs 1000); ignored results
                             // and dropped calls give the slot back.
                             match (thread + attempt) % 3 {
-                                0 => permit.finish(Outcome::Success),
-                                1 => permit.finish(Outcome::Ignored),
+                                0 => permit.finish(Outcome::Success, 0),
+                                1 => permit.finish(Outcome::Ignored, 0),
                                 _ => drop(permit),
                             }
                         }

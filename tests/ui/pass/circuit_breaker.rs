@@ -92,5 +92,8 @@ fn main() {
     assert_eq!(node.value, 4);
     assert_eq!(runtime.block_on(Binance.place(2)).unwrap(), 2);
     assert_eq!(botwatch::breaker("relay").unwrap().state(), botwatch::State::Closed);
-    assert!(botwatch::breaker("fetch_price").is_some(), "the function's name is the default");
+    assert!(
+        botwatch::breaker(concat!(module_path!(), "::fetch_price")).is_some(),
+        "the function's own breaker, module::function, is the default"
+    );
 }
