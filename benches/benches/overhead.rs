@@ -76,6 +76,20 @@ fn breaker_closed(x: u64) -> Result<u64, CircuitOpen> {
     Ok(black_box(x).wrapping_add(1))
 }
 
+#[botwatch::circuit_breaker(name = "bench_closed_no_latency", latency = false)]
+#[inline(never)]
+fn breaker_closed_no_latency(x: u64) -> Result<u64, CircuitOpen> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
+#[botwatch::counted]
+#[botwatch::timed]
+#[botwatch::circuit_breaker(name = "bench_stacked")]
+#[inline(never)]
+fn stacked(x: u64) -> Result<u64, CircuitOpen> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
 #[botwatch::circuit_breaker(name = "bench_open")]
 #[inline(never)]
 fn breaker_open(x: u64) -> Result<u64, CircuitOpen> {
@@ -238,6 +252,10 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         ("botwatch_breaker_closed", |x| {
             breaker_closed(x).unwrap_or(0)
         }),
+        ("botwatch_breaker_closed_no_latency", |x| {
+            breaker_closed_no_latency(x).unwrap_or(0)
+        }),
+        ("botwatch_counted_timed_breaker", |x| stacked(x).unwrap_or(0)),
         ("botwatch_breaker_open", |x| breaker_open(x).unwrap_or(0)),
         ("metrics_counter_histogram_lookup", metrics_lookup),
         ("metrics_counter_histogram_cached", metrics_cached),
