@@ -5,7 +5,7 @@
 //! ```no_run
 //! // build.rs
 //! fn main() {
-//!     botwatch::build::Rules::new()                 // scans the crate's src/
+//!     botwatch::build::Rules::new()                 // scans the bot's crates
 //!         .write_to("monitoring/alerts.yml")        // optional: a copy, relative to the crate
 //!         .emit()
 //!         .expect("botwatch rules");
@@ -21,8 +21,8 @@
 //!
 //! A binary's `rules::yaml()` holds the alerts of every crate linked into it, so by default
 //! the helper scans this crate and each package in its dependency graph that depends on
-//! botwatch (workspace members, path and registry dependencies alike), found with one
-//! `cargo metadata` run. Each is scanned under its own crate name, so `module` labels match
+//! botwatch (workspace members, path and registry dependencies alike; normal dependencies
+//! only), found with one `cargo metadata` run. Each is scanned under its own crate name, so `module` labels match
 //! `module_path!()`, and with the features cargo enabled for it: a function behind
 //! `#[cfg(feature = "...")]` that is off in this build is left out. [`Rules::crates`] names
 //! the dependencies to scan instead, and [`Rules::only_this_crate`] scans this crate alone.
@@ -31,6 +31,9 @@
 //! `CARGO_CFG_*` variables cargo gives the build script and `test` is always off; anything
 //! else (`debug_assertions`, `--cfg` flags, `docsrs`) cannot be known from source, so code
 //! under it is scanned as if compiled and each annotated function there gets a warning.
+//! `cargo:rerun-if-changed` names every file read in every crate and the manifests, so
+//! editing an attribute in a library regenerates the binary's rules. More in
+//! `docs/alerts.md`, "A bot made of several crates".
 
 // The example is a whole build.rs, so its `fn main` is the point.
 #![allow(clippy::needless_doctest_main)]
