@@ -228,8 +228,9 @@ impl Rules {
         self
     }
 
-    /// The crate's name as `module_path!()` starts (default: the package name with `-`
-    /// as `_`). Binaries under `src/bin/` use their file name.
+    /// This crate's name as `module_path!()` starts, for its library and its main binary
+    /// (default: the library's `[lib] name`, else the package name, with `-` as `_`). Other
+    /// binaries use their own names; dependencies always their library's name.
     pub fn crate_name(mut self, name: impl Into<String>) -> Rules {
         self.crate_name = Some(name.into());
         self
