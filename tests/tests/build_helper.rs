@@ -236,7 +236,7 @@ members = ["bot", "core", "strategy", "util", "testkit", "tooling", "botwatch"]
 [features]
 default = ["risk"]
 risk = []
-backtest = []
+backtest = ["bot-core/paper"]
 
 [dependencies]
 botwatch = { path = "../botwatch" }
@@ -457,13 +457,27 @@ fn scans_every_linked_crate_that_uses_botwatch_with_its_features() {
 #[test]
 fn this_crates_features_can_be_given() {
     let root = bot_workspace("build-helper-features");
-    let (report, _) = emit_bot(&root, Rules::new().features(["backtest"]));
-    let names: Vec<String> = functions(&report.unwrap())
+    let (report, directives) = emit_bot(&root, Rules::new().features(["backtest"]));
+    let functions: Vec<String> = functions(&report.unwrap())
         .into_iter()
-        .filter(|(_, _, module)| module == "scan_bot")
-        .map(|(_, function, _)| function)
+        .map(|(_, function, module)| format!("{module}::{function}"))
         .collect();
-    assert_eq!(names, ["debug_probe", "replay", "tick"]);
+    // Without `risk` (not asked for, nor the defaults), with `backtest`, which turns on
+    // `bot-core/paper` as cargo resolves it: the paper module is read.
+    assert_eq!(
+        functions,
+        [
+            "scan_bot::debug_probe",
+            "bot_strategy::detect",
+            "core_lib::exchange::live_quote",
+            "core_lib::paper::paper_fill",
+            "core_lib::exchange::place_order",
+            "scan_bot::replay",
+            "core_lib::simulator::simulated_fill",
+            "scan_bot::tick",
+        ]
+    );
+    assert!(directives.contains("core/src/paper.rs"), "{directives}");
 }
 
 #[test]
