@@ -287,17 +287,7 @@ impl Rules {
             Some(dir) => dir.clone(),
             None => env_path("OUT_DIR")?,
         };
-        // Cargo's features are those of the crate whose build script runs.
-        let features = self.features.clone().or_else(|| {
-            let listed = std::env::var("CARGO_CFG_FEATURE").ok()?;
-            self.crate_dir.is_none().then(|| {
-                listed
-                    .split(',')
-                    .filter(|f| !f.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-        });
+        let features = self.this_crate_features(std::env::var("CARGO_CFG_FEATURE").ok());
         let bot = match &self.scope {
             Scope::ThisCrate => self.this_crate_alone(&crate_dir, features),
             Scope::Bot | Scope::Listed(_) => {
@@ -404,6 +394,21 @@ impl Rules {
 }
 
 impl Rules {
+    /// The features given, else those cargo enabled for the crate whose build script runs
+    /// (`CARGO_CFG_FEATURE`, comma-separated), unless told to scan another crate.
+    fn this_crate_features(&self, cargo_cfg_feature: Option<String>) -> Option<BTreeSet<String>> {
+        self.features.clone().or_else(|| {
+            let listed = cargo_cfg_feature.filter(|_| self.crate_dir.is_none())?;
+            Some(
+                listed
+                    .split(',')
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            )
+        })
+    }
+
     /// The pre-`cargo metadata` scan: `src/` of one crate, named after its package.
     fn this_crate_alone(&self, crate_dir: &Path, features: Option<BTreeSet<String>>) -> Bot {
         let crate_name = self
@@ -584,6 +589,25 @@ fn relative(target: &Path, from: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn this_crates_features_come_from_cargo_unless_given_or_another_crate() {
+        let set = |f: &[&str]| Some(f.iter().map(|f| f.to_string()).collect::<BTreeSet<_>>());
+        let cargo = || Some("default,live".to_owned());
+        assert_eq!(
+            Rules::new().this_crate_features(cargo()),
+            set(&["default", "live"])
+        );
+        assert_eq!(
+            Rules::new().this_crate_features(Some(String::new())),
+            set(&[])
+        );
+        assert_eq!(Rules::new().this_crate_features(None), None);
+        let given = Rules::new().features(["paper"]);
+        assert_eq!(given.this_crate_features(cargo()), set(&["paper"]));
+        let other = Rules::new().crate_dir("elsewhere");
+        assert_eq!(other.this_crate_features(cargo()), None);
+    }
 
     #[test]
     fn relative_paths_for_rule_files() {
