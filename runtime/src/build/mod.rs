@@ -22,10 +22,11 @@
 //! A binary's `rules::yaml()` holds the alerts of every crate linked into it, so by default
 //! the helper scans this crate and each package in its dependency graph that depends on
 //! botwatch (workspace members, path and registry dependencies alike; normal dependencies
-//! only), found with one `cargo metadata` run. Each is scanned under its own crate name, so `module` labels match
-//! `module_path!()`, and with the features cargo enabled for it: a function behind
-//! `#[cfg(feature = "...")]` that is off in this build is left out. [`Rules::crates`] names
-//! the dependencies to scan instead, and [`Rules::only_this_crate`] scans this crate alone.
+//! only), found with one `cargo metadata` run. Each is scanned under its own crate name, so
+//! `module` labels match `module_path!()`, and with the features cargo enabled for it: a
+//! function behind `#[cfg(feature = "...")]` that is off in this build is left out.
+//! [`Rules::crates`] names the dependencies to scan instead, and [`Rules::only_this_crate`]
+//! scans this crate alone.
 //!
 //! Other cfgs: the target's (`unix`, `target_os = "..."`, ...) are read from the
 //! `CARGO_CFG_*` variables cargo gives the build script and `test` is always off; anything
