@@ -323,6 +323,20 @@ pub fn simulated_quote() {}
 
 #[botwatch::circuit_breaker(name = "venue", failures = 3, alert(open, for = 1m))]
 pub fn cancel() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
+
+pub struct Book;
+
+#[cfg(any(feature = "paper", test))]
+impl Book {
+    #[botwatch::counted(alert(idle > 5m))]
+    pub fn paper_book(&self) {}
+}
+
+#[cfg(feature = "paper")]
+pub fn paper_outer() {
+    #[botwatch::counted(alert(idle > 5m))]
+    fn paper_inner() {}
+}
 "#,
     );
     write(
@@ -470,7 +484,9 @@ fn this_crates_features_can_be_given() {
             "scan_bot::debug_probe",
             "bot_strategy::detect",
             "core_lib::exchange::live_quote",
+            "core_lib::exchange::paper_book",
             "core_lib::paper::paper_fill",
+            "core_lib::exchange::paper_inner",
             "core_lib::exchange::place_order",
             "scan_bot::replay",
             "core_lib::simulator::simulated_fill",
