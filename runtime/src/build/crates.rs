@@ -63,9 +63,12 @@ pub(crate) fn discover(this: &This<'_>, dependencies: &Dependencies) -> Result<B
         command.features(CargoOpt::SomeFeatures(features.iter().cloned().collect()));
     }
     // The resolve for the platform being built, so that target-specific dependencies of
-    // other platforms are neither scanned nor downloaded.
+    // other platforms are neither scanned nor downloaded. A custom target given as a JSON
+    // spec is no triple `--filter-platform` takes: all platforms then.
     if let Ok(target) = std::env::var("TARGET") {
-        command.other_options(vec!["--filter-platform".to_owned(), target]);
+        if !target.ends_with(".json") {
+            command.other_options(vec!["--filter-platform".to_owned(), target]);
+        }
     }
     let metadata = command.exec().map_err(|error| BuildError::Metadata {
         manifest: manifest.clone(),
