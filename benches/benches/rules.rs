@@ -1,4 +1,5 @@
-//! Build-time cost: scanning a 50,000-line crate with 1,000 annotated functions, and
+//! Build-time cost: scanning a 50,000-line crate with 1,000 annotated functions, the same
+//! 50,000 lines split over a 4-crate workspace (one `cargo metadata` run included), and
 //! rendering rules for 10 to 10,000 functions (which should grow linearly).
 
 use std::borrow::Cow;
@@ -17,16 +18,24 @@ const LINES: usize = 50_000;
 /// Writes a crate of `MODULES` files, `LINES` lines in all, with `MODULES ×
 /// FUNCTIONS_PER_MODULE` annotated functions among plain ones.
 fn generate(root: &Path) {
+    generate_modules(root, "main.rs", 0..MODULES);
+}
+
+/// Writes `src/<root_file>` declaring `module_<m>` for each `m` in `modules`, and each
+/// module's file: `LINES / MODULES` lines, `FUNCTIONS_PER_MODULE` of them annotated.
+fn generate_modules(root: &Path, root_file: &str, modules: std::ops::Range<usize>) {
     let src = root.join("src");
     std::fs::create_dir_all(&src).unwrap();
     let mut main = String::new();
-    for m in 0..MODULES {
-        writeln!(main, "mod module_{m};").unwrap();
+    for m in modules.clone() {
+        writeln!(main, "pub mod module_{m};").unwrap();
     }
-    main.push_str("fn main() {}\n");
-    std::fs::write(src.join("main.rs"), main).unwrap();
+    if root_file == "main.rs" {
+        main.push_str("fn main() {}\n");
+    }
+    std::fs::write(src.join(root_file), main).unwrap();
     let lines_per_module = LINES / MODULES;
-    for m in 0..MODULES {
+    for m in modules {
         let mut text = String::from("use botwatch::{counted, timed};\n");
         for f in 0..FUNCTIONS_PER_MODULE {
             writeln!(
@@ -41,6 +50,55 @@ fn generate(root: &Path) {
             n += 1;
         }
         std::fs::write(src.join(format!("module_{m}.rs")), text).unwrap();
+    }
+}
+
+/// The same 50 modules as `generate`, over a bot binary and three libraries it depends on,
+/// in a workspace whose `botwatch` is a stub package (the sources are only scanned).
+fn generate_workspace(root: &Path) {
+    let crates = ["bot", "core", "strategy", "venues"];
+    let members: Vec<String> = crates.iter().map(|c| format!("\"{c}\"")).collect();
+    std::fs::create_dir_all(root.join("botwatch/src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [{}, \"botwatch\"]\n",
+            members.join(", ")
+        ),
+    )
+    .unwrap();
+    let manifest = |name: &str, extra: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nbotwatch = {{ path = \"../botwatch\" }}\n{extra}"
+        )
+    };
+    std::fs::write(
+        root.join("botwatch/Cargo.toml"),
+        "[package]\nname = \"botwatch\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("botwatch/src/lib.rs"), "").unwrap();
+    let per_crate = MODULES / crates.len();
+    for (i, name) in crates.iter().enumerate() {
+        let dir = root.join(name);
+        let end = if i + 1 == crates.len() {
+            MODULES
+        } else {
+            (i + 1) * per_crate
+        };
+        let (file, extra) = if *name == "bot" {
+            let deps: String = crates[1..]
+                .iter()
+                .map(|c| format!("{c} = {{ path = \"../{c}\" }}\n"))
+                .collect();
+            ("main.rs", deps)
+        } else {
+            ("lib.rs", String::new())
+        };
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), manifest(name, &extra)).unwrap();
+        generate_modules(&dir, file, i * per_crate..end);
     }
 }
 
@@ -66,11 +124,26 @@ fn rules(c: &mut Criterion) {
     group.bench_function("scan_50k_lines_1000_functions", |b| {
         b.iter(|| {
             let report = botwatch::build::Rules::new()
+                .only_this_crate()
                 .crate_dir(&root)
                 .out_dir(root.join("out"))
                 .crate_name("bench_bot")
                 .emit_to(&mut std::io::sink())
                 .unwrap();
+            assert_eq!(report.sites, 2 * MODULES * FUNCTIONS_PER_MODULE);
+            black_box(report);
+        })
+    });
+    let workspace = root.join("workspace");
+    generate_workspace(&workspace);
+    group.bench_function("scan_4_crates_50k_lines_1000_functions", |b| {
+        b.iter(|| {
+            let report = botwatch::build::Rules::new()
+                .crate_dir(workspace.join("bot"))
+                .out_dir(workspace.join("out"))
+                .emit_to(&mut std::io::sink())
+                .unwrap();
+            assert_eq!(report.crates.len(), 4);
             assert_eq!(report.sites, 2 * MODULES * FUNCTIONS_PER_MODULE);
             black_box(report);
         })

@@ -1,5 +1,14 @@
 //! Writes the bot's alert rules, their promtool unit tests and a PrometheusRule into
 //! monitoring/, from the #[counted], #[timed] and #[circuit_breaker] attributes in src/.
+//!
+//! When the bot grows into a workspace — say a `bot-core` library with the relay client,
+//! the strategy and their breakers, and this binary wiring them up — this file stays as it
+//! is: `Rules::new()` also scans every crate in the binary's dependency graph that depends
+//! on botwatch (found with `cargo metadata`), each under its own crate name and with the
+//! features this build enables for it, so `monitoring/alerts.yml` keeps matching what the
+//! binary serves at `/rules`. `.crates(["bot-core"])` names the crates to scan instead, and
+//! `.only_this_crate()` scans this one alone; `docs/alerts.md`, "A bot made of several
+//! crates", says what other `cfg`s do. `tests/fixture-multi-bot` is such a bot, tested.
 
 use botwatch::build::{PrometheusRuleMeta, Rules};
 

@@ -1,6 +1,8 @@
 //! The build helper on crates written by the test: the module tree it follows, the warnings
 //! it prints for malformed source and conflicting breakers, and the error for duplicate
-//! alerts.
+//! alerts; for a bot made of several crates (small cargo workspaces whose `botwatch` is a
+//! stub package, since sources are only scanned, never compiled), the crates it picks, their
+//! features and cfgs, and the same warnings and errors across crates.
 
 use std::path::Path;
 
@@ -16,6 +18,7 @@ fn write(root: &Path, file: &str, text: &str) {
 fn emit(root: &Path) -> (Result<botwatch::build::Report, BuildError>, String) {
     let mut directives = Vec::new();
     let report = Rules::new()
+        .only_this_crate()
         .crate_dir(root)
         .out_dir(root.join("out"))
         .crate_name("scan-bot")
@@ -35,8 +38,9 @@ fn follows_the_module_tree_and_warns_without_stopping() {
 use botwatch::circuit_breaker as breaker;
 
 mod exchange;
-#[cfg(feature = "never-enabled")]
 mod broken;
+#[cfg(feature = "never-enabled")]
+mod gated;
 
 mod ops {
     pub mod deep {
@@ -47,6 +51,10 @@ mod ops {
 
 #[breaker(name = "exchange", failures = 3)]
 fn buy() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
+
+#[cfg(all(feature = "never-enabled", not(test)))]
+#[botwatch::counted(alert(idle > 5m))]
+fn gated_function() {}
 
 fn main() {}
 "#,
@@ -74,6 +82,11 @@ pub fn quote() {}
 "#,
     );
     write(&root, "src/broken.rs", "fn half() {\n    let x = ;\n}\n");
+    write(
+        &root,
+        "src/gated.rs",
+        "#[botwatch::counted(alert(idle > 5m))]\npub fn gated_module_function() {}\n",
+    );
 
     let (report, directives) = emit(&root);
     let report = report.expect("warnings do not stop the build");
@@ -89,7 +102,7 @@ pub fn quote() {}
     assert!(
         directives.contains(
             "cargo:warning=botwatch: circuit breaker \"exchange\" is declared with different options at \
-             scan_bot::buy (src/main.rs:15) and at scan_bot::exchange::sell (src/exchange.rs:7)"
+             scan_bot::buy (src/main.rs:16) and at scan_bot::exchange::sell (src/exchange.rs:7)"
         ),
         "{directives}"
     );
@@ -105,6 +118,11 @@ pub fn quote() {}
             "{line} missing from {directives}"
         );
     }
+
+    assert!(
+        !directives.contains("gated.rs"),
+        "a module behind an off feature is not read: {directives}"
+    );
 
     let modules: Vec<(String, String)> = report
         .rules
@@ -184,4 +202,397 @@ fn a_crate_without_sources_is_an_error() {
     let root = scratch_dir("build-helper-empty");
     let (report, _) = emit(&root);
     assert!(matches!(report, Err(BuildError::NoSource(_))));
+}
+
+/// A bot made of several crates: `bot` (package `scan-bot`) uses `core` (package `bot-core`,
+/// library `core_lib`, with feature `live` on and `paper` off), which uses `strategy`; `util`
+/// does not depend on botwatch; `testkit` is only a dev-dependency and `tooling` only a
+/// build-dependency of the bot. `botwatch` is a stub: nothing here is compiled.
+fn bot_workspace(name: &str) -> std::path::PathBuf {
+    let root = scratch_dir(name);
+    write(
+        &root,
+        "Cargo.toml",
+        r#"[workspace]
+resolver = "2"
+members = ["bot", "core", "strategy", "util", "testkit", "tooling", "botwatch"]
+"#,
+    );
+    let package = |dir: &str, name: &str, extra: &str| {
+        write(
+            &root,
+            &format!("{dir}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{extra}"
+            ),
+        );
+    };
+    package("botwatch", "botwatch", "");
+    write(&root, "botwatch/src/lib.rs", "");
+    package(
+        "bot",
+        "scan-bot",
+        r#"
+[features]
+default = ["risk"]
+risk = []
+backtest = ["bot-core/paper"]
+
+[dependencies]
+botwatch = { path = "../botwatch" }
+bot-core = { path = "../core", features = ["live"] }
+bot-util = { path = "../util" }
+
+[dev-dependencies]
+testkit = { path = "../testkit" }
+
+[build-dependencies]
+tooling = { path = "../tooling" }
+"#,
+    );
+    write(
+        &root,
+        "bot/src/main.rs",
+        r#"
+#[botwatch::timed(alert(p99 > 250ms))]
+fn tick() {}
+
+#[cfg(feature = "risk")]
+#[botwatch::counted(alert(rate > 100/s))]
+fn risk_check() {}
+
+#[cfg(feature = "backtest")]
+#[botwatch::counted(alert(idle > 5m))]
+fn replay() {}
+
+#[cfg(debug_assertions)]
+#[botwatch::counted(alert(idle > 5m))]
+fn debug_probe() {}
+
+fn main() {}
+"#,
+    );
+    package(
+        "core",
+        "bot-core",
+        r#"
+[lib]
+name = "core_lib"
+
+[features]
+live = []
+paper = []
+
+[dependencies]
+botwatch = { path = "../botwatch" }
+bot-strategy = { path = "../strategy" }
+"#,
+    );
+    write(
+        &root,
+        "core/src/lib.rs",
+        r#"
+pub mod exchange;
+pub mod simulator;
+
+#[cfg(feature = "paper")]
+mod paper;
+"#,
+    );
+    write(
+        &root,
+        "core/src/simulator.rs",
+        "#![cfg(feature = \"paper\")]\n\n#[botwatch::counted(alert(idle > 5m))]\npub fn simulated_fill() {}\n",
+    );
+    write(
+        &root,
+        "core/src/exchange.rs",
+        r#"
+use botwatch::counted;
+
+#[counted(alert(error_rate > 5%))]
+pub fn place_order() -> Result<(), String> { Ok(()) }
+
+#[cfg(feature = "live")]
+#[botwatch::timed(alert(p95 > 100ms))]
+pub fn live_quote() {}
+
+#[cfg(not(feature = "live"))]
+#[botwatch::timed(alert(p95 > 100ms))]
+pub fn simulated_quote() {}
+
+#[botwatch::circuit_breaker(name = "venue", failures = 3, alert(open, for = 1m))]
+pub fn cancel() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
+
+pub struct Book;
+
+#[cfg(any(feature = "paper", test))]
+impl Book {
+    #[botwatch::counted(alert(idle > 5m))]
+    pub fn paper_book(&self) {}
+}
+
+#[cfg(feature = "paper")]
+pub fn paper_outer() {
+    #[botwatch::counted(alert(idle > 5m))]
+    fn paper_inner() {}
+}
+"#,
+    );
+    write(
+        &root,
+        "core/src/paper.rs",
+        "#[botwatch::counted(alert(idle > 5m))]\npub fn paper_fill() {}\n",
+    );
+    package(
+        "strategy",
+        "bot-strategy",
+        "[dependencies]\nbotwatch = { path = \"../botwatch\" }\n",
+    );
+    write(
+        &root,
+        "strategy/src/lib.rs",
+        "mod broken;\n\n#[botwatch::counted(alert(idle > 10m))]\npub fn detect() {}\n",
+    );
+    write(&root, "strategy/src/broken.rs", "fn half( {\n");
+    package("util", "bot-util", "");
+    write(
+        &root,
+        "util/src/lib.rs",
+        "#[botwatch::counted(alert(idle > 1m))]\npub fn not_a_botwatch_crate() {}\n",
+    );
+    for (dir, name) in [("testkit", "testkit"), ("tooling", "tooling")] {
+        package(
+            dir,
+            name,
+            "[dependencies]\nbotwatch = { path = \"../botwatch\" }\n",
+        );
+        write(
+            &root,
+            &format!("{dir}/src/lib.rs"),
+            "#[botwatch::counted(alert(idle > 1m))]\npub fn not_linked() {}\n",
+        );
+    }
+    root
+}
+
+fn emit_bot(root: &Path, rules: Rules) -> (Result<botwatch::build::Report, BuildError>, String) {
+    let mut directives = Vec::new();
+    let report = rules
+        .crate_dir(root.join("bot"))
+        .out_dir(root.join("out"))
+        .emit_to(&mut directives);
+    (report, String::from_utf8(directives).unwrap())
+}
+
+/// `(alert, function, module)` for each alert with function and module labels.
+fn functions(report: &botwatch::build::Report) -> Vec<(String, String, String)> {
+    report
+        .rules
+        .alerts
+        .iter()
+        .filter_map(|a| {
+            let label = |key: &str| {
+                a.grouping
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone())
+            };
+            Some((a.name.clone(), label("function")?, label("module")?))
+        })
+        .collect()
+}
+
+fn owned(items: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    items
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+#[test]
+fn scans_every_linked_crate_that_uses_botwatch_with_its_features() {
+    let root = bot_workspace("build-helper-bot");
+    let (report, directives) = emit_bot(&root, Rules::new());
+    let report = report.expect("warnings do not stop the build");
+    assert_eq!(report.crates, ["scan-bot", "bot-core", "bot-strategy"]);
+    assert_eq!(
+        functions(&report),
+        owned(&[
+            ("DebugProbeIdle", "debug_probe", "scan_bot"),
+            ("DetectIdle", "detect", "bot_strategy"),
+            ("LiveQuoteLatencyHigh", "live_quote", "core_lib::exchange"),
+            (
+                "PlaceOrderErrorRateHigh",
+                "place_order",
+                "core_lib::exchange"
+            ),
+            ("RiskCheckRateHigh", "risk_check", "scan_bot"),
+            ("TickLatencyHigh", "tick", "scan_bot"),
+        ])
+    );
+
+    for file in [
+        "bot/src/main.rs",
+        "bot/Cargo.toml",
+        "core/src/lib.rs",
+        "core/src/exchange.rs",
+        "core/Cargo.toml",
+        "strategy/src/lib.rs",
+        "strategy/src/broken.rs",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
+        let line = format!("cargo:rerun-if-changed={}\n", root.join(file).display());
+        assert!(
+            directives.contains(&line),
+            "{line} missing from {directives}"
+        );
+    }
+    for unread in ["paper.rs", "util/", "testkit/", "tooling/"] {
+        assert!(
+            !directives.contains(unread),
+            "{unread} is not scanned: {directives}"
+        );
+    }
+    assert!(
+        directives.contains("cargo:warning=botwatch: cannot parse strategy/src/broken.rs:1:10: "),
+        "{directives}"
+    );
+    assert!(
+        directives.contains(
+            "cargo:warning=botwatch: src/main.rs:14: `debug_probe` is compiled only under \
+             cfg(debug_assertions), which the build helper cannot evaluate; its alerts are included"
+        ),
+        "{directives}"
+    );
+}
+
+#[test]
+fn this_crates_features_can_be_given() {
+    let root = bot_workspace("build-helper-features");
+    let (report, directives) = emit_bot(&root, Rules::new().features(["backtest"]));
+    let functions: Vec<String> = functions(&report.unwrap())
+        .into_iter()
+        .map(|(_, function, module)| format!("{module}::{function}"))
+        .collect();
+    // Without `risk` (not asked for, nor the defaults), with `backtest`, which turns on
+    // `bot-core/paper` as cargo resolves it: the paper module is read.
+    assert_eq!(
+        functions,
+        [
+            "scan_bot::debug_probe",
+            "bot_strategy::detect",
+            "core_lib::exchange::live_quote",
+            "core_lib::exchange::paper_book",
+            "core_lib::paper::paper_fill",
+            "core_lib::exchange::paper_inner",
+            "core_lib::exchange::place_order",
+            "scan_bot::replay",
+            "core_lib::simulator::simulated_fill",
+            "scan_bot::tick",
+        ]
+    );
+    assert!(directives.contains("core/src/paper.rs"), "{directives}");
+}
+
+#[test]
+fn explicit_crates_and_this_crate_alone() {
+    let root = bot_workspace("build-helper-explicit");
+    let (report, _) = emit_bot(&root, Rules::new().crates(["bot-strategy", "bot_util"]));
+    let report = report.unwrap();
+    assert_eq!(report.crates, ["scan-bot", "bot-strategy", "bot-util"]);
+    assert!(functions(&report)
+        .iter()
+        .any(|(_, f, m)| f == "not_a_botwatch_crate" && m == "bot_util"));
+    assert!(!functions(&report)
+        .iter()
+        .any(|(_, f, _)| f == "place_order"));
+
+    let (report, directives) = emit_bot(&root, Rules::new().only_this_crate());
+    // Named after its directory: CARGO_PKG_NAME is the build script's own crate's.
+    assert_eq!(report.unwrap().crates, ["bot"]);
+    assert!(!directives.contains("core/"), "{directives}");
+
+    let (report, _) = emit_bot(&root, Rules::new().crates(["bot-strateg"]));
+    let error = report.expect_err("not a dependency");
+    assert!(matches!(error, BuildError::UnknownCrate { .. }));
+    assert_eq!(
+        error.to_string(),
+        "`bot-strateg` is not a dependency of scan-bot: Rules::crates takes names of packages \
+         scan-bot depends on; those that use botwatch: bot-core, bot-strategy"
+    );
+    let (report, _) = emit_bot(&root, Rules::new().crates(["testkit"]));
+    assert!(
+        matches!(report, Err(BuildError::UnknownCrate { .. })),
+        "a dev-dependency is not linked into the bot"
+    );
+}
+
+#[test]
+fn breakers_and_alerts_are_checked_across_crates() {
+    let root = bot_workspace("build-helper-across");
+    write(
+        &root,
+        "bot/src/main.rs",
+        r#"
+#[botwatch::circuit_breaker(name = "venue", failures = 5)]
+fn cancel_all() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
+
+fn main() {}
+"#,
+    );
+    let (report, directives) = emit_bot(&root, Rules::new());
+    report.expect("a breaker conflict is a warning");
+    assert!(
+        directives.contains(
+            "cargo:warning=botwatch: circuit breaker \"venue\" is declared with different options at \
+             core_lib::exchange::cancel (core/src/exchange.rs:15) and at scan_bot::cancel_all \
+             (src/main.rs:2); the first one's options are used"
+        ),
+        "{directives}"
+    );
+
+    write(
+        &root,
+        "bot/src/main.rs",
+        r#"
+#[botwatch::circuit_breaker(name = "venue", failures = 3, alert(open, for = 5m))]
+fn close_all() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
+
+fn main() {}
+"#,
+    );
+    let (report, _) = emit_bot(&root, Rules::new());
+    let message = report.expect_err("one alert name, two rules").to_string();
+    assert!(
+        message.contains("two different alerts named CircuitBreakerOpen")
+            && message
+                .contains("core_lib::exchange::cancel (breaker venue) (core/src/exchange.rs:15)")
+            && message.contains("scan_bot::close_all (breaker venue) (src/main.rs:2)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn cargo_metadata_failures_are_errors_not_panics() {
+    let root = bot_workspace("build-helper-metadata");
+    write(
+        &root,
+        "core/Cargo.toml",
+        "[package]\nname = \"bot-core\"\nversion = \"0.1.0\"\n[dependencies]\nmissing = { path = \"../missing\" }\n",
+    );
+    let (report, _) = emit_bot(&root, Rules::new());
+    let error = report.expect_err("a dependency that does not exist");
+    assert!(matches!(error, BuildError::Metadata { .. }));
+    let message = error.to_string();
+    assert!(
+        message.starts_with("cannot list the bot's crates: `cargo metadata --manifest-path ")
+            && message.contains("missing")
+            && message.ends_with("or scan this crate alone with Rules::new().only_this_crate()"),
+        "{message}"
+    );
+    // Alone, the bot's own crate still builds its rules.
+    let (report, _) = emit_bot(&root, Rules::new().only_this_crate());
+    assert!(report.is_ok());
 }

@@ -1,11 +1,11 @@
-//! The build.rs helper (feature `build`): renders the alert rules of a crate's annotated
+//! The build.rs helper (feature `build`): renders the alert rules of a bot's annotated
 //! functions at build time, from the same grammar and renderer the macros and the runtime
 //! use, so the rules always match the metrics the code exports.
 //!
 //! ```no_run
 //! // build.rs
 //! fn main() {
-//!     botwatch::build::Rules::new()                 // scans the crate's src/
+//!     botwatch::build::Rules::new()                 // scans the bot's crates
 //!         .write_to("monitoring/alerts.yml")        // optional: a copy, relative to the crate
 //!         .emit()
 //!         .expect("botwatch rules");
@@ -16,12 +16,34 @@
 //! `$OUT_DIR/botwatch/alerts.test.yml`. A source file that does not parse, or breakers
 //! that share a name with different options, are `cargo:warning`s and the build goes on;
 //! two different alerts with one name and one label set are an error naming both.
+//!
+//! # A bot made of several crates
+//!
+//! A binary's `rules::yaml()` holds the alerts of every crate linked into it, so by default
+//! the helper scans this crate and each package in its dependency graph that depends on
+//! botwatch (workspace members, path and registry dependencies alike; normal dependencies
+//! only), found with one `cargo metadata` run. Each is scanned under its own crate name, so
+//! `module` labels match `module_path!()`, and with the features cargo enabled for it: a
+//! function behind `#[cfg(feature = "...")]` that is off in this build is left out.
+//! [`Rules::crates`] names the dependencies to scan instead, and [`Rules::only_this_crate`]
+//! scans this crate alone.
+//!
+//! Other cfgs: the target's (`unix`, `target_os = "..."`, ...) are read from the
+//! `CARGO_CFG_*` variables cargo gives the build script and `test` is always off; anything
+//! else (`debug_assertions`, `--cfg` flags, `docsrs`) cannot be known from source, so code
+//! under it is scanned as if compiled and each annotated function there gets a warning.
+//! `cargo:rerun-if-changed` names every file read in every crate and the manifests, so
+//! editing an attribute in a library regenerates the binary's rules. More in
+//! `docs/alerts.md`, "A bot made of several crates".
 
 // The example is a whole build.rs, so its `fn main` is the point.
 #![allow(clippy::needless_doctest_main)]
 
+mod cfg;
+mod crates;
 mod scan;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -29,19 +51,35 @@ use std::path::{Component, Path, PathBuf};
 use botwatch_spec::model::{Attribute, CircuitBreaker, Site};
 pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleSet, RulesError};
 
-use scan::{FoundSite, Scan};
+use cfg::{Cfg, TargetCfg};
+use crates::{Bot, Crate, Dependencies, This};
+use scan::{FoundSite, Root, Scan};
 
-/// Renders a crate's alert rules from its source. See the [module docs](self).
+/// Renders a bot's alert rules from its source. See the [module docs](self).
 #[derive(Debug, Clone, Default)]
 #[must_use = "nothing is written until emit()"]
 pub struct Rules {
     crate_dir: Option<PathBuf>,
     crate_name: Option<String>,
+    scope: Scope,
+    features: Option<BTreeSet<String>>,
     out_dir: Option<PathBuf>,
     write_to: Option<PathBuf>,
     unit_tests_to: Option<PathBuf>,
     prometheus_rule: Option<(PathBuf, PrometheusRuleMeta)>,
     mimir: Option<(PathBuf, String)>,
+}
+
+/// Which crates [`Rules`] scans.
+#[derive(Debug, Clone, Default)]
+enum Scope {
+    /// This crate and the dependencies `cargo metadata` finds.
+    #[default]
+    Bot,
+    /// This crate and these dependencies.
+    Listed(Vec<String>),
+    /// This crate's `src/` alone, without `cargo metadata`.
+    ThisCrate,
 }
 
 /// What [`Rules::emit`] did.
@@ -50,6 +88,8 @@ pub struct Rules {
 pub struct Report {
     /// The rule set written.
     pub rules: RuleSet,
+    /// The packages scanned, this crate first.
+    pub crates: Vec<String>,
     /// Annotated functions found (one per attribute).
     pub sites: usize,
     /// Source files read.
@@ -68,6 +108,22 @@ pub enum BuildError {
     MissingEnv(&'static str),
     /// The crate has no `src/lib.rs`, `src/main.rs` or `src/bin/*.rs`.
     NoSource(PathBuf),
+    /// `cargo metadata`, which lists the bot's crates, failed.
+    Metadata {
+        /// The manifest it was run on.
+        manifest: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A package given to [`Rules::crates`] is not in this crate's dependency graph.
+    UnknownCrate {
+        /// The name given.
+        name: String,
+        /// This crate's package name.
+        this: String,
+        /// The packages in the graph that depend on botwatch.
+        using_botwatch: Vec<String>,
+    },
     /// Two different alerts share a name and labels.
     Rules(RulesError),
     /// A file could not be written.
@@ -91,6 +147,28 @@ impl fmt::Display for BuildError {
                 "no src/lib.rs, src/main.rs or src/bin/*.rs under {}",
                 dir.display()
             ),
+            BuildError::Metadata { manifest, message } => write!(
+                f,
+                "cannot list the bot's crates: `cargo metadata --manifest-path {}` failed: {message}; \
+                 fix that, or scan this crate alone with Rules::new().only_this_crate()",
+                manifest.display()
+            ),
+            BuildError::UnknownCrate {
+                name,
+                this,
+                using_botwatch,
+            } => {
+                write!(
+                    f,
+                    "`{name}` is not a dependency of {this}: Rules::crates takes names of packages \
+                     {this} depends on"
+                )?;
+                if using_botwatch.is_empty() {
+                    write!(f, " (none of them depends on botwatch)")
+                } else {
+                    write!(f, "; those that use botwatch: {}", using_botwatch.join(", "))
+                }
+            }
             BuildError::Rules(error) => write!(f, "{error}"),
             BuildError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
         }
@@ -108,19 +186,52 @@ impl std::error::Error for BuildError {
 }
 
 impl Rules {
-    /// Scans the crate being built (`CARGO_MANIFEST_DIR/src`).
+    /// Scans the crate being built (`CARGO_MANIFEST_DIR`) and every package in its
+    /// dependency graph that depends on botwatch.
     pub fn new() -> Rules {
         Rules::default()
     }
 
-    /// Scans this crate directory instead of `CARGO_MANIFEST_DIR`.
+    /// Scans this crate and exactly these packages of its dependency graph (package names as
+    /// `Cargo.toml` spells them), instead of every one that depends on botwatch. A name that
+    /// is not in the graph is a [`BuildError::UnknownCrate`].
+    pub fn crates<I>(mut self, packages: I) -> Rules
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.scope = Scope::Listed(packages.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Scans this crate's `src/` alone, without running `cargo metadata`: alerts of other
+    /// crates linked into the binary are left out of the file.
+    pub fn only_this_crate(mut self) -> Rules {
+        self.scope = Scope::ThisCrate;
+        self
+    }
+
+    /// The cargo features enabled for this crate, for `#[cfg(feature = "...")]` (default: the
+    /// ones cargo enabled for this build; dependencies always get those cargo resolved).
+    pub fn features<I>(mut self, features: I) -> Rules
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.features = Some(features.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Scans this crate directory instead of `CARGO_MANIFEST_DIR` (its features are then
+    /// cargo's defaults unless given with [`features`](Rules::features)).
     pub fn crate_dir(mut self, dir: impl Into<PathBuf>) -> Rules {
         self.crate_dir = Some(dir.into());
         self
     }
 
-    /// The crate's name as `module_path!()` starts (default: the package name with `-`
-    /// as `_`). Binaries under `src/bin/` use their file name.
+    /// This crate's name as `module_path!()` starts, for its library and its main binary
+    /// (default: the library's `[lib] name`, else the package name, with `-` as `_`). Other
+    /// binaries use their own names; dependencies always their library's name.
     pub fn crate_name(mut self, name: impl Into<String>) -> Rules {
         self.crate_name = Some(name.into());
         self
@@ -177,29 +288,52 @@ impl Rules {
             Some(dir) => dir.clone(),
             None => env_path("OUT_DIR")?,
         };
-        let crate_name = self
-            .crate_name
-            .clone()
-            .or_else(|| std::env::var("CARGO_PKG_NAME").ok())
-            .or_else(|| {
-                crate_dir
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-            })
-            .unwrap_or_default()
-            .replace('-', "_");
-
-        let mut scan = Scan::default();
-        let src = crate_dir.join("src");
-        let roots = roots(&src, &crate_name);
-        if roots.is_empty() {
+        let features = self.this_crate_features(std::env::var("CARGO_CFG_FEATURE").ok());
+        let bot = match &self.scope {
+            Scope::ThisCrate => self.this_crate_alone(&crate_dir, features),
+            Scope::Bot | Scope::Listed(_) => {
+                let dependencies = match &self.scope {
+                    Scope::Listed(names) => Dependencies::Listed(names.clone()),
+                    _ => Dependencies::UsingBotwatch,
+                };
+                let this = This {
+                    dir: &crate_dir,
+                    features: features.as_ref(),
+                    crate_name: self.crate_name.as_deref(),
+                };
+                crates::discover(&this, &dependencies)?
+            }
+        };
+        if bot.crates.first().is_none_or(|c| c.roots.is_empty()) {
             return Err(BuildError::NoSource(crate_dir));
         }
-        for (root, name) in &roots {
-            scan::scan_root(&mut scan, root, name, &crate_dir);
+
+        let target = TargetCfg::from_env();
+        let mut scan = Scan::default();
+        for krate in &bot.crates {
+            let cfg = Cfg {
+                features: &krate.features,
+                target: &target,
+            };
+            for (file, crate_name) in &krate.roots {
+                let root = Root {
+                    file,
+                    crate_name,
+                    base: &krate.base,
+                    cfg: &cfg,
+                };
+                scan::scan_root(&mut scan, &root);
+            }
         }
-        let _ = writeln!(directives, "cargo:rerun-if-changed={}", src.display());
-        for file in &scan.files {
+        // A new file only matters once a `mod` line names it, but watching each `src/` also
+        // catches a module file that appears where a missing one was expected.
+        for krate in &bot.crates {
+            let src = krate.dir.join("src");
+            if src.is_dir() {
+                let _ = writeln!(directives, "cargo:rerun-if-changed={}", src.display());
+            }
+        }
+        for file in scan.files.iter().chain(&bot.manifests) {
             let _ = writeln!(directives, "cargo:rerun-if-changed={}", file.display());
         }
         scan.warnings.extend(breaker_conflicts(&scan.sites));
@@ -251,11 +385,59 @@ impl Rules {
         }
         Ok(Report {
             rules,
+            crates: bot.crates.into_iter().map(|c| c.package).collect(),
             sites: scan.sites.len(),
             files: scan.files.len(),
             warnings: scan.warnings,
             written,
         })
+    }
+}
+
+impl Rules {
+    /// The features given, else those cargo enabled for the crate whose build script runs
+    /// (`CARGO_CFG_FEATURE`, comma-separated), unless told to scan another crate.
+    fn this_crate_features(&self, cargo_cfg_feature: Option<String>) -> Option<BTreeSet<String>> {
+        self.features.clone().or_else(|| {
+            let listed = cargo_cfg_feature.filter(|_| self.crate_dir.is_none())?;
+            Some(
+                listed
+                    .split(',')
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            )
+        })
+    }
+
+    /// The pre-`cargo metadata` scan: `src/` of one crate, named after its package.
+    fn this_crate_alone(&self, crate_dir: &Path, features: Option<BTreeSet<String>>) -> Bot {
+        let crate_name = self
+            .crate_name
+            .clone()
+            .or_else(|| {
+                // The package whose build script runs, unless told to scan another crate.
+                let package = std::env::var("CARGO_PKG_NAME").ok();
+                package.filter(|_| self.crate_dir.is_none())
+            })
+            .or_else(|| {
+                crate_dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .unwrap_or_default()
+            .replace('-', "_");
+        let roots = roots(&crate_dir.join("src"), &crate_name);
+        Bot {
+            crates: vec![Crate {
+                package: crate_name,
+                dir: crate_dir.to_path_buf(),
+                base: crate_dir.to_path_buf(),
+                roots,
+                features: features.unwrap_or_default(),
+            }],
+            manifests: Vec::new(),
+        }
     }
 }
 
@@ -408,6 +590,25 @@ fn relative(target: &Path, from: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn this_crates_features_come_from_cargo_unless_given_or_another_crate() {
+        let set = |f: &[&str]| Some(f.iter().map(|f| f.to_string()).collect::<BTreeSet<_>>());
+        let cargo = || Some("default,live".to_owned());
+        assert_eq!(
+            Rules::new().this_crate_features(cargo()),
+            set(&["default", "live"])
+        );
+        assert_eq!(
+            Rules::new().this_crate_features(Some(String::new())),
+            set(&[])
+        );
+        assert_eq!(Rules::new().this_crate_features(None), None);
+        let given = Rules::new().features(["paper"]);
+        assert_eq!(given.this_crate_features(cargo()), set(&["paper"]));
+        let other = Rules::new().crate_dir("elsewhere");
+        assert_eq!(other.this_crate_features(cargo()), None);
+    }
 
     #[test]
     fn relative_paths_for_rule_files() {

@@ -2,13 +2,15 @@
 //! rustc does (`mod a;` → `a.rs` or `a/mod.rs`, `#[path]`, inline `mod` blocks), so each
 //! function gets exactly the `module` label `module_path!()` gives it at run time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use botwatch_spec::model::{AttributeKind, Site};
 use botwatch_spec::parse::parse_attribute;
 use syn::ext::IdentExt;
 use syn::visit::Visit;
+
+use super::cfg::{Cfg, Truth};
 
 /// A site and where it was written.
 #[derive(Debug, Clone)]
@@ -24,21 +26,48 @@ pub(crate) struct Scan {
     pub(crate) sites: Vec<FoundSite>,
     /// Every file read, for `cargo:rerun-if-changed`.
     pub(crate) files: Vec<PathBuf>,
+    seen: HashSet<PathBuf>,
     /// Problems worth a `cargo:warning`; the scan goes on past each.
     pub(crate) warnings: Vec<String>,
 }
 
-/// Scans a crate root (`src/lib.rs`, `src/main.rs`, `src/bin/x.rs`) as crate `crate_name`.
-pub(crate) fn scan_root(scan: &mut Scan, root: &Path, crate_name: &str, base: &Path) {
-    let dir = root.parent().unwrap_or(Path::new(".")).to_path_buf();
-    scan_file(scan, root, vec![crate_name.to_owned()], &dir, base);
+/// One crate root to scan and what its code is compiled with.
+pub(crate) struct Root<'a> {
+    /// `src/lib.rs`, `src/main.rs`, `src/bin/x.rs`, ...
+    pub(crate) file: &'a Path,
+    /// The name `module_path!()` starts with.
+    pub(crate) crate_name: &'a str,
+    /// Locations in warnings are shown relative to this directory.
+    pub(crate) base: &'a Path,
+    pub(crate) cfg: &'a Cfg<'a>,
 }
 
-fn scan_file(scan: &mut Scan, file: &Path, module: Vec<String>, children_dir: &Path, base: &Path) {
-    if scan.files.iter().any(|f| f == file) {
+/// Scans a crate root and every module file it declares.
+pub(crate) fn scan_root(scan: &mut Scan, root: &Root<'_>) {
+    let dir = root.file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let at = Place {
+        module: vec![root.crate_name.to_owned()],
+        children_dir: dir,
+        uncertain: None,
+    };
+    scan_file(scan, root.file, at, root);
+}
+
+/// Where a file sits in its crate.
+struct Place {
+    module: Vec<String>,
+    /// Where `mod x;` declared here looks for `x.rs` and `x/mod.rs`.
+    children_dir: PathBuf,
+    /// A cfg this code sits under that the build helper cannot evaluate.
+    uncertain: Option<String>,
+}
+
+fn scan_file(scan: &mut Scan, file: &Path, at: Place, root: &Root<'_>) {
+    if !scan.seen.insert(file.to_path_buf()) {
         return;
     }
     scan.files.push(file.to_path_buf());
+    let base = root.base;
     let shown = display(file, base);
     let source = match std::fs::read_to_string(file) {
         Ok(source) => source,
@@ -69,11 +98,15 @@ fn scan_file(scan: &mut Scan, file: &Path, module: Vec<String>, children_dir: &P
         scan,
         file: file.to_path_buf(),
         shown,
-        base: base.to_path_buf(),
-        module,
-        children_dir: children_dir.to_path_buf(),
+        root,
+        at,
         imports: imports(&parsed.items),
     };
+    // `#![cfg(...)]` at the top of a module file gates the whole module.
+    let Some(uncertain) = visitor.gate(&parsed.attrs) else {
+        return;
+    };
+    visitor.at.uncertain = uncertain;
     visitor.visit_file(&parsed);
 }
 
@@ -134,18 +167,26 @@ fn imports(items: &[syn::Item]) -> Imports {
     out
 }
 
-struct Visitor<'a> {
+struct Visitor<'a, 'r> {
     scan: &'a mut Scan,
     file: PathBuf,
     shown: String,
-    base: PathBuf,
-    module: Vec<String>,
-    /// Where `mod x;` declared here looks for `x.rs` and `x/mod.rs`.
-    children_dir: PathBuf,
+    root: &'a Root<'r>,
+    at: Place,
     imports: Imports,
 }
 
-impl Visitor<'_> {
+impl Visitor<'_, '_> {
+    /// `None` when the item's cfgs leave it out of this build; otherwise the cfg it is
+    /// uncertainly under, if any (its own or its module's).
+    fn gate(&self, attrs: &[syn::Attribute]) -> Option<Option<String>> {
+        match self.root.cfg.attrs(attrs) {
+            Truth::No => None,
+            Truth::Yes => Some(self.at.uncertain.clone()),
+            Truth::Unknown(cfg) => Some(Some(self.at.uncertain.clone().unwrap_or(cfg))),
+        }
+    }
+
     fn attribute_kind(&self, attr: &syn::Attribute) -> Option<AttributeKind> {
         let segments: Vec<String> = attr
             .path()
@@ -165,10 +206,11 @@ impl Visitor<'_> {
     }
 
     fn function(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident) {
-        if is_cfg_test(attrs) {
+        let Some(uncertain) = self.gate(attrs) else {
             return;
-        }
+        };
         let function = ident.unraw().to_string();
+        let mut found = false;
         for attr in attrs {
             let Some(kind) = self.attribute_kind(attr) else {
                 continue;
@@ -187,14 +229,24 @@ impl Visitor<'_> {
                 }
             };
             match parse_attribute(kind, tokens) {
-                Ok(parsed) => self.scan.sites.push(FoundSite {
-                    site: Site {
-                        function: function.clone().into(),
-                        module: self.module.join("::").into(),
-                        attribute: parsed.into_attribute(),
-                    },
-                    location,
-                }),
+                Ok(parsed) => {
+                    if !found {
+                        if let Some(cfg) = &uncertain {
+                            self.scan.warnings.push(format!(
+                                "{location}: `{function}` is compiled only under cfg({cfg}), which the build helper cannot evaluate; its alerts are included"
+                            ));
+                        }
+                    }
+                    found = true;
+                    self.scan.sites.push(FoundSite {
+                        site: Site {
+                            function: function.clone().into(),
+                            module: self.at.module.join("::").into(),
+                            attribute: parsed.into_attribute(),
+                        },
+                        location,
+                    })
+                }
                 Err(error) => self.scan.warnings.push(format!(
                     "{location}: #[{}] on `{function}`: {error}; left out (the compiler reports it too)",
                     kind.attribute_name()
@@ -204,26 +256,29 @@ impl Visitor<'_> {
     }
 
     fn module(&mut self, item: &syn::ItemMod) {
-        if is_cfg_test(&item.attrs) {
+        let Some(uncertain) = self.gate(&item.attrs) else {
             return;
-        }
+        };
         let name = item.ident.unraw().to_string();
         let path_attr = path_attribute(&item.attrs);
-        let mut module = self.module.clone();
+        let mut module = self.at.module.clone();
         module.push(name.clone());
         match &item.content {
             Some((_, items)) => {
                 let children_dir = match &path_attr {
-                    Some(path) => self.children_dir.join(path),
-                    None => self.children_dir.join(&name),
+                    Some(path) => self.at.children_dir.join(path),
+                    None => self.at.children_dir.join(&name),
                 };
                 let mut inner = Visitor {
                     scan: &mut *self.scan,
                     file: self.file.clone(),
                     shown: self.shown.clone(),
-                    base: self.base.clone(),
-                    module,
-                    children_dir,
+                    root: self.root,
+                    at: Place {
+                        module,
+                        children_dir,
+                        uncertain,
+                    },
                     imports: imports(items),
                 };
                 for item in items {
@@ -239,47 +294,51 @@ impl Visitor<'_> {
                         (file, dir)
                     }
                     None => {
-                        let flat = self.children_dir.join(format!("{name}.rs"));
-                        let nested = self.children_dir.join(&name).join("mod.rs");
+                        let flat = self.at.children_dir.join(format!("{name}.rs"));
+                        let nested = self.at.children_dir.join(&name).join("mod.rs");
                         if flat.is_file() {
-                            (flat, self.children_dir.join(&name))
+                            (flat, self.at.children_dir.join(&name))
                         } else {
-                            (nested, self.children_dir.join(&name))
+                            (nested, self.at.children_dir.join(&name))
                         }
                     }
                 };
-                let base = self.base.clone();
-                scan_file(self.scan, &file, module, &children_dir, &base);
+                let at = Place {
+                    module,
+                    children_dir,
+                    uncertain,
+                };
+                scan_file(self.scan, &file, at, self.root);
             }
         }
     }
 }
 
-impl<'ast> Visit<'ast> for Visitor<'_> {
+impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         self.function(&item.attrs, &item.sig.ident);
         // Functions nested in a body share the enclosing module.
-        syn::visit::visit_block(self, &item.block);
+        self.within(&item.attrs, |v| syn::visit::visit_block(v, &item.block));
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
         self.function(&item.attrs, &item.sig.ident);
-        syn::visit::visit_block(self, &item.block);
+        self.within(&item.attrs, |v| syn::visit::visit_block(v, &item.block));
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
-        if item.default.is_some() {
-            self.function(&item.attrs, &item.sig.ident);
-        }
         if let Some(block) = &item.default {
-            syn::visit::visit_block(self, block);
+            self.function(&item.attrs, &item.sig.ident);
+            self.within(&item.attrs, |v| syn::visit::visit_block(v, block));
         }
     }
 
     fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
-        if !is_cfg_test(&item.attrs) {
-            syn::visit::visit_item_impl(self, item);
-        }
+        self.within(&item.attrs, |v| syn::visit::visit_item_impl(v, item));
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        self.within(&item.attrs, |v| syn::visit::visit_item_trait(v, item));
     }
 
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
@@ -287,13 +346,16 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 }
 
-fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        attr.path().is_ident("cfg")
-            && attr
-                .parse_args::<syn::Ident>()
-                .is_ok_and(|ident| ident == "test")
-    })
+impl Visitor<'_, '_> {
+    /// Visits the contents of an item (`impl`, `trait`, a function's body) under its cfgs.
+    fn within(&mut self, attrs: &[syn::Attribute], visit: impl FnOnce(&mut Self)) {
+        let Some(uncertain) = self.gate(attrs) else {
+            return;
+        };
+        let outer = std::mem::replace(&mut self.at.uncertain, uncertain);
+        visit(self);
+        self.at.uncertain = outer;
+    }
 }
 
 fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
