@@ -30,6 +30,7 @@ pub(crate) fn parts(
     let ignore_if = predicate(parsed.ignore_if.as_ref(), quote!(|_| false));
     let failure_if = predicate(parsed.failure_if.as_ref(), quote!(|_| true));
     let success_if = predicate(parsed.success_if.as_ref(), quote!(|_| true));
+    let per = parsed.per;
     let spec = spec_tokens::site(name, &Attribute::CircuitBreaker(parsed.spec));
     let items = quote! {
         static __BOTWATCH_BREAKER_SPEC: ::botwatch::__private::spec::Site = #spec;
@@ -44,6 +45,15 @@ pub(crate) fn parts(
     // return type as a whole, so that an unsuitable return type is one error, there.
     let hooks = quote_spanned! {span=>
         ::botwatch::__private::breaker_hooks::<#result, _, _, _>(#ignore_if, #failure_if, #success_if)
+    };
+    // A `per` breaker: the key is evaluated at call entry, before the body takes the
+    // arguments, and spanned at the expression so a key that is not a string says so there.
+    let hooks = match &per {
+        None => hooks,
+        Some(per) => {
+            let key = quote_spanned!(per.span()=> ::core::convert::AsRef::<str>::as_ref(&(#per)));
+            quote!(#hooks.keyed(&__BOTWATCH_BREAKER, #key))
+        }
     };
     Ok((items, hooks))
 }

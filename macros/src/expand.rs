@@ -157,6 +157,10 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     });
     let body = &function.block;
     let instruments = quote!(&__BOTWATCH_INSTRUMENTS);
+    // Built before the body's closure takes the arguments: a `per` key reads them.
+    let hooks_local = local("__botwatch_hooks");
+    items.extend(quote!(let #hooks_local = #hooks;));
+    let hooks = hooks_local;
     let call = match &shape {
         Shape::Sync { result } => quote! {
             ::botwatch::__private::run::<#result, _, _, _>(

@@ -78,13 +78,16 @@ fn breaker(b: &CircuitBreaker) -> TokenStream {
     let success_if = option(b.success_if.as_deref().map(text));
     let probe_timeout = duration(b.probe_timeout);
     let latency = b.latency;
+    let per = option(b.per.as_deref().map(text));
+    let max_keys = b.max_keys;
     let alerts = list(b.alerts.iter().map(alert));
     quote!(::botwatch::__private::spec::CircuitBreaker {
         name: #name, failures: #failures, failure_rate: #failure_rate, window: #window,
         min_calls: #min_calls, slow: #slow, reset: #reset, backoff: #backoff,
         max_reset: #max_reset, half_open: #half_open, successes: #successes,
         failure_if: #failure_if, ignore_if: #ignore_if, success_if: #success_if,
-        probe_timeout: #probe_timeout, latency: #latency, alerts: #alerts,
+        probe_timeout: #probe_timeout, latency: #latency, per: #per, max_keys: #max_keys,
+        alerts: #alerts,
     })
 }
 

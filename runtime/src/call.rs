@@ -41,12 +41,16 @@ struct Call {
 
 impl Call {
     /// Admits a call, or returns the rejection (with the entry time, for `#[timed]`).
+    /// A `per` breaker's hooks name the breaker of the call's key.
     #[inline(always)]
-    fn enter(instruments: &'static Instruments) -> Result<Call, (CircuitOpen, Option<u64>)> {
+    fn enter<R>(
+        instruments: &'static Instruments,
+        hooks: &impl BreakerHooks<R>,
+    ) -> Result<Call, (CircuitOpen, Option<u64>)> {
         let mut started = instruments.timed.map(|_| clock::now());
         let mut permit = None;
         if let Some(site) = instruments.breaker {
-            let breaker = site.breaker();
+            let breaker = hooks.breaker().unwrap_or_else(|| site.breaker());
             if !nesting::is_running(breaker) {
                 let admitted = breaker.admit().map_err(|open| (open, started))?;
                 if started.is_none() && breaker.needs_duration() {
@@ -154,7 +158,7 @@ where
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
 {
-    let mut call = match Call::enter(instruments) {
+    let mut call = match Call::enter(instruments, &hooks) {
         Ok(call) => Some(call),
         Err((open, started)) => {
             let rejection = hooks.reject(open);
@@ -233,7 +237,7 @@ where
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
 {
-    let (mut call, body, rejection, is_error) = match Call::enter(instruments) {
+    let (mut call, body, rejection, is_error) = match Call::enter(instruments, &hooks) {
         Ok(call) => {
             let mut call = Some(call);
             let scope = call.as_ref().map(Call::scope);
@@ -276,7 +280,7 @@ where
         }
         if !*this.entered {
             *this.entered = true;
-            match Call::enter(this.instruments) {
+            match Call::enter(this.instruments, this.hooks) {
                 Ok(call) => *this.call = Some(call),
                 Err((open, started)) => {
                     let rejection = this.hooks.reject(open);

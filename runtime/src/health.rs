@@ -19,14 +19,18 @@ pub(crate) fn report(uptime: Duration) -> HealthReport {
         .map(|breaker| {
             let s = breaker.snapshot();
             healthy &= s.state != State::Open;
-            serde_json::json!({
+            let mut entry = serde_json::json!({
                 "name": s.name,
                 "state": s.state.label(),
                 "successes": s.successes,
                 "failures": s.failures,
                 "rejected": s.rejected,
                 "consecutive_failures": s.consecutive_failures,
-            })
+            });
+            if let Some(key) = s.key {
+                entry["key"] = serde_json::Value::String(key);
+            }
+            entry
         })
         .collect();
     let json = serde_json::json!({

@@ -132,6 +132,15 @@ impl OwnedHistogram {
             lines: &self.lines,
         }
     }
+
+    /// Back to zero (a per-key breaker recycled for another key).
+    pub(crate) fn clear(&self) {
+        for line in self.lines.iter() {
+            for cell in &line.0 {
+                cell.store(0, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

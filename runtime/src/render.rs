@@ -131,8 +131,12 @@ fn add_breaker(
     breaker: &Breaker,
     global: &[(String, String)],
 ) {
+    let key = breaker.key_name();
     let labels = |extra: &[(&str, &str)]| -> Labels {
         let mut labels = vec![(names::LABEL_BREAKER.to_owned(), breaker.name().to_owned())];
+        if let Some(key) = &key {
+            labels.push((names::LABEL_KEY.to_owned(), key.clone()));
+        }
         labels.extend(
             extra
                 .iter()

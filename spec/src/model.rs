@@ -118,6 +118,10 @@ pub struct CircuitBreaker {
     pub probe_timeout: Duration,
     /// `latency = false` turns off `circuit_breaker_latency_seconds`.
     pub latency: bool,
+    /// `per = EXPR`: one breaker per value of the expression, as written.
+    pub per: Option<Text>,
+    /// `max_keys = N`: the most keys a `per` breaker keeps.
+    pub max_keys: u32,
     /// `alert(...)` clauses.
     pub alerts: List<Alert>,
 }
@@ -132,6 +136,8 @@ impl CircuitBreaker {
     pub const DEFAULT_MIN_CALLS: u32 = 10;
     /// Default `reset`.
     pub const DEFAULT_RESET: Duration = Duration::from_secs(30);
+    /// Default `max_keys`.
+    pub const DEFAULT_MAX_KEYS: u32 = 64;
     /// Default `probe_timeout`.
     pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -183,6 +189,8 @@ impl Default for CircuitBreaker {
             success_if: None,
             probe_timeout: Self::DEFAULT_PROBE_TIMEOUT,
             latency: true,
+            per: None,
+            max_keys: Self::DEFAULT_MAX_KEYS,
             alerts: Cow::Borrowed(&[]),
         }
     }

@@ -29,6 +29,8 @@ pub const LABEL_MODULE: &str = "module";
 pub const LABEL_RESULT: &str = "result";
 /// Label: the breaker's name.
 pub const LABEL_BREAKER: &str = "breaker";
+/// The key label of a per-key breaker's series (`per = ...`).
+pub const LABEL_KEY: &str = "key";
 /// `result` value of a call that returned anything but `Err(_)`.
 pub const RESULT_OK: &str = "ok";
 /// `result` value of a call that returned `Err(_)` or panicked.

@@ -26,6 +26,7 @@
 //! lock, which the open-state path also takes to read when the breaker may close.
 
 mod clock;
+mod family;
 pub(crate) mod nesting;
 mod policy;
 mod result;
@@ -37,7 +38,7 @@ mod word;
 mod model_tests;
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -48,6 +49,7 @@ use tokio::time::Instant;
 use crate::histogram::{HistogramSnapshot, OwnedHistogram};
 use crate::stripes::{self, CacheAligned, STRIPES};
 use clock::BreakerClock;
+use family::Family;
 use policy::Policy;
 use window::RateWindow;
 use word::Word;
@@ -141,6 +143,8 @@ pub(crate) const TRANSITIONS: [(State, State); 5] = [
 pub struct BreakerSnapshot {
     /// The breaker's name.
     pub name: &'static str,
+    /// The key of a per-key breaker (`per = ...`); `None` for a plain one.
+    pub key: Option<String>,
     /// Its state now.
     pub state: State,
     /// Calls counted as successes.
@@ -243,6 +247,15 @@ pub struct Breaker {
     /// hold a slot.
     abandoned_before: AtomicU32,
     origin: Instant,
+    /// Permits of epochs before this one belong to a key this breaker no longer serves:
+    /// they count nowhere.
+    recycled_before: AtomicU32,
+    /// The key of a per-key breaker.
+    key: Mutex<Option<Box<str>>>,
+    /// Admitted since the eviction sweep last passed (per-key breakers).
+    used: AtomicBool,
+    /// The keys of a `per` breaker, on its handle (the breaker `botwatch::breaker` returns).
+    family: Option<Box<Family>>,
     /// `[successes, failures, rejected]` per thread stripe.
     counts: [CacheAligned<[AtomicU64; 3]>; STRIPES],
     transitions: [AtomicU64; TRANSITIONS.len()],
@@ -274,15 +287,112 @@ impl Breaker {
             probe_admitted: AtomicU64::new(0),
             abandoned_before: AtomicU32::new(0),
             origin: now,
+            recycled_before: AtomicU32::new(0),
+            key: Mutex::new(None),
+            used: AtomicBool::new(true),
+            family: None,
             counts: Default::default(),
             transitions: Default::default(),
             latency: OwnedHistogram::new(bounds),
         }
     }
 
+    /// The handle of a `per` breaker: it runs no call itself; its keys do.
+    pub(crate) fn family_head(name: &'static str, spec: &CircuitBreaker) -> Breaker {
+        Breaker {
+            family: Some(Box::new(Family::new(name, spec))),
+            ..Breaker::new(name, spec, BreakerClock::Tokio)
+        }
+    }
+
     /// The breaker's name.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// For a per-key breaker (`per = venue.id()`), the breaker of `key`, if a call has used
+    /// that key (or `"__overflow__"`, where calls go while every slot is busy). `None` for
+    /// a plain breaker.
+    ///
+    /// ```no_run
+    /// if let Some(binance) = botwatch::breaker("venue").and_then(|v| v.key("binance")) {
+    ///     binance.force_open(); // stop trading on one venue
+    /// }
+    /// ```
+    pub fn key(&self, key: &str) -> Option<&'static Breaker> {
+        self.family.as_ref()?.get(key)
+    }
+
+    /// Its key, for a breaker of a per-key family.
+    pub fn key_name(&self) -> Option<String> {
+        self.key
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_deref()
+            .map(str::to_owned)
+    }
+
+    /// The breakers that run calls: itself, or every key of a `per` breaker.
+    pub(crate) fn members(&'static self) -> Vec<&'static Breaker> {
+        match &self.family {
+            Some(family) => family.members(),
+            None => vec![self],
+        }
+    }
+
+    /// The breaker of `key` in this `per` breaker (made if new); itself for a plain one.
+    #[inline]
+    pub(crate) fn member(&'static self, key: &str) -> &'static Breaker {
+        match &self.family {
+            Some(family) => family.member(key),
+            None => self,
+        }
+    }
+
+    fn set_key(&self, key: &str) {
+        *self.key.lock().unwrap_or_else(PoisonError::into_inner) = Some(key.into());
+    }
+
+    #[inline]
+    fn mark_used(&self) {
+        if !self.used.load(Ordering::Relaxed) {
+            self.used.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Serves `key` from now on: closed, counters at zero, and every permit of the old key
+    /// left counting nowhere.
+    fn recycle(&self, key: &str) {
+        let mut side = self.lock();
+        side.failed_probes = 0;
+        let mut bits = self.word.0.load(Ordering::Acquire);
+        let next = loop {
+            let next = Word {
+                in_flight: 0,
+                ..Word::unpack(bits).next(State::Closed)
+            };
+            match self.cas(bits, next) {
+                Ok(()) => break next,
+                Err(actual) => bits = actual,
+            }
+        };
+        self.abandoned_before.store(next.epoch, Ordering::Release);
+        self.recycled_before.store(next.epoch, Ordering::Release);
+        if let Some(window) = &self.window {
+            window.clear();
+        }
+        for stripe in &self.counts {
+            for count in &stripe.0 {
+                count.store(0, Ordering::Relaxed);
+            }
+        }
+        for count in &self.transitions {
+            count.store(0, Ordering::Relaxed);
+        }
+        self.latency.clear();
+        self.set_key(key);
+        self.used.store(true, Ordering::Relaxed);
+        drop(side);
     }
 
     /// Its state now. An open breaker whose reset has passed reads `Open` until the next
@@ -292,11 +402,15 @@ impl Breaker {
     }
 
     /// Opens the breaker and holds it open, admitting no probe, until [`force_closed`] or
-    /// [`reset`]: a kill switch for a venue.
+    /// [`reset`]: a kill switch for a venue. On the handle of a `per` breaker, every key
+    /// (the same goes for `force_closed` and `reset`).
     ///
     /// [`force_closed`]: Breaker::force_closed
     /// [`reset`]: Breaker::reset
     pub fn force_open(&self) {
+        if let Some(family) = &self.family {
+            family.members().iter().for_each(|b| b.force_open());
+        }
         let mut side = self.lock();
         side.open_until = self.clock.now() + self.policy.reset;
         self.transition(&side, None, State::Open, true);
@@ -305,12 +419,18 @@ impl Breaker {
     /// Closes the breaker now, ending a forced open too. Failures counted so far are
     /// forgotten; the backoff of earlier failed probes is kept.
     pub fn force_closed(&self) {
+        if let Some(family) = &self.family {
+            family.members().iter().for_each(|b| b.force_closed());
+        }
         let side = self.lock();
         self.transition(&side, None, State::Closed, false);
     }
 
     /// Returns the breaker to its initial state: closed, no failures, no backoff.
     pub fn reset(&self) {
+        if let Some(family) = &self.family {
+            family.members().iter().for_each(|b| b.reset());
+        }
         let mut side = self.lock();
         side.failed_probes = 0;
         self.transition(&side, None, State::Closed, false);
@@ -320,6 +440,7 @@ impl Breaker {
     pub fn snapshot(&self) -> BreakerSnapshot {
         BreakerSnapshot {
             name: self.name,
+            key: self.key_name(),
             state: self.state(),
             successes: self.total(SUCCESSES),
             failures: self.total(FAILURES),
@@ -502,6 +623,9 @@ impl Breaker {
 
     /// Records a finished call that took `nanos`.
     fn complete(&self, epoch: u32, probe: bool, outcome: Outcome, nanos: u64) {
+        if Word::is_before(epoch, self.recycled_before.load(Ordering::Relaxed)) {
+            return;
+        }
         if self.policy.latency {
             self.latency.cells().record(nanos);
         }

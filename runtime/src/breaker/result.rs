@@ -1,6 +1,6 @@
 //! What `#[circuit_breaker]` asks of a function's return type, and how it reads the result.
 
-use super::{CircuitOpen, Outcome};
+use super::{Breaker, BreakerSite, CircuitOpen, Outcome};
 
 /// A return type a circuit breaker can guard: `Result<T, E>` where `E: From<CircuitOpen>`,
 /// so a rejected call can return `Err(E::from(CircuitOpen { .. }))`.
@@ -41,6 +41,11 @@ pub trait BreakerHooks<R> {
     fn reject(&self, open: CircuitOpen) -> R;
     /// How a returned value counts.
     fn outcome(&self, result: &R) -> Outcome;
+    /// The breaker of this call's key, for a `per` breaker.
+    #[inline(always)]
+    fn breaker(&self) -> Option<&'static Breaker> {
+        None
+    }
 }
 
 /// The hooks of a function without a breaker: nothing is ever rejected.
@@ -63,6 +68,7 @@ impl<R> BreakerHooks<R> for NoBreaker {
 /// needs the return type to be a [`BreakerResult`], so an unsuitable type is one error.
 #[derive(Clone, Copy, Debug)]
 pub struct Guard<R, T, E, I, F, S> {
+    keyed: Option<&'static Breaker>,
     rejected: fn(CircuitOpen) -> R,
     value: for<'a> fn(&'a R) -> Result<&'a T, &'a E>,
     ignore_if: I,
@@ -85,11 +91,22 @@ where
     S: Fn(&R::Ok) -> bool,
 {
     Guard {
+        keyed: None,
         rejected: R::rejected,
         value: R::value,
         ignore_if,
         failure_if,
         success_if,
+    }
+}
+
+impl<R, T, E, I, F, S> Guard<R, T, E, I, F, S> {
+    /// For a `per` breaker: this call goes to the breaker of `key`.
+    #[inline]
+    #[must_use]
+    pub fn keyed(mut self, site: &'static BreakerSite, key: &str) -> Self {
+        self.keyed = Some(site.breaker().member(key));
+        self
     }
 }
 
@@ -116,5 +133,10 @@ where
             Err(error) if (self.failure_if)(error) => Outcome::Failure,
             Err(_) => Outcome::Success,
         }
+    }
+
+    #[inline(always)]
+    fn breaker(&self) -> Option<&'static Breaker> {
+        self.keyed
     }
 }

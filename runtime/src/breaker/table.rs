@@ -78,7 +78,11 @@ fn table() -> &'static BTreeMap<&'static str, &'static Breaker> {
             let name = breaker_name(spec);
             match table.get(name) {
                 None => {
-                    let breaker = Breaker::new(name, options, BreakerClock::Tokio);
+                    let breaker = if options.per.is_some() {
+                        Breaker::family_head(name, options)
+                    } else {
+                        Breaker::new(name, options, BreakerClock::Tokio)
+                    };
                     table.insert(name, (Box::leak(Box::new(breaker)), spec));
                 }
                 Some((breaker, first)) if breaker.policy != Policy::from_spec(options) => {
@@ -106,7 +110,7 @@ pub fn breaker(name: &str) -> Option<&'static Breaker> {
     table().get(name).copied()
 }
 
-/// Every breaker, by name.
+/// Every breaker that runs calls, by name: each key of a `per` breaker on its own.
 pub(crate) fn all_breakers() -> impl Iterator<Item = &'static Breaker> {
-    table().values().copied()
+    table().values().flat_map(|breaker| breaker.members())
 }

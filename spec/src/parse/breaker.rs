@@ -29,6 +29,8 @@ const BREAKER_KEYS: &[&str] = &[
     "success_if",
     "probe_timeout",
     "latency",
+    "per",
+    "max_keys",
     "alert",
 ];
 
@@ -42,6 +44,8 @@ pub struct ParsedBreaker {
     pub ignore_if: Option<syn::Path>,
     /// `success_if = path`, as tokens with the user's spans.
     pub success_if: Option<syn::Path>,
+    /// `per = EXPR`, evaluated at each call with the arguments in scope.
+    pub per: Option<syn::Expr>,
 }
 
 /// Where each option was written, for errors that involve two of them.
@@ -61,6 +65,7 @@ pub(super) fn parse_circuit_breaker(tokens: TokenStream) -> syn::Result<ParsedBr
     let mut failure_if = None;
     let mut ignore_if = None;
     let mut success_if = None;
+    let mut per = None;
     let mut alerts = Vec::new();
     let mut written = Written::default();
     let mut errors = Errors::default();
@@ -124,6 +129,17 @@ pub(super) fn parse_circuit_breaker(tokens: TokenStream) -> syn::Result<ParsedBr
             }
             "probe_timeout" => spec.probe_timeout = nonzero(duration(value)?, value, key)?,
             "latency" => spec.latency = boolean(value, key)?,
+            "per" => {
+                let expr = syn::parse2::<syn::Expr>(value.clone()).map_err(|_| {
+                    syn::Error::new_spanned(
+                        value,
+                        "`per` takes an expression of the arguments that names the key, like `per = venue.id()`",
+                    )
+                })?;
+                spec.per = Some(Cow::Owned(value.to_string()));
+                per = Some(expr);
+            }
+            "max_keys" => spec.max_keys = count(value, key, 1)?,
             _ => unreachable!("KeySet only admits BREAKER_KEYS"),
         }
         Ok(())
@@ -137,6 +153,7 @@ pub(super) fn parse_circuit_breaker(tokens: TokenStream) -> syn::Result<ParsedBr
         failure_if,
         ignore_if,
         success_if,
+        per,
     })
 }
 
@@ -150,6 +167,14 @@ fn check_combinations(spec: &CircuitBreaker, written: &Written, errors: &mut Err
                     format!("`{key}` only applies with `failure_rate`; add `failure_rate = 50%` or remove `{key}`"),
                 ));
             }
+        }
+    }
+    if spec.per.is_none() {
+        if let Some(span) = written.span("max_keys") {
+            errors.push(syn::Error::new(
+                span,
+                "`max_keys` bounds the keys of a `per` breaker; add `per = venue.id()` or remove `max_keys`",
+            ));
         }
     }
     if spec.min_calls > spec.window {
@@ -219,6 +244,7 @@ fn example(key: &str) -> &'static str {
         "max_reset" => "5m",
         "probe_timeout" => "1m",
         "latency" => "false",
+        "per" => "venue.id()",
         "backoff" => "2.0",
         "failure_if" | "ignore_if" | "success_if" => "path::to::predicate",
         _ => "5",

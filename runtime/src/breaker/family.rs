@@ -1,0 +1,133 @@
+//! Per-key breakers (`per = venue.id(), max_keys = 64`): one breaker per key, each with
+//! its own state and series (`key="binance"`), at most `max_keys` of them.
+//!
+//! A call looks its key up under a read lock; a new key takes the write lock once. When
+//! every slot is taken, an idle closed key is evicted: "idle" is judged by a second-chance
+//! sweep (a key used since the last sweep is spared once), so a key in steady use is never
+//! evicted while a quiet one exists. An evicted key's breaker is recycled for the new key,
+//! counters and state reset; calls still running on the old key count nowhere. When no
+//! key can be evicted — every one is open, half-open or in steady use — calls for new keys
+//! go to one shared breaker, `key="__overflow__"`, until a slot frees.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{PoisonError, RwLock};
+
+use botwatch_spec::model::CircuitBreaker;
+
+use super::clock::BreakerClock;
+use super::{Breaker, State};
+
+/// The key calls go to when every slot is busy.
+pub(crate) const OVERFLOW_KEY: &str = "__overflow__";
+
+#[derive(Debug)]
+pub(crate) struct Family {
+    name: &'static str,
+    spec: CircuitBreaker,
+    max_keys: usize,
+    keys: RwLock<Keys>,
+    overflow: &'static Breaker,
+}
+
+#[derive(Debug, Default)]
+struct Keys {
+    by_key: HashMap<Box<str>, &'static Breaker>,
+    /// Where the second-chance sweep resumes, as an index into the keys in `order`.
+    order: Vec<Box<str>>,
+    hand: usize,
+}
+
+impl Family {
+    pub(crate) fn new(name: &'static str, spec: &CircuitBreaker) -> Family {
+        Family {
+            name,
+            spec: spec.clone(),
+            max_keys: usize::try_from(spec.max_keys.max(1)).unwrap_or(usize::MAX),
+            keys: RwLock::default(),
+            overflow: Box::leak(Box::new(keyed_breaker(name, spec, OVERFLOW_KEY))),
+        }
+    }
+
+    /// The breaker of `key`, made (or recycled) if it is new.
+    #[inline]
+    pub(crate) fn member(&self, key: &str) -> &'static Breaker {
+        if let Some(&breaker) = self.read().by_key.get(key) {
+            breaker.mark_used();
+            return breaker;
+        }
+        self.insert(key)
+    }
+
+    /// The breaker of `key` if it exists now.
+    pub(crate) fn get(&self, key: &str) -> Option<&'static Breaker> {
+        if key == OVERFLOW_KEY {
+            return Some(self.overflow);
+        }
+        self.read().by_key.get(key).copied()
+    }
+
+    /// Every key's breaker, the overflow one last.
+    pub(crate) fn members(&self) -> Vec<&'static Breaker> {
+        let keys = self.read();
+        let mut members: Vec<&'static Breaker> =
+            keys.order.iter().map(|key| keys.by_key[key]).collect();
+        members.push(self.overflow);
+        members
+    }
+
+    #[cold]
+    fn insert(&self, key: &str) -> &'static Breaker {
+        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&breaker) = keys.by_key.get(key) {
+            return breaker;
+        }
+        if keys.by_key.len() < self.max_keys {
+            let breaker: &'static Breaker =
+                Box::leak(Box::new(keyed_breaker(self.name, &self.spec, key)));
+            keys.by_key.insert(key.into(), breaker);
+            keys.order.push(key.into());
+            return breaker;
+        }
+        let Some(index) = keys.evictable() else {
+            return self.overflow;
+        };
+        let old = std::mem::replace(&mut keys.order[index], key.into());
+        let breaker = keys
+            .by_key
+            .remove(&old)
+            .expect("every key in order is mapped");
+        breaker.recycle(key);
+        keys.by_key.insert(key.into(), breaker);
+        breaker
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Keys> {
+        self.keys.read().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Keys {
+    /// A closed key not used since the sweep last passed it; two turns of the hand at most.
+    fn evictable(&mut self) -> Option<usize> {
+        let len = self.order.len();
+        for _ in 0..2 * len {
+            let index = self.hand % len;
+            self.hand = (self.hand + 1) % len;
+            let breaker = self.by_key[&self.order[index]];
+            if breaker.state() != State::Closed {
+                continue;
+            }
+            if !breaker.used.swap(false, Ordering::Relaxed) {
+                return Some(index);
+            }
+        }
+        None
+    }
+}
+
+fn keyed_breaker(name: &'static str, spec: &CircuitBreaker, key: &str) -> Breaker {
+    let breaker = Breaker::new(name, spec, BreakerClock::Tokio);
+    breaker.set_key(key);
+    breaker
+}

@@ -1,0 +1,170 @@
+//! Per-key breakers (`per = ..., max_keys = N`) through the attribute: one breaker per
+//! venue, a `key` label on every series, eviction of idle closed keys, and the shared
+//! `__overflow__` breaker when every slot is busy.
+
+use botwatch::{CircuitOpen, State};
+use botwatch_tests::Exposition;
+
+#[derive(Debug, PartialEq)]
+enum VenueError {
+    Down,
+    Open(CircuitOpen),
+}
+
+impl From<CircuitOpen> for VenueError {
+    fn from(open: CircuitOpen) -> Self {
+        VenueError::Open(open)
+    }
+}
+
+struct Venue {
+    id: String,
+}
+
+impl Venue {
+    fn new(id: &str) -> Venue {
+        Venue { id: id.to_owned() }
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+#[botwatch::circuit_breaker(name = "venue", per = venue.id(), failures = 1, reset = 1h)]
+fn place_order(venue: Venue, fail: bool) -> Result<String, VenueError> {
+    if fail {
+        Err(VenueError::Down)
+    } else {
+        Ok(venue.id)
+    }
+}
+
+fn handle(name: &str) -> &'static botwatch::Breaker {
+    botwatch::breaker(name).expect("declared")
+}
+
+fn state_series(breaker: &str, key: &str) -> Option<f64> {
+    Exposition::parse(&botwatch::render()).value(
+        "circuit_breaker_state",
+        &[("breaker", breaker), ("key", key)],
+    )
+}
+
+#[test]
+fn each_key_has_its_own_breaker_and_series() {
+    assert_eq!(
+        place_order(Venue::new("binance"), true),
+        Err(VenueError::Down)
+    );
+    let binance = handle("venue").key("binance").expect("binance was used");
+    assert_eq!(binance.state(), State::Open);
+    assert_eq!(binance.snapshot().key.as_deref(), Some("binance"));
+    assert!(matches!(
+        place_order(Venue::new("binance"), false),
+        Err(VenueError::Open(_))
+    ));
+    assert_eq!(
+        place_order(Venue::new("kraken"), false),
+        Ok("kraken".to_owned()),
+        "Binance failing must not reject Kraken orders"
+    );
+    assert_eq!(
+        handle("venue").key("kraken").unwrap().state(),
+        State::Closed
+    );
+    assert_eq!(state_series("venue", "binance"), Some(1.0));
+    assert_eq!(state_series("venue", "kraken"), Some(0.0));
+    assert!(handle("venue").key("bitstamp").is_none(), "never used");
+}
+
+#[botwatch::circuit_breaker(name = "small_venue", per = venue, max_keys = 2, failures = 1, reset = 1h)]
+fn quote(venue: &str, fail: bool) -> Result<u32, VenueError> {
+    if fail {
+        Err(VenueError::Down)
+    } else {
+        Ok(1)
+    }
+}
+
+#[test]
+fn idle_closed_keys_are_evicted_then_busy_ones_overflow() {
+    quote("a", false).unwrap();
+    quote("b", false).unwrap();
+    // Both slots taken; neither key is open, so the sweep evicts the first idle one.
+    quote("c", false).unwrap();
+    let small = handle("small_venue");
+    assert!(small.key("a").is_none(), "a was evicted");
+    assert_eq!(
+        small.key("c").unwrap().snapshot().successes,
+        1,
+        "c starts at zero"
+    );
+    assert_eq!(
+        state_series("small_venue", "a"),
+        None,
+        "a's series are gone"
+    );
+    // Open both remaining keys: no slot can be evicted now.
+    quote("b", true).unwrap_err();
+    quote("c", true).unwrap_err();
+    assert_eq!(
+        quote("d", false),
+        Ok(1),
+        "d runs through the overflow breaker"
+    );
+    let overflow = small.key("__overflow__").expect("the overflow breaker");
+    assert_eq!(overflow.snapshot().successes, 1);
+    assert!(small.key("d").is_none());
+    // The overflow breaker is shared: one failure there rejects every new key.
+    quote("d", true).unwrap_err();
+    assert!(matches!(quote("e", false), Err(VenueError::Open(_))));
+    assert_eq!(state_series("small_venue", "__overflow__"), Some(1.0));
+    // An operator closing the handle closes every key, and slots can be evicted again.
+    small.force_closed();
+    assert_eq!(small.key("b").unwrap().state(), State::Closed);
+    assert_eq!(overflow.state(), State::Closed);
+}
+
+#[botwatch::circuit_breaker(name = "served_venue", per = venue, failures = 1, reset = 1h)]
+fn cancel(venue: &str, fail: bool) -> Result<(), VenueError> {
+    if fail {
+        Err(VenueError::Down)
+    } else {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_exporter_serves_every_key() {
+    let exporter = botwatch::Exporter::new()
+        .listen("127.0.0.1:0".parse().unwrap())
+        .install()
+        .expect("install");
+    let addr = exporter.local_addr();
+    cancel("okx", false).unwrap();
+    cancel("bybit", true).unwrap_err();
+    let body = botwatch_tests::http_get(addr, "/metrics").unwrap().body;
+    if let Some(promtool) = botwatch_tests::tool("promtool") {
+        botwatch_tests::run_ok_with_input(&promtool, &["check", "metrics"], &body);
+    }
+    let metrics = Exposition::parse(&body);
+    let failures = |key| {
+        metrics.value(
+            "circuit_breaker_failures_total",
+            &[("breaker", "served_venue"), ("key", key)],
+        )
+    };
+    assert_eq!(failures("okx"), Some(0.0));
+    assert_eq!(failures("bybit"), Some(1.0));
+    let health = botwatch_tests::http_get(addr, "/health").unwrap();
+    assert_eq!(health.status, 503, "a key is open");
+    let report: serde_json::Value = serde_json::from_str(&health.body).unwrap();
+    let bybit = report["breakers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "served_venue" && b["key"] == "bybit")
+        .expect("bybit in /health");
+    assert_eq!(bybit["state"], "open");
+}
