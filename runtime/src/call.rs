@@ -41,36 +41,41 @@ struct Call {
 
 impl Call {
     /// Admits a call, or returns the rejection (with the entry time, for `#[timed]`).
-    /// A `per` breaker's hooks name the breaker of the call's key.
+    /// A `per` breaker's hooks name the breaker of the call's key. An admitted call comes
+    /// with its breaker marked as running on this thread (see `nesting`), for the caller
+    /// to keep while the body runs; a call nested in one through the same breaker passes
+    /// through, with no permit and no mark.
     #[inline(always)]
     fn enter<R>(
         instruments: &'static Instruments,
         hooks: &impl BreakerHooks<R>,
-    ) -> Result<Call, (CircuitOpen, Option<u64>)> {
+    ) -> Result<(Call, Option<nesting::Scope>), (CircuitOpen, Option<u64>)> {
         let mut started = instruments.timed.map(|_| clock::now());
         let mut permit = None;
+        let mut scope = None;
         if let Some(site) = instruments.breaker {
             let breaker = hooks.breaker().unwrap_or_else(|| site.breaker());
-            if !nesting::is_running(breaker) {
+            if let Some(mark) = nesting::enter(breaker) {
                 let admitted = breaker.admit().map_err(|open| (open, started))?;
                 if started.is_none() && breaker.needs_duration() {
                     started = Some(clock::now());
                 }
                 permit = Some(admitted);
+                scope = Some(mark);
             }
         }
-        Ok(Call {
+        let call = Call {
             instruments,
             permit,
             started,
-        })
+        };
+        Ok((call, scope))
     }
 
-    /// Keeps the breaker marked as running while the body runs, so nested calls through it
-    /// pass through.
+    /// Marks the breaker as running again, for one poll of the call's future.
     #[inline(always)]
-    fn scope(&self) -> nesting::Scope {
-        nesting::enter(self.permit.as_ref().map(Permit::breaker))
+    fn mark(&self) -> Option<nesting::Scope> {
+        self.permit.as_ref().map(|p| nesting::mark(p.breaker()))
     }
 
     #[inline(always)]
@@ -158,15 +163,15 @@ where
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
 {
-    let mut call = match Call::enter(instruments, &hooks) {
-        Ok(call) => Some(call),
+    let (call, scope) = match Call::enter(instruments, &hooks) {
+        Ok(entered) => entered,
         Err((open, started)) => {
             let rejection = hooks.reject(open);
             rejected(instruments, started, &rejection, is_error);
             return rejection;
         }
     };
-    let scope = call.as_ref().map(Call::scope);
+    let mut call = Some(call);
     let guard = PanicGuard { call: &mut call };
     let result = body();
     guard.disarm();
@@ -175,6 +180,32 @@ where
         call.finish(&result, is_error, &hooks);
     }
     result
+}
+
+/// A call of a `-> !` function in progress: it never returns, so the only outcome to record
+/// is a panic unwinding through it, which drops this guard.
+#[derive(Debug)]
+pub struct DivergingCall {
+    instruments: &'static Instruments,
+}
+
+/// Starts a call of a `-> !` function.
+#[inline(always)]
+pub fn enter_diverging(instruments: &'static Instruments) -> DivergingCall {
+    DivergingCall { instruments }
+}
+
+impl Drop for DivergingCall {
+    #[cold]
+    fn drop(&mut self) {
+        // The guard lives in the function's own frame and the function never returns, so
+        // it is dropped only when a panic unwinds out of this very call.
+        if std::thread::panicking() {
+            if let Some(counted) = self.instruments.counted {
+                counted.record(true);
+            }
+        }
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -238,9 +269,8 @@ where
     H: BreakerHooks<R>,
 {
     let (mut call, body, rejection, is_error) = match Call::enter(instruments, &hooks) {
-        Ok(call) => {
+        Ok((call, scope)) => {
             let mut call = Some(call);
-            let scope = call.as_ref().map(Call::scope);
             let guard = PanicGuard { call: &mut call };
             let body = make_body();
             guard.disarm();
@@ -281,7 +311,8 @@ where
         if !*this.entered {
             *this.entered = true;
             match Call::enter(this.instruments, this.hooks) {
-                Ok(call) => *this.call = Some(call),
+                // The admission's mark ends here; each poll marks again below.
+                Ok((call, _)) => *this.call = Some(call),
                 Err((open, started)) => {
                     let rejection = this.hooks.reject(open);
                     let is_error = this.is_error.take().expect("classified once");
@@ -295,7 +326,7 @@ where
             .body
             .as_pin_mut()
             .expect("an instrumented future polled after it completed");
-        let scope = this.call.as_ref().map(Call::scope);
+        let scope = this.call.as_ref().and_then(Call::mark);
         let guard = PanicGuard {
             call: &mut *this.call,
         };

@@ -548,3 +548,38 @@ fn half_open_never_runs_more_probes_than_allowed() {
         }
     }
 }
+
+/// A probe of an earlier half-open period that succeeds late frees its slot but adds
+/// nothing to the current period's successes (the random sequences rarely line this up).
+#[test]
+fn a_stale_probe_success_does_not_count_toward_closing() {
+    let clock = MockClock::new();
+    let spec = CircuitBreaker {
+        failures: Some(1),
+        half_open: 2,
+        successes: 2,
+        reset: Duration::from_millis(10),
+        ..CircuitBreaker::default()
+    };
+    let breaker = Breaker::new("stale", &spec, BreakerClock::Mock(clock.clone()));
+    breaker.admit().unwrap().finish(Outcome::Failure, 0);
+    clock.advance(Duration::from_millis(10));
+    let early = breaker
+        .admit()
+        .expect("probe of the first half-open period");
+    breaker.admit().unwrap().finish(Outcome::Failure, 0);
+    assert_eq!(breaker.state(), State::Open, "a failed probe reopens it");
+    clock.advance(Duration::from_millis(10));
+    let current = breaker
+        .admit()
+        .expect("one slot is left for the new period");
+    early.finish(Outcome::Success, 0);
+    current.finish(Outcome::Success, 0);
+    assert_eq!(
+        breaker.state(),
+        State::HalfOpen,
+        "one success of this period, two needed"
+    );
+    breaker.admit().unwrap().finish(Outcome::Success, 0);
+    assert_eq!(breaker.state(), State::Closed);
+}
