@@ -4,9 +4,10 @@
 use botwatch_spec::model::{Attribute, AttributeKind};
 use botwatch_spec::parse::{parse_attribute, Parsed};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
 use syn::Token;
 
 use crate::function::InstrumentedFn;
@@ -127,6 +128,7 @@ fn parse_all(written: Vec<(AttributeKind, TokenStream, TokenStream)>) -> syn::Re
 fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Result<TokenStream> {
     let shape = Shape::of(&function.sig);
     let ty = shape.result();
+    let ty = &ty;
     let mut items = TokenStream::new();
     let (mut counted, mut timed, mut breaker) = (none(), none(), none());
     let mut is_error = quote!(|_| false);
@@ -135,12 +137,20 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
         match attribute {
             Parsed::Counted(parsed) => {
                 items.extend(counted_items(name, Attribute::Counted(parsed.spec)));
+                items.extend(generic_result_warning(function));
                 counted = quote!(::core::option::Option::Some(&__BOTWATCH_COUNTED));
                 is_error = counted_is_error(parsed.error_if.as_ref());
             }
             Parsed::Timed(parsed) => {
                 items.extend(timed_items(name, Attribute::Timed(parsed)));
                 timed = quote!(::core::option::Option::Some(&__BOTWATCH_TIMED));
+            }
+            Parsed::CircuitBreaker(_) if matches!(shape, Shape::Diverging) => {
+                return Err(syn::Error::new_spanned(
+                    &function.sig.output,
+                    "a `-> !` function never returns, so #[circuit_breaker] has no result to guard; \
+                     return `Result<T, E>` with `E: From<botwatch::CircuitOpen>`",
+                ));
             }
             Parsed::CircuitBreaker(parsed) => {
                 let (breaker_items, breaker_hooks) =
@@ -157,16 +167,46 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     });
     let body = &function.block;
     let instruments = quote!(&__BOTWATCH_INSTRUMENTS);
+    if matches!(shape, Shape::Diverging) {
+        // The body runs in place (it never returns, so nothing follows it): a guard
+        // records the panic that may unwind through it.
+        let guard = local("__botwatch_diverging");
+        return Ok(quote! {
+            #items
+            let #guard = ::botwatch::__private::enter_diverging(#instruments);
+            #body
+        });
+    }
     // Built before the body's closure takes the arguments: a `per` key reads them.
     let hooks_local = local("__botwatch_hooks");
     items.extend(quote!(let #hooks_local = #hooks;));
     let hooks = hooks_local;
     let call = match &shape {
-        Shape::Sync { result } => quote! {
-            ::botwatch::__private::run::<#result, _, _, _>(
-                #instruments, move || -> #result #body, #is_error, #hooks
-            )
-        },
+        Shape::Sync { result } => {
+            let value = local("__botwatch_value");
+            let span = match &function.sig.output {
+                syn::ReturnType::Type(_, ty) => ty.span(),
+                syn::ReturnType::Default => function.sig.ident.span(),
+            };
+            let check = quote_spanned! {span=>
+                ::botwatch::__private::require_not_future(
+                    (&::botwatch::__private::FutureCheck(&#value)).botwatch_future_check(),
+                );
+            };
+            quote! {
+                let #value = ::botwatch::__private::run::<#result, _, _, _>(
+                    #instruments, move || -> #result #body, #is_error, #hooks
+                );
+                // A future returned under a name the shapes do not know (a type alias, a
+                // macro's `$ret:ty`) would be recorded at creation: refuse it instead.
+                {
+                    #[allow(unused_imports)]
+                    use ::botwatch::__private::{ReturnsFuture as _, ReturnsValue as _};
+                    #check
+                }
+                #value
+            }
+        }
         Shape::AsyncFn { result } => quote! {
             ::botwatch::__private::run_async::<#result, _, _, _>(
                 #instruments, async move #body, #is_error, #hooks
@@ -182,8 +222,44 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
                 #instruments, move || -> #ret #body, #is_error, #hooks
             ))
         },
+        Shape::Diverging => unreachable!("expanded above"),
     };
     Ok(quote!(#items #call))
+}
+
+/// `fn f<R>() -> R`: whether `R` is a `Result` is only known per caller, after expansion,
+/// so `#[counted]` counts every return as `ok`. Say so with a warning the user can silence
+/// with `#[allow(deprecated)]` (the only lint a macro can raise on stable).
+fn generic_result_warning(function: &InstrumentedFn) -> TokenStream {
+    let syn::ReturnType::Type(_, ty) = &function.sig.output else {
+        return TokenStream::new();
+    };
+    let syn::Type::Path(path) = &**ty else {
+        return TokenStream::new();
+    };
+    let Some(ident) = path.path.get_ident() else {
+        return TokenStream::new();
+    };
+    let generic = function
+        .sig
+        .generics
+        .type_params()
+        .any(|param| &param.ident == ident);
+    if !generic {
+        return TokenStream::new();
+    }
+    let note = format!(
+        "#[counted] cannot tell whether `{ident}` is a `Result`: its type is only known at each call, \
+         so every return counts as `ok`. Return a concrete type (or `Result<T, E>` with generic T, E), \
+         or put #[allow(deprecated)] on the function to accept this"
+    );
+    let marker = Ident::new("__BotwatchGenericResult", ident.span());
+    quote_spanned! {ident.span()=>
+        #[deprecated(note = #note)]
+        #[allow(non_camel_case_types)]
+        struct #marker;
+        let _ = #marker;
+    }
 }
 
 fn none() -> TokenStream {

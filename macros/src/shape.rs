@@ -15,18 +15,23 @@ pub(crate) enum Shape {
     AsyncFn { result: Type },
     /// `-> impl Future<Output = X>`: `result` is X.
     ImplFuture { result: Type },
-    /// `-> Pin<Box<dyn Future<Output = X> + ...>>`: `result` is X, `ret` the written type.
+    /// `-> Pin<Box<dyn Future<Output = X> + ...>>` or `BoxFuture<'a, X>`: `result` is X,
+    /// `ret` the written type.
     BoxedFuture { ret: Box<Type>, result: Type },
+    /// `-> !`: the function never returns; only a panic unwinding through it is recorded.
+    Diverging,
 }
 
 impl Shape {
-    /// What a call evaluates to once it completed: the type the wrapper's classifiers see.
-    pub(crate) fn result(&self) -> &Type {
+    /// What a call evaluates to once it completed: the type the wrapper's classifiers see
+    /// (`()` for a diverging function, whose classifiers never run).
+    pub(crate) fn result(&self) -> Type {
         match self {
             Shape::Sync { result }
             | Shape::AsyncFn { result }
             | Shape::ImplFuture { result }
-            | Shape::BoxedFuture { result, .. } => result,
+            | Shape::BoxedFuture { result, .. } => result.clone(),
+            Shape::Diverging => syn::parse_quote!(()),
         }
     }
 
@@ -35,6 +40,9 @@ impl Shape {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => (**ty).clone(),
         };
+        if matches!(ret, Type::Never(_)) && sig.asyncness.is_none() {
+            return Shape::Diverging;
+        }
         if sig.asyncness.is_some() {
             return Shape::AsyncFn {
                 result: inferable(&ret),
@@ -59,16 +67,31 @@ impl Shape {
     }
 }
 
+/// Whether a bound names the standard `Future` trait: `Future` (taken as std's),
+/// `std::future::Future`, `core::future::Future` or the `futures` crate's re-exports. A
+/// user's own trait named `Future` written with its path (`dec::Future`) is not.
+fn is_std_future(path: &syn::Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    matches!(
+        segments.as_slice(),
+        ["Future"]
+            | ["std" | "core", "future", "Future"]
+            | ["futures", "Future"]
+            | ["futures", "future", "Future"]
+    )
+}
+
 /// The `Output` of a `Future` bound, `_` if the bound does not name it.
 fn future_output<'a>(bounds: impl Iterator<Item = &'a TypeParamBound>) -> Option<Type> {
     for bound in bounds {
         let TypeParamBound::Trait(bound) = bound else {
             continue;
         };
-        let last = bound.path.segments.last()?;
-        if last.ident != "Future" {
+        if !is_std_future(&bound.path) {
             continue;
         }
+        let last = bound.path.segments.last()?;
         if let PathArguments::AngleBracketed(args) = &last.arguments {
             for arg in &args.args {
                 if let GenericArgument::AssocType(assoc) = arg {
@@ -83,8 +106,14 @@ fn future_output<'a>(bounds: impl Iterator<Item = &'a TypeParamBound>) -> Option
     None
 }
 
-/// X in `Pin<Box<dyn Future<Output = X> + ...>>`.
+/// X in `Pin<Box<dyn Future<Output = X> + ...>>`, or in the `futures` crate's
+/// `BoxFuture<'a, X>` / `LocalBoxFuture<'a, X>`.
 fn boxed_future_output(ty: &Type) -> Option<Type> {
+    for alias in ["BoxFuture", "LocalBoxFuture"] {
+        if let Some(output) = last_segment_arg(ty, alias) {
+            return Some(output);
+        }
+    }
     let pin = last_segment_arg(ty, "Pin")?;
     let boxed = last_segment_arg(&pin, "Box")?;
     match boxed {

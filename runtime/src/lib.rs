@@ -87,9 +87,15 @@ pub mod __private {
     pub use ::std::borrow::Cow;
 
     pub use crate::breaker::{breaker_hooks, BreakerHooks, BreakerResult, BreakerSite, NoBreaker};
-    pub use crate::call::{run, run_async, run_returning_future, Instrumented, Instruments};
+    pub use crate::call::{
+        enter_diverging, run, run_async, run_returning_future, DivergingCall, Instrumented,
+        Instruments,
+    };
     pub use crate::histogram::{histogram_lines, zero_line, Line};
-    pub use crate::outcome::{OtherOutcome, Probe, ResultOutcome};
+    pub use crate::outcome::{
+        require_not_future, FutureCheck, OtherOutcome, Probe, ResultOutcome, ReturnsFuture,
+        ReturnsValue,
+    };
     pub use crate::registry::{RegisteredSite, SITES};
     pub use crate::sites::{CountedSite, TimedSite};
 

@@ -56,3 +56,55 @@ impl<T> OtherOutcome for &Probe<'_, T> {
         Some(self.0)
     }
 }
+
+/// Wraps a returned value to ask, at compile time, whether it is a future.
+#[derive(Debug)]
+pub struct FutureCheck<'a, T>(pub &'a T);
+
+/// What a plain function's return must be checked as: not a future.
+#[derive(Debug)]
+pub struct NotAFuture;
+
+/// The check's answer when the value is a future.
+#[derive(Debug)]
+pub struct IsAFuture;
+
+/// The check for futures (picked first by method resolution).
+pub trait ReturnsFuture {
+    /// [`IsAFuture`].
+    fn botwatch_future_check(&self) -> IsAFuture;
+}
+
+impl<T: std::future::Future> ReturnsFuture for FutureCheck<'_, T> {
+    fn botwatch_future_check(&self) -> IsAFuture {
+        IsAFuture
+    }
+}
+
+/// The check for every other type.
+pub trait ReturnsValue {
+    /// [`NotAFuture`].
+    fn botwatch_future_check(&self) -> NotAFuture;
+}
+
+impl<T> ReturnsValue for &FutureCheck<'_, T> {
+    #[inline(always)]
+    fn botwatch_future_check(&self) -> NotAFuture {
+        NotAFuture
+    }
+}
+
+/// Implemented only by [`NotAFuture`]: a function whose return type the attributes read as
+/// a plain value must not return a future, or they would record its creation.
+#[diagnostic::on_unimplemented(
+    message = "this function returns a future under a name botwatch cannot see through (a type alias or a macro's `$ret:ty`), so its calls would be recorded when the future is created, not when it completes",
+    label = "a future, returned as a plain value",
+    note = "write the return type as `-> impl Future<Output = T>` (or `Pin<Box<dyn Future<Output = T> + Send + 'a>>`, or `futures::future::BoxFuture<'a, T>`), so the attributes wrap the future itself"
+)]
+pub trait PlainReturn {}
+
+impl PlainReturn for NotAFuture {}
+
+/// Fails to compile, with [`PlainReturn`]'s message, for a future.
+#[inline(always)]
+pub fn require_not_future<C: PlainReturn>(_: C) {}

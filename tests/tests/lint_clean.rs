@@ -32,6 +32,35 @@ fn quote(fresh: bool) -> Result<u64, FeedError> {
     }
 }
 
+#[botwatch::counted]
+#[botwatch::timed]
+fn halt(reason: &str) -> ! {
+    #![allow(clippy::panic)]
+    panic!("halted: {reason}")
+}
+
+#[botwatch::counted(error_if = is_zero)]
+#[botwatch::circuit_breaker(
+    name = "lint_venue",
+    per = venue,
+    success_if = is_positive,
+    probe_timeout = 30s,
+    latency = false
+)]
+fn keyed_quote(venue: &str, price: u64) -> Result<u64, FeedError> {
+    Ok(price)
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(price: &u64) -> bool {
+    *price == 0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_positive(price: &u64) -> bool {
+    *price > 0
+}
+
 #[botwatch::circuit_breaker(name = "lint_feed_async")]
 #[botwatch::counted]
 #[botwatch::timed]
@@ -94,4 +123,6 @@ fn every_shape_runs() {
     assert_eq!(runtime.block_on(Exchange.place(2)), Ok(2));
     let mut book = Book { levels: vec![1, 5] };
     assert_eq!(book.push(7).best(), Some(&7));
+    assert_eq!(keyed_quote("binance", 5), Ok(5));
+    assert!(std::panic::catch_unwind(|| halt("test")).is_err());
 }
