@@ -27,6 +27,13 @@ FLOOR_GOALS = {
     "botwatch_counted_timed": ("floor_clock_pair_quanta", None),
     "botwatch_breaker_closed": ("floor_atomic_add", 2.0),
     "botwatch_breaker_open": ("floor_atomic_add", None),
+    "botwatch_breaker_closed_no_latency": ("floor_atomic_add", 2.0),
+}
+
+# (case, botwatch case it is compared with, goal as a ratio of that case's overhead)
+RELATIVE_GOALS = {
+    "botwatch_counted_timed_breaker": ("botwatch_timed", 1.3),
+    "botwatch_breaker_per_key": ("botwatch_breaker_closed", 4.0),
 }
 
 # (peer, botwatch case doing the same job, goal: peer overhead / botwatch overhead >= goal)
@@ -77,6 +84,11 @@ def call_tables():
                 ratio = f"{r:.2f}x {floor.removeprefix('floor_')}"
                 if goal:
                     verdict = f"<= {goal}x: {'met' if r <= goal else 'MISSED'}"
+            if case in RELATIVE_GOALS:
+                other, goal = RELATIVE_GOALS[case]
+                r = overhead[case] / max(overhead[other], 1e-9)
+                ratio = f"{r:.2f}x {other}"
+                verdict = f"<= {goal}x: {'met' if r <= goal else 'MISSED'}"
             for peer, ours, goal in PEERS:
                 if case == peer:
                     r = overhead[peer] / max(overhead[ours], 1e-9)

@@ -82,6 +82,12 @@ fn breaker_closed_no_latency(x: u64) -> Result<u64, CircuitOpen> {
     Ok(black_box(x).wrapping_add(1))
 }
 
+#[botwatch::circuit_breaker(name = "bench_per_key", per = "binance")]
+#[inline(never)]
+fn breaker_per_key(x: u64) -> Result<u64, CircuitOpen> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
 #[botwatch::counted]
 #[botwatch::timed]
 #[botwatch::circuit_breaker(name = "bench_stacked")]
@@ -255,6 +261,7 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         ("botwatch_breaker_closed_no_latency", |x| {
             breaker_closed_no_latency(x).unwrap_or(0)
         }),
+        ("botwatch_breaker_per_key", |x| breaker_per_key(x).unwrap_or(0)),
         ("botwatch_counted_timed_breaker", |x| stacked(x).unwrap_or(0)),
         ("botwatch_breaker_open", |x| breaker_open(x).unwrap_or(0)),
         ("metrics_counter_histogram_lookup", metrics_lookup),
