@@ -121,3 +121,29 @@ fn a_users_own_future_trait_is_a_plain_value() {
     assert_eq!(contract_spec(18).decimals(), 18);
     assert_eq!(calls("contract_spec", "ok"), 1.0);
 }
+
+#[botwatch::counted]
+#[botwatch::timed]
+#[tokio::main(flavor = "current_thread")]
+async fn outside_tokio_main() -> Result<u32, String> {
+    tokio::task::yield_now().await;
+    Ok(1)
+}
+
+#[tokio::main(flavor = "current_thread")]
+#[botwatch::timed]
+#[botwatch::counted]
+async fn inside_tokio_main() -> Result<u32, String> {
+    tokio::task::yield_now().await;
+    Err("no route".to_owned())
+}
+
+#[test]
+fn tokio_main_in_either_order() {
+    assert_eq!(outside_tokio_main(), Ok(1));
+    assert_eq!(inside_tokio_main(), Err("no route".to_owned()));
+    assert_eq!(calls("outside_tokio_main", "ok"), 1.0);
+    assert_eq!(calls("inside_tokio_main", "error"), 1.0);
+    assert_eq!(timed_count("outside_tokio_main"), 1.0);
+    assert_eq!(timed_count("inside_tokio_main"), 1.0);
+}

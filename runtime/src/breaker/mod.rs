@@ -215,9 +215,12 @@ impl Consecutive {
     }
 
     /// A success in `epoch`. Reads first: a healthy breaker's success writes nothing shared.
+    /// Only a count of `epoch` itself is reset, so a success of an earlier epoch finishing
+    /// late changes nothing (the caller need not check the epoch first).
     fn succeeded(&self, epoch: u32) {
         let bits = self.0.load(Ordering::Relaxed);
-        if Self::unpack(bits).1 != 0 {
+        let (stored, count) = Self::unpack(bits);
+        if stored == epoch && count != 0 {
             let _ = self.0.compare_exchange(
                 bits,
                 u64::from(epoch) << 32,
@@ -646,6 +649,11 @@ impl Breaker {
     }
 
     fn complete_closed(&self, epoch: u32, outcome: Outcome) {
+        if outcome == Outcome::Success && self.window.is_none() {
+            // The common case, without reading the shared word: see `Consecutive::succeeded`.
+            self.consecutive.succeeded(epoch);
+            return;
+        }
         let word = self.load();
         if word.epoch != epoch || word.state != State::Closed {
             return;
