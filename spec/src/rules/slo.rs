@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use super::alerts::{calls_series, histogram_series, Function, HistogramShape};
-use super::scenario::Scenario;
+use super::alerts::{calls, histogram, round, Function};
+use super::scenario::{round_up, Probe, Series};
 use super::text::{promql_string, regex_escape};
 use super::{AlertRule, RecordingRule, RuleSet};
 use crate::model::{Attribute, Site, Slo};
@@ -25,6 +25,9 @@ const WINDOWS: [Duration; 7] = [
     Duration::from_secs(24 * HOUR),
     Duration::from_secs(72 * HOUR),
 ];
+
+/// The shortest window the burn-rate alerts read.
+pub(super) const SHORTEST_WINDOW: Duration = WINDOWS[0];
 
 /// (long window, short window, burn rate) pairs; either pair firing fires the alert.
 struct Policy {
@@ -67,9 +70,6 @@ const TICKET: Policy = Policy {
     ],
 };
 
-/// How long firing data must run before both policies hold: the ticket's 2h short window.
-const WARM_UP: Duration = Duration::from_secs(2 * HOUR);
-
 /// What an SLO of one site counts as bad, and how its tests produce bad and good calls.
 struct Objective<'a> {
     function: Function<'a>,
@@ -80,22 +80,22 @@ struct Objective<'a> {
     alert_name: String,
     kind: &'static str,
     objective: f64,
-    firing: Vec<super::scenario::Series>,
-    silent: Vec<super::scenario::Series>,
+    /// Series with this share of bad calls, on both replicas.
+    calls: Box<dyn Fn(f64) -> Vec<Series> + 'a>,
 }
 
-pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
-    let function = || Function {
-        name: &site.function,
-        module: &site.module,
-    };
+/// The interval of the recording group: a 3-day ratio need not be recomputed every 15 s.
+pub(super) const RECORDING_INTERVAL: Duration = Duration::from_secs(MINUTE);
+
+pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
     for slo in site.attribute.slos() {
         let objective = match &site.attribute {
             Attribute::Counted(counted) => {
                 let metric = counted.metric.metric_name(names::FUNCTION_CALLS_TOTAL);
-                let f = function();
+                let f = Function::of(site);
                 let ok = f.selector(metric, "");
                 let bad = f.selector(metric, ", result=\"error\"");
+                let by = f.by();
                 let base = metric.strip_suffix("_total").unwrap_or(metric);
                 let objective = Objective {
                     record_prefix: format!("function_module:{base}:error_ratio_rate"),
@@ -103,12 +103,14 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
                     alert_name: format!("{}ErrorBudgetBurn", upper_camel_case(&site.function)),
                     kind: "error",
                     objective: slo.objective,
-                    firing: calls_series(&f, metric, 0.0, 10.0),
-                    silent: calls_series(&f, metric, 10.0, 0.0),
+                    calls: Box::new(move |share| {
+                        let f = Function::of(site);
+                        calls(&f, metric, [(60.0 * (1.0 - share), 60.0 * share); 2], None)
+                    }),
                     function: f,
                 };
                 record(set, &objective, |w| {
-                    format!("sum by (function, module) (rate({bad}[{w}])) / sum by (function, module) (rate({ok}[{w}]))")
+                    format!("sum by ({by}) (rate({bad}[{w}])) / sum by ({by}) (rate({ok}[{w}]))")
                 });
                 objective
             }
@@ -118,41 +120,95 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
                     .metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
                 let threshold = latency_nanos(slo);
                 let le = le_regex(threshold);
-                let f = function();
+                let f = Function::of(site);
+                let by = f.by();
                 let good = f.selector(
                     &format!("{metric}_bucket"),
                     &format!(", le=~{}", promql_string(&le)),
                 );
                 let total = f.selector(&format!("{metric}_count"), "");
                 let bounds = timed.bucket_bounds_nanos();
+                let above = bounds
+                    .iter()
+                    .copied()
+                    .find(|b| *b > threshold)
+                    .unwrap_or(u64::MAX);
                 let objective = Objective {
                     record_prefix: format!("function_module:{metric}:slow_ratio_rate"),
                     threshold: Some(nanos_as_seconds_text(threshold)),
                     alert_name: format!("{}LatencyBudgetBurn", upper_camel_case(&site.function)),
                     kind: "latency",
                     objective: slo.objective,
-                    firing: histogram_series(
-                        &f,
-                        metric,
-                        &bounds,
-                        HistogramShape::AllAboveEveryBound,
-                    ),
-                    silent: histogram_series(&f, metric, &bounds, HistogramShape::AllInFirstBucket),
+                    calls: Box::new(move |share| {
+                        let f = Function::of(site);
+                        let calls = vec![(threshold, 60.0 * (1.0 - share)), (above, 60.0 * share)];
+                        histogram(&f, metric, &bounds, [calls.clone(), calls], None)
+                    }),
                     function: f,
                 };
                 record(set, &objective, |w| {
                     format!(
-                        "1 - (sum by (function, module) (rate({good}[{w}])) / sum by (function, module) (rate({total}[{w}])))"
+                        "1 - (sum by ({by}) (rate({good}[{w}])) / sum by ({by}) (rate({total}[{w}])))"
                     )
                 });
                 objective
             }
             Attribute::CircuitBreaker(_) => continue,
         };
-        for policy in [&PAGE, &TICKET] {
-            set.alerts.push(burn_alert(&objective, policy));
-        }
+        let page = burn_alert(&objective, &PAGE);
+        let mut ticket = burn_alert(&objective, &TICKET);
+        let mut page = page;
+        page.probes = probes(&objective, scrape);
+        ticket.probes.clear();
+        set.alerts.push(page);
+        set.alerts.push(ticket);
     }
+}
+
+/// Every call bad: the page fires `for` after the first recorded ratio, the ticket later;
+/// bad calls just under the smallest burn threshold: neither fires.
+fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
+    let budget = 1.0 - objective.objective;
+    // Rule groups start at an offset of their own (a hash of their name and file), so
+    // the first recorded ratio comes within one recording interval after the first scrape.
+    let (earliest, latest) = (scrape, scrape + RECORDING_INTERVAL);
+    let mut probes = Vec::new();
+    let can = |policy: &Policy| policy.pairs.iter().any(|(_, _, burn)| burn * budget < 1.0);
+    let firing = |policy: &Policy| super::scenario::Expect {
+        severity: policy.severity.to_owned(),
+        value: 1.0,
+        labels: Vec::new(),
+    };
+    let page: Vec<_> = if can(&PAGE) {
+        vec![firing(&PAGE)]
+    } else {
+        vec![]
+    };
+    let both: Vec<_> = [&PAGE, &TICKET]
+        .into_iter()
+        .filter(|p| can(p))
+        .map(firing)
+        .collect();
+    let all_bad = Probe::new("every call bad")
+        .with((objective.calls)(1.0))
+        .check(earliest + PAGE.for_ - scrape, vec![])
+        .check(round_up(latest + PAGE.for_, scrape), page.clone())
+        .check(earliest + TICKET.for_ - scrape, page)
+        .check(round_up(latest + TICKET.for_, scrape), both);
+    let ticket_at = round_up(latest + TICKET.for_, scrape);
+    probes.push(all_bad);
+    let smallest = PAGE
+        .pairs
+        .iter()
+        .chain(&TICKET.pairs)
+        .map(|p| p.2)
+        .fold(f64::INFINITY, f64::min);
+    probes.push(
+        Probe::new("bad calls at 3/4 of the slowest burn rate")
+            .with((objective.calls)(0.75 * smallest * budget))
+            .silent(ticket_at + scrape),
+    );
+    probes
 }
 
 fn latency_nanos(slo: &Slo) -> u64 {
@@ -188,18 +244,15 @@ fn record(set: &mut RuleSet, objective: &Objective<'_>, expr: impl Fn(&str) -> S
         set.recording.push(RecordingRule {
             record: format!("{}{w}", objective.record_prefix),
             expr: expr(&w),
-            labels: Vec::new(),
+            // The values the expression yields anyway: two functions' ratios are two rules.
+            labels: objective.function.grouping(),
         });
     }
 }
 
 fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
     let budget = 1.0 - objective.objective;
-    let matcher = format!(
-        "{{function={}, module={}}}",
-        promql_string(objective.function.name),
-        promql_string(objective.function.module)
-    );
+    let matcher = objective.function.selector("", "");
     let ratio = |window: Duration| {
         format!(
             "{}{}{matcher}",
@@ -243,8 +296,6 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
             ),
         ),
     };
-    // Every call bad gives a ratio of 1, which exceeds a burn threshold below 1.
-    let can_fire = policy.pairs.iter().any(|(_, _, burn)| burn * budget < 1.0);
     AlertRule {
         name: objective.alert_name.clone(),
         expr: clauses.join(" or "),
@@ -256,19 +307,8 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
             ("description".to_owned(), description),
         ],
         origin: objective.function.origin(),
-        scenario: Scenario {
-            firing: objective.firing.clone(),
-            silent: objective.silent.clone(),
-            firing_value: 1.0,
-            can_fire,
-            warm_up: WARM_UP,
-        },
+        probes: Vec::new(),
     }
-}
-
-/// Rounds away binary noise (`14.4 × 0.001` is `0.014400000000000001`).
-fn round(value: f64) -> f64 {
-    (value * 1e12).round() / 1e12
 }
 
 #[cfg(test)]
