@@ -84,7 +84,10 @@ pub fn submit() -> Result<(), String> { Ok(()) }
         assert!(out.contains("SUCCESS: 36 rules found"), "{out}");
     }
     let text = std::fs::read_to_string(&rules).unwrap();
-    assert!(text.contains("    interval: 1m\n"), "{text}");
+    assert!(
+        text.contains("  - name: \"botwatch.recording.long\"\n    interval: 5m\n"),
+        "{text}"
+    );
     generated_tests_pass(&root);
 }
 
@@ -277,4 +280,24 @@ fn job_adds_bot_down_and_bot_restarting() {
     );
     promtool_test(&root, &tests);
     generated_tests_pass(&root);
+}
+
+#[test]
+fn mimir_groups_are_named_after_the_crate() {
+    let (root, report) = emit(
+        "behaviour-mimir",
+        "#[botwatch::counted(alert(idle > 10m), slo(objective = 99%))]\npub fn on_block() {}\n",
+        |r| r.mimir_to("mimir.yml", "bots"),
+    );
+    report.expect("rules emitted");
+    let text = std::fs::read_to_string(root.join("mimir.yml")).unwrap();
+    // Two bots loading into one namespace keep their own groups.
+    for group in [
+        "bot.botwatch.recording",
+        "bot.botwatch.recording.long",
+        "bot.botwatch.alerts",
+    ] {
+        assert!(text.contains(&format!("  - name: \"{group}\"\n")), "{text}");
+    }
+    assert!(!text.contains("  - name: \"botwatch."), "{text}");
 }

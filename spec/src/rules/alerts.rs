@@ -327,7 +327,10 @@ fn latency_probes(
     // Below: (1 + q) / 2 of the calls at the threshold's bucket, the rest above it, all on
     // replica b; replica a has only the calls above.
     let upper = above.unwrap_or(u64::MAX);
-    let below_calls = [vec![(upper, 50.0 * (1.0 - q))], vec![(t, 50.0 * (1.0 + q))]];
+    let below_calls = [
+        vec![(upper, (50_000.0 * (1.0 - q)).round())],
+        vec![(t, (50_000.0 * (1.0 + q)).round())],
+    ];
     probes.push(
         Probe::new("just below the threshold, one replica alone above")
             .silent(round_up(onset + for_ + RATE_WINDOW, scrape))
@@ -344,13 +347,12 @@ fn latency_probes(
         share / (1.0 - share)
     };
     let b = q - m * (1.0 - q);
-    let per_replica_calls = [
-        vec![(t, 50.0 * b), (u, 50.0 * (1.0 - b))],
-        vec![(t, 50.0 * b), (u, 50.0 * (1.0 - b))],
-    ];
+    // Whole calls per replica and sample, so the counters add up exactly.
+    let below = (50_000.0 * b).round();
+    let inside = 50_000.0 - below;
+    let per_replica_calls = [vec![(t, below), (u, inside)], vec![(t, below), (u, inside)]];
     // histogram_quantile: the bucket's start plus its width times the rank's share in it.
-    let (below, inside) = (100.0 * b, 100.0 * (1.0 - b));
-    let value = t_s + (u_s - t_s) * (q * 100.0 - below) / inside;
+    let value = t_s + (u_s - t_s) * (q * 100_000.0 - 2.0 * below) / (2.0 * inside);
     let stop = round_up(onset + for_ + RATE_WINDOW, scrape);
     probes.push(
         Probe::new("just above the threshold, then no calls")

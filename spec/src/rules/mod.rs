@@ -25,6 +25,11 @@ pub use render::PrometheusRuleMeta;
 
 /// The group holding the SLO recording rules.
 pub const RECORDING_GROUP: &str = "botwatch.recording";
+/// The group holding the SLO recording rules of the day-long windows, evaluated every
+/// [`LONG_RECORDING_INTERVAL`].
+pub const LONG_RECORDING_GROUP: &str = "botwatch.recording.long";
+/// How often the day-long ratios are recomputed: a 3-day ratio need not be every 15 s.
+pub const LONG_RECORDING_INTERVAL: Duration = Duration::from_secs(300);
 /// The group holding every alert.
 pub const ALERT_GROUP: &str = "botwatch.alerts";
 
@@ -71,6 +76,8 @@ pub struct RecordingRule {
     pub expr: String,
     /// Labels added to the recorded series.
     pub labels: Vec<(String, String)>,
+    /// A day-long window: recorded in [`LONG_RECORDING_GROUP`].
+    pub long: bool,
 }
 
 /// An alerting rule, with what its unit test needs.

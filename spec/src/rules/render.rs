@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use super::text::{literal, template, yaml_key, yaml_quoted, yaml_single_quoted};
-use super::{AlertRule, RuleSet, ALERT_GROUP, BOT_GROUP, RECORDING_GROUP};
+use super::{
+    AlertRule, RecordingRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP,
+    LONG_RECORDING_INTERVAL, RECORDING_GROUP,
+};
 use crate::names::prometheus_duration;
 
 const HEADER: &str =
@@ -64,19 +67,20 @@ fn groups(out: &mut String, set: &RuleSet, indent: usize, prefix: Option<&str>) 
         return;
     }
     let _ = writeln!(out, "{pad}groups:");
-    if !set.recording.is_empty() {
-        let _ = writeln!(
-            out,
-            "{pad}  - name: {}",
-            yaml_quoted(&group(RECORDING_GROUP))
-        );
-        let _ = writeln!(
-            out,
-            "{pad}    interval: {}",
-            prometheus_duration(super::slo::RECORDING_INTERVAL)
-        );
+    for (name, interval, long) in [
+        (RECORDING_GROUP, None, false),
+        (LONG_RECORDING_GROUP, Some(LONG_RECORDING_INTERVAL), true),
+    ] {
+        let rules: Vec<&RecordingRule> = set.recording.iter().filter(|r| r.long == long).collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{pad}  - name: {}", yaml_quoted(&group(name)));
+        if let Some(interval) = interval {
+            let _ = writeln!(out, "{pad}    interval: {}", prometheus_duration(interval));
+        }
         let _ = writeln!(out, "{pad}    rules:");
-        for rule in &set.recording {
+        for rule in rules {
             let _ = writeln!(out, "{pad}      - record: {}", yaml_quoted(&rule.record));
             let _ = writeln!(out, "{pad}        expr: {}", yaml_single_quoted(&rule.expr));
             map(

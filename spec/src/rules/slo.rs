@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use super::alerts::{calls, histogram, round, Function};
-use super::scenario::{round_up, Probe, Series};
+use super::scenario::{round_up, Probe, Series, Shape};
 use super::text::{promql_string, regex_escape};
-use super::{AlertRule, RecordingRule, RuleSet};
+use super::{AlertRule, RecordingRule, RuleSet, LONG_RECORDING_INTERVAL};
 use crate::model::{Attribute, Site, Slo};
 use crate::names::{
     self, format_float, nanos_as_seconds_text, prometheus_duration, upper_camel_case,
@@ -84,8 +84,11 @@ struct Objective<'a> {
     calls: Box<dyn Fn(f64) -> Vec<Series> + 'a>,
 }
 
-/// The interval of the recording group: a 3-day ratio need not be recomputed every 15 s.
-pub(super) const RECORDING_INTERVAL: Duration = Duration::from_secs(MINUTE);
+/// Calls per sample in the probes: enough that a share of the budget is whole calls.
+const CALLS: f64 = 1_000_000.0;
+
+/// Windows from this long on are recorded every [`LONG_RECORDING_INTERVAL`].
+const LONG: Duration = Duration::from_secs(24 * HOUR);
 
 pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
     for slo in site.attribute.slos() {
@@ -105,7 +108,12 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     objective: slo.objective,
                     calls: Box::new(move |share| {
                         let f = Function::of(site);
-                        calls(&f, metric, [(60.0 * (1.0 - share), 60.0 * share); 2], None)
+                        calls(
+                            &f,
+                            metric,
+                            [(CALLS * (1.0 - share), CALLS * share); 2],
+                            None,
+                        )
                     }),
                     function: f,
                 };
@@ -141,7 +149,8 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     objective: slo.objective,
                     calls: Box::new(move |share| {
                         let f = Function::of(site);
-                        let calls = vec![(threshold, 60.0 * (1.0 - share)), (above, 60.0 * share)];
+                        let calls =
+                            vec![(threshold, CALLS * (1.0 - share)), (above, CALLS * share)];
                         histogram(&f, metric, &bounds, [calls.clone(), calls], None)
                     }),
                     function: f,
@@ -165,13 +174,143 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
     }
 }
 
-/// Every call bad: the page fires `for` after the first recorded ratio, the ticket later;
-/// bad calls just under the smallest burn threshold: neither fires.
+/// Series whose share of bad calls follows `segments` (`(minutes, share)`, then held),
+/// built from the all-good and all-bad series (every increment is linear in the share).
+fn segmented(objective: &Objective<'_>, segments: &[(u64, f64)], scrape: Duration) -> Vec<Series> {
+    let per_minute = (MINUTE as f64 / scrape.as_secs_f64()).max(1.0) as u64;
+    let good = (objective.calls)(0.0);
+    let bad = (objective.calls)(1.0);
+    let increment = |series: &Series| match &series.shape {
+        Shape::Counter(runs) => runs.first().map_or(0.0, |r| r.1),
+        Shape::Gauge(_) => 0.0,
+    };
+    good.iter()
+        .zip(&bad)
+        .map(|(g, b)| {
+            let (g, b) = (increment(g), increment(b));
+            let mut runs: Vec<(u64, f64)> = segments
+                .iter()
+                // Whole calls: counters that add fractions drift, and a drift down reads
+                // as a counter reset.
+                .map(|(minutes, share)| {
+                    (
+                        minutes * per_minute,
+                        ((1.0 - share) * g + share * b).round(),
+                    )
+                })
+                .collect();
+            if let Some(last) = runs.last_mut() {
+                last.0 = u64::MAX;
+            }
+            Series {
+                shape: Shape::Counter(runs),
+                ..good_template(g, b)
+            }
+        })
+        .zip(&good)
+        .map(|(mut s, template)| {
+            s.name.clone_from(&template.name);
+            s.labels.clone_from(&template.labels);
+            s
+        })
+        .collect()
+}
+
+fn good_template(_: f64, _: f64) -> Series {
+    Series {
+        name: String::new(),
+        labels: Vec::new(),
+        shape: Shape::Counter(Vec::new()),
+    }
+}
+
+/// The bad share over the `window` seconds before second `t` of data shaped by `segments`
+/// (`(minutes, share)`, constant traffic); `None` without calls.
+fn share_at(segments: &[(u64, f64)], t: u64, window: u64) -> Option<f64> {
+    let (from, mut bad, mut all) = (t.saturating_sub(window), 0.0, 0.0);
+    let mut start = 0;
+    for (i, (minutes, share)) in segments.iter().enumerate() {
+        let end = if i + 1 == segments.len() {
+            u64::MAX
+        } else {
+            start + minutes * MINUTE
+        };
+        let overlap = end.min(t).saturating_sub(start.max(from));
+        bad += overlap as f64 * share;
+        all += overlap as f64;
+        start = end;
+        if start >= t {
+            break;
+        }
+    }
+    (all > 0.0).then(|| bad / all)
+}
+
+/// [`share_at`] in minutes.
+fn share(segments: &[(u64, f64)], t: u64, window: u64) -> Option<f64> {
+    share_at(segments, t * MINUTE, window * MINUTE)
+}
+
+/// Whether `policy` holds at minute `t`: `Some(true)` with every ratio of a firing pair 10 %
+/// above its threshold, `Some(false)` with a ratio of every pair 10 % under it, `None` in
+/// between (too close to call, given how Prometheus extrapolates at segment edges). A
+/// day-long ratio may be up to one long recording interval old.
+fn holds(policy: &Policy, budget: f64, segments: &[(u64, f64)], t: u64) -> Option<bool> {
+    let stale = LONG_RECORDING_INTERVAL.as_secs() / MINUTE;
+    let mut all_false = true;
+    for (long, short, burn) in policy.pairs {
+        let threshold = burn * budget;
+        let (mut above, mut below) = (true, false);
+        for window in [long, short] {
+            let from = if window >= LONG {
+                t.saturating_sub(stale)
+            } else {
+                t
+            };
+            let ratios: Vec<f64> = (from..=t)
+                .map(|at| share(segments, at, window.as_secs() / MINUTE).unwrap_or(0.0))
+                .collect();
+            above &= ratios.iter().all(|r| *r > 1.1 * threshold);
+            below |= ratios.iter().all(|r| *r < 0.9 * threshold);
+        }
+        if above {
+            return Some(true);
+        }
+        all_false &= below;
+    }
+    all_false.then_some(false)
+}
+
+/// What `policy`'s alert does at minute `at`: firing when its condition held clearly since
+/// before `for` (and a recording interval), silent when it clearly did not hold over the
+/// last recording interval, `None` when too close to call.
+fn expected(policy: &Policy, budget: f64, segments: &[(u64, f64)], at: u64) -> Option<bool> {
+    let for_minutes = policy.for_.as_secs().div_ceil(MINUTE);
+    let recent: Vec<Option<bool>> = (at.saturating_sub(1)..=at)
+        .map(|t| holds(policy, budget, segments, t))
+        .collect();
+    if recent.iter().all(|h| *h == Some(false)) {
+        return Some(false);
+    }
+    let since = at.checked_sub(for_minutes + 2)?;
+    (since..=at)
+        .all(|t| holds(policy, budget, segments, t) == Some(true))
+        .then_some(true)
+}
+
+/// Every call bad: the page fires `for` after the first recorded ratio, the ticket later.
+/// Then shapes of bad calls (shares of the error budget over minutes) that put each burn
+/// pair's ratios just either side of their thresholds, so one pair decides: a steady burn
+/// between the page's two rates, a burst after hours of good calls, errors that stopped,
+/// errors that started recently.
 fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
     let budget = 1.0 - objective.objective;
-    // Rule groups start at an offset of their own (a hash of their name and file), so
-    // the first recorded ratio comes within one recording interval after the first scrape.
-    let (earliest, latest) = (scrape, scrape + RECORDING_INTERVAL);
+    // The long group starts at an offset of its own (a hash of its name and file), so the
+    // ticket's day-long ratios are first recorded up to one long interval after the first
+    // scrape; the page reads ratios recorded at every evaluation.
+    let earliest = scrape;
+    let page_latest = scrape * 2;
+    let latest = scrape + LONG_RECORDING_INTERVAL;
     let mut probes = Vec::new();
     let can = |policy: &Policy| policy.pairs.iter().any(|(_, _, burn)| burn * budget < 1.0);
     let firing = |policy: &Policy| super::scenario::Expect {
@@ -192,10 +331,9 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
     let all_bad = Probe::new("every call bad")
         .with((objective.calls)(1.0))
         .check(earliest + PAGE.for_ - scrape, vec![])
-        .check(round_up(latest + PAGE.for_, scrape), page.clone())
+        .check(round_up(page_latest + PAGE.for_, scrape), page.clone())
         .check(earliest + TICKET.for_ - scrape, page)
         .check(round_up(latest + TICKET.for_, scrape), both);
-    let ticket_at = round_up(latest + TICKET.for_, scrape);
     probes.push(all_bad);
     let smallest = PAGE
         .pairs
@@ -203,11 +341,63 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
         .chain(&TICKET.pairs)
         .map(|p| p.2)
         .fold(f64::INFINITY, f64::min);
+    // Past the page's `for`: a mutant counting good calls as bad pages by then.
+    let page_at = round_up(page_latest + PAGE.for_, scrape);
     probes.push(
         Probe::new("bad calls at 3/4 of the slowest burn rate")
             .with((objective.calls)(0.75 * smallest * budget))
-            .silent(ticket_at + scrape),
+            .silent(page_at + scrape * 4),
     );
+    // (name, segments as (minutes, share in budgets), check at minute)
+    #[rustfmt::skip]
+    let shapes: [(&str, &[(u64, f64)], u64); 9] = [
+        ("a steady burn between the page's two burn rates", &[(26, 9.0)], 26),
+        ("a steady burn under the page, over the slowest ticket rate", &[(26, 2.0)], 26),
+        ("a heavy half hour, a quiet one, then a short burst", &[(30, 30.0), (21, 0.0), (9, 17.0)], 60),
+        ("a heavy half hour, then a quiet one", &[(30, 34.0), (30, 0.0)], 60),
+        ("a burst that stopped before the last half hour", &[(45, 12.0), (31, 0.0)], 76),
+        ("errors that started half an hour ago", &[(30, 0.0), (35, 9.0)], 65),
+        ("errors that stopped a quarter of an hour ago", &[(45, 9.0), (15, 0.0)], 60),
+        ("a lighter half hour, a quiet one, then a short burst", &[(30, 16.0), (21, 0.0), (9, 17.0)], 60),
+        ("a heavy half hour, a quiet one, then a lighter burst", &[(30, 32.0), (21, 0.0), (9, 10.0)], 60),
+    ];
+
+    for (name, shape, at) in shapes {
+        let segments: Vec<(u64, f64)> = shape.iter().map(|(m, x)| (*m, x * budget)).collect();
+        if segments.iter().any(|(_, share)| *share > 1.0) {
+            continue;
+        }
+        let outcome: Option<Vec<_>> = [&PAGE, &TICKET]
+            .into_iter()
+            .map(|p| expected(p, budget, &segments, at).map(|fires| (p, fires)))
+            .collect();
+        let Some(outcome) = outcome else { continue };
+        let firing: Vec<_> = outcome
+            .iter()
+            .filter(|(_, fires)| *fires)
+            .map(|(p, _)| super::scenario::Expect {
+                severity: p.severity.to_owned(),
+                // `$value` is the short window's ratio of the first pair that holds.
+                value: p
+                    .pairs
+                    .iter()
+                    .find(|pair| {
+                        let t = pair.2 * budget;
+                        [pair.0, pair.1]
+                            .iter()
+                            .all(|w| share(&segments, at, w.as_secs() / MINUTE).unwrap_or(0.0) > t)
+                    })
+                    .and_then(|pair| share(&segments, at, pair.1.as_secs() / MINUTE))
+                    .unwrap_or(0.0),
+                labels: Vec::new(),
+            })
+            .collect();
+        probes.push(
+            Probe::new(name)
+                .with(segmented(objective, &segments, scrape))
+                .check(Duration::from_secs(at * MINUTE), firing),
+        );
+    }
     probes
 }
 
@@ -246,6 +436,7 @@ fn record(set: &mut RuleSet, objective: &Objective<'_>, expr: impl Fn(&str) -> S
             expr: expr(&w),
             // The values the expression yields anyway: two functions' ratios are two rules.
             labels: objective.function.grouping(),
+            long: window >= LONG,
         });
     }
 }
@@ -266,9 +457,10 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         .map(|(long, short, burn)| {
             let threshold = format_float(round(burn * budget));
             format!(
+                // The short window first: its ratio is `$value`, the burn now.
                 "({} > {threshold} and {} > {threshold})",
-                ratio(*long),
-                ratio(*short)
+                ratio(*short),
+                ratio(*long)
             )
         })
         .collect();

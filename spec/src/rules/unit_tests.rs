@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::scenario::{samples, Check, Probe, Series, Shape};
 use super::text::{expand, promql_string, yaml_key, yaml_quoted, yaml_single_quoted};
-use super::{AlertRule, RuleSet};
+use super::{AlertRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP};
 use crate::names::{format_float, prometheus_duration};
 
 pub(super) fn render(set: &RuleSet, rule_file: &str) -> String {
@@ -19,6 +19,27 @@ pub(super) fn render(set: &RuleSet, rule_file: &str) -> String {
     let _ = writeln!(out, "rule_files:\n  - {}", yaml_quoted(rule_file));
     let step = set.options.scrape_interval;
     let _ = writeln!(out, "evaluation_interval: {}", prometheus_duration(step));
+    // Recording rules before the alerts reading them, at every evaluation (promtool's own
+    // order is not fixed).
+    let mut order = Vec::new();
+    if set.recording.iter().any(|r| !r.long) {
+        order.push(RECORDING_GROUP);
+    }
+    if set.recording.iter().any(|r| r.long) {
+        order.push(LONG_RECORDING_GROUP);
+    }
+    if !set.alerts.is_empty() {
+        order.push(ALERT_GROUP);
+    }
+    if !set.bot.is_empty() {
+        order.push(BOT_GROUP);
+    }
+    if !order.is_empty() {
+        out.push_str("group_eval_order:\n");
+        for group in order {
+            let _ = writeln!(out, "  - {}", yaml_quoted(group));
+        }
+    }
     let mut groups = String::new();
     for case in cases(set) {
         write_case(&mut groups, &case, step);
@@ -132,7 +153,10 @@ fn write_series(out: &mut String, series: &Series, count: u64) {
 /// promtool's expanding notation for `count` samples (`a+bxn` is `n + 1` samples).
 fn values(shape: &Shape, count: u64) -> String {
     // `+ 0.0` turns a -0 (an empty sum) into 0, which promtool's notation needs.
+    // Steps on a 1/1024 grid add up exactly however promtool expands them (a drift down
+    // would read as a counter reset).
     let format_float = |x: f64| format_float(x + 0.0);
+    let exact = |x: f64| (x * 1024.0).round() / 1024.0;
     let mut parts = Vec::new();
     let mut left = count;
     let mut last = 0.0;
@@ -141,6 +165,7 @@ fn values(shape: &Shape, count: u64) -> String {
             parts.push("0".to_owned());
             left -= 1;
             for &(k, step) in runs {
+                let step = exact(step);
                 let k = k.min(left);
                 if k == 0 {
                     continue;
