@@ -174,6 +174,9 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
     }
 }
 
+/// A probe's name, its bad calls as `(minutes, share in budgets)`, and the minute checked.
+type BurnShape = (&'static str, &'static [(u64, f64)], u64);
+
 /// Series whose share of bad calls follows `segments` (`(minutes, share)`, then held),
 /// built from the all-good and all-bad series (every increment is linear in the share).
 fn segmented(objective: &Objective<'_>, segments: &[(u64, f64)], scrape: Duration) -> Vec<Series> {
@@ -350,7 +353,7 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
     );
     // (name, segments as (minutes, share in budgets), check at minute)
     #[rustfmt::skip]
-    let shapes: [(&str, &[(u64, f64)], u64); 9] = [
+    let shapes: [BurnShape; 9] = [
         ("a steady burn between the page's two burn rates", &[(26, 9.0)], 26),
         ("a steady burn under the page, over the slowest ticket rate", &[(26, 2.0)], 26),
         ("a heavy half hour, a quiet one, then a short burst", &[(30, 30.0), (21, 0.0), (9, 17.0)], 60),
