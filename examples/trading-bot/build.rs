@@ -1,5 +1,6 @@
 //! Writes the bot's alert rules, their promtool unit tests and a PrometheusRule into
-//! monitoring/, from the #[counted], #[timed] and #[circuit_breaker] attributes in src/.
+//! monitoring/, from the #[counted], #[timed] and #[circuit_breaker] attributes in src/,
+//! plus the bot-level BotDown and BotRestarting of the `trading-bot` job.
 //!
 //! When the bot grows into a workspace — say a `bot-core` library with the relay client,
 //! the strategy and their breakers, and this binary wiring them up — this file stays as it
@@ -14,6 +15,8 @@ use botwatch::build::{PrometheusRuleMeta, Rules};
 
 fn main() {
     Rules::new()
+        // The job in prometheus.yml: adds BotDown and BotRestarting.
+        .job("trading-bot")
         .write_to("monitoring/alerts.yml")
         .unit_tests_to("monitoring/alerts.test.yml")
         .prometheus_rule_to(

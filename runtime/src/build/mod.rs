@@ -49,7 +49,7 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use botwatch_spec::model::{Attribute, CircuitBreaker, Site};
-pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleSet, RulesError};
+pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleOptions, RuleSet, RulesError};
 
 use cfg::{Cfg, TargetCfg};
 use crates::{Bot, Crate, Dependencies, This};
@@ -68,6 +68,7 @@ pub struct Rules {
     unit_tests_to: Option<PathBuf>,
     prometheus_rule: Option<(PathBuf, PrometheusRuleMeta)>,
     mimir: Option<(PathBuf, String)>,
+    options: RuleOptions,
 }
 
 /// Which crates [`Rules`] scans.
@@ -273,6 +274,22 @@ impl Rules {
         self
     }
 
+    /// The Prometheus job that scrapes the bot: adds the bot-level alerts `BotDown` (the
+    /// job's `up` is 0, or it has no target at all, for 1m) and `BotRestarting` (more than
+    /// 3 restarts within 15m), in their own group `botwatch.bot`.
+    pub fn job(mut self, job: impl Into<String>) -> Rules {
+        self.options.job = Some(job.into());
+        self
+    }
+
+    /// How often Prometheus scrapes the bot (default 15s). Every rule window must hold at
+    /// least 4 scrapes, else [`emit`](Rules::emit) fails naming the attribute; the unit
+    /// tests sample and evaluate at this interval.
+    pub fn scrape_interval(mut self, interval: std::time::Duration) -> Rules {
+        self.options.scrape_interval = interval;
+        self
+    }
+
     /// Scans, renders and writes, printing cargo directives on stdout.
     pub fn emit(self) -> Result<Report, BuildError> {
         self.emit_to(&mut std::io::stdout())
@@ -308,6 +325,8 @@ impl Rules {
             return Err(BuildError::NoSource(crate_dir));
         }
 
+        // This crate's name as its modules carry it: what Mimir's group names start with.
+        let this_crate = bot.crates[0].roots[0].1.clone();
         let target = TargetCfg::from_env();
         let mut scan = Scan::default();
         for krate in &bot.crates {
@@ -347,7 +366,7 @@ impl Rules {
 
         let mut sites: Vec<Site> = scan.sites.iter().map(|f| f.site.clone()).collect();
         sites.sort_by(Site::order);
-        let rules = RuleSet::build(&sites)
+        let rules = RuleSet::build_with(&sites, &self.options)
             .map_err(|error| BuildError::Rules(with_locations(error, &scan.sites)))?;
 
         let mut written = Vec::new();
@@ -379,7 +398,7 @@ impl Rules {
         if let Some((path, namespace)) = &self.mimir {
             write(
                 &crate_dir.join(path),
-                &rules.mimir_yaml(namespace),
+                &rules.mimir_yaml_for(namespace, &this_crate),
                 &mut written,
             )?;
         }
@@ -547,6 +566,17 @@ fn with_locations(error: RulesError, sites: &[FoundSite]) -> RulesError {
             name,
             first: locate(&first),
             second: locate(&second),
+        },
+        RulesError::WindowTooShort {
+            alert,
+            origin,
+            window,
+            scrape_interval,
+        } => RulesError::WindowTooShort {
+            alert,
+            origin: locate(&origin),
+            window,
+            scrape_interval,
         },
     }
 }

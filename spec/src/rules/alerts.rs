@@ -1,41 +1,69 @@
-//! One alerting rule per `alert(...)` clause.
+//! One alerting rule per `alert(...)` clause, with the probes its unit tests run.
 
 use std::time::Duration;
 
-use super::scenario::{Scenario, Series};
+use super::scenario::{round_up, samples, Probe, Series, Shape, REPLICAS};
 use super::text::promql_string;
 use super::{AlertRule, RuleSet, RATE_WINDOW};
 use crate::model::{Alert, Attribute, Comparison, Condition, Site};
 use crate::names::{self, format_float, nanos_as_seconds_text, prometheus_duration};
 
-/// A function's identity in PromQL and in alert labels.
+/// A function's identity in PromQL and in alert labels: `function`, `module` and the
+/// metric's static labels (two functions of one name told apart by `labels(kind = ...)`
+/// are two series sets, so two alerts).
 pub(super) struct Function<'a> {
     pub(super) name: &'a str,
     pub(super) module: &'a str,
+    pub(super) labels: Vec<(String, String)>,
 }
 
-impl Function<'_> {
-    /// `metric{function="f", module="m"}` plus extra matchers.
+impl<'a> Function<'a> {
+    pub(super) fn of(site: &'a Site) -> Function<'a> {
+        let labels = match &site.attribute {
+            Attribute::Counted(c) => &c.metric.labels[..],
+            Attribute::Timed(t) => &t.metric.labels[..],
+            Attribute::CircuitBreaker(_) => &[],
+        };
+        Function {
+            name: &site.function,
+            module: &site.module,
+            labels: labels
+                .iter()
+                .map(|l| (l.key.to_string(), l.value.to_string()))
+                .collect(),
+        }
+    }
+
+    /// `metric{function="f", module="m", static="v"}` plus extra matchers.
     pub(super) fn selector(&self, metric: &str, extra: &str) -> String {
-        format!(
-            "{metric}{{function={}, module={}{extra}}}",
+        let mut matchers = format!(
+            "function={}, module={}",
             promql_string(self.name),
             promql_string(self.module)
-        )
+        );
+        for (k, v) in &self.labels {
+            matchers.push_str(&format!(", {k}={}", promql_string(v)));
+        }
+        format!("{metric}{{{matchers}{extra}}}")
+    }
+
+    /// The grouping label names, for `by (...)`.
+    pub(super) fn by(&self) -> String {
+        let mut by = String::from("function, module");
+        for (k, _) in &self.labels {
+            by.push_str(", ");
+            by.push_str(k);
+        }
+        by
     }
 
     pub(super) fn grouping(&self) -> Vec<(String, String)> {
-        vec![
+        let mut out = vec![
             (names::LABEL_FUNCTION.to_owned(), self.name.to_owned()),
             (names::LABEL_MODULE.to_owned(), self.module.to_owned()),
-        ]
-    }
-
-    pub(super) fn series_labels(&self) -> Vec<(&str, &str)> {
-        vec![
-            (names::LABEL_FUNCTION, self.name),
-            (names::LABEL_MODULE, self.module),
-        ]
+        ];
+        out.extend(self.labels.iter().cloned());
+        out
     }
 
     pub(super) fn origin(&self) -> String {
@@ -43,26 +71,29 @@ impl Function<'_> {
     }
 }
 
-pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
-    let function = Function {
-        name: &site.function,
-        module: &site.module,
-    };
+pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
+    let function = Function::of(site);
     for alert in site.attribute.alerts() {
         let rule = match &site.attribute {
             Attribute::Counted(counted) => {
                 let metric = counted.metric.metric_name(names::FUNCTION_CALLS_TOTAL);
-                counted_alert(&function, metric, alert)
+                counted_alert(&function, metric, alert, scrape)
             }
             Attribute::Timed(timed) => {
                 let metric = timed
                     .metric
                     .metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
-                latency_alert(&function, metric, &timed.bucket_bounds_nanos(), alert)
+                latency_alert(
+                    &function,
+                    metric,
+                    &timed.bucket_bounds_nanos(),
+                    alert,
+                    scrape,
+                )
             }
             Attribute::CircuitBreaker(_) => {
                 let name = site.breaker_name().unwrap_or_default();
-                breaker_alert(&name, &function, alert)
+                breaker_alert(&name, &function, alert, scrape)
             }
         };
         set.alerts.push(rule);
@@ -76,7 +107,7 @@ struct Draft {
     origin: String,
     summary: String,
     description: String,
-    scenario: Scenario,
+    probes: Vec<Probe>,
 }
 
 /// The rule of `alert` on `function_name`: name, `for`, labels, annotations.
@@ -115,17 +146,127 @@ fn rule(alert: &Alert, function_name: &str, draft: Draft) -> AlertRule {
         labels,
         annotations,
         origin: draft.origin,
-        scenario: draft.scenario,
+        probes: draft.probes,
     }
 }
 
 const WHO: &str = "{{ $labels.module }}::{{ $labels.function }}";
+
+/// Rounds away binary noise (`0.07 × 100` is `7.000000000000001`).
+pub(super) fn round(value: f64) -> f64 {
+    (value * 1e12).round() / 1e12
+}
+
+/// One series per replica of `metric`, with the same labels and per-replica shapes.
+fn per_replica(metric: &str, labels: &[(String, String)], shapes: [Shape; 2]) -> Vec<Series> {
+    REPLICAS
+        .iter()
+        .zip(shapes)
+        .map(|(replica, shape)| Series::new(metric, labels, replica, shape))
+        .collect()
+}
+
+fn with(labels: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = labels.to_vec();
+    out.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    out
+}
+
+/// Calls of one replica: `ok` and `error` calls per sample for `on` samples, then none.
+pub(super) fn calls(
+    function: &Function<'_>,
+    metric: &str,
+    [a, b]: [(f64, f64); 2],
+    on: Option<u64>,
+) -> Vec<Series> {
+    let run = |per: f64| match on {
+        Some(n) => Shape::Counter(vec![(n, per)]),
+        None => Shape::Counter(vec![(u64::MAX, per)]),
+    };
+    let mut out = Vec::new();
+    for (result, pick) in [
+        (
+            names::RESULT_OK,
+            (|p: (f64, f64)| p.0) as fn((f64, f64)) -> f64,
+        ),
+        (names::RESULT_ERROR, |p: (f64, f64)| p.1),
+    ] {
+        let labels = with(&function.grouping(), &[(names::LABEL_RESULT, result)]);
+        out.extend(per_replica(metric, &labels, [run(pick(a)), run(pick(b))]));
+    }
+    out
+}
+
+/// A latency histogram of one replica: calls per sample in the bucket ending at each
+/// bound (`u64::MAX` for `+Inf`).
+pub(super) fn histogram(
+    function: &Function<'_>,
+    metric: &str,
+    bounds: &[u64],
+    per_replica_calls: [Vec<(u64, f64)>; 2],
+    on: Option<u64>,
+) -> Vec<Series> {
+    let run = |per: f64| match on {
+        Some(n) => Shape::Counter(vec![(n, per)]),
+        None => Shape::Counter(vec![(u64::MAX, per)]),
+    };
+    let grouping = function.grouping();
+    let mut out = Vec::new();
+    let cumulative = |calls: &[(u64, f64)], le: u64| -> f64 {
+        calls.iter().filter(|(b, _)| *b <= le).map(|(_, n)| n).sum()
+    };
+    let mut les: Vec<(String, u64)> = bounds
+        .iter()
+        .map(|b| (nanos_as_seconds_text(*b), *b))
+        .collect();
+    les.push(("+Inf".to_owned(), u64::MAX));
+    for (text, le) in &les {
+        let labels = with(&grouping, &[("le", text)]);
+        out.extend(per_replica(
+            &format!("{metric}_bucket"),
+            &labels,
+            [
+                run(cumulative(&per_replica_calls[0], *le)),
+                run(cumulative(&per_replica_calls[1], *le)),
+            ],
+        ));
+    }
+    let total = |calls: &[(u64, f64)]| calls.iter().map(|(_, n)| n).sum::<f64>();
+    let sum = |calls: &[(u64, f64)]| {
+        calls
+            .iter()
+            .map(|(b, n)| n * (*b).min(bounds.last().copied().unwrap_or(0) * 2) as f64 / 1e9)
+            .sum::<f64>()
+    };
+    out.extend(per_replica(
+        &format!("{metric}_count"),
+        &grouping,
+        [
+            run(total(&per_replica_calls[0])),
+            run(total(&per_replica_calls[1])),
+        ],
+    ));
+    out.extend(per_replica(
+        &format!("{metric}_sum"),
+        &grouping,
+        [
+            run(sum(&per_replica_calls[0])),
+            run(sum(&per_replica_calls[1])),
+        ],
+    ));
+    out
+}
 
 fn latency_alert(
     function: &Function<'_>,
     metric: &str,
     bounds: &[u64],
     alert: &Alert,
+    scrape: Duration,
 ) -> AlertRule {
     let Condition::Latency {
         quantile,
@@ -136,22 +277,15 @@ fn latency_alert(
     };
     let window = prometheus_duration(RATE_WINDOW);
     let threshold_text = prometheus_duration(*threshold);
+    let by = function.by();
     let expr = format!(
-        "histogram_quantile({}, sum by (function, module, le) (rate({}[{window}]))) > {}",
+        "histogram_quantile({}, sum by ({by}, le) (rate({}[{window}]))) > {}",
         format_float(quantile.fraction()),
         function.selector(&format!("{metric}_bucket"), ""),
         format_float(threshold.as_secs_f64()),
     );
     let q = quantile.keyword();
-    let largest = bounds.last().copied().unwrap_or(0);
-    let scenario = Scenario {
-        firing: histogram_series(function, metric, bounds, HistogramShape::AllAboveEveryBound),
-        silent: histogram_series(function, metric, bounds, HistogramShape::AllInFirstBucket),
-        // With every call above the largest bound, the quantile is that bound.
-        firing_value: largest as f64 / 1e9,
-        can_fire: names::duration_nanos(*threshold) < largest,
-        warm_up: RATE_WINDOW,
-    };
+    let probes = latency_probes(function, metric, bounds, alert, scrape);
     let draft = Draft {
         expr,
         grouping: function.grouping(),
@@ -160,143 +294,308 @@ fn latency_alert(
         description: format!(
             "The {q} latency of {WHO} is {{{{ $value | humanizeDuration }}}} over the last {window}; the threshold is {threshold_text}."
         ),
-        scenario,
+        probes,
     };
     rule(alert, function.name, draft)
 }
 
-/// How synthetic calls fall into a histogram's buckets.
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum HistogramShape {
-    /// Every call is slower than the largest bound.
-    AllAboveEveryBound,
-    /// Every call is at or under the smallest bound.
-    AllInFirstBucket,
-}
-
-/// `_bucket`, `_count` and `_sum` series with 10 calls a minute.
-pub(super) fn histogram_series(
+/// Calls one bucket either side of the threshold. Above: just enough calls in the bucket
+/// over the threshold that the quantile lands there, a little above the threshold (under
+/// twice it, and under where the next lower quantile would read). Below: the quantile in the
+/// threshold's own bucket, with some calls above it on a replica that alone would fire.
+fn latency_probes(
     function: &Function<'_>,
     metric: &str,
     bounds: &[u64],
-    shape: HistogramShape,
-) -> Vec<Series> {
-    let labels = function.series_labels();
-    let mut series = Vec::new();
-    let finite_step = match shape {
-        HistogramShape::AllAboveEveryBound => 0.0,
-        HistogramShape::AllInFirstBucket => 10.0,
+    alert: &Alert,
+    scrape: Duration,
+) -> Vec<Probe> {
+    let Condition::Latency {
+        quantile,
+        threshold,
+    } = &alert.condition
+    else {
+        unreachable!()
     };
-    for bound in bounds {
-        let le = nanos_as_seconds_text(*bound);
-        let mut l = labels.clone();
-        l.push(("le", &le));
-        series.push(Series::new(
-            &format!("{metric}_bucket"),
-            &l,
-            0.0,
-            finite_step,
-        ));
-    }
-    let mut l = labels.clone();
-    l.push(("le", "+Inf"));
-    series.push(Series::new(&format!("{metric}_bucket"), &l, 0.0, 10.0));
-    series.push(Series::new(&format!("{metric}_count"), &labels, 0.0, 10.0));
-    series.push(Series::new(&format!("{metric}_sum"), &labels, 0.0, 1.0));
-    series
+    let q = quantile.fraction();
+    let t = names::duration_nanos(*threshold);
+    let above = bounds.iter().copied().find(|b| *b > t);
+    let severity = alert.severity();
+    let for_ = alert.for_duration();
+    let onset = scrape;
+    let mut probes = Vec::new();
+    // Below: (1 + q) / 2 of the calls at the threshold's bucket, the rest above it, all on
+    // replica b; replica a has only the calls above.
+    let upper = above.unwrap_or(u64::MAX);
+    let below_calls = [
+        vec![(upper, (50_000.0 * (1.0 - q)).round())],
+        vec![(t, (50_000.0 * (1.0 + q)).round())],
+    ];
+    probes.push(
+        Probe::new("just below the threshold, one replica alone above")
+            .silent(round_up(onset + for_ + RATE_WINDOW, scrape))
+            .with(histogram(function, metric, bounds, below_calls, None)),
+    );
+    let Some(u) = above else {
+        return probes;
+    };
+    let (t_s, u_s) = (t as f64 / 1e9, u as f64 / 1e9);
+    let share = t_s / (2.0 * (u_s - t_s));
+    let m = if share >= 1.0 / 3.0 {
+        0.5
+    } else {
+        share / (1.0 - share)
+    };
+    let b = q - m * (1.0 - q);
+    // Whole calls per replica and sample, so the counters add up exactly.
+    let below = (50_000.0 * b).round();
+    let inside = 50_000.0 - below;
+    let per_replica_calls = [vec![(t, below), (u, inside)], vec![(t, below), (u, inside)]];
+    // histogram_quantile: the bucket's start plus its width times the rank's share in it.
+    let value = t_s + (u_s - t_s) * (q * 100_000.0 - 2.0 * below) / (2.0 * inside);
+    let stop = round_up(onset + for_ + RATE_WINDOW, scrape);
+    probes.push(
+        Probe::new("just above the threshold, then no calls")
+            .for_edge(onset, for_, scrape, severity, value)
+            .fires(stop + RATE_WINDOW / 2, severity, value)
+            .silent(stop + RATE_WINDOW + Duration::from_secs(60))
+            .with(histogram(
+                function,
+                metric,
+                bounds,
+                per_replica_calls,
+                Some(samples(stop, scrape)),
+            )),
+    );
+    probes
 }
 
-/// `ok` and `error` series of a `#[counted]` counter, per minute.
-pub(super) fn calls_series(
+/// An error share just above `r`: the smallest power of two over it (at most `2r`), so the
+/// ratio Prometheus computes is exact (both rates scale by a power of two) and an
+/// annotation's raw `{{ $value }}` reads as predicted.
+fn just_above(r: f64) -> f64 {
+    let mut h = 1.0;
+    while h / 2.0 > r {
+        h /= 2.0;
+    }
+    h
+}
+
+fn counted_alert(
     function: &Function<'_>,
     metric: &str,
-    ok: f64,
-    error: f64,
-) -> Vec<Series> {
-    let mut out = Vec::new();
-    for (result, step) in [(names::RESULT_OK, ok), (names::RESULT_ERROR, error)] {
-        let mut labels = function.series_labels();
-        labels.push((names::LABEL_RESULT, result));
-        out.push(Series::new(metric, &labels, 0.0, step));
-    }
-    out
-}
-
-fn counted_alert(function: &Function<'_>, metric: &str, alert: &Alert) -> AlertRule {
+    alert: &Alert,
+    scrape: Duration,
+) -> AlertRule {
     let all = |extra: &str| function.selector(metric, extra);
-    let rate = |selector: String, window: &str| {
-        format!("sum by (function, module) (rate({selector}[{window}]))")
-    };
+    let by = function.by();
+    let rate =
+        |selector: String, window: &str| format!("sum by ({by}) (rate({selector}[{window}]))");
     let window = prometheus_duration(RATE_WINDOW);
-    let (expr, summary, description, scenario) = match &alert.condition {
+    let severity = alert.severity();
+    let for_ = alert.for_duration();
+    let minute = Duration::from_secs(60);
+    let (expr, summary, description, probes) = match &alert.condition {
         Condition::ErrorRate { above } => {
-            let threshold = format!("{}%", format_float(above * 100.0));
+            let r = *above;
+            let threshold = format!("{}%", format_float(round(r * 100.0)));
+            let mut probes = Vec::new();
+            if r < 1.0 {
+                let h = just_above(r);
+                let unit = RATE_WINDOW.as_secs_f64();
+                let onset = scrape;
+                let stop = round_up(onset + for_ + RATE_WINDOW, scrape);
+                probes.push(
+                    Probe::new("error share just above the threshold, then no calls")
+                        .for_edge(onset, for_, scrape, severity, h)
+                        .fires(stop + round_up(RATE_WINDOW / 2, scrape), severity, h)
+                        .silent(stop + RATE_WINDOW + minute)
+                        .with(calls(
+                            function,
+                            metric,
+                            // Whole multiples of the window in seconds: every rate is an
+                            // integer, so the ratio is exact.
+                            [(unit * (1.0 / h - 1.0), unit); 2],
+                            Some(samples(stop, scrape)),
+                        )),
+                );
+            }
+            // Aggregate share 0.75 r; replica a alone is above r with a few calls, replica b
+            // makes the aggregate.
+            let low = 0.75 * r;
+            let a = (1.0 + r) / 2.0;
+            let n = (2.0 * a / low).ceil().max(10.0);
+            let b = (low * (1.0 + n) - a) / n;
+            probes.push(
+                Probe::new("error share just below the threshold, one replica alone above")
+                    .silent(round_up(scrape + for_ + RATE_WINDOW, scrape))
+                    .with(calls(
+                        function,
+                        metric,
+                        [(1.0 - a, a), (n * (1.0 - b), n * b)],
+                        None,
+                    )),
+            );
             (
                 format!(
                     "{} / {} > {}",
                     rate(all(", result=\"error\""), &window),
                     rate(all(""), &window),
-                    format_float(*above)
+                    format_float(r)
                 ),
                 format!("{{{{ $labels.function }}}} error rate above {threshold}"),
                 format!(
                     "{{{{ $value | humanizePercentage }}}} of calls to {WHO} returned an error over the last {window}; the threshold is {threshold}."
                 ),
-                Scenario {
-                    firing: calls_series(function, metric, 0.0, 10.0),
-                    silent: calls_series(function, metric, 10.0, 0.0),
-                    firing_value: 1.0,
-                    can_fire: *above < 1.0,
-                    warm_up: RATE_WINDOW,
-                },
+                probes,
             )
         }
         Condition::Idle { window: idle } => {
             let idle_text = prometheus_duration(*idle);
+            let idle_r = round_up(*idle, scrape);
+            let stop = idle_r;
+            // The increase is zero from the first evaluation whose range holds no sample
+            // before the last call: `stop + idle - scrape` (Prometheus 3 ranges are
+            // left-open) or one evaluation later (Prometheus 2).
+            let earliest = stop + idle_r - scrape;
+            let mut both = Probe::new("both replicas stop calling").with(calls(
+                function,
+                metric,
+                [(1.0, 0.0); 2],
+                Some(samples(stop, scrape)),
+            ));
+            if !for_.is_zero() {
+                both = both.silent(earliest + round_up(for_, scrape) - scrape);
+            }
+            both = both.fires(earliest + scrape + round_up(for_, scrape), severity, 0.0);
+            let one = Probe::new("one replica stops calling, the other goes on")
+                .silent(stop + idle_r + round_up(for_, scrape) + scrape)
+                .with({
+                    let mut s = calls(
+                        function,
+                        metric,
+                        [(1.0, 0.0); 2],
+                        Some(samples(stop, scrape)),
+                    );
+                    let busy = calls(function, metric, [(1.0, 0.0); 2], None);
+                    // replica b keeps calling: take its series from `busy`.
+                    for (i, series) in s.iter_mut().enumerate() {
+                        if i % 2 == 1 {
+                            *series = busy[i].clone();
+                        }
+                    }
+                    s
+                });
+            let absent = Probe::new("no series at all: never started").for_edge(
+                Duration::ZERO,
+                for_,
+                scrape,
+                severity,
+                0.0,
+            );
             (
                 format!(
-                    "sum by (function, module) (increase({}[{idle_text}])) == 0",
+                    "sum by ({by}) (increase({}[{idle_text}])) == 0 or absent({}) * 0",
+                    all(""),
                     all("")
                 ),
                 format!("{{{{ $labels.function }}}} not called for {idle_text}"),
                 format!("No call of {WHO} in the last {idle_text}."),
-                Scenario {
-                    firing: calls_series(function, metric, 0.0, 0.0),
-                    silent: calls_series(function, metric, 1.0, 0.0),
-                    firing_value: 0.0,
-                    can_fire: true,
-                    warm_up: *idle,
-                },
+                vec![both, one, absent],
             )
         }
         Condition::Rate {
             comparison,
-            calls,
+            calls: n,
             per,
         } => {
-            let per_second = calls / per.as_secs_f64();
-            let written = format!("{}/{}", format_float(*calls), unit(*per));
+            let p = n / per.as_secs_f64();
+            let written = format!("{}/{}", format_float(*n), unit(*per));
             let rate_window = RATE_WINDOW.max(*per);
             let rate_window_text = prometheus_duration(rate_window);
-            // Two replicas each calling `busy` times a second are well above the threshold.
-            let busy = per_second.floor() + 1.0;
-            let (symbol, word, firing, silent, value) = match comparison {
-                Comparison::Below => ("<", "less", 0.0, busy, 0.0),
-                Comparison::Above => (">", "more", busy, 0.0, 2.0 * busy),
+            let per_sample = |per_second: f64| per_second * scrape.as_secs_f64();
+            // A rate ramps up from the first call: `R × t / window` until the range is full.
+            let ramp = |total: f64, t: Duration| {
+                total * t.as_secs_f64().min(rate_window.as_secs_f64()) / rate_window.as_secs_f64()
             };
+            let settled = round_up(rate_window + for_, scrape) + scrape;
+            let (symbol, word, probes) = match comparison {
+                Comparison::Below => {
+                    let mut probes = Vec::new();
+                    if p > 0.0 {
+                        let low = 0.75 * p;
+                        let onset = scrape;
+                        let fires_at = onset + round_up(for_, scrape);
+                        probes.push(
+                            Probe::new("rate just below the threshold")
+                                .for_edge(onset, for_, scrape, severity, ramp(low, fires_at))
+                                .with(calls(
+                                    function,
+                                    metric,
+                                    [(per_sample(low / 2.0), 0.0); 2],
+                                    None,
+                                )),
+                        );
+                        probes.push(Probe::new("no series at all: never started").for_edge(
+                            Duration::ZERO,
+                            for_,
+                            scrape,
+                            severity,
+                            0.0,
+                        ));
+                    }
+                    probes.push(
+                        Probe::new("rate above the threshold, one replica alone below")
+                            .silent(settled)
+                            .with(calls(
+                                function,
+                                metric,
+                                [(per_sample(0.1 * p), 0.0), (per_sample(1.4 * p), 0.0)],
+                                None,
+                            )),
+                    );
+                    ("<", "less", probes)
+                }
+                Comparison::Above => {
+                    let high = 1.5 * p;
+                    // The ramp crosses p after two thirds of the window.
+                    let crossing = rate_window * 2 / 3;
+                    let first = round_up(crossing + Duration::from_millis(1), scrape);
+                    let mut probe =
+                        Probe::new("rate just above the threshold, neither replica alone").with(
+                            calls(function, metric, [(per_sample(high / 2.0), 0.0); 2], None),
+                        );
+                    if first < crossing + for_ {
+                        probe = probe.silent(first);
+                    }
+                    let fires_at = first + round_up(for_, scrape);
+                    probe = probe.fires(fires_at, severity, ramp(high, fires_at));
+                    let below = Probe::new("rate just below the threshold")
+                        .silent(settled)
+                        .with(calls(
+                            function,
+                            metric,
+                            [(per_sample(0.375 * p), 0.0); 2],
+                            None,
+                        ));
+                    (">", "more", vec![probe, below])
+                }
+            };
+            let mut expr = format!(
+                "{} {symbol} {}",
+                rate(all(""), &rate_window_text),
+                format_float(p)
+            );
+            if *comparison == Comparison::Below {
+                expr.push_str(&format!(" or absent({}) * 0", all("")));
+            }
             (
-                format!("{} {symbol} {}", rate(all(""), &rate_window_text), format_float(per_second)),
+                expr,
                 format!("{{{{ $labels.function }}}} called {word} than {written}"),
                 format!(
                     "{WHO} is called {{{{ $value | humanize }}}} times a second over the last {rate_window_text}; the threshold is {written}."
                 ),
-                Scenario {
-                    firing: calls_series(function, metric, firing * 60.0, 0.0),
-                    silent: calls_series(function, metric, silent * 60.0, 0.0),
-                    firing_value: value,
-                    can_fire: !(*comparison == Comparison::Below && per_second <= 0.0),
-                    warm_up: rate_window,
-                },
+                probes,
             )
         }
         _ => unreachable!("the grammar puts only call conditions on #[counted]"),
@@ -307,7 +606,7 @@ fn counted_alert(function: &Function<'_>, metric: &str, alert: &Alert) -> AlertR
         origin: function.origin(),
         summary,
         description,
-        scenario,
+        probes,
     };
     rule(alert, function.name, draft)
 }
@@ -320,65 +619,125 @@ fn unit(per: Duration) -> &'static str {
     }
 }
 
-fn breaker_alert(breaker: &str, function: &Function<'_>, alert: &Alert) -> AlertRule {
+fn breaker_alert(
+    breaker: &str,
+    function: &Function<'_>,
+    alert: &Alert,
+    scrape: Duration,
+) -> AlertRule {
     let selector = |metric: &str, extra: &str| {
         format!("{metric}{{breaker={}{extra}}}", promql_string(breaker))
     };
-    let labels = [(names::LABEL_BREAKER, breaker)];
-    let grouping = vec![(names::LABEL_BREAKER.to_owned(), breaker.to_owned())];
-    let for_text = prometheus_duration(alert.for_duration());
-    let (expr, summary, description, scenario) = match &alert.condition {
-        Condition::Open => (
-            // `== 1`, not max(): half-open is 2 and must not count as open.
-            format!("count by (breaker) ({} == 1)", selector(names::CIRCUIT_BREAKER_STATE, "")),
-            "Circuit breaker {{ $labels.breaker }} is open".to_owned(),
-            format!(
-                "Circuit breaker {{{{ $labels.breaker }}}} has been open for {for_text} on {{{{ $value }}}} instance(s); calls through it are rejected."
-            ),
-            Scenario {
-                firing: vec![Series::new(names::CIRCUIT_BREAKER_STATE, &labels, 1.0, 0.0)],
-                silent: vec![Series::new(names::CIRCUIT_BREAKER_STATE, &labels, 2.0, 0.0)],
-                firing_value: 2.0,
-                can_fire: true,
-                warm_up: Duration::ZERO,
-            },
-        ),
+    let labels = vec![(names::LABEL_BREAKER.to_owned(), breaker.to_owned())];
+    let for_ = alert.for_duration();
+    let for_text = prometheus_duration(for_);
+    let severity = alert.severity();
+    let (expr, summary, description, probes) = match &alert.condition {
+        Condition::Open => {
+            let state = |runs: Vec<(u64, f64)>| Shape::Gauge(runs);
+            let onset = scrape * 2;
+            let closes = round_up(onset + for_, scrape) + scrape * 2;
+            let held = samples(closes, scrape) - 2;
+            // Replica a alternates open and half-open (probes failing): never closed.
+            let probing: Vec<(u64, f64)> = std::iter::once((2, 0.0))
+                .chain((0..held).map(|i| (1, if i % 2 == 0 { 1.0 } else { 2.0 })))
+                .chain(std::iter::once((1, 0.0)))
+                .collect();
+            let one = Probe::new("one replica open or probing, never closed")
+                .for_edge(onset, for_, scrape, severity, 1.0)
+                .silent(closes)
+                .with(per_replica(
+                    names::CIRCUIT_BREAKER_STATE,
+                    &labels,
+                    [state(probing), state(vec![(1, 0.0)])],
+                ));
+            let both = Probe::new("both replicas open: one alert")
+                .for_edge(onset, for_, scrape, severity, 2.0)
+                .with(per_replica(
+                    names::CIRCUIT_BREAKER_STATE,
+                    &labels,
+                    [
+                        state(vec![(2, 0.0), (1, 1.0)]),
+                        state(vec![(2, 0.0), (1, 1.0)]),
+                    ],
+                ));
+            (
+                // Not closed: half-open (2) is still an outage whose probes fail.
+                format!("count by (breaker) ({} > 0)", selector(names::CIRCUIT_BREAKER_STATE, "")),
+                "Circuit breaker {{ $labels.breaker }} is open".to_owned(),
+                format!(
+                    "Circuit breaker {{{{ $labels.breaker }}}} has not been closed for {for_text} on {{{{ $value }}}} instance(s); calls through it are rejected."
+                ),
+                vec![one, both],
+            )
+        }
         Condition::Flapping { more_than } => {
+            let n = f64::from(*more_than);
             let within = alert.within.unwrap_or(Alert::DEFAULT_WITHIN);
             let within_text = prometheus_duration(within);
-            let minutes = (within.as_secs() / 60).max(1) as f64;
-            // Openings per minute per replica so that two replicas exceed the threshold.
-            let per_minute = (f64::from(*more_than) / (2.0 * minutes)).floor() + 1.0;
-            let opened = [(names::LABEL_BREAKER, breaker), ("from", "closed"), ("to", "open")];
+            let trips = |from: &str, to: &str| {
+                with(&labels, &[(names::LABEL_FROM, from), (names::LABEL_TO, to)])
+            };
+            let jump = |count: f64| Shape::Counter(vec![(1, 0.0), (1, count)]);
+            let series = |a: f64, b: f64| {
+                let mut out = per_replica(
+                    names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL,
+                    &trips("closed", "open"),
+                    [jump(a), jump(b)],
+                );
+                // Failed probes re-open a breaker without closing it: not flapping.
+                out.extend(per_replica(
+                    names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL,
+                    &trips("half_open", "open"),
+                    [jump(10.0 * (n + 1.0)), jump(10.0 * (n + 1.0))],
+                ));
+                out
+            };
+            let onset = scrape * 2;
+            let mut probes = vec![Probe::new("exactly the threshold on each replica")
+                .silent(onset + round_up(for_, scrape) + scrape)
+                .with(series(n, n))];
+            let fires_at = onset + round_up(for_, scrape);
+            // The trips leave the range once it no longer holds the sample before them.
+            let gone = scrape + round_up(within, scrape) + scrape;
+            if fires_at < gone {
+                probes.push(
+                    Probe::new(
+                        "one more than the threshold on one replica, then the window moves on",
+                    )
+                    .for_edge(onset, for_, scrape, severity, n + 1.0)
+                    .silent(gone)
+                    .with(series(n + 1.0, 0.0)),
+                );
+            }
+            let trips_selector = selector(
+                names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL,
+                ", from=\"closed\", to=\"open\"",
+            );
             (
-                // increase() catches openings shorter than a scrape, which the state gauge
-                // never shows.
+                // The trips between the range's first sample and now, exactly (increase()
+                // would extrapolate 3 trips to 3.02); the max over instances, since
+                // replicas tripping once each is not flapping. A restart forgets earlier
+                // trips.
                 format!(
-                    "sum by (breaker) (increase({}[{within_text}])) > {more_than}",
-                    selector(names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL, ", to=\"open\"")
+                    "max by (breaker) ({trips_selector} - min_over_time({trips_selector}[{within_text}])) > {more_than}"
                 ),
                 "Circuit breaker {{ $labels.breaker }} is flapping".to_owned(),
                 format!(
-                    "Circuit breaker {{{{ $labels.breaker }}}} opened {{{{ $value | humanize }}}} times in the last {within_text} (more than {more_than})."
+                    "Circuit breaker {{{{ $labels.breaker }}}} tripped from closed to open {{{{ $value | humanize }}}} times in the last {within_text} on one instance (more than {more_than})."
                 ),
-                Scenario {
-                    firing: vec![Series::new(names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL, &opened, 0.0, per_minute)],
-                    silent: vec![Series::new(names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL, &opened, 0.0, 0.0)],
-                    firing_value: 2.0 * per_minute * minutes,
-                    can_fire: true,
-                    warm_up: within,
-                },
+                probes,
             )
         }
         _ => unreachable!("the grammar puts only breaker conditions on #[circuit_breaker]"),
     };
     let draft = Draft {
         expr,
-        grouping,
+        grouping: labels,
         origin: format!("{} (breaker {breaker})", function.origin()),
         summary,
         description,
-        scenario,
+        probes,
     };
     rule(alert, function.name, draft)
 }

@@ -8,6 +8,7 @@
 //! bytes, whether rendered at build time or at run time.
 
 mod alerts;
+mod bot;
 mod render;
 mod scenario;
 mod slo;
@@ -17,17 +18,54 @@ mod unit_tests;
 use std::fmt;
 use std::time::Duration;
 
-use crate::model::Site;
+use crate::model::{Alert, Comparison, Condition, Site};
+use crate::names::prometheus_duration;
 
 pub use render::PrometheusRuleMeta;
 
 /// The group holding the SLO recording rules.
 pub const RECORDING_GROUP: &str = "botwatch.recording";
+/// The group holding the SLO recording rules of the day-long windows, evaluated every
+/// [`LONG_RECORDING_INTERVAL`].
+pub const LONG_RECORDING_GROUP: &str = "botwatch.recording.long";
+/// How often the day-long ratios are recomputed: a 3-day ratio need not be every 15 s.
+pub const LONG_RECORDING_INTERVAL: Duration = Duration::from_secs(300);
 /// The group holding every alert.
 pub const ALERT_GROUP: &str = "botwatch.alerts";
 
+/// The group holding the bot-level alerts of [`RuleOptions::job`].
+pub const BOT_GROUP: &str = "botwatch.bot";
+
 /// Rate windows are 5 minutes: 20 scrapes at 15 s, never fewer than 4.
 pub(crate) const RATE_WINDOW: Duration = Duration::from_secs(300);
+
+/// The fewest scrapes a rule's range window may hold.
+pub const MIN_SCRAPES_PER_WINDOW: u32 = 4;
+
+/// What the rules depend on besides the attributes: how Prometheus scrapes the bot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleOptions {
+    /// How often Prometheus scrapes the bot (default 15 s). Every range window must hold
+    /// at least [`MIN_SCRAPES_PER_WINDOW`] scrapes; the unit tests sample and evaluate at
+    /// this interval.
+    pub scrape_interval: Duration,
+    /// The Prometheus job scraping the bot: adds `BotDown` and `BotRestarting`.
+    pub job: Option<String>,
+}
+
+impl RuleOptions {
+    /// The default scrape interval.
+    pub const DEFAULT_SCRAPE_INTERVAL: Duration = Duration::from_secs(15);
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            scrape_interval: Self::DEFAULT_SCRAPE_INTERVAL,
+            job: None,
+        }
+    }
+}
 
 /// A recording rule.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +76,8 @@ pub struct RecordingRule {
     pub expr: String,
     /// Labels added to the recorded series.
     pub labels: Vec<(String, String)>,
+    /// A day-long window: recorded in [`LONG_RECORDING_GROUP`].
+    pub long: bool,
 }
 
 /// An alerting rule, with what its unit test needs.
@@ -59,8 +99,8 @@ pub struct AlertRule {
     pub annotations: Vec<(String, String)>,
     /// Where it comes from, `module::function`, for error messages.
     pub origin: String,
-    /// Synthetic data that makes it fire, and data that keeps it silent.
-    pub(crate) scenario: scenario::Scenario,
+    /// Synthetic data and what the alert must do on it, for the unit tests.
+    pub(crate) probes: Vec<scenario::Probe>,
 }
 
 impl AlertRule {
@@ -80,6 +120,10 @@ pub struct RuleSet {
     pub recording: Vec<RecordingRule>,
     /// Alerting rules, sorted by (name, labels).
     pub alerts: Vec<AlertRule>,
+    /// Bot-level alerts (`BotDown`, `BotRestarting`), in their own group.
+    pub bot: Vec<AlertRule>,
+    /// What the set was built with.
+    pub options: RuleOptions,
 }
 
 /// Why a rule set cannot be built.
@@ -95,6 +139,17 @@ pub enum RulesError {
         /// Where the second one comes from.
         second: String,
     },
+    /// A range window holds fewer than [`MIN_SCRAPES_PER_WINDOW`] scrapes.
+    WindowTooShort {
+        /// The alert as written (`alert(idle > 1m)`) and where it comes from.
+        alert: String,
+        /// Where it comes from, `module::function`.
+        origin: String,
+        /// The window.
+        window: Duration,
+        /// The scrape interval in force.
+        scrape_interval: Duration,
+    },
 }
 
 impl fmt::Display for RulesError {
@@ -105,6 +160,21 @@ impl fmt::Display for RulesError {
                 "two different alerts named {name} with the same labels, from {first} and from {second}; \
                  give one of them another name (alert(..., name = \"...\")) or different labels"
             ),
+            RulesError::WindowTooShort {
+                alert,
+                origin,
+                window,
+                scrape_interval,
+            } => {
+                let interval = prometheus_duration(*scrape_interval);
+                write!(
+                    f,
+                    "{alert} on {origin} reads a {} window, which holds fewer than {MIN_SCRAPES_PER_WINDOW} scrapes at the \
+                     scrape interval of {interval} (.scrape_interval({interval})); make the window at least {}, or scrape more often",
+                    prometheus_duration(*window),
+                    prometheus_duration(*scrape_interval * MIN_SCRAPES_PER_WINDOW),
+                )
+            }
         }
     }
 }
@@ -116,10 +186,24 @@ impl RuleSet {
     /// functions sharing the breaker) are kept once; different alerts with one name and
     /// one label set are an error naming both.
     pub fn build(sites: &[Site]) -> Result<RuleSet, RulesError> {
-        let mut set = RuleSet::default();
+        RuleSet::build_with(sites, &RuleOptions::default())
+    }
+
+    /// Like [`build`](RuleSet::build), for a scrape interval and a job; an error when a
+    /// rule's range window holds fewer than [`MIN_SCRAPES_PER_WINDOW`] scrapes.
+    pub fn build_with(sites: &[Site], options: &RuleOptions) -> Result<RuleSet, RulesError> {
+        let mut set = RuleSet {
+            options: options.clone(),
+            ..RuleSet::default()
+        };
+        let scrape = options.scrape_interval;
         for site in sites {
-            alerts::add_site(&mut set, site);
-            slo::add_site(&mut set, site);
+            check_windows(site, scrape)?;
+            alerts::add_site(&mut set, site, scrape);
+            slo::add_site(&mut set, site, scrape);
+        }
+        if let Some(job) = &options.job {
+            set.bot = bot::alerts(job, scrape);
         }
         set.recording
             .sort_by(|a, b| (&a.record, &a.labels, &a.expr).cmp(&(&b.record, &b.labels, &b.expr)));
@@ -159,7 +243,14 @@ impl RuleSet {
 
     /// A mimirtool rules file: `namespace:` and the same groups.
     pub fn mimir_yaml(&self, namespace: &str) -> String {
-        render::mimir(self, namespace)
+        render::mimir(self, namespace, None)
+    }
+
+    /// A mimirtool rules file whose group names start with `crate_name`
+    /// (`trading_bot.botwatch.alerts`), so two bots' rules in one namespace do not replace
+    /// each other's groups.
+    pub fn mimir_yaml_for(&self, namespace: &str, crate_name: &str) -> String {
+        render::mimir(self, namespace, Some(crate_name))
     }
 
     /// A promtool unit-test file for the rule file named `rule_file`, proving that every
@@ -168,6 +259,73 @@ impl RuleSet {
     pub fn unit_tests_yaml(&self, rule_file: &str) -> String {
         unit_tests::render(self, rule_file)
     }
+}
+
+/// The condition as the user writes it, for error messages.
+fn written(condition: &Condition) -> String {
+    match condition {
+        Condition::Latency {
+            quantile,
+            threshold,
+        } => format!(
+            "{} > {}",
+            quantile.keyword(),
+            prometheus_duration(*threshold)
+        ),
+        Condition::ErrorRate { above } => {
+            format!("error_rate > {}", crate::names::format_float(*above))
+        }
+        Condition::Idle { window } => format!("idle > {}", prometheus_duration(*window)),
+        Condition::Rate {
+            comparison,
+            calls,
+            per,
+        } => format!(
+            "rate {} {}/{}",
+            if *comparison == Comparison::Below {
+                "<"
+            } else {
+                ">"
+            },
+            crate::names::format_float(*calls),
+            prometheus_duration(*per).trim_start_matches('1')
+        ),
+        Condition::Open => "open".to_owned(),
+        Condition::Flapping { more_than } => format!("flapping > {more_than}"),
+    }
+}
+
+/// Every range window of a site's rules holds at least [`MIN_SCRAPES_PER_WINDOW`] scrapes.
+fn check_windows(site: &Site, scrape: Duration) -> Result<(), RulesError> {
+    let shortest = scrape * MIN_SCRAPES_PER_WINDOW;
+    let origin = format!("{}::{}", site.module, site.function);
+    let attribute = site.attribute.kind().attribute_name();
+    for alert in site.attribute.alerts() {
+        let window = match &alert.condition {
+            Condition::Latency { .. } | Condition::ErrorRate { .. } => Some(RATE_WINDOW),
+            Condition::Rate { per, .. } => Some(RATE_WINDOW.max(*per)),
+            Condition::Idle { window } => Some(*window),
+            Condition::Flapping { .. } => Some(alert.within.unwrap_or(Alert::DEFAULT_WITHIN)),
+            Condition::Open => None,
+        };
+        if let Some(window) = window.filter(|w| *w < shortest) {
+            return Err(RulesError::WindowTooShort {
+                alert: format!("#[{attribute}(alert({}))]", written(&alert.condition)),
+                origin,
+                window,
+                scrape_interval: scrape,
+            });
+        }
+    }
+    if !site.attribute.slos().is_empty() && slo::SHORTEST_WINDOW < shortest {
+        return Err(RulesError::WindowTooShort {
+            alert: format!("#[{attribute}(slo(...))]"),
+            origin,
+            window: slo::SHORTEST_WINDOW,
+            scrape_interval: scrape,
+        });
+    }
+    Ok(())
 }
 
 /// The Prometheus rule file of `sites`.

@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use super::text::{literal, template, yaml_key, yaml_quoted, yaml_single_quoted};
-use super::{RuleSet, ALERT_GROUP, RECORDING_GROUP};
+use super::{
+    AlertRule, RecordingRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP,
+    LONG_RECORDING_INTERVAL, RECORDING_GROUP,
+};
 use crate::names::prometheus_duration;
 
 const HEADER: &str =
@@ -24,7 +27,7 @@ pub struct PrometheusRuleMeta {
 
 pub(super) fn prometheus_file(set: &RuleSet) -> String {
     let mut out = String::from(HEADER);
-    groups(&mut out, set, 0);
+    groups(&mut out, set, 0, None);
     out
 }
 
@@ -42,28 +45,42 @@ pub(super) fn prometheus_rule(set: &RuleSet, meta: &PrometheusRuleMeta) -> Strin
         }
     }
     out.push_str("spec:\n");
-    groups(&mut out, set, 2);
+    groups(&mut out, set, 2, None);
     out
 }
 
-pub(super) fn mimir(set: &RuleSet, namespace: &str) -> String {
+pub(super) fn mimir(set: &RuleSet, namespace: &str, prefix: Option<&str>) -> String {
     let mut out = String::from(HEADER);
     let _ = writeln!(out, "namespace: {}", yaml_quoted(namespace));
-    groups(&mut out, set, 0);
+    groups(&mut out, set, 0, prefix);
     out
 }
 
-fn groups(out: &mut String, set: &RuleSet, indent: usize) {
+fn groups(out: &mut String, set: &RuleSet, indent: usize, prefix: Option<&str>) {
     let pad = " ".repeat(indent);
-    if set.recording.is_empty() && set.alerts.is_empty() {
+    let group = |name: &str| match prefix {
+        Some(prefix) => format!("{prefix}.{name}"),
+        None => name.to_owned(),
+    };
+    if set.recording.is_empty() && set.alerts.is_empty() && set.bot.is_empty() {
         let _ = writeln!(out, "{pad}groups: []");
         return;
     }
     let _ = writeln!(out, "{pad}groups:");
-    if !set.recording.is_empty() {
-        let _ = writeln!(out, "{pad}  - name: {}", yaml_quoted(RECORDING_GROUP));
+    for (name, interval, long) in [
+        (RECORDING_GROUP, None, false),
+        (LONG_RECORDING_GROUP, Some(LONG_RECORDING_INTERVAL), true),
+    ] {
+        let rules: Vec<&RecordingRule> = set.recording.iter().filter(|r| r.long == long).collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{pad}  - name: {}", yaml_quoted(&group(name)));
+        if let Some(interval) = interval {
+            let _ = writeln!(out, "{pad}    interval: {}", prometheus_duration(interval));
+        }
         let _ = writeln!(out, "{pad}    rules:");
-        for rule in &set.recording {
+        for rule in rules {
             let _ = writeln!(out, "{pad}      - record: {}", yaml_quoted(&rule.record));
             let _ = writeln!(out, "{pad}        expr: {}", yaml_single_quoted(&rule.expr));
             map(
@@ -75,10 +92,18 @@ fn groups(out: &mut String, set: &RuleSet, indent: usize) {
             );
         }
     }
-    if !set.alerts.is_empty() {
-        let _ = writeln!(out, "{pad}  - name: {}", yaml_quoted(ALERT_GROUP));
-        let _ = writeln!(out, "{pad}    rules:");
-        for rule in &set.alerts {
+    for (name, rules) in [(ALERT_GROUP, &set.alerts), (BOT_GROUP, &set.bot)] {
+        if !rules.is_empty() {
+            let _ = writeln!(out, "{pad}  - name: {}", yaml_quoted(&group(name)));
+            let _ = writeln!(out, "{pad}    rules:");
+            alert_rules(out, &pad, rules);
+        }
+    }
+}
+
+fn alert_rules(out: &mut String, pad: &str, rules: &[AlertRule]) {
+    {
+        for rule in rules {
             let _ = writeln!(out, "{pad}      - alert: {}", yaml_key(&rule.name));
             let _ = writeln!(out, "{pad}        expr: {}", yaml_single_quoted(&rule.expr));
             if !rule.for_.is_zero() {

@@ -1,44 +1,154 @@
-//! Synthetic data for an alert's unit test: series that must make it fire and series that
-//! must keep it silent, each sent by two replicas (`instance="replica-a"`, `"replica-b"`),
-//! so the test also proves the rule aggregates across instances into one alert.
+//! Synthetic data for an alert's unit tests: probes that show where its line is. Each probe
+//! is a promtool test group: two replicas' series (`instance="replica-a"`, `"replica-b"`)
+//! sampled every scrape interval, and checks at chosen times of which alerts fire with
+//! which value. Probes are built with the scrape interval as the evaluation interval, so
+//! "one evaluation before `for` elapses" is one scrape interval before.
 
 use std::time::Duration;
 
-/// A counter-like input series: `start`, then `+step` every minute.
+/// The two replicas every probe's data comes from.
+pub(crate) const REPLICAS: [&str; 2] = ["replica-a", "replica-b"];
+
+/// An input series: its samples given as runs, then held at its last value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Series {
     pub(crate) name: String,
     pub(crate) labels: Vec<(String, String)>,
-    pub(crate) start: f64,
-    pub(crate) step: f64,
+    pub(crate) shape: Shape,
+}
+
+/// How a series' samples move.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Shape {
+    /// A counter from 0 at time 0: `(samples, increase per sample)` runs.
+    Counter(Vec<(u64, f64)>),
+    /// A gauge: `(samples, value)` runs.
+    Gauge(Vec<(u64, f64)>),
 }
 
 impl Series {
-    pub(crate) fn new(name: &str, labels: &[(&str, &str)], start: f64, step: f64) -> Series {
+    pub(crate) fn new(
+        name: &str,
+        labels: &[(String, String)],
+        instance: &str,
+        shape: Shape,
+    ) -> Series {
+        let mut labels = labels.to_vec();
+        labels.push(("instance".to_owned(), instance.to_owned()));
         Series {
             name: name.to_owned(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            start,
-            step,
+            labels,
+            shape,
         }
     }
 }
 
-/// What a unit test feeds an alert and expects of it.
+/// What one check expects of one rule of the case: it fires with this value.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Scenario {
-    /// Data under which the alert fires (per replica).
-    pub(crate) firing: Vec<Series>,
-    /// Data under which it stays silent (per replica).
-    pub(crate) silent: Vec<Series>,
-    /// The value the alert's expression has on the firing data, as its annotations show it.
-    pub(crate) firing_value: f64,
-    /// False when no data can make it fire (a threshold at the top of its range); the test
-    /// then only proves silence.
-    pub(crate) can_fire: bool,
-    /// How long the data must run before the expression holds (its longest window).
-    pub(crate) warm_up: Duration,
+pub(crate) struct Expect {
+    /// Which rule: its `severity` label (an SLO's page and ticket alerts share a name).
+    pub(crate) severity: String,
+    /// `$value` as the annotations show it.
+    pub(crate) value: f64,
+    /// Labels the expression adds to the rule's own (`instance` of a per-target alert).
+    pub(crate) labels: Vec<(String, String)>,
+}
+
+/// The alerts expected firing at one evaluation time (none: silent).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Check {
+    pub(crate) at: Duration,
+    pub(crate) firing: Vec<Expect>,
+}
+
+/// One promtool test group.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Probe {
+    pub(crate) name: String,
+    pub(crate) series: Vec<Series>,
+    pub(crate) checks: Vec<Check>,
+}
+
+impl Probe {
+    pub(crate) fn new(name: impl Into<String>) -> Probe {
+        Probe {
+            name: name.into(),
+            series: Vec::new(),
+            checks: Vec::new(),
+        }
+    }
+
+    pub(crate) fn silent(mut self, at: Duration) -> Probe {
+        self.checks.push(Check {
+            at,
+            firing: Vec::new(),
+        });
+        self
+    }
+
+    pub(crate) fn with(mut self, series: Vec<Series>) -> Probe {
+        self.series.extend(series);
+        self
+    }
+
+    pub(crate) fn fires(self, at: Duration, severity: &str, value: f64) -> Probe {
+        self.fires_on(at, severity, value, &[])
+    }
+
+    pub(crate) fn fires_on(
+        mut self,
+        at: Duration,
+        severity: &str,
+        value: f64,
+        labels: &[(&str, &str)],
+    ) -> Probe {
+        self.checks.push(Check {
+            at,
+            firing: vec![Expect {
+                severity: severity.to_owned(),
+                value,
+                labels: labels
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            }],
+        });
+        self
+    }
+
+    pub(crate) fn check(mut self, at: Duration, firing: Vec<Expect>) -> Probe {
+        self.checks.push(Check { at, firing });
+        self
+    }
+
+    /// The `for` edge: silent one evaluation (`step`) before `onset + for`, firing at it.
+    /// The alert's condition must hold from `onset` on, and not just before.
+    pub(crate) fn for_edge(
+        self,
+        onset: Duration,
+        for_: Duration,
+        step: Duration,
+        severity: &str,
+        value: f64,
+    ) -> Probe {
+        let fires_at = onset + round_up(for_, step);
+        let probe = if for_.is_zero() {
+            self
+        } else {
+            self.silent(fires_at - step)
+        };
+        probe.fires(fires_at, severity, value)
+    }
+}
+
+/// `d` rounded up to a whole number of `step`s.
+pub(crate) fn round_up(d: Duration, step: Duration) -> Duration {
+    let step_ms = step.as_millis().max(1);
+    let n = d.as_millis().div_ceil(step_ms);
+    Duration::from_millis((n * step_ms) as u64)
+}
+
+/// How many whole `step`s fit in `d`, rounded up.
+pub(crate) fn samples(d: Duration, step: Duration) -> u64 {
+    (d.as_millis().div_ceil(step.as_millis().max(1))) as u64
 }

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use super::alerts::{calls_series, histogram_series, Function, HistogramShape};
-use super::scenario::Scenario;
+use super::alerts::{calls, histogram, round, Function};
+use super::scenario::{round_up, Probe, Series, Shape};
 use super::text::{promql_string, regex_escape};
-use super::{AlertRule, RecordingRule, RuleSet};
+use super::{AlertRule, RecordingRule, RuleSet, LONG_RECORDING_INTERVAL};
 use crate::model::{Attribute, Site, Slo};
 use crate::names::{
     self, format_float, nanos_as_seconds_text, prometheus_duration, upper_camel_case,
@@ -25,6 +25,9 @@ const WINDOWS: [Duration; 7] = [
     Duration::from_secs(24 * HOUR),
     Duration::from_secs(72 * HOUR),
 ];
+
+/// The shortest window the burn-rate alerts read.
+pub(super) const SHORTEST_WINDOW: Duration = WINDOWS[0];
 
 /// (long window, short window, burn rate) pairs; either pair firing fires the alert.
 struct Policy {
@@ -67,9 +70,6 @@ const TICKET: Policy = Policy {
     ],
 };
 
-/// How long firing data must run before both policies hold: the ticket's 2h short window.
-const WARM_UP: Duration = Duration::from_secs(2 * HOUR);
-
 /// What an SLO of one site counts as bad, and how its tests produce bad and good calls.
 struct Objective<'a> {
     function: Function<'a>,
@@ -80,22 +80,25 @@ struct Objective<'a> {
     alert_name: String,
     kind: &'static str,
     objective: f64,
-    firing: Vec<super::scenario::Series>,
-    silent: Vec<super::scenario::Series>,
+    /// Series with this share of bad calls, on both replicas.
+    calls: Box<dyn Fn(f64) -> Vec<Series> + 'a>,
 }
 
-pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
-    let function = || Function {
-        name: &site.function,
-        module: &site.module,
-    };
+/// Calls per sample in the probes: enough that a share of the budget is whole calls.
+const CALLS: f64 = 1_000_000.0;
+
+/// Windows from this long on are recorded every [`LONG_RECORDING_INTERVAL`].
+const LONG: Duration = Duration::from_secs(24 * HOUR);
+
+pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
     for slo in site.attribute.slos() {
         let objective = match &site.attribute {
             Attribute::Counted(counted) => {
                 let metric = counted.metric.metric_name(names::FUNCTION_CALLS_TOTAL);
-                let f = function();
+                let f = Function::of(site);
                 let ok = f.selector(metric, "");
                 let bad = f.selector(metric, ", result=\"error\"");
+                let by = f.by();
                 let base = metric.strip_suffix("_total").unwrap_or(metric);
                 let objective = Objective {
                     record_prefix: format!("function_module:{base}:error_ratio_rate"),
@@ -103,12 +106,19 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
                     alert_name: format!("{}ErrorBudgetBurn", upper_camel_case(&site.function)),
                     kind: "error",
                     objective: slo.objective,
-                    firing: calls_series(&f, metric, 0.0, 10.0),
-                    silent: calls_series(&f, metric, 10.0, 0.0),
+                    calls: Box::new(move |share| {
+                        let f = Function::of(site);
+                        calls(
+                            &f,
+                            metric,
+                            [(CALLS * (1.0 - share), CALLS * share); 2],
+                            None,
+                        )
+                    }),
                     function: f,
                 };
                 record(set, &objective, |w| {
-                    format!("sum by (function, module) (rate({bad}[{w}])) / sum by (function, module) (rate({ok}[{w}]))")
+                    format!("sum by ({by}) (rate({bad}[{w}])) / sum by ({by}) (rate({ok}[{w}]))")
                 });
                 objective
             }
@@ -118,41 +128,280 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site) {
                     .metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
                 let threshold = latency_nanos(slo);
                 let le = le_regex(threshold);
-                let f = function();
+                let f = Function::of(site);
+                let by = f.by();
                 let good = f.selector(
                     &format!("{metric}_bucket"),
                     &format!(", le=~{}", promql_string(&le)),
                 );
                 let total = f.selector(&format!("{metric}_count"), "");
                 let bounds = timed.bucket_bounds_nanos();
+                let above = bounds
+                    .iter()
+                    .copied()
+                    .find(|b| *b > threshold)
+                    .unwrap_or(u64::MAX);
                 let objective = Objective {
                     record_prefix: format!("function_module:{metric}:slow_ratio_rate"),
                     threshold: Some(nanos_as_seconds_text(threshold)),
                     alert_name: format!("{}LatencyBudgetBurn", upper_camel_case(&site.function)),
                     kind: "latency",
                     objective: slo.objective,
-                    firing: histogram_series(
-                        &f,
-                        metric,
-                        &bounds,
-                        HistogramShape::AllAboveEveryBound,
-                    ),
-                    silent: histogram_series(&f, metric, &bounds, HistogramShape::AllInFirstBucket),
+                    calls: Box::new(move |share| {
+                        let f = Function::of(site);
+                        let calls =
+                            vec![(threshold, CALLS * (1.0 - share)), (above, CALLS * share)];
+                        histogram(&f, metric, &bounds, [calls.clone(), calls], None)
+                    }),
                     function: f,
                 };
                 record(set, &objective, |w| {
                     format!(
-                        "1 - (sum by (function, module) (rate({good}[{w}])) / sum by (function, module) (rate({total}[{w}])))"
+                        "1 - (sum by ({by}) (rate({good}[{w}])) / sum by ({by}) (rate({total}[{w}])))"
                     )
                 });
                 objective
             }
             Attribute::CircuitBreaker(_) => continue,
         };
-        for policy in [&PAGE, &TICKET] {
-            set.alerts.push(burn_alert(&objective, policy));
+        let page = burn_alert(&objective, &PAGE);
+        let mut ticket = burn_alert(&objective, &TICKET);
+        let mut page = page;
+        page.probes = probes(&objective, scrape);
+        ticket.probes.clear();
+        set.alerts.push(page);
+        set.alerts.push(ticket);
+    }
+}
+
+/// A probe's name, its bad calls as `(minutes, share in budgets)`, and the minute checked.
+type BurnShape = (&'static str, &'static [(u64, f64)], u64);
+
+/// Series whose share of bad calls follows `segments` (`(minutes, share)`, then held),
+/// built from the all-good and all-bad series (every increment is linear in the share).
+fn segmented(objective: &Objective<'_>, segments: &[(u64, f64)], scrape: Duration) -> Vec<Series> {
+    let per_minute = (MINUTE as f64 / scrape.as_secs_f64()).max(1.0) as u64;
+    let good = (objective.calls)(0.0);
+    let bad = (objective.calls)(1.0);
+    let increment = |series: &Series| match &series.shape {
+        Shape::Counter(runs) => runs.first().map_or(0.0, |r| r.1),
+        Shape::Gauge(_) => 0.0,
+    };
+    good.iter()
+        .zip(&bad)
+        .map(|(g, b)| {
+            let (g, b) = (increment(g), increment(b));
+            let mut runs: Vec<(u64, f64)> = segments
+                .iter()
+                // Whole calls: counters that add fractions drift, and a drift down reads
+                // as a counter reset.
+                .map(|(minutes, share)| {
+                    (
+                        minutes * per_minute,
+                        ((1.0 - share) * g + share * b).round(),
+                    )
+                })
+                .collect();
+            if let Some(last) = runs.last_mut() {
+                last.0 = u64::MAX;
+            }
+            Series {
+                shape: Shape::Counter(runs),
+                ..good_template(g, b)
+            }
+        })
+        .zip(&good)
+        .map(|(mut s, template)| {
+            s.name.clone_from(&template.name);
+            s.labels.clone_from(&template.labels);
+            s
+        })
+        .collect()
+}
+
+fn good_template(_: f64, _: f64) -> Series {
+    Series {
+        name: String::new(),
+        labels: Vec::new(),
+        shape: Shape::Counter(Vec::new()),
+    }
+}
+
+/// The bad share over the `window` seconds before second `t` of data shaped by `segments`
+/// (`(minutes, share)`, constant traffic); `None` without calls.
+fn share_at(segments: &[(u64, f64)], t: u64, window: u64) -> Option<f64> {
+    let (from, mut bad, mut all) = (t.saturating_sub(window), 0.0, 0.0);
+    let mut start = 0;
+    for (i, (minutes, share)) in segments.iter().enumerate() {
+        let end = if i + 1 == segments.len() {
+            u64::MAX
+        } else {
+            start + minutes * MINUTE
+        };
+        let overlap = end.min(t).saturating_sub(start.max(from));
+        bad += overlap as f64 * share;
+        all += overlap as f64;
+        start = end;
+        if start >= t {
+            break;
         }
     }
+    (all > 0.0).then(|| bad / all)
+}
+
+/// [`share_at`] in minutes.
+fn share(segments: &[(u64, f64)], t: u64, window: u64) -> Option<f64> {
+    share_at(segments, t * MINUTE, window * MINUTE)
+}
+
+/// Whether `policy` holds at minute `t`: `Some(true)` with every ratio of a firing pair 10 %
+/// above its threshold, `Some(false)` with a ratio of every pair 10 % under it, `None` in
+/// between (too close to call, given how Prometheus extrapolates at segment edges). A
+/// day-long ratio may be up to one long recording interval old.
+fn holds(policy: &Policy, budget: f64, segments: &[(u64, f64)], t: u64) -> Option<bool> {
+    let stale = LONG_RECORDING_INTERVAL.as_secs() / MINUTE;
+    let mut all_false = true;
+    for (long, short, burn) in policy.pairs {
+        let threshold = burn * budget;
+        let (mut above, mut below) = (true, false);
+        for window in [long, short] {
+            let from = if window >= LONG {
+                t.saturating_sub(stale)
+            } else {
+                t
+            };
+            let ratios: Vec<f64> = (from..=t)
+                .map(|at| share(segments, at, window.as_secs() / MINUTE).unwrap_or(0.0))
+                .collect();
+            above &= ratios.iter().all(|r| *r > 1.1 * threshold);
+            below |= ratios.iter().all(|r| *r < 0.9 * threshold);
+        }
+        if above {
+            return Some(true);
+        }
+        all_false &= below;
+    }
+    all_false.then_some(false)
+}
+
+/// What `policy`'s alert does at minute `at`: firing when its condition held clearly since
+/// before `for` (and a recording interval), silent when it clearly did not hold over the
+/// last recording interval, `None` when too close to call.
+fn expected(policy: &Policy, budget: f64, segments: &[(u64, f64)], at: u64) -> Option<bool> {
+    let for_minutes = policy.for_.as_secs().div_ceil(MINUTE);
+    let recent: Vec<Option<bool>> = (at.saturating_sub(1)..=at)
+        .map(|t| holds(policy, budget, segments, t))
+        .collect();
+    if recent.iter().all(|h| *h == Some(false)) {
+        return Some(false);
+    }
+    let since = at.checked_sub(for_minutes + 2)?;
+    (since..=at)
+        .all(|t| holds(policy, budget, segments, t) == Some(true))
+        .then_some(true)
+}
+
+/// Every call bad: the page fires `for` after the first recorded ratio, the ticket later.
+/// Then shapes of bad calls (shares of the error budget over minutes) that put each burn
+/// pair's ratios just either side of their thresholds, so one pair decides: a steady burn
+/// between the page's two rates, a burst after hours of good calls, errors that stopped,
+/// errors that started recently.
+fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
+    let budget = 1.0 - objective.objective;
+    // The long group starts at an offset of its own (a hash of its name and file), so the
+    // ticket's day-long ratios are first recorded up to one long interval after the first
+    // scrape; the page reads ratios recorded at every evaluation.
+    let earliest = scrape;
+    let page_latest = scrape * 2;
+    let latest = scrape + LONG_RECORDING_INTERVAL;
+    let mut probes = Vec::new();
+    let can = |policy: &Policy| policy.pairs.iter().any(|(_, _, burn)| burn * budget < 1.0);
+    let firing = |policy: &Policy| super::scenario::Expect {
+        severity: policy.severity.to_owned(),
+        value: 1.0,
+        labels: Vec::new(),
+    };
+    let page: Vec<_> = if can(&PAGE) {
+        vec![firing(&PAGE)]
+    } else {
+        vec![]
+    };
+    let both: Vec<_> = [&PAGE, &TICKET]
+        .into_iter()
+        .filter(|p| can(p))
+        .map(firing)
+        .collect();
+    let all_bad = Probe::new("every call bad")
+        .with((objective.calls)(1.0))
+        .check(earliest + PAGE.for_ - scrape, vec![])
+        .check(round_up(page_latest + PAGE.for_, scrape), page.clone())
+        .check(earliest + TICKET.for_ - scrape, page)
+        .check(round_up(latest + TICKET.for_, scrape), both);
+    probes.push(all_bad);
+    let smallest = PAGE
+        .pairs
+        .iter()
+        .chain(&TICKET.pairs)
+        .map(|p| p.2)
+        .fold(f64::INFINITY, f64::min);
+    // Past the page's `for`: a mutant counting good calls as bad pages by then.
+    let page_at = round_up(page_latest + PAGE.for_, scrape);
+    probes.push(
+        Probe::new("bad calls at 3/4 of the slowest burn rate")
+            .with((objective.calls)(0.75 * smallest * budget))
+            .silent(page_at + scrape * 4),
+    );
+    // (name, segments as (minutes, share in budgets), check at minute)
+    #[rustfmt::skip]
+    let shapes: [BurnShape; 9] = [
+        ("a steady burn between the page's two burn rates", &[(26, 9.0)], 26),
+        ("a steady burn under the page, over the slowest ticket rate", &[(26, 2.0)], 26),
+        ("a heavy half hour, a quiet one, then a short burst", &[(30, 30.0), (21, 0.0), (9, 17.0)], 60),
+        ("a heavy half hour, then a quiet one", &[(30, 34.0), (30, 0.0)], 60),
+        ("a burst that stopped before the last half hour", &[(45, 12.0), (31, 0.0)], 76),
+        ("errors that started half an hour ago", &[(30, 0.0), (35, 9.0)], 65),
+        ("errors that stopped a quarter of an hour ago", &[(45, 9.0), (15, 0.0)], 60),
+        ("a lighter half hour, a quiet one, then a short burst", &[(30, 16.0), (21, 0.0), (9, 17.0)], 60),
+        ("a heavy half hour, a quiet one, then a lighter burst", &[(30, 32.0), (21, 0.0), (9, 10.0)], 60),
+    ];
+
+    for (name, shape, at) in shapes {
+        let segments: Vec<(u64, f64)> = shape.iter().map(|(m, x)| (*m, x * budget)).collect();
+        if segments.iter().any(|(_, share)| *share > 1.0) {
+            continue;
+        }
+        let outcome: Option<Vec<_>> = [&PAGE, &TICKET]
+            .into_iter()
+            .map(|p| expected(p, budget, &segments, at).map(|fires| (p, fires)))
+            .collect();
+        let Some(outcome) = outcome else { continue };
+        let firing: Vec<_> = outcome
+            .iter()
+            .filter(|(_, fires)| *fires)
+            .map(|(p, _)| super::scenario::Expect {
+                severity: p.severity.to_owned(),
+                // `$value` is the short window's ratio of the first pair that holds.
+                value: p
+                    .pairs
+                    .iter()
+                    .find(|pair| {
+                        let t = pair.2 * budget;
+                        [pair.0, pair.1]
+                            .iter()
+                            .all(|w| share(&segments, at, w.as_secs() / MINUTE).unwrap_or(0.0) > t)
+                    })
+                    .and_then(|pair| share(&segments, at, pair.1.as_secs() / MINUTE))
+                    .unwrap_or(0.0),
+                labels: Vec::new(),
+            })
+            .collect();
+        probes.push(
+            Probe::new(name)
+                .with(segmented(objective, &segments, scrape))
+                .check(Duration::from_secs(at * MINUTE), firing),
+        );
+    }
+    probes
 }
 
 fn latency_nanos(slo: &Slo) -> u64 {
@@ -188,18 +437,16 @@ fn record(set: &mut RuleSet, objective: &Objective<'_>, expr: impl Fn(&str) -> S
         set.recording.push(RecordingRule {
             record: format!("{}{w}", objective.record_prefix),
             expr: expr(&w),
-            labels: Vec::new(),
+            // The values the expression yields anyway: two functions' ratios are two rules.
+            labels: objective.function.grouping(),
+            long: window >= LONG,
         });
     }
 }
 
 fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
     let budget = 1.0 - objective.objective;
-    let matcher = format!(
-        "{{function={}, module={}}}",
-        promql_string(objective.function.name),
-        promql_string(objective.function.module)
-    );
+    let matcher = objective.function.selector("", "");
     let ratio = |window: Duration| {
         format!(
             "{}{}{matcher}",
@@ -213,9 +460,10 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         .map(|(long, short, burn)| {
             let threshold = format_float(round(burn * budget));
             format!(
+                // The short window first: its ratio is `$value`, the burn now.
                 "({} > {threshold} and {} > {threshold})",
-                ratio(*long),
-                ratio(*short)
+                ratio(*short),
+                ratio(*long)
             )
         })
         .collect();
@@ -243,8 +491,6 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
             ),
         ),
     };
-    // Every call bad gives a ratio of 1, which exceeds a burn threshold below 1.
-    let can_fire = policy.pairs.iter().any(|(_, _, burn)| burn * budget < 1.0);
     AlertRule {
         name: objective.alert_name.clone(),
         expr: clauses.join(" or "),
@@ -256,19 +502,8 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
             ("description".to_owned(), description),
         ],
         origin: objective.function.origin(),
-        scenario: Scenario {
-            firing: objective.firing.clone(),
-            silent: objective.silent.clone(),
-            firing_value: 1.0,
-            can_fire,
-            warm_up: WARM_UP,
-        },
+        probes: Vec::new(),
     }
-}
-
-/// Rounds away binary noise (`14.4 × 0.001` is `0.014400000000000001`).
-fn round(value: f64) -> f64 {
-    (value * 1e12).round() / 1e12
 }
 
 #[cfg(test)]

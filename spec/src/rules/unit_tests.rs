@@ -1,17 +1,15 @@
-//! The promtool unit-test file: for every alert, two replicas' synthetic data that must make
-//! it fire (exactly once, aggregated, with its labels and annotations as Prometheus will
-//! show them) and data that must keep it silent.
+//! The promtool unit-test file: for every alert, probes that show where its line is — data
+//! just above and just below the threshold, silent one evaluation before `for` elapses and
+//! firing at it, the window moving past a burst, two replicas aggregated (or not, for
+//! per-instance conditions) — with labels and annotations exactly as Prometheus shows them.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::scenario::Series;
+use super::scenario::{samples, Check, Probe, Series, Shape};
 use super::text::{expand, promql_string, yaml_key, yaml_quoted, yaml_single_quoted};
-use super::{AlertRule, RuleSet};
+use super::{AlertRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP};
 use crate::names::{format_float, prometheus_duration};
-
-const REPLICAS: [&str; 2] = ["replica-a", "replica-b"];
-const STEP: Duration = Duration::from_secs(60);
 
 pub(super) fn render(set: &RuleSet, rule_file: &str) -> String {
     let mut out = String::from(
@@ -19,33 +17,54 @@ pub(super) fn render(set: &RuleSet, rule_file: &str) -> String {
          # Run: promtool test rules <this file>\n",
     );
     let _ = writeln!(out, "rule_files:\n  - {}", yaml_quoted(rule_file));
-    out.push_str("evaluation_interval: 1m\n");
-    let cases = cases(set);
-    if cases.is_empty() {
-        out.push_str("tests: []\n");
-        return out;
+    let step = set.options.scrape_interval;
+    let _ = writeln!(out, "evaluation_interval: {}", prometheus_duration(step));
+    // Recording rules before the alerts reading them, at every evaluation (promtool's own
+    // order is not fixed).
+    let mut order = Vec::new();
+    if set.recording.iter().any(|r| !r.long) {
+        order.push(RECORDING_GROUP);
     }
-    out.push_str("tests:\n");
-    for case in cases {
-        write_case(&mut out, &case);
+    if set.recording.iter().any(|r| r.long) {
+        order.push(LONG_RECORDING_GROUP);
+    }
+    if !set.alerts.is_empty() {
+        order.push(ALERT_GROUP);
+    }
+    if !set.bot.is_empty() {
+        order.push(BOT_GROUP);
+    }
+    if !order.is_empty() {
+        out.push_str("group_eval_order:\n");
+        for group in order {
+            let _ = writeln!(out, "  - {}", yaml_quoted(group));
+        }
+    }
+    let mut groups = String::new();
+    for case in cases(set) {
+        write_case(&mut groups, &case, step);
+    }
+    if groups.is_empty() {
+        out.push_str("tests: []\n");
+    } else {
+        out.push_str("tests:\n");
+        out.push_str(&groups);
     }
     out
 }
 
-/// Alerts sharing a name, labels and firing data (an SLO's page and ticket alerts) are one
-/// test: at one evaluation both must be listed.
+/// Alerts sharing a name and grouping labels (an SLO's page and ticket alerts) are checked
+/// together: at one evaluation every alert of that name is listed.
 struct Case<'a> {
     rules: Vec<&'a AlertRule>,
 }
 
 fn cases(set: &RuleSet) -> Vec<Case<'_>> {
     let mut cases: Vec<Case<'_>> = Vec::new();
-    for rule in &set.alerts {
+    for rule in set.alerts.iter().chain(&set.bot) {
         let existing = cases.iter_mut().find(|c| {
             let first = c.rules[0];
-            first.name == rule.name
-                && first.grouping == rule.grouping
-                && first.scenario.firing == rule.scenario.firing
+            first.name == rule.name && first.grouping == rule.grouping
         });
         match existing {
             Some(case) => case.rules.push(rule),
@@ -55,90 +74,149 @@ fn cases(set: &RuleSet) -> Vec<Case<'_>> {
     cases
 }
 
-fn write_case(out: &mut String, case: &Case<'_>) {
-    let first = case.rules[0];
-    let longest_for = case.rules.iter().map(|r| r.for_).max().unwrap_or_default();
-    let warm_up = case
-        .rules
+fn severity(rule: &AlertRule) -> &str {
+    rule.labels
         .iter()
-        .map(|r| r.scenario.warm_up)
-        .max()
-        .unwrap_or_default();
-    // Let the data run past the longest window, then hold for `for`, plus two steps of
-    // slack for evaluation alignment.
-    let eval = minutes_ceil(warm_up) + minutes_ceil(longest_for) + 2 * STEP;
-    let samples = eval.as_secs() / STEP.as_secs();
+        .find(|(k, _)| k == "severity")
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
+    let first = case.rules[0];
     let who = first
         .grouping
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ");
-
-    let firing: Vec<&AlertRule> = case
-        .rules
-        .iter()
-        .copied()
-        .filter(|r| r.scenario.can_fire)
-        .collect();
-    if !firing.is_empty() {
+    let with_probes = case.rules.iter().filter(|r| !r.probes.is_empty()).count();
+    let mut severities: Vec<&str> = case.rules.iter().map(|r| severity(r)).collect();
+    severities.sort_unstable();
+    severities.dedup();
+    if with_probes > 1 || severities.len() < case.rules.len() {
+        // Probes predict one rule; several rules of one name on the same series would
+        // each need the others' behaviour.
         let _ = writeln!(
             out,
-            "  - name: {}",
-            yaml_quoted(&format!("{} fires ({who})", first.name))
+            "  # {} ({who}): {} alerts share this name and these labels; not tested",
+            first.name,
+            case.rules.len()
         );
-        write_series(out, &first.scenario.firing, samples);
-        write_expectation(out, &first.name, eval, &firing);
+        return;
     }
-    let _ = writeln!(
-        out,
-        "  - name: {}",
-        yaml_quoted(&format!("{} stays silent ({who})", first.name))
-    );
-    write_series(out, &first.scenario.silent, samples);
-    write_expectation(out, &first.name, eval, &[]);
-}
-
-fn minutes_ceil(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs().div_ceil(60) * 60)
-}
-
-fn write_series(out: &mut String, series: &[Series], samples: u64) {
-    out.push_str("    interval: 1m\n    input_series:\n");
-    for replica in REPLICAS {
-        for s in series {
-            let mut labels: Vec<String> = s
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{k}={}", promql_string(v)))
-                .collect();
-            labels.push(format!("instance={}", promql_string(replica)));
-            let selector = format!("{}{{{}}}", s.name, labels.join(", "));
-            let values = format!(
-                "{}+{}x{samples}",
-                format_float(s.start),
-                format_float(s.step)
-            );
-            let _ = writeln!(out, "      - series: {}", yaml_single_quoted(&selector));
-            let _ = writeln!(out, "        values: {}", yaml_quoted(&values));
+    for rule in &case.rules {
+        for probe in &rule.probes {
+            write_probe(out, case, probe, &who, step);
         }
     }
 }
 
-fn write_expectation(out: &mut String, name: &str, eval: Duration, rules: &[&AlertRule]) {
+fn write_probe(out: &mut String, case: &Case<'_>, probe: &Probe, who: &str, step: Duration) {
+    let name = &case.rules[0].name;
+    let _ = writeln!(
+        out,
+        "  - name: {}",
+        yaml_quoted(&format!("{name} ({who}): {}", probe.name))
+    );
+    let _ = writeln!(out, "    interval: {}", prometheus_duration(step));
+    let horizon = probe.checks.iter().map(|c| c.at).max().unwrap_or_default() + step;
+    let count = samples(horizon, step) + 1;
+    if probe.series.is_empty() {
+        out.push_str("    input_series: []\n");
+    } else {
+        out.push_str("    input_series:\n");
+        for series in &probe.series {
+            write_series(out, series, count);
+        }
+    }
     out.push_str("    alert_rule_test:\n");
-    let _ = writeln!(out, "      - alertname: {}", yaml_key(name));
-    let _ = writeln!(out, "        eval_time: {}", prometheus_duration(eval));
-    if rules.is_empty() {
+    for check in &probe.checks {
+        write_check(out, case, check);
+    }
+}
+
+fn write_series(out: &mut String, series: &Series, count: u64) {
+    let labels: Vec<String> = series
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={}", promql_string(v)))
+        .collect();
+    let selector = format!("{}{{{}}}", series.name, labels.join(", "));
+    let _ = writeln!(out, "      - series: {}", yaml_single_quoted(&selector));
+    let _ = writeln!(
+        out,
+        "        values: {}",
+        yaml_quoted(&values(&series.shape, count))
+    );
+}
+
+/// promtool's expanding notation for `count` samples (`a+bxn` is `n + 1` samples).
+fn values(shape: &Shape, count: u64) -> String {
+    // `+ 0.0` turns a -0 (an empty sum) into 0, which promtool's notation needs.
+    // Steps on a 1/1024 grid add up exactly however promtool expands them (a drift down
+    // would read as a counter reset).
+    let format_float = |x: f64| format_float(x + 0.0);
+    let exact = |x: f64| (x * 1024.0).round() / 1024.0;
+    let mut parts = Vec::new();
+    let mut left = count;
+    let mut last = 0.0;
+    match shape {
+        Shape::Counter(runs) => {
+            parts.push("0".to_owned());
+            left -= 1;
+            for &(k, step) in runs {
+                let step = exact(step);
+                let k = k.min(left);
+                if k == 0 {
+                    continue;
+                }
+                parts.push(format!(
+                    "{}+{}x{}",
+                    format_float(last + step),
+                    format_float(step),
+                    k - 1
+                ));
+                last += step * k as f64;
+                left -= k;
+            }
+        }
+        Shape::Gauge(runs) => {
+            for &(k, value) in runs {
+                let k = k.min(left);
+                if k == 0 {
+                    continue;
+                }
+                parts.push(format!("{}x{}", format_float(value), k - 1));
+                last = value;
+                left -= k;
+            }
+        }
+    }
+    if left > 0 {
+        parts.push(format!("{}x{}", format_float(last), left - 1));
+    }
+    parts.join(" ")
+}
+
+fn write_check(out: &mut String, case: &Case<'_>, check: &Check) {
+    let _ = writeln!(out, "      - alertname: {}", yaml_key(&case.rules[0].name));
+    let _ = writeln!(out, "        eval_time: {}", prometheus_duration(check.at));
+    if check.firing.is_empty() {
         out.push_str("        exp_alerts: []\n");
         return;
     }
     out.push_str("        exp_alerts:\n");
-    for rule in rules {
+    for expect in &check.firing {
+        let rule = case
+            .rules
+            .iter()
+            .find(|r| severity(r) == expect.severity)
+            .expect("a probe names a severity of its case");
         out.push_str("          - exp_labels:\n");
+        let mut labels: Vec<(String, String)> = rule.grouping.clone();
+        labels.extend(expect.labels.iter().cloned());
         // Prometheus drops labels whose value is empty.
-        for (k, v) in rule
-            .grouping
+        for (k, v) in labels
             .iter()
             .chain(&rule.labels)
             .filter(|(_, v)| !v.is_empty())
@@ -147,7 +225,7 @@ fn write_expectation(out: &mut String, name: &str, eval: Duration, rules: &[&Ale
         }
         out.push_str("            exp_annotations:\n");
         for (k, v) in &rule.annotations {
-            let shown = expand(v, &rule.grouping, rule.scenario.firing_value);
+            let shown = expand(v, &labels, expect.value);
             let _ = writeln!(
                 out,
                 "              {}: {}",

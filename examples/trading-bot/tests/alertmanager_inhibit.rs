@@ -1,0 +1,121 @@
+//! The checked-in `alertmanager.yml` under a real Alertmanager: while `BotDown` fires, the
+//! bot's other alerts are inhibited (its inhibit rule once used `equal: [instance]`, which no
+//! botwatch alert carries, and inhibited nothing), and another bot's alerts are not.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use botwatch_tests::{http_get, scratch_dir, tool};
+use serde_json::{json, Value};
+
+/// Kills a child process when dropped, on success and on panic alike.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn post(addr: SocketAddr, path: &str, body: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response)
+}
+
+fn alert(name: &str, labels: Value) -> Value {
+    let mut labels = labels;
+    labels["alertname"] = json!(name);
+    json!({ "labels": labels, "annotations": { "summary": name } })
+}
+
+#[test]
+fn bot_down_inhibits_the_bots_other_alerts_and_only_them() {
+    let Some(alertmanager) = tool("prometheus-alertmanager") else {
+        return;
+    };
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("monitoring/alertmanager.yml");
+    let dir = scratch_dir("alertmanager-inhibit");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let log = std::fs::File::create(dir.join("alertmanager.log")).unwrap();
+    let _alertmanager = Killed(
+        Command::new(&alertmanager)
+            .args([
+                format!("--config.file={}", config.display()),
+                format!("--storage.path={}", dir.join("data").display()),
+                format!("--web.listen-address={addr}"),
+                "--cluster.listen-address=".to_owned(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start alertmanager"),
+    );
+    let alerts = json!([
+        alert("BotDown", json!({"severity": "critical", "job": "trading-bot", "instance": "127.0.0.1:9000", "bot": "chimera"})),
+        alert("CircuitBreakerOpen", json!({"severity": "critical", "breaker": "relay", "bot": "chimera"})),
+        alert("DetectOpportunityIdle", json!({"severity": "warning", "function": "detect_opportunity", "module": "trading_bot::strategy", "bot": "chimera"})),
+        alert("CircuitBreakerOpen", json!({"severity": "critical", "breaker": "relay", "bot": "other"})),
+    ])
+    .to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let states = loop {
+        // Posting again is harmless: Alertmanager merges alerts by their labels.
+        let _ = post(addr, "/api/v2/alerts", &alerts);
+        let listed: Option<Vec<Value>> = http_get(addr, "/api/v2/alerts")
+            .ok()
+            .filter(|r| r.status == 200)
+            .and_then(|r| serde_json::from_str(&r.body).ok());
+        if let Some(listed) = listed.as_ref().filter(|l| l.len() == 4) {
+            let mut states: Vec<(String, String, String)> = listed
+                .iter()
+                .map(|a| {
+                    (
+                        a["labels"]["alertname"].as_str().unwrap_or("").to_owned(),
+                        a["labels"]["bot"].as_str().unwrap_or("").to_owned(),
+                        a["status"]["state"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect();
+            states.sort();
+            // Inhibition is computed when listed; wait until it has settled.
+            if states.iter().filter(|s| s.2 == "suppressed").count() == 2 {
+                break states;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "alertmanager did not list and inhibit the alerts in time: {listed:?}; see {}",
+            dir.join("alertmanager.log").display()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let expect =
+        |name: &str, bot: &str, state: &str| (name.to_owned(), bot.to_owned(), state.to_owned());
+    assert_eq!(
+        states,
+        vec![
+            expect("BotDown", "chimera", "active"),
+            expect("CircuitBreakerOpen", "chimera", "suppressed"),
+            expect("CircuitBreakerOpen", "other", "active"),
+            expect("DetectOpportunityIdle", "chimera", "suppressed"),
+        ]
+    );
+}

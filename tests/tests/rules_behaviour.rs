@@ -1,0 +1,303 @@
+//! What the emitted rules do on data an SRE would try, checked with the real promtool on
+//! hand-written unit tests (not the generated ones): each test is a defect the rules once
+//! had.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use botwatch::build::{BuildError, Rules};
+use botwatch_tests::{run_ok, scratch_dir, tool};
+
+/// Writes `source` as a crate's `src/lib.rs` and emits its rules with `configure`.
+fn emit(
+    name: &str,
+    source: &str,
+    configure: impl FnOnce(Rules) -> Rules,
+) -> (PathBuf, Result<botwatch::build::Report, BuildError>) {
+    let root = scratch_dir(name);
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/lib.rs"), source).unwrap();
+    let rules = Rules::new()
+        .crate_dir(&root)
+        .out_dir(root.join("out"))
+        .crate_name("bot")
+        .write_to("alerts.yml")
+        .unit_tests_to("alerts.test.yml");
+    let report = configure(rules).emit_to(&mut Vec::new());
+    (root, report)
+}
+
+fn emitted(name: &str, source: &str) -> PathBuf {
+    let (root, report) = emit(name, source, |r| r);
+    report.expect("rules emitted");
+    root
+}
+
+fn promtool(args: &[&OsStr]) -> Option<String> {
+    let promtool = tool("promtool")?;
+    Some(run_ok(&promtool, args))
+}
+
+/// Runs hand-written promtool unit tests (`tests:` items) against the crate's rules.
+fn promtool_test(root: &Path, tests: &str) {
+    let file = root.join("behaviour.test.yml");
+    std::fs::write(
+        &file,
+        format!("rule_files:\n  - alerts.yml\nevaluation_interval: 15s\ntests:\n{tests}"),
+    )
+    .unwrap();
+    if let Some(out) = promtool(&[OsStr::new("test"), OsStr::new("rules"), file.as_os_str()]) {
+        assert!(out.contains("SUCCESS"), "{out}");
+    }
+}
+
+/// The generated unit tests pass too.
+fn generated_tests_pass(root: &Path) {
+    let file = root.join("alerts.test.yml");
+    if let Some(out) = promtool(&[OsStr::new("test"), OsStr::new("rules"), file.as_os_str()]) {
+        assert!(out.contains("SUCCESS"), "{out}");
+    }
+}
+
+#[test]
+fn two_functions_with_slos_pass_lint_fatal() {
+    let root = emitted(
+        "behaviour-lint",
+        r#"
+#[botwatch::counted(slo(objective = 99%))]
+#[botwatch::timed(slo(objective = 99%, latency = 100ms))]
+pub fn quote() -> Result<(), String> { Ok(()) }
+
+#[botwatch::counted(slo(objective = 99.9%))]
+#[botwatch::timed(slo(objective = 99%, latency = 250ms))]
+pub fn submit() -> Result<(), String> { Ok(()) }
+"#,
+    );
+    let rules = root.join("alerts.yml");
+    if let Some(out) = promtool(&[
+        OsStr::new("check"),
+        OsStr::new("rules"),
+        OsStr::new("--lint-fatal"),
+        rules.as_os_str(),
+    ]) {
+        assert!(out.contains("SUCCESS: 36 rules found"), "{out}");
+    }
+    let text = std::fs::read_to_string(&rules).unwrap();
+    assert!(
+        text.contains("  - name: \"botwatch.recording.long\"\n    interval: 5m\n"),
+        "{text}"
+    );
+    generated_tests_pass(&root);
+}
+
+const BREAKER: &str = r#"
+#[botwatch::circuit_breaker(name = "relay", alert(open, for = 5m), alert(flapping > 3, within = 10m))]
+pub fn submit() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
+"#;
+
+#[test]
+fn flapping_counts_closed_to_open_trips_on_one_instance_and_exactly() {
+    let root = emitted("behaviour-flapping", BREAKER);
+    let trips = |instance: &str, from: &str, values: &str| {
+        format!(
+            "      - series: 'circuit_breaker_transitions_total{{breaker=\"relay\", from=\"{from}\", to=\"open\", instance=\"{instance}\"}}'\n        values: '{values}'\n"
+        )
+    };
+    // Three trips on one instance, scraped every 20s: increase() extrapolates to 3.1.
+    let three = trips("a", "closed", "5x4 6x3 7x3 8x40");
+    // Five replicas tripping once each: no replica flaps.
+    let five: String = (0..5)
+        .map(|i| trips(&format!("r{i}"), "closed", "0x4 1x40"))
+        .collect();
+    // A steady outage: half_open -> open every probe, one closed -> open.
+    let outage = trips("a", "half_open", "0+1x45") + &trips("a", "closed", "0x4 1x40");
+    // Four trips on one instance: flapping.
+    let four = trips("a", "closed", "0x4 1x3 2x3 3x3 4x40");
+    let silent = |name: &str, series: &str| {
+        format!(
+            "  - name: {name}\n    interval: 15s\n    input_series:\n{series}    alert_rule_test:\n      - alertname: CircuitBreakerFlapping\n        eval_time: 10m\n        exp_alerts: []\n"
+        )
+    };
+    let mut tests = silent("exactly three", &three)
+        .replace("interval: 15s", "interval: 20s")
+        .replace("eval_time: 10m", "eval_time: 9m45s")
+        + &silent("five replicas once each", &five)
+        + &silent("a steady outage", &outage);
+    tests.push_str(&format!(
+        "  - name: four trips\n    interval: 15s\n    input_series:\n{four}    alert_rule_test:\n      - alertname: CircuitBreakerFlapping\n        eval_time: 10m\n        exp_alerts:\n          - exp_labels: {{severity: warning, breaker: relay}}\n            exp_annotations:\n              summary: Circuit breaker relay is flapping\n              description: Circuit breaker relay tripped from closed to open 4 times in the last 10m on one instance (more than 3).\n"
+    ));
+    promtool_test(&root, &tests);
+    generated_tests_pass(&root);
+}
+
+#[test]
+fn open_fires_while_not_closed_even_when_probing_at_some_scrapes() {
+    let root = emitted("behaviour-open", BREAKER);
+    // Open 95 % of the scrapes, half-open at every 20th (`for` is 20 scrapes): `== 1`
+    // restarted `for` each time and never fired.
+    let values: Vec<&str> = (0..40)
+        .map(|i| if i % 20 == 19 { "2" } else { "1" })
+        .collect();
+    let tests = format!(
+        "  - name: open or probing\n    interval: 15s\n    input_series:\n      - series: 'circuit_breaker_state{{breaker=\"relay\", instance=\"a\"}}'\n        values: '0 {}'\n    alert_rule_test:\n      - alertname: CircuitBreakerOpen\n        eval_time: 9m\n        exp_alerts:\n          - exp_labels: {{severity: critical, breaker: relay}}\n            exp_annotations:\n              summary: Circuit breaker relay is open\n              description: Circuit breaker relay has not been closed for 5m on 1 instance(s); calls through it are rejected.\n",
+        values.join(" ")
+    );
+    promtool_test(&root, &tests);
+}
+
+#[test]
+fn annotations_show_thresholds_without_float_noise() {
+    let root = emitted(
+        "behaviour-noise",
+        r#"
+#[botwatch::counted(alert(error_rate > 7%), slo(objective = 99.95%))]
+pub fn quote() -> Result<(), String> { Ok(()) }
+"#,
+    );
+    let text = std::fs::read_to_string(root.join("alerts.yml")).unwrap();
+    assert!(text.contains("error rate above 7%\""), "{text}");
+    assert!(text.contains("the threshold is 7%."), "{text}");
+    assert!(text.contains("(99.95% objective)"), "{text}");
+    assert!(!text.contains("0000000"), "{text}");
+    generated_tests_pass(&root);
+}
+
+#[test]
+fn static_labels_keep_two_functions_of_one_name_apart() {
+    let root = emitted(
+        "behaviour-static-labels",
+        r#"
+pub struct Binance;
+pub struct Kraken;
+impl Binance {
+    #[botwatch::counted(labels(venue = "binance"), alert(error_rate > 10%), slo(objective = 99%))]
+    pub fn submit() -> Result<(), String> { Ok(()) }
+}
+impl Kraken {
+    #[botwatch::counted(labels(venue = "kraken"), alert(error_rate > 10%), slo(objective = 99%))]
+    pub fn submit() -> Result<(), String> { Ok(()) }
+}
+"#,
+    );
+    let rules = root.join("alerts.yml");
+    if let Some(out) = promtool(&[
+        OsStr::new("check"),
+        OsStr::new("rules"),
+        OsStr::new("--lint-fatal"),
+        rules.as_os_str(),
+    ]) {
+        assert!(out.contains("SUCCESS"), "{out}");
+    }
+    // Binance fails every call, Kraken none: only Binance's alerts fire.
+    let calls = |venue: &str, result: &str, values: &str| {
+        format!(
+            "      - series: 'function_calls_total{{function=\"submit\", module=\"bot\", venue=\"{venue}\", result=\"{result}\", instance=\"a\"}}'\n        values: '{values}'\n"
+        )
+    };
+    let series = calls("binance", "error", "0+10x80")
+        + &calls("binance", "ok", "0x80")
+        + &calls("kraken", "error", "0x80")
+        + &calls("kraken", "ok", "0+1000x80");
+    let tests = format!(
+        "  - name: one venue failing\n    interval: 15s\n    input_series:\n{series}    alert_rule_test:\n      - alertname: SubmitErrorRateHigh\n        eval_time: 10m\n        exp_alerts:\n          - exp_labels: {{severity: warning, function: submit, module: bot, venue: binance}}\n            exp_annotations:\n              summary: submit error rate above 10%\n              description: 100% of calls to bot::submit returned an error over the last 5m; the threshold is 10%.\n      - alertname: SubmitErrorBudgetBurn\n        eval_time: 10m\n        exp_alerts:\n          - exp_labels: {{severity: critical, function: submit, module: bot, venue: binance}}\n            exp_annotations:\n              summary: submit is burning its error budget (99% objective)\n              description: 100% of calls to bot::submit fail; at this rate the 30-day error budget of a 99% objective burns at least 6x too fast.\n"
+    );
+    promtool_test(&root, &tests);
+    generated_tests_pass(&root);
+}
+
+#[test]
+fn windows_under_four_scrapes_are_a_build_error_naming_the_attribute() {
+    let source = r#"
+pub mod feed {
+    #[botwatch::counted(alert(idle > 1m))]
+    pub fn on_block() {}
+}
+"#;
+    let (_, report) = emit("behaviour-windows", source, |r| {
+        r.scrape_interval(Duration::from_secs(60))
+    });
+    let message = report.expect_err("1m at a 1m scrape").to_string();
+    assert_eq!(
+        message,
+        "#[counted(alert(idle > 1m))] on bot::feed::on_block (src/lib.rs:3) reads a 1m window, which holds fewer than 4 scrapes at the scrape interval of 1m (.scrape_interval(1m)); make the window at least 4m, or scrape more often"
+    );
+    // At the default 15s it holds 4 scrapes.
+    let (_, report) = emit("behaviour-windows-ok", source, |r| r);
+    report.expect("1m at 15s");
+    // The 5m rate window of an error-rate alert at a 2m scrape.
+    let (_, report) = emit(
+        "behaviour-windows-rate",
+        "#[botwatch::counted(alert(error_rate > 5%))]\npub fn quote() {}\n",
+        |r| r.scrape_interval(Duration::from_secs(120)),
+    );
+    let message = report.expect_err("5m at a 2m scrape").to_string();
+    assert!(
+        message.starts_with(
+            "#[counted(alert(error_rate > 0.05))] on bot::quote (src/lib.rs:1) reads a 5m window"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn idle_and_rate_below_fire_while_the_series_are_absent() {
+    let root = emitted(
+        "behaviour-absent",
+        r#"
+#[botwatch::counted(alert(idle > 10m), alert(rate < 1/s, for = 2m))]
+pub fn on_block() {}
+"#,
+    );
+    // No series at all: the bot never started.
+    let tests = "  - name: never started\n    interval: 15s\n    input_series: []\n    alert_rule_test:\n      - alertname: OnBlockIdle\n        eval_time: 5m\n        exp_alerts:\n          - exp_labels: {severity: warning, function: on_block, module: bot}\n            exp_annotations:\n              summary: on_block not called for 10m\n              description: No call of bot::on_block in the last 10m.\n      - alertname: OnBlockRateLow\n        eval_time: 2m\n        exp_alerts:\n          - exp_labels: {severity: warning, function: on_block, module: bot}\n            exp_annotations:\n              summary: on_block called less than 1/s\n              description: bot::on_block is called 0 times a second over the last 5m; the threshold is 1/s.\n";
+    promtool_test(&root, tests);
+    generated_tests_pass(&root);
+}
+
+#[test]
+fn job_adds_bot_down_and_bot_restarting() {
+    let (root, report) = emit(
+        "behaviour-job",
+        "#[botwatch::counted(alert(idle > 10m))]\npub fn on_block() {}\n",
+        |r| r.job("trading-bot"),
+    );
+    report.expect("rules emitted");
+    let text = std::fs::read_to_string(root.join("alerts.yml")).unwrap();
+    assert!(text.contains("  - name: \"botwatch.bot\"\n"), "{text}");
+    let up = |instance: &str, values: &str| {
+        format!("      - series: 'up{{job=\"trading-bot\", instance=\"{instance}\"}}'\n        values: '{values}'\n")
+    };
+    let start = |instance: &str, values: &str| {
+        format!("      - series: 'process_start_time_seconds{{job=\"trading-bot\", instance=\"{instance}\"}}'\n        values: '{values}'\n")
+    };
+    let down = up("a", "1 1 0x20") + &up("b", "1x22");
+    let restarts = start("a", "1 2 3 4 5x20") + &start("b", "1 2 3 4x20");
+    let tests = format!(
+        "  - name: one target down\n    interval: 15s\n    input_series:\n{down}    alert_rule_test:\n      - alertname: BotDown\n        eval_time: 1m15s\n        exp_alerts: []\n      - alertname: BotDown\n        eval_time: 1m30s\n        exp_alerts:\n          - exp_labels: {{severity: critical, job: trading-bot, instance: a}}\n            exp_annotations:\n              summary: trading-bot a is down\n              description: 'Prometheus cannot scrape trading-bot a (no instance{}\n  - name: no target\n    interval: 15s\n    input_series: []\n    alert_rule_test:\n      - alertname: BotDown\n        eval_time: 1m\n        exp_alerts:\n          - exp_labels: {{severity: critical, job: trading-bot}}\n            exp_annotations:\n              summary: 'trading-bot  is down'\n              description: 'Prometheus cannot scrape trading-bot  (no instance{}\n  - name: restarts\n    interval: 15s\n    input_series:\n{restarts}    alert_rule_test:\n      - alertname: BotRestarting\n        eval_time: 2m\n        exp_alerts:\n          - exp_labels: {{severity: warning, job: trading-bot, instance: a}}\n            exp_annotations:\n              summary: trading-bot a keeps restarting\n              description: trading-bot a restarted 4 times in the last 15m (more than 3).\n",
+        ": the job has no target at all); its other alerts cannot fire meanwhile.'",
+        ": the job has no target at all); its other alerts cannot fire meanwhile.'"
+    );
+    promtool_test(&root, &tests);
+    generated_tests_pass(&root);
+}
+
+#[test]
+fn mimir_groups_are_named_after_the_crate() {
+    let (root, report) = emit(
+        "behaviour-mimir",
+        "#[botwatch::counted(alert(idle > 10m), slo(objective = 99%))]\npub fn on_block() {}\n",
+        |r| r.mimir_to("mimir.yml", "bots"),
+    );
+    report.expect("rules emitted");
+    let text = std::fs::read_to_string(root.join("mimir.yml")).unwrap();
+    // Two bots loading into one namespace keep their own groups.
+    for group in [
+        "bot.botwatch.recording",
+        "bot.botwatch.recording.long",
+        "bot.botwatch.alerts",
+    ] {
+        assert!(text.contains(&format!("  - name: \"{group}\"\n")), "{text}");
+    }
+    assert!(!text.contains("  - name: \"botwatch."), "{text}");
+}
