@@ -34,15 +34,27 @@ fn fetch_price() -> Result<f64, RelayError> {
     Err(RelayError)
 }
 
+/// A per-key breaker: its alerts fire per key.
+#[botwatch::circuit_breaker(name = "venue", per = venue, alert(open), alert(flapping > 2, within = 10m))]
+fn route(venue: &str) -> Result<(), RelayError> {
+    let _ = venue;
+    Ok(())
+}
+
 #[test]
 fn runtime_rules_pass_promtool_check_and_their_own_unit_tests() {
     // Calls are not needed for rules; they keep the fixture functions alive for the linter.
-    let _ = (submit_bundle(), fetch_price());
+    let _ = (submit_bundle(), fetch_price(), route("binance"));
     place_order();
+    let yaml = botwatch::rules::yaml();
+    assert!(
+        yaml.contains(r#"count by (breaker, key) (circuit_breaker_state{breaker="venue"} > 0)"#),
+        "a per-key breaker's alert groups by key:\n{yaml}"
+    );
     let set = botwatch::rules::rule_set().expect("no duplicate alerts");
     assert_eq!(
         set.alerts.len(),
-        14,
+        16,
         "{:#?}",
         set.alerts.iter().map(|a| &a.name).collect::<Vec<_>>()
     );

@@ -91,9 +91,10 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     scrape,
                 )
             }
-            Attribute::CircuitBreaker(_) => {
+            Attribute::CircuitBreaker(options) => {
                 let name = site.breaker_name().unwrap_or_default();
-                breaker_alert(&name, &function, alert, scrape)
+                let keyed = options.per.is_some();
+                breaker_alert(&name, keyed, &function, alert, scrape)
             }
         };
         set.alerts.push(rule);
@@ -619,8 +620,11 @@ fn unit(per: Duration) -> &'static str {
     }
 }
 
+/// A breaker's alert; a per-key breaker's (`keyed`) fires per key: `key` joins `breaker`
+/// in the grouping, and the generated tests use a sample key.
 fn breaker_alert(
     breaker: &str,
+    keyed: bool,
     function: &Function<'_>,
     alert: &Alert,
     scrape: Duration,
@@ -628,7 +632,16 @@ fn breaker_alert(
     let selector = |metric: &str, extra: &str| {
         format!("{metric}{{breaker={}{extra}}}", promql_string(breaker))
     };
-    let labels = vec![(names::LABEL_BREAKER.to_owned(), breaker.to_owned())];
+    let mut labels = vec![(names::LABEL_BREAKER.to_owned(), breaker.to_owned())];
+    if keyed {
+        labels.push((names::LABEL_KEY.to_owned(), "binance".to_owned()));
+    }
+    let by = if keyed { "breaker, key" } else { "breaker" };
+    let which = if keyed {
+        "{{ $labels.breaker }} ({{ $labels.key }})"
+    } else {
+        "{{ $labels.breaker }}"
+    };
     let for_ = alert.for_duration();
     let for_text = prometheus_duration(for_);
     let severity = alert.severity();
@@ -663,10 +676,10 @@ fn breaker_alert(
                 ));
             (
                 // Not closed: half-open (2) is still an outage whose probes fail.
-                format!("count by (breaker) ({} > 0)", selector(names::CIRCUIT_BREAKER_STATE, "")),
-                "Circuit breaker {{ $labels.breaker }} is open".to_owned(),
+                format!("count by ({by}) ({} > 0)", selector(names::CIRCUIT_BREAKER_STATE, "")),
+                format!("Circuit breaker {which} is open"),
                 format!(
-                    "Circuit breaker {{{{ $labels.breaker }}}} has not been closed for {for_text} on {{{{ $value }}}} instance(s); calls through it are rejected."
+                    "Circuit breaker {which} has not been closed for {for_text} on {{{{ $value }}}} instance(s); calls through it are rejected."
                 ),
                 vec![one, both],
             )
@@ -720,11 +733,11 @@ fn breaker_alert(
                 // replicas tripping once each is not flapping. A restart forgets earlier
                 // trips.
                 format!(
-                    "max by (breaker) ({trips_selector} - min_over_time({trips_selector}[{within_text}])) > {more_than}"
+                    "max by ({by}) ({trips_selector} - min_over_time({trips_selector}[{within_text}])) > {more_than}"
                 ),
-                "Circuit breaker {{ $labels.breaker }} is flapping".to_owned(),
+                format!("Circuit breaker {which} is flapping"),
                 format!(
-                    "Circuit breaker {{{{ $labels.breaker }}}} tripped from closed to open {{{{ $value | humanize }}}} times in the last {within_text} on one instance (more than {more_than})."
+                    "Circuit breaker {which} tripped from closed to open {{{{ $value | humanize }}}} times in the last {within_text} on one instance (more than {more_than})."
                 ),
                 probes,
             )
