@@ -19,6 +19,7 @@ fn emit(
     std::fs::create_dir_all(root.join("src")).unwrap();
     std::fs::write(root.join("src/lib.rs"), source).unwrap();
     let rules = Rules::new()
+        .only_this_crate()
         .crate_dir(&root)
         .out_dir(root.join("out"))
         .crate_name("bot")

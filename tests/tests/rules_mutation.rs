@@ -297,9 +297,14 @@ fn run(
 ) -> (Vec<Outcome>, Vec<String>) {
     let dir = scratch_dir(&format!("mutation-{name}"));
     let mut warnings = Vec::new();
-    let report = configure(Rules::new().crate_dir(crate_dir).out_dir(&dir))
-        .emit_to(&mut warnings)
-        .expect("rules emitted");
+    let report = configure(
+        Rules::new()
+            .only_this_crate()
+            .crate_dir(crate_dir)
+            .out_dir(&dir),
+    )
+    .emit_to(&mut warnings)
+    .expect("rules emitted");
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     let rules = std::fs::read_to_string(dir.join("botwatch/alerts.yml")).unwrap();
     let tests = std::fs::read_to_string(dir.join("botwatch/alerts.test.yml")).unwrap();
