@@ -13,7 +13,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::exporter::ServerState;
-use crate::{health, rules};
+use crate::rules;
 
 /// A client that sends no complete request head in this time is disconnected.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -22,7 +22,7 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// make the bot's process hold unbounded sockets and tasks.
 pub(crate) const MAX_CONNECTIONS: usize = 64;
 
-const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+const METRICS_CONTENT_TYPE: &str = crate::ExporterHandle::METRICS_CONTENT_TYPE;
 
 /// Starts serving on the current tokio runtime if there is one, else on a thread with a
 /// runtime of its own.
@@ -59,6 +59,18 @@ pub(crate) fn spawn(
             Ok(())
         }
     }
+}
+
+/// Runs the `metrics` recorder's upkeep on a thread of its own, for an exporter installed
+/// without a listener (and so, maybe, without any tokio runtime).
+pub(crate) fn spawn_upkeep(state: Arc<ServerState>, interval: Duration) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("botwatch-upkeep".to_owned())
+        .spawn(move || loop {
+            std::thread::sleep(interval);
+            state.prometheus.run_upkeep();
+        })?;
+    Ok(())
 }
 
 async fn upkeep(state: Arc<ServerState>, interval: Duration) {
@@ -127,13 +139,9 @@ fn respond(
     let mut response = match request.uri().path() {
         "/metrics" => body(StatusCode::OK, METRICS_CONTENT_TYPE, state.render_metrics()),
         "/health" => {
-            let report = health::report(state.started.elapsed());
-            let status = if report.healthy {
-                StatusCode::OK
-            } else {
-                StatusCode::SERVICE_UNAVAILABLE
-            };
-            body(status, "application/json", report.json)
+            let (status, json) = state.health();
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            body(status, "application/json", json)
         }
         "/rules" => body(StatusCode::OK, "application/yaml", rules::yaml()),
         _ => text(

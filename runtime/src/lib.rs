@@ -60,6 +60,8 @@ pub mod rules;
 #[cfg(feature = "runtime")]
 mod sites;
 #[cfg(feature = "runtime")]
+mod snapshot;
+#[cfg(feature = "runtime")]
 mod stripes;
 
 #[cfg(feature = "runtime")]
@@ -68,6 +70,15 @@ pub use botwatch_macros::{circuit_breaker, counted, timed};
 pub use breaker::{breaker, Breaker, BreakerSnapshot, CircuitOpen, State};
 #[cfg(feature = "runtime")]
 pub use exporter::{install, Exporter, ExporterHandle, InstallError, DEFAULT_LISTEN, LISTEN_ENV};
+#[cfg(feature = "runtime")]
+pub use snapshot::{snapshot, Calls, Durations, Snapshot, SnapshotError};
+
+/// The `metrics` facade (version 0.24) whose recorder botwatch installs: what you record
+/// with `botwatch::metrics::gauge!(...)` is served on the same `/metrics`. A different major
+/// version of `metrics` in your own `Cargo.toml` has a recorder of its own that nobody
+/// serves, so its values would never appear; use this re-export, or the same version.
+#[cfg(feature = "runtime")]
+pub use ::metrics;
 
 /// The Prometheus text of every annotated function's series, as `/metrics` serves them
 /// after the `metrics` recorder's own. Works with or without an installed exporter.

@@ -201,7 +201,12 @@ pub fn b() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
 fn a_crate_without_sources_is_an_error() {
     let root = scratch_dir("build-helper-empty");
     let (report, _) = emit(&root);
-    assert!(matches!(report, Err(BuildError::NoSource(_))));
+    let error = report.expect_err("no sources");
+    assert!(matches!(error, BuildError::NoSource(_)));
+    // `.expect("botwatch rules")` in a build.rs prints Debug: the sentence, not the variant.
+    let debug = format!("{error:?}");
+    assert_eq!(debug, error.to_string());
+    assert!(debug.starts_with("no src/lib.rs, src/main.rs"), "{debug}");
 }
 
 /// A bot made of several crates: `bot` (package `scan-bot`) uses `core` (package `bot-core`,

@@ -101,7 +101,9 @@ pub struct Report {
 }
 
 /// Why [`Rules::emit`] failed.
-#[derive(Debug)]
+///
+/// `Debug` prints the same sentence as `Display`, so `.expect("botwatch rules")` in a
+/// build.rs shows the cause and the fix.
 #[non_exhaustive]
 pub enum BuildError {
     /// `CARGO_MANIFEST_DIR` or `OUT_DIR` is not set: not running under cargo, and not given.
@@ -172,6 +174,12 @@ impl fmt::Display for BuildError {
             BuildError::Rules(error) => write!(f, "{error}"),
             BuildError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
         }
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
