@@ -184,11 +184,28 @@ impl Exporter {
     }
 }
 
+/// Connections the OS queues before the exporter accepts them. std's 128 is fewer than the
+/// clients one bad actor can keep connecting while their connections are evicted: a full
+/// queue drops Prometheus' SYN, and its scrape waits a whole second for the retransmit.
+const ACCEPT_BACKLOG: i32 = 1024;
+
 fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), InstallError> {
-    let listener = TcpListener::bind(addr).map_err(|source| match source.kind() {
+    let failed = |source: std::io::Error| match source.kind() {
         std::io::ErrorKind::AddrInUse => InstallError::AddressInUse { addr },
         _ => InstallError::Bind { addr, source },
-    })?;
+    };
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(failed)?;
+    // As std's TcpListener::bind: a restarted bot rebinds its port at once.
+    #[cfg(unix)]
+    socket.set_reuse_address(true).map_err(failed)?;
+    socket.bind(&addr.into()).map_err(failed)?;
+    socket.listen(ACCEPT_BACKLOG).map_err(failed)?;
+    let listener: TcpListener = socket.into();
     let local_addr = listener
         .local_addr()
         .map_err(|source| InstallError::Bind { addr, source })?;

@@ -42,6 +42,8 @@ mod call;
 #[cfg(feature = "runtime")]
 mod clock;
 #[cfg(feature = "runtime")]
+mod conns;
+#[cfg(feature = "runtime")]
 mod exporter;
 #[cfg(feature = "runtime")]
 mod health;
