@@ -135,6 +135,7 @@ impl Exporter {
             .map_err(|_| InstallError::RecorderAlreadyInstalled)?;
 
         clock::warm_up();
+        crate::notice::counts_are_read();
         let state = Arc::new(ServerState {
             prometheus,
             global_labels: self.global_labels,

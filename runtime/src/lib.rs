@@ -52,6 +52,8 @@ mod histogram;
 #[cfg(feature = "runtime")]
 mod http;
 #[cfg(feature = "runtime")]
+mod notice;
+#[cfg(feature = "runtime")]
 mod outcome;
 #[cfg(feature = "runtime")]
 mod registry;

@@ -63,6 +63,7 @@ pub struct Durations {
 /// Reads every annotated function linked into the binary and every breaker, now. Works
 /// with or without an installed exporter.
 pub fn snapshot() -> Snapshot {
+    crate::notice::counts_are_read();
     let mut functions: Vec<FunctionCounts> = Vec::new();
     for site in registry::sites() {
         let spec = site.spec();
