@@ -36,10 +36,9 @@ async fn slow_client(
                     break;
                 }
                 // Closed by the server?
-                match tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buf)).await
-                {
-                    Ok(Ok(0) | Err(_)) => break,
-                    _ => {}
+                let read = tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buf));
+                if let Ok(Ok(0) | Err(_)) = read.await {
+                    break;
                 }
             }
         } else {
