@@ -147,7 +147,8 @@ fn serves_metrics_health_and_rules() {
                 .unwrap();
             // EOF or reset: closed; a read timeout: still open.
             match (&**stream).read(&mut [0u8; 16]) {
-                Ok(_) => true,
+                Ok(0) => true,
+                Ok(bytes) => panic!("the server sent {bytes} bytes to a client that asked nothing"),
                 Err(e) => !matches!(
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
