@@ -29,7 +29,10 @@
 //!   `GET /rules` at run time, `build::Rules` (feature `build`) in build.rs.
 //! * Each call costs about one relaxed atomic add (plus two clock reads for `#[timed]`):
 //!   every annotated function owns static storage that the exporter renders at scrape time.
-//!   Your own `metrics::counter!` and friends are served on the same `/metrics`.
+//!   Your own `botwatch::metrics::counter!` and friends are served on the same `/metrics`.
+//! * [`snapshot()`] reads every function's counts and every breaker in process, for tests
+//!   (`docs/testing.md`); [`Exporter::without_listener`] mounts `/metrics`, `/health` and
+//!   `/rules` in your own HTTP server.
 
 #![deny(missing_docs)]
 
