@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use ipnet::IpNet;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use crate::{clock, http, render};
+use crate::{clock, health, http, render};
 
 /// The address the exporter listens on when neither [`Exporter::listen`] nor
 /// `BOTWATCH_LISTEN` says otherwise.
@@ -42,6 +42,7 @@ pub struct Exporter {
     listen: Option<SocketAddr>,
     global_labels: Vec<(String, String)>,
     allowed_clients: Vec<String>,
+    without_listener: bool,
 }
 
 impl Exporter {
@@ -71,12 +72,37 @@ impl Exporter {
         self
     }
 
+    /// Installs everything but the HTTP listener: for a bot that already runs a server
+    /// (axum, hyper, warp) and serves [`ExporterHandle::render_metrics`],
+    /// [`ExporterHandle::health`] and [`ExporterHandle::rules`] on it. [`Exporter::listen`],
+    /// `BOTWATCH_LISTEN` and [`Exporter::allow_client`] then have no effect: the bot's
+    /// server decides who is served.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), botwatch::InstallError> {
+    /// let exporter = botwatch::Exporter::new()
+    ///     .global_label("bot", "chimera")
+    ///     .without_listener()
+    ///     .install()?;
+    /// let body: String = exporter.render_metrics(); // serve it as GET /metrics
+    /// let (status, json) = exporter.health(); // serve it as GET /health
+    /// # Ok(()) }
+    /// ```
+    pub fn without_listener(mut self) -> Self {
+        self.without_listener = true;
+        self
+    }
+
     /// Installs the recorder and starts serving.
     ///
     /// The server runs on the surrounding tokio runtime when there is one, and otherwise on
     /// a thread of its own, until the process exits.
     pub fn install(self) -> Result<ExporterHandle, InstallError> {
-        let addr = self.resolve_listen()?;
+        let addr = if self.without_listener {
+            None
+        } else {
+            Some(self.resolve_listen()?)
+        };
         let allowed = self.parse_allowed()?;
         validate_global_labels(&self.global_labels)?;
         if INSTALLED.swap(true, Ordering::SeqCst) {
@@ -94,19 +120,10 @@ impl Exporter {
 
     fn install_once(
         self,
-        addr: SocketAddr,
+        addr: Option<SocketAddr>,
         allowed: Vec<IpNet>,
     ) -> Result<ExporterHandle, InstallError> {
-        let listener = TcpListener::bind(addr).map_err(|source| match source.kind() {
-            std::io::ErrorKind::AddrInUse => InstallError::AddressInUse { addr },
-            _ => InstallError::Bind { addr, source },
-        })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| InstallError::Bind { addr, source })?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|source| InstallError::Bind { addr, source })?;
+        let listener = addr.map(bind).transpose()?;
 
         let mut builder = PrometheusBuilder::new();
         for (key, value) in &self.global_labels {
@@ -118,14 +135,26 @@ impl Exporter {
             .map_err(|_| InstallError::RecorderAlreadyInstalled)?;
 
         clock::warm_up();
+        crate::notice::counts_are_read();
         let state = Arc::new(ServerState {
             prometheus,
             global_labels: self.global_labels,
             allowed,
             started: Instant::now(),
         });
-        http::spawn(listener, state, UPKEEP_INTERVAL).map_err(InstallError::Runtime)?;
-        Ok(ExporterHandle { local_addr })
+        let local_addr = match listener {
+            Some((listener, local_addr)) => {
+                http::spawn(listener, state.clone(), UPKEEP_INTERVAL)
+                    .map_err(InstallError::Runtime)?;
+                Some(local_addr)
+            }
+            None => {
+                http::spawn_upkeep(state.clone(), UPKEEP_INTERVAL)
+                    .map_err(InstallError::Runtime)?;
+                None
+            }
+        };
+        Ok(ExporterHandle { local_addr, state })
     }
 
     fn resolve_listen(&self) -> Result<SocketAddr, InstallError> {
@@ -154,6 +183,37 @@ impl Exporter {
             })
             .collect()
     }
+}
+
+/// Connections the OS queues before the exporter accepts them. std's 128 is fewer than the
+/// clients one bad actor can keep connecting while their connections are evicted: a full
+/// queue drops Prometheus' SYN, and its scrape waits a whole second for the retransmit.
+const ACCEPT_BACKLOG: i32 = 1024;
+
+fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), InstallError> {
+    let failed = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::AddrInUse => InstallError::AddressInUse { addr },
+        _ => InstallError::Bind { addr, source },
+    };
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(failed)?;
+    // As std's TcpListener::bind: a restarted bot rebinds its port at once.
+    #[cfg(unix)]
+    socket.set_reuse_address(true).map_err(failed)?;
+    socket.bind(&addr.into()).map_err(failed)?;
+    socket.listen(ACCEPT_BACKLOG).map_err(failed)?;
+    let listener: TcpListener = socket.into();
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| InstallError::Bind { addr, source })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| InstallError::Bind { addr, source })?;
+    Ok((listener, local_addr))
 }
 
 fn validate_global_labels(labels: &[(String, String)]) -> Result<(), InstallError> {
@@ -199,31 +259,80 @@ impl ServerState {
         out
     }
 
+    /// The `/health` status code and JSON body.
+    pub(crate) fn health(&self) -> (u16, String) {
+        let report = health::report(self.started.elapsed());
+        (if report.healthy { 200 } else { 503 }, report.json)
+    }
+
     pub(crate) fn admits(&self, client: std::net::IpAddr) -> bool {
         self.allowed.is_empty() || self.allowed.iter().any(|net| net.contains(&client))
     }
 }
 
 /// The installed exporter.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ExporterHandle {
-    local_addr: SocketAddr,
+    local_addr: Option<SocketAddr>,
+    state: Arc<ServerState>,
+}
+
+impl fmt::Debug for ExporterHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExporterHandle")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ExporterHandle {
     /// The address the server listens on (with the real port when port 0 was asked for).
+    /// Installed [`Exporter::without_listener`], it listens nowhere: this is the
+    /// unspecified address `0.0.0.0:0`; see [`ExporterHandle::listening_on`].
     pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+            .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The address the server listens on, or `None` when installed
+    /// [`Exporter::without_listener`].
+    pub fn listening_on(&self) -> Option<SocketAddr> {
         self.local_addr
     }
 
     /// `http://<addr>/metrics`
     pub fn metrics_url(&self) -> String {
-        format!("http://{}/metrics", self.local_addr)
+        format!("http://{}/metrics", self.local_addr())
     }
+
+    /// The body `GET /metrics` serves: the `metrics` facade's series, then botwatch's own,
+    /// each with the global labels. Serve it with content type
+    /// [`ExporterHandle::METRICS_CONTENT_TYPE`].
+    pub fn render_metrics(&self) -> String {
+        self.state.render_metrics()
+    }
+
+    /// What `GET /health` serves: the status code (200 while no breaker is open, 503
+    /// otherwise) and the JSON body (content type `application/json`).
+    pub fn health(&self) -> (u16, String) {
+        self.state.health()
+    }
+
+    /// The body `GET /rules` serves: the alert rules YAML (content type
+    /// `application/yaml`), the same as [`crate::rules::yaml`].
+    pub fn rules(&self) -> String {
+        crate::rules::yaml()
+    }
+
+    /// The content type of [`ExporterHandle::render_metrics`]: Prometheus text format 0.0.4.
+    pub const METRICS_CONTENT_TYPE: &'static str = "text/plain; version=0.0.4; charset=utf-8";
 }
 
 /// Why [`Exporter::install`] failed. Nothing was installed unless the message says so.
-#[derive(Debug)]
+///
+/// `Debug` prints the same sentence as `Display`: `fn main() -> Result<(), Box<dyn Error>>`
+/// with `install()?` prints errors with `Debug`, and the user should read the fix there too.
+/// Match on the variants to tell the causes apart.
 #[non_exhaustive]
 pub enum InstallError {
     /// `install()` was already called in this process.
@@ -294,6 +403,12 @@ impl fmt::Display for InstallError {
             InstallError::InvalidGlobalLabel { key, problem } => write!(f, "global label {key:?} {problem}"),
             InstallError::Runtime(source) => write!(f, "cannot start the exporter's server: {source}"),
         }
+    }
+}
+
+impl fmt::Debug for InstallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -12,17 +12,14 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
+use crate::conns;
 use crate::exporter::ServerState;
-use crate::{health, rules};
+use crate::rules;
 
 /// A client that sends no complete request head in this time is disconnected.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Connections served at once; more are closed on accept, so a misbehaving client cannot
-/// make the bot's process hold unbounded sockets and tasks.
-pub(crate) const MAX_CONNECTIONS: usize = 64;
-
-const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+const METRICS_CONTENT_TYPE: &str = crate::ExporterHandle::METRICS_CONTENT_TYPE;
 
 /// Starts serving on the current tokio runtime if there is one, else on a thread with a
 /// runtime of its own.
@@ -61,6 +58,18 @@ pub(crate) fn spawn(
     }
 }
 
+/// Runs the `metrics` recorder's upkeep on a thread of its own, for an exporter installed
+/// without a listener (and so, maybe, without any tokio runtime).
+pub(crate) fn spawn_upkeep(state: Arc<ServerState>, interval: Duration) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("botwatch-upkeep".to_owned())
+        .spawn(move || loop {
+            std::thread::sleep(interval);
+            state.prometheus.run_upkeep();
+        })?;
+    Ok(())
+}
+
 async fn upkeep(state: Arc<ServerState>, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -71,7 +80,7 @@ async fn upkeep(state: Arc<ServerState>, interval: Duration) {
 }
 
 async fn serve(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let table = conns::Table::new();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -81,25 +90,33 @@ async fn serve(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            drop(stream);
-            continue;
-        };
+        // Bounded: when full, the quietest connection gives its slot to this one.
+        let slot = table.admit(peer.ip());
         let state = state.clone();
         tokio::spawn(async move {
-            let _slot = slot;
             let admitted = state.admits(peer.ip());
             let service = service_fn(move |request| {
                 let state = state.clone();
                 async move { Ok::<_, Infallible>(respond(&state, admitted, &request)) }
             });
-            // A client that goes away mid-request is its own business.
-            let _ = http1::Builder::new()
+            let stream = conns::Tracked {
+                inner: stream,
+                activity: slot.activity.clone(),
+            };
+            let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+                .serve_connection(TokioIo::new(stream), service);
+            // A client that goes away mid-request is its own business; an evicted one is
+            // closed by dropping its connection.
+            tokio::select! {
+                biased;
+                _ = connection => {}
+                () = slot.evicted.notified() => {}
+            }
         });
+        // Let the new connection read its request before the next accept can evict it.
+        tokio::task::yield_now().await;
     }
 }
 
@@ -127,13 +144,9 @@ fn respond(
     let mut response = match request.uri().path() {
         "/metrics" => body(StatusCode::OK, METRICS_CONTENT_TYPE, state.render_metrics()),
         "/health" => {
-            let report = health::report(state.started.elapsed());
-            let status = if report.healthy {
-                StatusCode::OK
-            } else {
-                StatusCode::SERVICE_UNAVAILABLE
-            };
-            body(status, "application/json", report.json)
+            let (status, json) = state.health();
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            body(status, "application/json", json)
         }
         "/rules" => body(StatusCode::OK, "application/yaml", rules::yaml()),
         _ => text(

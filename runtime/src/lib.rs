@@ -29,7 +29,10 @@
 //!   `GET /rules` at run time, `build::Rules` (feature `build`) in build.rs.
 //! * Each call costs about one relaxed atomic add (plus two clock reads for `#[timed]`):
 //!   every annotated function owns static storage that the exporter renders at scrape time.
-//!   Your own `metrics::counter!` and friends are served on the same `/metrics`.
+//!   Your own `botwatch::metrics::counter!` and friends are served on the same `/metrics`.
+//! * [`snapshot()`] reads every function's counts and every breaker in process, for tests
+//!   (`docs/testing.md`); [`Exporter::without_listener`] mounts `/metrics`, `/health` and
+//!   `/rules` in your own HTTP server.
 
 #![deny(missing_docs)]
 
@@ -42,6 +45,8 @@ mod call;
 #[cfg(feature = "runtime")]
 mod clock;
 #[cfg(feature = "runtime")]
+mod conns;
+#[cfg(feature = "runtime")]
 mod exporter;
 #[cfg(feature = "runtime")]
 mod health;
@@ -49,6 +54,8 @@ mod health;
 mod histogram;
 #[cfg(feature = "runtime")]
 mod http;
+#[cfg(feature = "runtime")]
+mod notice;
 #[cfg(feature = "runtime")]
 mod outcome;
 #[cfg(feature = "runtime")]
@@ -60,6 +67,8 @@ pub mod rules;
 #[cfg(feature = "runtime")]
 mod sites;
 #[cfg(feature = "runtime")]
+mod snapshot;
+#[cfg(feature = "runtime")]
 mod stripes;
 
 #[cfg(feature = "runtime")]
@@ -68,6 +77,15 @@ pub use botwatch_macros::{circuit_breaker, counted, timed};
 pub use breaker::{breaker, Breaker, BreakerSnapshot, CircuitOpen, State};
 #[cfg(feature = "runtime")]
 pub use exporter::{install, Exporter, ExporterHandle, InstallError, DEFAULT_LISTEN, LISTEN_ENV};
+#[cfg(feature = "runtime")]
+pub use snapshot::{snapshot, Calls, Durations, Snapshot, SnapshotError};
+
+/// The `metrics` facade (version 0.24) whose recorder botwatch installs: what you record
+/// with `botwatch::metrics::gauge!(...)` is served on the same `/metrics`. A different major
+/// version of `metrics` in your own `Cargo.toml` has a recorder of its own that nobody
+/// serves, so its values would never appear; use this re-export, or the same version.
+#[cfg(feature = "runtime")]
+pub use ::metrics;
 
 /// The Prometheus text of every annotated function's series, as `/metrics` serves them
 /// after the `metrics` recorder's own. Works with or without an installed exporter.

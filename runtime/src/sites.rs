@@ -4,7 +4,8 @@
 //!
 //! This is why `#[counted]` costs about one atomic add: there is no key lookup, hashing,
 //! allocation or vtable call on the hot path, and nothing to register before the first call,
-//! so calls made before `install()` are counted like any other.
+//! so calls made before `install()` are counted like any other. (Each call also reads one
+//! flag that is set once: the first call arms the notice for a forgotten `install()`.)
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -56,6 +57,7 @@ impl CountedSite {
     /// Records a call that returned (or panicked: `is_err`).
     #[inline(always)]
     pub(crate) fn record(&self, is_err: bool) {
+        crate::notice::on_call();
         self.stripes[stripes::current()].0[usize::from(is_err)].fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -88,6 +90,7 @@ impl TimedSite {
     /// Records a call that took `nanos`.
     #[inline(always)]
     pub(crate) fn record(&self, nanos: u64) {
+        crate::notice::on_call();
         self.cells().record(nanos);
     }
 

@@ -20,5 +20,6 @@ pub mod names;
 #[cfg(feature = "syn")]
 pub mod parse;
 pub mod rules;
+pub mod suggest;
 
 pub use model::*;

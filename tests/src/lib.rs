@@ -5,6 +5,10 @@
 #[doc = include_str!("../../README.md")]
 mod readme {}
 
+/// docs/testing.md's examples, compiled and run as doctests.
+#[doc = include_str!("../../docs/testing.md")]
+mod testing_guide {}
+
 mod exposition;
 mod http;
 mod tools;

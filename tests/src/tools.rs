@@ -15,7 +15,7 @@ pub fn tool(name: &str) -> Option<std::path::PathBuf> {
     });
     if found.is_none() {
         let why = format!(
-            "{name} is not installed (Debian: apt-get install prometheus prometheus-alertmanager)"
+            "{name} is not installed (Debian: apt-get install prometheus prometheus-alertmanager wrk)"
         );
         if std::env::var_os(REQUIRE_TOOLS_ENV).is_some() {
             panic!("{why}, and {REQUIRE_TOOLS_ENV} is set");

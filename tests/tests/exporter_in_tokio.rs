@@ -24,6 +24,9 @@ async fn runs_on_the_callers_runtime_and_reports_install_errors() {
         message.contains("already in use") && message.contains("BOTWATCH_LISTEN"),
         "{message}"
     );
+    // `fn main() -> Result<(), Box<dyn Error>>` prints `Error: {:?}`: the same sentence.
+    let boxed: Box<dyn std::error::Error> = Box::new(error);
+    assert_eq!(format!("{boxed:?}"), message);
 
     let error = botwatch::Exporter::new()
         .allow_client("10.0.0.0/33")

@@ -7,7 +7,7 @@ use super::{Breaker, BreakerSite, CircuitOpen, Outcome};
 #[diagnostic::on_unimplemented(
     message = "#[circuit_breaker] needs the function to return `Result<T, E>` with `E: From<botwatch::CircuitOpen>`; `{Self}` is not such a type",
     label = "this return type cannot carry `botwatch::CircuitOpen`",
-    note = "return a `Result` and implement `From<botwatch::CircuitOpen>` for its error type (or wrap it, e.g. in `Box<dyn std::error::Error + Send + Sync>`)"
+    note = "a rejected call returns `Err(E::from(botwatch::CircuitOpen {{ .. }}))`: return a `Result` and add `impl From<botwatch::CircuitOpen> for` its error type (or use `Box<dyn std::error::Error + Send + Sync>`, which has one)"
 )]
 pub trait BreakerResult {
     /// The success type.
@@ -20,6 +20,10 @@ pub trait BreakerResult {
     fn value(&self) -> Result<&Self::Ok, &Self::Error>;
 }
 
+// Not recommended: a `Result` whose error lacks `From<CircuitOpen>` is then reported as
+// "the return type is not a BreakerResult" with the message above (naming the attribute and
+// the fix), not as a bare `E: From<CircuitOpen>` that never mentions #[circuit_breaker].
+#[diagnostic::do_not_recommend]
 impl<T, E: From<CircuitOpen>> BreakerResult for Result<T, E> {
     type Ok = T;
     type Error = E;

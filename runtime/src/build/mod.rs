@@ -13,9 +13,10 @@
 //! ```
 //!
 //! It always writes `$OUT_DIR/botwatch/alerts.yml` and its promtool unit tests
-//! `$OUT_DIR/botwatch/alerts.test.yml`. A source file that does not parse, or breakers
-//! that share a name with different options, are `cargo:warning`s and the build goes on;
-//! two different alerts with one name and one label set are an error naming both.
+//! `$OUT_DIR/botwatch/alerts.test.yml`. A source file that does not parse is a
+//! `cargo:warning` and the build goes on; two functions naming one breaker with different
+//! options, and two different alerts with one name and one label set, are errors naming
+//! both places.
 //!
 //! # A bot made of several crates
 //!
@@ -102,7 +103,9 @@ pub struct Report {
 }
 
 /// Why [`Rules::emit`] failed.
-#[derive(Debug)]
+///
+/// `Debug` prints the same sentence as `Display`, so `.expect("botwatch rules")` in a
+/// build.rs shows the cause and the fix.
 #[non_exhaustive]
 pub enum BuildError {
     /// `CARGO_MANIFEST_DIR` or `OUT_DIR` is not set: not running under cargo, and not given.
@@ -124,6 +127,18 @@ pub enum BuildError {
         this: String,
         /// The packages in the graph that depend on botwatch.
         using_botwatch: Vec<String>,
+    },
+    /// Two functions name one circuit breaker with different options (the runtime would
+    /// use the first one's and warn).
+    BreakerConflict {
+        /// The breaker's name.
+        name: String,
+        /// The first function, `module::function (file:line)`, whose options run.
+        first: String,
+        /// The other function, `module::function (file:line)`.
+        second: String,
+        /// Each option that differs, `failures = 5 vs 3`.
+        differences: Vec<String>,
     },
     /// Two different alerts share a name and labels.
     Rules(RulesError),
@@ -170,9 +185,27 @@ impl fmt::Display for BuildError {
                     write!(f, "; those that use botwatch: {}", using_botwatch.join(", "))
                 }
             }
+            BuildError::BreakerConflict {
+                name,
+                first,
+                second,
+                differences,
+            } => write!(
+                f,
+                "circuit breaker \"{name}\" is declared with different options at {first} and at \
+                 {second} ({}); functions sharing a breaker must give it the same options: write \
+                 them the same in both places, or give one of them another name",
+                differences.join(", ")
+            ),
             BuildError::Rules(error) => write!(f, "{error}"),
             BuildError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
         }
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -355,13 +388,15 @@ impl Rules {
         for file in scan.files.iter().chain(&bot.manifests) {
             let _ = writeln!(directives, "cargo:rerun-if-changed={}", file.display());
         }
-        scan.warnings.extend(breaker_conflicts(&scan.sites));
         for warning in &scan.warnings {
             let _ = writeln!(
                 directives,
                 "cargo:warning=botwatch: {}",
                 warning.replace('\n', " ")
             );
+        }
+        if let Some(conflict) = breaker_conflicts(&scan.sites).into_iter().next() {
+            return Err(conflict);
         }
 
         let mut sites: Vec<Site> = scan.sites.iter().map(|f| f.site.clone()).collect();
@@ -496,12 +531,13 @@ fn roots(src: &Path, crate_name: &str) -> Vec<(PathBuf, String)> {
     roots
 }
 
-/// Breakers sharing a name with different options: the runtime uses the first one's.
-fn breaker_conflicts(sites: &[FoundSite]) -> Vec<String> {
+/// Breakers sharing a name with different options (the runtime would use the first one's
+/// and warn), in (module, function) order.
+fn breaker_conflicts(sites: &[FoundSite]) -> Vec<BuildError> {
     let mut sorted: Vec<&FoundSite> = sites.iter().collect();
     sorted.sort_by(|a, b| Site::order(&a.site, &b.site));
     let mut first: Vec<(String, &FoundSite, &CircuitBreaker)> = Vec::new();
-    let mut warnings = Vec::new();
+    let mut conflicts = Vec::new();
     for found in sorted {
         let Attribute::CircuitBreaker(options) = &found.site.attribute else {
             continue;
@@ -510,36 +546,67 @@ fn breaker_conflicts(sites: &[FoundSite]) -> Vec<String> {
         match first.iter().find(|(n, _, _)| *n == name) {
             None => first.push((name, found, options)),
             Some((_, earlier, earlier_options)) => {
-                if !same_policy(earlier_options, options) {
-                    warnings.push(format!(
-                        "circuit breaker \"{name}\" is declared with different options at {}::{} ({}) and at {}::{} ({}); the first one's options are used",
-                        earlier.site.module, earlier.site.function, earlier.location,
-                        found.site.module, found.site.function, found.location
-                    ));
+                let differences = policy_differences(earlier_options, options);
+                if !differences.is_empty() {
+                    let place = |f: &FoundSite| {
+                        format!("{}::{} ({})", f.site.module, f.site.function, f.location)
+                    };
+                    conflicts.push(BuildError::BreakerConflict {
+                        name,
+                        first: place(earlier),
+                        second: place(found),
+                        differences,
+                    });
                 }
             }
         }
     }
-    warnings
+    conflicts
 }
 
-/// The options that shape a breaker's behaviour (predicates and alerts are per function).
-fn same_policy(a: &CircuitBreaker, b: &CircuitBreaker) -> bool {
-    let policy = |b: &CircuitBreaker| {
+/// The options that shape a breaker's behaviour (predicates and alerts are per function)
+/// and differ between `a` and `b`, as `option = A vs B`.
+fn policy_differences(a: &CircuitBreaker, b: &CircuitBreaker) -> Vec<String> {
+    fn shown<T: fmt::Debug>(value: &Option<T>) -> String {
+        match value {
+            Some(v) => format!("{v:?}"),
+            None => "unset".to_owned(),
+        }
+    }
+    let rate = |b: &CircuitBreaker| b.failure_rate.map(|r| format!("{}%", r * 100.0));
+    let options: [(&str, String, String); 10] = [
         (
-            b.consecutive_failures(),
-            b.failure_rate.map(f64::to_bits),
-            b.window,
-            b.min_calls,
-            b.slow,
-            b.reset,
-            b.backoff.map(f64::to_bits),
-            b.max_reset,
-            b.half_open,
-            b.successes,
-        )
-    };
-    policy(a) == policy(b)
+            "failures",
+            shown(&a.consecutive_failures()),
+            shown(&b.consecutive_failures()),
+        ),
+        ("failure_rate", shown(&rate(a)), shown(&rate(b))),
+        ("window", a.window.to_string(), b.window.to_string()),
+        (
+            "min_calls",
+            a.min_calls.to_string(),
+            b.min_calls.to_string(),
+        ),
+        ("slow", shown(&a.slow), shown(&b.slow)),
+        ("reset", format!("{:?}", a.reset), format!("{:?}", b.reset)),
+        ("backoff", shown(&a.backoff), shown(&b.backoff)),
+        ("max_reset", shown(&a.max_reset), shown(&b.max_reset)),
+        (
+            "half_open",
+            a.half_open.to_string(),
+            b.half_open.to_string(),
+        ),
+        (
+            "successes",
+            a.successes.to_string(),
+            b.successes.to_string(),
+        ),
+    ];
+    options
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(option, a, b)| format!("{option} = {a} vs {b}"))
+        .collect()
 }
 
 /// Adds source locations to a duplicate-alert error.

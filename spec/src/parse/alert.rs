@@ -43,6 +43,15 @@ fn condition_forms(kind: AttributeKind) -> &'static str {
     }
 }
 
+/// The condition words each attribute takes, for "did you mean".
+fn condition_words(kind: AttributeKind) -> &'static [&'static str] {
+    match kind {
+        AttributeKind::Timed => &["p50", "p90", "p95", "p99", "p999"],
+        AttributeKind::Counted => &["error_rate", "idle", "rate"],
+        AttributeKind::CircuitBreaker => &["open", "flapping"],
+    }
+}
+
 /// Parses the inside of `alert(...)` for an attribute of kind `kind`.
 pub(crate) fn parse_alert(
     tokens: &TokenStream,
@@ -196,14 +205,17 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
             }
         }
         _ => {
+            let suggestion = crate::suggest::closest(&name, condition_words(kind).iter().copied())
+                .map(|close| format!(" did you mean `{close}`?"))
+                .unwrap_or_default();
             return Err(syn::Error::new(
                 word.span(),
                 format!(
-                    "unknown alert condition `{name}`; #[{}] takes {}",
+                    "unknown alert condition `{name}`;{suggestion} #[{}] takes {}",
                     kind.attribute_name(),
                     condition_forms(kind)
                 ),
-            ))
+            ));
         }
     };
     let belongs_to = condition.attribute();

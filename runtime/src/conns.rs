@@ -1,0 +1,249 @@
+//! The exporter's connection table: a bounded number of connections, and when it is full a
+//! new client takes the slot of the connection that has been quiet the longest.
+//!
+//! Refusing new connections when full let 64 clients that send half a request head lock
+//! Prometheus out until the header timeout freed them (and they could simply reconnect).
+//! A scrape sends its whole request at once and is answered at once, so it is never the
+//! quietest connection; an idle or slow client is. One client address holds at most
+//! `MAX_PER_CLIENT` slots, evicting its own quietest first, so a hostile host cannot push
+//! out the connections of others at all.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::Notify;
+
+/// Connections served at once, over all clients.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
+
+/// Connections one client address holds at once.
+pub(crate) const MAX_PER_CLIENT: usize = 16;
+
+/// One connection as the table sees it.
+struct Entry {
+    client: IpAddr,
+    activity: Arc<Activity>,
+    evict: Arc<Notify>,
+}
+
+/// When a connection last moved bytes, in microseconds since the table was made.
+#[derive(Debug)]
+pub(crate) struct Activity {
+    epoch: Instant,
+    last: AtomicU64,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let now = u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.last.store(now, Ordering::Relaxed);
+    }
+
+    fn last(&self) -> u64 {
+        self.last.load(Ordering::Relaxed)
+    }
+}
+
+/// Every open connection of the exporter.
+pub(crate) struct Table {
+    epoch: Instant,
+    next_id: AtomicU64,
+    entries: Mutex<HashMap<u64, Entry>>,
+}
+
+/// A connection's place in the table; dropping it frees the slot.
+pub(crate) struct Slot {
+    table: Arc<Table>,
+    id: u64,
+    /// Notified when a newer client takes this slot.
+    pub(crate) evicted: Arc<Notify>,
+    pub(crate) activity: Arc<Activity>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.table.lock().remove(&self.id);
+    }
+}
+
+impl Table {
+    pub(crate) fn new() -> Arc<Table> {
+        Arc::new(Table {
+            epoch: Instant::now(),
+            next_id: AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A slot for a new connection from `client`, evicting the quietest connection of that
+    /// client when it holds `MAX_PER_CLIENT`, else the quietest of all when the table is full.
+    pub(crate) fn admit(self: &Arc<Self>, client: IpAddr) -> Slot {
+        let mut entries = self.lock();
+        let own = entries.values().filter(|e| e.client == client).count();
+        let victim = if own >= MAX_PER_CLIENT {
+            quietest(&entries, |e| e.client == client)
+        } else if entries.len() >= MAX_CONNECTIONS {
+            quietest(&entries, |_| true)
+        } else {
+            None
+        };
+        if let Some(id) = victim {
+            if let Some(entry) = entries.remove(&id) {
+                entry.evict.notify_one();
+            }
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let activity = Arc::new(Activity {
+            epoch: self.epoch,
+            last: AtomicU64::new(0),
+        });
+        activity.touch();
+        let evicted = Arc::new(Notify::new());
+        entries.insert(
+            id,
+            Entry {
+                client,
+                activity: activity.clone(),
+                evict: evicted.clone(),
+            },
+        );
+        Slot {
+            table: self.clone(),
+            id,
+            evicted,
+            activity,
+        }
+    }
+
+    /// Connections in the table now.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+fn quietest(entries: &HashMap<u64, Entry>, eligible: impl Fn(&Entry) -> bool) -> Option<u64> {
+    entries
+        .iter()
+        .filter(|(_, e)| eligible(e))
+        .min_by_key(|(id, e)| (e.activity.last(), **id))
+        .map(|(id, _)| *id)
+}
+
+/// A stream that records when it last moved bytes.
+pub(crate) struct Tracked<S> {
+    pub(crate) inner: S,
+    pub(crate) activity: Arc<Activity>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        poll
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        poll
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::from([10, 0, 0, last])
+    }
+
+    #[test]
+    fn a_full_table_evicts_the_quietest_connection() {
+        let table = Table::new();
+        let mut slots: Vec<Slot> = (0..MAX_CONNECTIONS)
+            .map(|i| table.admit(ip(u8::try_from(i / MAX_PER_CLIENT).unwrap())))
+            .collect();
+        assert_eq!(table.len(), MAX_CONNECTIONS);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        for slot in &slots[1..] {
+            slot.activity.touch(); // every connection but the first moved bytes since
+        }
+        let newcomer = table.admit(ip(200));
+        assert_eq!(table.len(), MAX_CONNECTIONS);
+        let first = slots.remove(0);
+        assert!(
+            first.evicted.notified().now_or_never_ready(),
+            "the quietest one is told to go"
+        );
+        assert!(slots
+            .iter()
+            .all(|s| !s.evicted.notified().now_or_never_ready()));
+        drop(newcomer);
+        assert_eq!(table.len(), MAX_CONNECTIONS - 1);
+    }
+
+    #[test]
+    fn one_client_holds_at_most_its_share_and_evicts_its_own() {
+        let table = Table::new();
+        let others: Vec<Slot> = (0..4).map(|_| table.admit(ip(1))).collect();
+        let own: Vec<Slot> = (0..MAX_PER_CLIENT * 3)
+            .map(|_| table.admit(ip(2)))
+            .collect();
+        assert_eq!(table.len(), 4 + MAX_PER_CLIENT);
+        assert!(others
+            .iter()
+            .all(|s| !s.evicted.notified().now_or_never_ready()));
+        let evicted = own
+            .iter()
+            .filter(|s| s.evicted.notified().now_or_never_ready())
+            .count();
+        assert_eq!(evicted, MAX_PER_CLIENT * 2);
+    }
+
+    trait NowOrNever {
+        fn now_or_never_ready(self) -> bool;
+    }
+
+    impl<F: std::future::Future> NowOrNever for F {
+        fn now_or_never_ready(self) -> bool {
+            let waker = std::task::Waker::noop();
+            let mut cx = Context::from_waker(waker);
+            let mut future = std::pin::pin!(self);
+            future.as_mut().poll(&mut cx).is_ready()
+        }
+    }
+}
