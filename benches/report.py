@@ -28,12 +28,14 @@ FLOOR_GOALS = {
     "botwatch_breaker_closed": ("floor_atomic_add", 2.0),
     "botwatch_breaker_open": ("floor_atomic_add", None),
     "botwatch_breaker_closed_no_latency": ("floor_atomic_add", 2.0),
+    "botwatch_counted_two_labels": ("floor_atomic_add", 6.0),
 }
 
 # (case, botwatch case it is compared with, goal as a ratio of that case's overhead)
 RELATIVE_GOALS = {
     "botwatch_counted_timed_breaker": ("botwatch_timed", 1.3),
     "botwatch_breaker_per_key": ("botwatch_breaker_closed", 4.0),
+    "botwatch_timed_one_label": ("botwatch_timed", 1.3),
 }
 
 # (peer, botwatch case doing the same job, goal: peer overhead / botwatch overhead >= goal)
@@ -45,6 +47,7 @@ PEERS = [
     ("metrics_counter_histogram_cached", "botwatch_counted_timed", None),
     ("failsafe_closed", "botwatch_breaker_closed", None),
     ("recloser_closed", "botwatch_breaker_closed", None),
+    ("metrics_counter_two_labels", "botwatch_counted_two_labels", 10.0),
 ]
 
 

@@ -96,6 +96,34 @@ fn stacked(x: u64) -> Result<u64, CircuitOpen> {
     Ok(black_box(x).wrapping_add(1))
 }
 
+thread_local! {
+    /// Each benchmark thread's own venue, so two threads hit two label sets.
+    static VENUE: &'static str = {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        ["binance", "kraken", "okx", "bybit"][NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 4]
+    };
+}
+
+#[botwatch::counted(labels(venue = venue, side = side))]
+#[inline(never)]
+fn counted_two_labels(x: u64, venue: &str, side: &str) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+#[botwatch::timed(labels(venue = venue))]
+#[inline(never)]
+fn timed_one_label(x: u64, venue: &str) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn metrics_two_labels(x: u64) -> u64 {
+    let venue = VENUE.with(|v| *v);
+    let out = black_box(x).wrapping_add(1);
+    metrics::counter!("hand_labelled_total", "venue" => venue, "side" => "buy").increment(1);
+    out
+}
+
 #[botwatch::circuit_breaker(name = "bench_open")]
 #[inline(never)]
 fn breaker_open(x: u64) -> Result<u64, CircuitOpen> {
@@ -263,6 +291,13 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         }),
         ("botwatch_breaker_per_key", |x| breaker_per_key(x).unwrap_or(0)),
         ("botwatch_counted_timed_breaker", |x| stacked(x).unwrap_or(0)),
+        ("botwatch_counted_two_labels", |x| {
+            VENUE.with(|venue| counted_two_labels(x, venue, "buy"))
+        }),
+        ("botwatch_timed_one_label", |x| {
+            VENUE.with(|venue| timed_one_label(x, venue))
+        }),
+        ("metrics_counter_two_labels", metrics_two_labels),
         ("botwatch_breaker_open", |x| breaker_open(x).unwrap_or(0)),
         ("metrics_counter_histogram_lookup", metrics_lookup),
         ("metrics_counter_histogram_cached", metrics_cached),

@@ -133,6 +133,7 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     let (mut counted, mut timed, mut breaker) = (none(), none(), none());
     let mut is_error = quote!(|_| false);
     let mut hooks = quote!(::botwatch::__private::NoBreaker);
+    let (mut counted_series, mut timed_series) = (none(), none());
     for attribute in parsed {
         match attribute {
             Parsed::Counted(parsed) => {
@@ -140,9 +141,11 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
                 items.extend(generic_result_warning(function));
                 counted = quote!(::core::option::Option::Some(&__BOTWATCH_COUNTED));
                 is_error = counted_is_error(parsed.error_if.as_ref());
+                counted_series = series(quote!(__BOTWATCH_COUNTED), &parsed.call_labels);
             }
             Parsed::Timed(parsed) => {
-                items.extend(timed_items(name, Attribute::Timed(parsed)));
+                timed_series = series(quote!(__BOTWATCH_TIMED), &parsed.call_labels);
+                items.extend(timed_items(name, Attribute::Timed(parsed.spec)));
                 timed = quote!(::core::option::Option::Some(&__BOTWATCH_TIMED));
             }
             Parsed::CircuitBreaker(_) if matches!(shape, Shape::Diverging) => {
@@ -167,13 +170,22 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     });
     let body = &function.block;
     let instruments = quote!(&__BOTWATCH_INSTRUMENTS);
+    // Per-call label values are read here, before the body's closure takes the arguments.
+    let series_local = local("__botwatch_series");
+    items.extend(quote! {
+        let #series_local = ::botwatch::__private::Series {
+            counted: #counted_series,
+            timed: #timed_series,
+        };
+    });
+    let series = series_local;
     if matches!(shape, Shape::Diverging) {
         // The body runs in place (it never returns, so nothing follows it): a guard
         // records the panic that may unwind through it.
         let guard = local("__botwatch_diverging");
         return Ok(quote! {
             #items
-            let #guard = ::botwatch::__private::enter_diverging(#instruments);
+            let #guard = ::botwatch::__private::enter_diverging(#instruments, #series);
             #body
         });
     }
@@ -195,7 +207,7 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
             };
             quote! {
                 let #value = ::botwatch::__private::run::<#result, _, _, _>(
-                    #instruments, move || -> #result #body, #is_error, #hooks
+                    #instruments, #series, move || -> #result #body, #is_error, #hooks
                 );
                 // A future returned under a name the shapes do not know (a type alias, a
                 // macro's `$ret:ty`) would be recorded at creation: refuse it instead.
@@ -209,17 +221,17 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
         }
         Shape::AsyncFn { result } => quote! {
             ::botwatch::__private::run_async::<#result, _, _, _>(
-                #instruments, async move #body, #is_error, #hooks
+                #instruments, #series, async move #body, #is_error, #hooks
             ).await
         },
         Shape::ImplFuture { result } => quote! {
             ::botwatch::__private::run_returning_future::<#result, _, _, _, _>(
-                #instruments, move || #body, #is_error, #hooks
+                #instruments, #series, move || #body, #is_error, #hooks
             )
         },
         Shape::BoxedFuture { ret, result } => quote! {
             ::std::boxed::Box::pin(::botwatch::__private::run_returning_future::<#result, _, _, _, _>(
-                #instruments, move || -> #ret #body, #is_error, #hooks
+                #instruments, #series, move || -> #ret #body, #is_error, #hooks
             ))
         },
         Shape::Diverging => unreachable!("expanded above"),
@@ -259,6 +271,30 @@ fn generic_result_warning(function: &InstrumentedFn) -> TokenStream {
         #[allow(non_camel_case_types)]
         struct #marker;
         let _ = #marker;
+    }
+}
+
+/// `Some(SITE.series(&[values]))` for a site with per-call labels: each value read from its
+/// expression, by type (text, integer or bool), spanned at the expression so an unusable
+/// type is reported there. `None` without per-call labels.
+fn series(
+    site: TokenStream,
+    call_labels: &[(botwatch_spec::model::Text, syn::Expr)],
+) -> TokenStream {
+    if call_labels.is_empty() {
+        return none();
+    }
+    let values = call_labels.iter().map(|(_, expr)| {
+        quote_spanned! {expr.span()=>
+            (&::botwatch::__private::LabelArg(&(#expr))).botwatch_label()
+        }
+    });
+    quote! {
+        ::core::option::Option::Some({
+            #[allow(unused_imports)]
+            use ::botwatch::__private::{ScalarLabelArg as _, TextLabel as _};
+            #site.series(&[#(#values),*])
+        })
     }
 }
 

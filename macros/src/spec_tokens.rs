@@ -95,7 +95,11 @@ fn metric(m: &MetricOptions) -> TokenStream {
     let name = option(m.name.as_deref().map(text));
     let help = option(m.help.as_deref().map(text));
     let labels = labels(&m.labels);
-    quote!(::botwatch::__private::spec::MetricOptions { name: #name, help: #help, labels: #labels })
+    let call_labels = list(m.call_labels.iter().map(|k| text(k)));
+    let max_series = option(m.max_series.map(|n| quote!(#n)));
+    quote!(::botwatch::__private::spec::MetricOptions {
+        name: #name, help: #help, labels: #labels, call_labels: #call_labels, max_series: #max_series
+    })
 }
 
 fn labels(labels: &[Label]) -> TokenStream {

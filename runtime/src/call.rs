@@ -16,7 +16,8 @@ use std::task::{Context, Poll};
 
 use crate::breaker::{nesting, BreakerHooks, BreakerSite, CircuitOpen, Outcome, Permit};
 use crate::clock;
-use crate::sites::{CountedSite, TimedSite};
+use crate::histogram::OwnedHistogram;
+use crate::sites::{CallCounts, CountedSite, TimedSite};
 
 /// The sites of one function, as its attributes declared them.
 #[derive(Debug)]
@@ -29,10 +30,29 @@ pub struct Instruments {
     pub breaker: Option<&'static BreakerSite>,
 }
 
+/// Where this call records, for a function with per-call labels: its label set's storage,
+/// looked up at entry (`CountedSite::series`, `TimedSite::series`) before the body runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Series {
+    /// `#[counted]`'s counts of this label set.
+    pub counted: Option<&'static CallCounts>,
+    /// `#[timed]`'s histogram of this label set.
+    pub timed: Option<&'static OwnedHistogram>,
+}
+
+impl Series {
+    /// A function without per-call labels: its sites' own storage.
+    pub const PLAIN: Series = Series {
+        counted: None,
+        timed: None,
+    };
+}
+
 /// One admitted call in progress.
 #[derive(Debug)]
 struct Call {
     instruments: &'static Instruments,
+    series: Series,
     /// `None` without a breaker, or when the call is nested in one through the same breaker.
     permit: Option<Permit<'static>>,
     /// Raw clock reading at entry, when anything needs the duration.
@@ -48,6 +68,7 @@ impl Call {
     #[inline(always)]
     fn enter<R>(
         instruments: &'static Instruments,
+        series: Series,
         hooks: &impl BreakerHooks<R>,
     ) -> Result<(Call, Option<nesting::Scope>), (CircuitOpen, Option<u64>)> {
         let mut started = instruments.timed.map(|_| clock::now());
@@ -66,6 +87,7 @@ impl Call {
         }
         let call = Call {
             instruments,
+            series,
             permit,
             started,
         };
@@ -93,10 +115,10 @@ impl Call {
     ) {
         let nanos = self.nanos();
         if let Some(counted) = self.instruments.counted {
-            counted.record(is_error(result));
+            counted.record(self.series.counted, is_error(result));
         }
         if let Some(timed) = self.instruments.timed {
-            timed.record(nanos);
+            timed.record(self.series.timed, nanos);
         }
         if let Some(permit) = self.permit {
             permit.finish(hooks.outcome(result), nanos);
@@ -107,7 +129,7 @@ impl Call {
     #[cold]
     fn panicked(self) {
         if let Some(counted) = self.instruments.counted {
-            counted.record(true);
+            counted.record(self.series.counted, true);
         }
         let nanos = self.nanos();
         if let Some(permit) = self.permit {
@@ -121,15 +143,16 @@ impl Call {
 #[cold]
 fn rejected<R>(
     instruments: &'static Instruments,
+    series: Series,
     started: Option<u64>,
     rejection: &R,
     is_error: impl FnOnce(&R) -> bool,
 ) {
     if let Some(counted) = instruments.counted {
-        counted.record(is_error(rejection));
+        counted.record(series.counted, is_error(rejection));
     }
     if let (Some(timed), Some(started)) = (instruments.timed, started) {
-        timed.record(clock::nanos_since(started));
+        timed.record(series.timed, clock::nanos_since(started));
     }
 }
 
@@ -157,17 +180,23 @@ impl Drop for PanicGuard<'_> {
 
 /// Runs a synchronous body under the function's instruments.
 #[inline(always)]
-pub fn run<R, B, E, H>(instruments: &'static Instruments, body: B, is_error: E, hooks: H) -> R
+pub fn run<R, B, E, H>(
+    instruments: &'static Instruments,
+    series: Series,
+    body: B,
+    is_error: E,
+    hooks: H,
+) -> R
 where
     B: FnOnce() -> R,
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
 {
-    let (call, scope) = match Call::enter(instruments, &hooks) {
+    let (call, scope) = match Call::enter(instruments, series, &hooks) {
         Ok(entered) => entered,
         Err((open, started)) => {
             let rejection = hooks.reject(open);
-            rejected(instruments, started, &rejection, is_error);
+            rejected(instruments, series, started, &rejection, is_error);
             return rejection;
         }
     };
@@ -187,12 +216,16 @@ where
 #[derive(Debug)]
 pub struct DivergingCall {
     instruments: &'static Instruments,
+    series: Series,
 }
 
 /// Starts a call of a `-> !` function.
 #[inline(always)]
-pub fn enter_diverging(instruments: &'static Instruments) -> DivergingCall {
-    DivergingCall { instruments }
+pub fn enter_diverging(instruments: &'static Instruments, series: Series) -> DivergingCall {
+    DivergingCall {
+        instruments,
+        series,
+    }
 }
 
 impl Drop for DivergingCall {
@@ -202,7 +235,7 @@ impl Drop for DivergingCall {
         // it is dropped only when a panic unwinds out of this very call.
         if std::thread::panicking() {
             if let Some(counted) = self.instruments.counted {
-                counted.record(true);
+                counted.record(self.series.counted, true);
             }
         }
     }
@@ -215,6 +248,7 @@ pin_project_lite::pin_project! {
         #[pin]
         body: Option<F>,
         instruments: &'static Instruments,
+        series: Series,
         call: Option<Call>,
         // Admitted yet (at the first poll for `async fn`, at the call for `impl Future`).
         entered: bool,
@@ -231,6 +265,7 @@ pin_project_lite::pin_project! {
 #[inline(always)]
 pub fn run_async<R, F, E, H>(
     instruments: &'static Instruments,
+    series: Series,
     body: F,
     is_error: E,
     hooks: H,
@@ -243,6 +278,7 @@ where
     Instrumented {
         body: Some(body),
         instruments,
+        series,
         call: None,
         entered: false,
         rejection: None,
@@ -258,6 +294,7 @@ where
 #[inline(always)]
 pub fn run_returning_future<R, M, F, E, H>(
     instruments: &'static Instruments,
+    series: Series,
     make_body: M,
     is_error: E,
     hooks: H,
@@ -268,7 +305,7 @@ where
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
 {
-    let (mut call, body, rejection, is_error) = match Call::enter(instruments, &hooks) {
+    let (mut call, body, rejection, is_error) = match Call::enter(instruments, series, &hooks) {
         Ok((call, scope)) => {
             let mut call = Some(call);
             let guard = PanicGuard { call: &mut call };
@@ -279,13 +316,14 @@ where
         }
         Err((open, started)) => {
             let rejection = hooks.reject(open);
-            rejected(instruments, started, &rejection, is_error);
+            rejected(instruments, series, started, &rejection, is_error);
             (None, None, Some(rejection), None)
         }
     };
     Instrumented {
         body,
         instruments,
+        series,
         call: call.take(),
         entered: true,
         rejection,
@@ -310,13 +348,19 @@ where
         }
         if !*this.entered {
             *this.entered = true;
-            match Call::enter(this.instruments, this.hooks) {
+            match Call::enter(this.instruments, *this.series, this.hooks) {
                 // The admission's mark ends here; each poll marks again below.
                 Ok((call, _)) => *this.call = Some(call),
                 Err((open, started)) => {
                     let rejection = this.hooks.reject(open);
                     let is_error = this.is_error.take().expect("classified once");
-                    rejected(this.instruments, started, &rejection, is_error);
+                    rejected(
+                        this.instruments,
+                        *this.series,
+                        started,
+                        &rejection,
+                        is_error,
+                    );
                     this.body.set(None);
                     return Poll::Ready(rejection);
                 }

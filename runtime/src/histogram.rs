@@ -108,9 +108,10 @@ impl HistogramSnapshot {
     }
 }
 
-/// Owned cells for a histogram created at run time.
+/// Owned cells for a histogram created at run time (a breaker's latency, a per-call label
+/// set's durations).
 #[derive(Debug)]
-pub(crate) struct OwnedHistogram {
+pub struct OwnedHistogram {
     bounds: Box<[u64]>,
     lines: Box<[Line]>,
 }

@@ -55,6 +55,8 @@ mod histogram;
 #[cfg(feature = "runtime")]
 mod http;
 #[cfg(feature = "runtime")]
+mod labels;
+#[cfg(feature = "runtime")]
 mod notice;
 #[cfg(feature = "runtime")]
 mod outcome;
@@ -107,15 +109,16 @@ pub mod __private {
     pub use crate::breaker::{breaker_hooks, BreakerHooks, BreakerResult, BreakerSite, NoBreaker};
     pub use crate::call::{
         enter_diverging, run, run_async, run_returning_future, DivergingCall, Instrumented,
-        Instruments,
+        Instruments, Series,
     };
     pub use crate::histogram::{histogram_lines, zero_line, Line};
+    pub use crate::labels::{LabelArg, LabelValue, ScalarLabelArg, TextLabel};
     pub use crate::outcome::{
         require_not_future, FutureCheck, OtherOutcome, Probe, ResultOutcome, ReturnsFuture,
         ReturnsValue,
     };
     pub use crate::registry::{RegisteredSite, SITES};
-    pub use crate::sites::{CountedSite, TimedSite};
+    pub use crate::sites::{CallCounts, CountedSite, TimedSite};
 
     /// The series of the first `limit` annotated functions, for benchmarks of rendering.
     pub fn render_first_sites(limit: usize) -> String {

@@ -76,53 +76,106 @@ fn add_site(
         (RegisteredSite::Counted(counted), Attribute::Counted(args)) => {
             let metric = &args.metric;
             let name = metric.metric_name(names::FUNCTION_CALLS_TOTAL);
+            let (sets, overflowed) = match counted.labelled() {
+                Some(labelled) => (labelled.sets, Some(labelled.overflowed)),
+                None if !metric.call_labels.is_empty() => (Vec::new(), Some(0)),
+                None => (
+                    vec![(&[][..], (counted.ok_count(), counted.error_count()))],
+                    None,
+                ),
+            };
             let family = family(
                 families,
                 name,
                 metric.help_text(names::HELP_CALLS),
                 "counter",
             );
-            for (result, value) in [
-                (names::RESULT_OK, counted.ok_count()),
-                (names::RESULT_ERROR, counted.error_count()),
-            ] {
-                let mut labels = base_labels(spec, &metric.labels);
-                labels.insert(2, (names::LABEL_RESULT.to_owned(), result.to_owned()));
-                labels.extend_from_slice(global);
-                let entry = family.series.entry(labels).or_insert(Values::Counter(0));
-                if let Values::Counter(total) = entry {
-                    *total += value;
+            for (values, (ok, error)) in sets {
+                for (result, value) in [(names::RESULT_OK, ok), (names::RESULT_ERROR, error)] {
+                    let mut labels = base_labels(spec, &metric.labels);
+                    labels.insert(2, (names::LABEL_RESULT.to_owned(), result.to_owned()));
+                    labels.extend(call_labels(&metric.call_labels, values));
+                    labels.extend_from_slice(global);
+                    let entry = family.series.entry(labels).or_insert(Values::Counter(0));
+                    if let Values::Counter(total) = entry {
+                        *total += value;
+                    }
                 }
+            }
+            if let Some(overflowed) = overflowed {
+                add_overflow(families, spec, overflowed, global);
             }
         }
         (RegisteredSite::Timed(timed), Attribute::Timed(args)) => {
             let metric = &args.metric;
             let name = metric.metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
+            let (sets, overflowed) = match timed.labelled() {
+                Some(labelled) => (labelled.sets, Some(labelled.overflowed)),
+                None if !metric.call_labels.is_empty() => (Vec::new(), Some(0)),
+                None => (vec![(&[][..], timed.snapshot())], None),
+            };
             let family = family(
                 families,
                 name,
                 metric.help_text(names::HELP_DURATION),
                 "histogram",
             );
-            let mut labels = base_labels(spec, &metric.labels);
-            labels.extend_from_slice(global);
-            let snapshot = timed.snapshot();
-            match family.series.get_mut(&labels) {
-                // Two functions of one name in one module (methods of two types) share a
-                // series, since Prometheus rejects a scrape that repeats one. With different
-                // buckets the first one's series is kept.
-                Some(Values::Histogram(existing)) => {
-                    existing.merge(&snapshot);
+            for (values, snapshot) in sets {
+                let mut labels = base_labels(spec, &metric.labels);
+                labels.extend(call_labels(&metric.call_labels, values));
+                labels.extend_from_slice(global);
+                match family.series.get_mut(&labels) {
+                    // Two functions of one name in one module (methods of two types) share a
+                    // series, since Prometheus rejects a scrape that repeats one. With
+                    // different buckets the first one's series is kept.
+                    Some(Values::Histogram(existing)) => {
+                        existing.merge(&snapshot);
+                    }
+                    Some(_) => {}
+                    None => {
+                        family.series.insert(labels, Values::Histogram(snapshot));
+                    }
                 }
-                Some(_) => {}
-                None => {
-                    family.series.insert(labels, Values::Histogram(snapshot));
-                }
+            }
+            if let Some(overflowed) = overflowed {
+                add_overflow(families, spec, overflowed, global);
             }
         }
         // Breakers are rendered by name, once for all the functions sharing one.
         (RegisteredSite::Breaker(_), _) => {}
         _ => unreachable!("a site's storage always matches its attribute"),
+    }
+}
+
+/// Per-call labels: each key with this label set's value.
+fn call_labels<'a>(
+    keys: &'a [botwatch_spec::model::Text],
+    values: &'a [Box<str>],
+) -> impl Iterator<Item = (String, String)> + 'a {
+    keys.iter()
+        .zip(values)
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+}
+
+/// `botwatch_label_overflow_total{function, module}` of a function with per-call labels
+/// (a function both counted and timed adds its overflows once per attribute).
+fn add_overflow(
+    families: &mut BTreeMap<String, Family>,
+    spec: &Site,
+    overflowed: u64,
+    global: &[(String, String)],
+) {
+    let mut labels = base_labels(spec, &[]);
+    labels.extend_from_slice(global);
+    let family = family(
+        families,
+        names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
+        names::HELP_LABEL_OVERFLOW,
+        "counter",
+    );
+    let entry = family.series.entry(labels).or_insert(Values::Counter(0));
+    if let Values::Counter(total) = entry {
+        *total += overflowed;
     }
 }
 

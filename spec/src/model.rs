@@ -53,8 +53,23 @@ pub struct MetricOptions {
     pub name: Option<Text>,
     /// `help = "..."`: the HELP text.
     pub help: Option<Text>,
-    /// `labels(...)`: extra static labels.
+    /// `labels(...)`: extra static labels (string literals).
     pub labels: List<Label>,
+    /// The keys of per-call labels (`labels(venue = venue.name())`), in the order written:
+    /// their values are taken at each call.
+    pub call_labels: List<Text>,
+    /// `max_series = N`: the most distinct per-call label sets; `None` for the default.
+    pub max_series: Option<u32>,
+}
+
+impl MetricOptions {
+    /// Default `max_series`.
+    pub const DEFAULT_MAX_SERIES: u32 = 100;
+
+    /// The `max_series` in force.
+    pub fn series_bound(&self) -> u32 {
+        self.max_series.unwrap_or(Self::DEFAULT_MAX_SERIES)
+    }
 }
 
 /// The arguments of `#[counted(...)]`.

@@ -10,6 +10,11 @@ pub const FUNCTION_CALLS_TOTAL: &str = "function_calls_total";
 pub const FUNCTION_CALLS_DURATION_SECONDS: &str = "function_calls_duration_seconds";
 /// Breaker state gauge: 0 closed, 1 open, 2 half-open.
 pub const CIRCUIT_BREAKER_STATE: &str = "circuit_breaker_state";
+/// Calls of a function with per-call labels recorded in its `__overflow__` series.
+pub const BOTWATCH_LABEL_OVERFLOW_TOTAL: &str = "botwatch_label_overflow_total";
+/// HELP of [`BOTWATCH_LABEL_OVERFLOW_TOTAL`].
+pub const HELP_LABEL_OVERFLOW: &str =
+    "Calls recorded in the __overflow__ series: the function saw more label sets than its max_series.";
 /// Breaker transitions by `from` and `to`.
 pub const CIRCUIT_BREAKER_TRANSITIONS_TOTAL: &str = "circuit_breaker_transitions_total";
 /// Calls a breaker counted as successes.

@@ -41,20 +41,37 @@ fn route(venue: &str) -> Result<(), RelayError> {
     Ok(())
 }
 
+/// Per-call labels: alerts and SLOs fire per venue and side.
+#[botwatch::counted(labels(venue = venue, side = side), alert(error_rate > 5%), slo(objective = 99.5%))]
+#[botwatch::timed(labels(venue = venue), alert(p99 > 250ms))]
+fn cancel_order(venue: &str, side: &str) -> Result<(), RelayError> {
+    let _ = (venue, side);
+    Ok(())
+}
+
 #[test]
 fn runtime_rules_pass_promtool_check_and_their_own_unit_tests() {
     // Calls are not needed for rules; they keep the fixture functions alive for the linter.
-    let _ = (submit_bundle(), fetch_price(), route("binance"));
+    let _ = (
+        submit_bundle(),
+        fetch_price(),
+        route("binance"),
+        cancel_order("binance", "buy"),
+    );
     place_order();
     let yaml = botwatch::rules::yaml();
     assert!(
         yaml.contains(r#"count by (breaker, key) (circuit_breaker_state{breaker="venue"} > 0)"#),
         "a per-key breaker's alert groups by key:\n{yaml}"
     );
+    assert!(
+        yaml.contains("sum by (function, module, venue, side) (rate(function_calls_total{"),
+        "per-call labels join the grouping:\n{yaml}"
+    );
     let set = botwatch::rules::rule_set().expect("no duplicate alerts");
     assert_eq!(
         set.alerts.len(),
-        16,
+        20,
         "{:#?}",
         set.alerts.iter().map(|a| &a.name).collect::<Vec<_>>()
     );

@@ -11,6 +11,7 @@
 mod args;
 mod chaos;
 mod feed;
+mod hedge;
 mod prices;
 mod random;
 mod relay;
@@ -75,6 +76,18 @@ async fn main() {
     status::print_summary(started.elapsed());
 }
 
+/// Hedges a landed bundle's profit on one of the venues, by block number.
+fn hedge_inventory(bundle: &strategy::Bundle) {
+    let venue = hedge::VENUES[(bundle.block % hedge::VENUES.len() as u64) as usize];
+    let side = if bundle.block % 2 == 0 {
+        hedge::Side::Sell
+    } else {
+        hedge::Side::Buy
+    };
+    // A failed hedge is counted by #[counted]; the bot carries on.
+    let _ = hedge::place_hedge(venue, side, bundle.profit_eth);
+}
+
 /// The bot's main loop: one iteration per simulated block.
 async fn run(args: Args, started: Instant) {
     let mut feed = feed::Feed::new(args.seed, args.block_time);
@@ -92,7 +105,10 @@ async fn run(args: Args, started: Instant) {
         if let Some(opportunity) = strategy::detect_opportunity(&block, price) {
             if let Some(bundle) = strategy::simulate_bundle(&opportunity).await {
                 match relay.submit_bundle(&bundle).await {
-                    Ok(_) => feed.credit(bundle.profit_eth),
+                    Ok(_) => {
+                        feed.credit(bundle.profit_eth);
+                        hedge_inventory(&bundle);
+                    }
                     Err(error) => status.note_error(&error),
                 }
             }

@@ -13,18 +13,34 @@ use std::borrow::Cow;
 
 use proc_macro2::{Span, TokenStream};
 
-use crate::model::{Attribute, AttributeKind, Counted, MetricOptions, Timed};
+use crate::model::{Attribute, AttributeKind, Counted, MetricOptions, Text, Timed};
 use items::{parse_items, Errors, Item, KeySet};
-use values::{assigned, buckets, for_each_item, labels, metric_name, nested, string};
+use values::{assigned, buckets, for_each_item, metric_name, nested, string};
 
 pub use breaker::ParsedBreaker;
 pub use values::duration_text;
 
 /// Labels every function metric carries, which `labels(...)` may not set.
-const METRIC_RESERVED_LABELS: &[&str] = &["function", "module", "result", "le", "breaker"];
+const METRIC_RESERVED_LABELS: &[&str] = &["function", "module", "result", "le", "breaker", "key"];
 
-const COUNTED_KEYS: &[&str] = &["name", "help", "labels", "alert", "slo", "error_if"];
-const TIMED_KEYS: &[&str] = &["name", "help", "labels", "buckets", "alert", "slo"];
+const COUNTED_KEYS: &[&str] = &[
+    "name",
+    "help",
+    "labels",
+    "max_series",
+    "alert",
+    "slo",
+    "error_if",
+];
+const TIMED_KEYS: &[&str] = &[
+    "name",
+    "help",
+    "labels",
+    "max_series",
+    "buckets",
+    "alert",
+    "slo",
+];
 const REPEATABLE: &[&str] = &["alert"];
 
 /// An attribute parsed from tokens, with the parts only the macro needs (predicate paths).
@@ -34,7 +50,7 @@ pub enum Parsed {
     /// `#[counted(...)]`
     Counted(ParsedCounted),
     /// `#[timed(...)]`
-    Timed(Timed),
+    Timed(ParsedTimed),
     /// `#[circuit_breaker(...)]`
     CircuitBreaker(ParsedBreaker),
 }
@@ -44,7 +60,7 @@ impl Parsed {
     pub fn into_attribute(self) -> Attribute {
         match self {
             Parsed::Counted(c) => Attribute::Counted(c.spec),
-            Parsed::Timed(t) => Attribute::Timed(t),
+            Parsed::Timed(t) => Attribute::Timed(t.spec),
             Parsed::CircuitBreaker(b) => Attribute::CircuitBreaker(b.spec),
         }
     }
@@ -54,7 +70,7 @@ impl Parsed {
 pub fn parse_attribute(kind: AttributeKind, tokens: TokenStream) -> syn::Result<Parsed> {
     match kind {
         AttributeKind::Counted => parse_counted_with_paths(tokens).map(Parsed::Counted),
-        AttributeKind::Timed => parse_timed(tokens).map(Parsed::Timed),
+        AttributeKind::Timed => parse_timed_with_labels(tokens).map(Parsed::Timed),
         AttributeKind::CircuitBreaker => {
             breaker::parse_circuit_breaker(tokens).map(Parsed::CircuitBreaker)
         }
@@ -66,17 +82,29 @@ pub fn parse_counted(tokens: TokenStream) -> syn::Result<Counted> {
     parse_counted_with_paths(tokens).map(|parsed| parsed.spec)
 }
 
-/// A parsed `#[counted(...)]`: the model plus the predicate path the macro calls.
+/// A parsed `#[counted(...)]`: the model plus what the macro evaluates at each call.
 pub struct ParsedCounted {
     /// The plain model.
     pub spec: Counted,
     /// `error_if = path`, as tokens with the user's spans.
     pub error_if: Option<syn::Path>,
+    /// Per-call labels: each key with its expression, in the order written.
+    pub call_labels: Vec<(Text, syn::Expr)>,
+}
+
+/// A parsed `#[timed(...)]`: the model plus its per-call label expressions.
+pub struct ParsedTimed {
+    /// The plain model.
+    pub spec: Timed,
+    /// Per-call labels: each key with its expression, in the order written.
+    pub call_labels: Vec<(Text, syn::Expr)>,
 }
 
 fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
     let mut counted = Counted::default();
     let mut error_if = None;
+    let mut call_labels = Vec::new();
+    let mut max_series_at = None;
     let mut errors = Errors::default();
     let mut keys = KeySet::new("#[counted]", COUNTED_KEYS, REPEATABLE);
     let (mut alerts, mut slos) = (Vec::new(), Vec::new());
@@ -101,20 +129,33 @@ fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
                 counted.error_if = Some(Cow::Owned(values::path_text(&p)));
                 error_if = Some(p);
             }
-            _ => metric_option(&mut counted.metric, item, key)?,
+            _ => {
+                if key == "max_series" {
+                    max_series_at = Some(item.key.span());
+                }
+                metric_option(&mut counted.metric, &mut call_labels, item, key)?;
+            }
         }
         Ok(())
     });
     counted.alerts = Cow::Owned(alerts);
     counted.slos = Cow::Owned(slos);
+    check_max_series(max_series_at, &call_labels, &mut errors);
     errors.finish(ParsedCounted {
         spec: counted,
         error_if,
+        call_labels,
     })
 }
 
 /// Parses `#[timed(...)]`'s arguments.
 pub fn parse_timed(tokens: TokenStream) -> syn::Result<Timed> {
+    parse_timed_with_labels(tokens).map(|parsed| parsed.spec)
+}
+
+fn parse_timed_with_labels(tokens: TokenStream) -> syn::Result<ParsedTimed> {
+    let mut call_labels = Vec::new();
+    let mut max_series_at = None;
     let mut timed = Timed::default();
     let mut errors = Errors::default();
     let mut keys = KeySet::new("#[timed]", TIMED_KEYS, REPEATABLE);
@@ -134,25 +175,57 @@ pub fn parse_timed(tokens: TokenStream) -> syn::Result<Timed> {
             "buckets" => {
                 timed.buckets = Some(Cow::Owned(buckets(assigned(item, "[0.001, 0.01, 0.1]")?)?));
             }
-            _ => metric_option(&mut timed.metric, item, key)?,
+            _ => {
+                if key == "max_series" {
+                    max_series_at = Some(item.key.span());
+                }
+                metric_option(&mut timed.metric, &mut call_labels, item, key)?;
+            }
         }
         Ok(())
     });
     timed.alerts = Cow::Owned(alerts);
     timed.slos = Cow::Owned(slos);
-    errors.finish(timed)
+    check_max_series(max_series_at, &call_labels, &mut errors);
+    errors.finish(ParsedTimed {
+        spec: timed,
+        call_labels,
+    })
 }
 
-/// `name`, `help` and `labels`, shared by `counted` and `timed`.
-fn metric_option(metric: &mut MetricOptions, item: &Item, key: &str) -> syn::Result<()> {
+/// `max_series` bounds per-call label sets: without any it has nothing to bound.
+fn check_max_series(
+    max_series_at: Option<Span>,
+    call_labels: &[(Text, syn::Expr)],
+    errors: &mut Errors,
+) {
+    if let (Some(span), true) = (max_series_at, call_labels.is_empty()) {
+        errors.push(syn::Error::new(
+            span,
+            "`max_series` bounds the label sets of per-call labels; add one, like `labels(venue = venue.name())`, or remove `max_series`",
+        ));
+    }
+}
+
+/// `name`, `help`, `labels` and `max_series`, shared by `counted` and `timed`.
+fn metric_option(
+    metric: &mut MetricOptions,
+    call_labels: &mut Vec<(Text, syn::Expr)>,
+    item: &Item,
+    key: &str,
+) -> syn::Result<()> {
     match key {
+        "max_series" => metric.max_series = Some(values::count(assigned(item, "100")?, key, 1)?),
         "name" => metric.name = Some(metric_name(assigned(item, "\"my_metric\"")?)?),
         "help" => metric.help = Some(string(assigned(item, "\"...\"")?, "help")?),
         "labels" => {
-            metric.labels = Cow::Owned(labels(
+            let (statics, per_call) = values::metric_labels(
                 nested(item, "venue = \"binance\"")?,
                 METRIC_RESERVED_LABELS,
-            )?);
+            )?;
+            metric.labels = Cow::Owned(statics);
+            metric.call_labels = Cow::Owned(per_call.iter().map(|(k, _)| k.clone()).collect());
+            *call_labels = per_call;
         }
         _ => unreachable!("KeySet only admits known keys"),
     }

@@ -208,14 +208,75 @@ pub(crate) fn metric_name(tokens: &TokenStream) -> syn::Result<Text> {
     Ok(name)
 }
 
+/// A per-call label: its key and the expression that gives its value.
+pub(crate) type CallLabel = (Text, syn::Expr);
+
+/// A function's `labels(...)`: a string literal is a static label, any other expression a
+/// per-call label, returned with its key and the expression as written.
+pub(crate) fn metric_labels(
+    tokens: &TokenStream,
+    reserved: &'static [&'static str],
+) -> syn::Result<(Vec<Label>, Vec<CallLabel>)> {
+    let mut statics = Vec::new();
+    let mut per_call = Vec::new();
+    let mut errors = Errors::default();
+    for item in parse_items(tokens.clone())? {
+        let value = match &item.value {
+            ItemValue::Assigned(value) if single_lit(value).is_none() => value,
+            _ => {
+                // A literal (or a mistake the static parser reports).
+                statics.push(item);
+                continue;
+            }
+        };
+        let key = item.name();
+        match syn::parse2::<syn::Expr>(value.clone()) {
+            Ok(expr) => per_call.push((item.key.clone(), key, expr)),
+            Err(_) => errors.push(syn::Error::new_spanned(
+                value,
+                format!("`{key}` takes a string literal or an expression of the arguments, like `{key} = venue.name()`"),
+            )),
+        }
+    }
+    let statics = errors.ok(labels_of(statics, reserved)).unwrap_or_default();
+    let mut out = Vec::new();
+    for (ident, key, expr) in per_call {
+        if !is_label_name(&key) {
+            errors.push(syn::Error::new(
+                ident.span(),
+                format!("`{key}` is not a Prometheus label name"),
+            ));
+        } else if reserved.contains(&key.as_str()) {
+            errors.push(syn::Error::new(
+                ident.span(),
+                format!("label `{key}` is set by botwatch; choose another name"),
+            ));
+        } else if statics.iter().any(|l| l.key == key)
+            || out.iter().any(|(k, _): &CallLabel| *k == key)
+        {
+            errors.push(syn::Error::new(
+                ident.span(),
+                format!("duplicate label `{key}`"),
+            ));
+        } else {
+            out.push((Cow::Owned(key), expr));
+        }
+    }
+    errors.finish((statics, out))
+}
+
 /// `labels(key = "value", ...)`; keys in `reserved` belong to botwatch.
 pub(crate) fn labels(
     tokens: &TokenStream,
     reserved: &'static [&'static str],
 ) -> syn::Result<Vec<Label>> {
+    labels_of(parse_items(tokens.clone())?, reserved)
+}
+
+fn labels_of(items: Vec<Item>, reserved: &'static [&'static str]) -> syn::Result<Vec<Label>> {
     let mut errors = Errors::default();
     let mut out: Vec<Label> = Vec::new();
-    for item in parse_items(tokens.clone())? {
+    for item in items {
         let key = item.name();
         if !is_label_name(&key) {
             errors.push(syn::Error::new(

@@ -15,14 +15,17 @@ pub(super) struct Function<'a> {
     pub(super) name: &'a str,
     pub(super) module: &'a str,
     pub(super) labels: Vec<(String, String)>,
+    /// Per-call label keys: every value is a series set of its own, so alerts group by
+    /// them too (one alert per venue).
+    pub(super) call_labels: Vec<String>,
 }
 
 impl<'a> Function<'a> {
     pub(super) fn of(site: &'a Site) -> Function<'a> {
-        let labels = match &site.attribute {
-            Attribute::Counted(c) => &c.metric.labels[..],
-            Attribute::Timed(t) => &t.metric.labels[..],
-            Attribute::CircuitBreaker(_) => &[],
+        let (labels, call_labels) = match &site.attribute {
+            Attribute::Counted(c) => (&c.metric.labels[..], &c.metric.call_labels[..]),
+            Attribute::Timed(t) => (&t.metric.labels[..], &t.metric.call_labels[..]),
+            Attribute::CircuitBreaker(_) => (&[][..], &[][..]),
         };
         Function {
             name: &site.function,
@@ -31,6 +34,7 @@ impl<'a> Function<'a> {
                 .iter()
                 .map(|l| (l.key.to_string(), l.value.to_string()))
                 .collect(),
+            call_labels: call_labels.iter().map(ToString::to_string).collect(),
         }
     }
 
@@ -50,7 +54,7 @@ impl<'a> Function<'a> {
     /// The grouping label names, for `by (...)`.
     pub(super) fn by(&self) -> String {
         let mut by = String::from("function, module");
-        for (k, _) in &self.labels {
+        for k in self.labels.iter().map(|(k, _)| k).chain(&self.call_labels) {
             by.push_str(", ");
             by.push_str(k);
         }
@@ -63,6 +67,12 @@ impl<'a> Function<'a> {
             (names::LABEL_MODULE.to_owned(), self.module.to_owned()),
         ];
         out.extend(self.labels.iter().cloned());
+        // The generated tests use one sample value per per-call label.
+        out.extend(
+            self.call_labels
+                .iter()
+                .map(|k| (k.clone(), format!("sample_{k}"))),
+        );
         out
     }
 

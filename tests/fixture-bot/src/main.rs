@@ -56,6 +56,7 @@ fn serve() {
     let _ = relay.cancel(1);
     let _ = feed::price();
     let _ = venues::binance::place(2);
+    let _ = venues::binance::cancel("buy");
     println!("listening {}", exporter.local_addr());
     std::thread::sleep(std::time::Duration::from_secs(60));
 }

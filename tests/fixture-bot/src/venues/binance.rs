@@ -8,3 +8,12 @@ pub(crate) fn place(size: u64) -> Result<u64, String> {
     }
     Ok(size)
 }
+
+/// Per-call labels: the build helper reads the same grammar, so its rules group by them too.
+#[botwatch::counted(labels(side = side), max_series = 4, alert(error_rate > 5%))]
+pub(crate) fn cancel(side: &str) -> Result<(), String> {
+    if side.is_empty() {
+        return Err("no side".to_owned());
+    }
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! Per-call labels (`labels(venue = venue.name())`): each function keeps a table of at most
+//! `max_series` label sets, each with storage of its own; later sets share one
+//! `"__overflow__"` series.
+//!
+//! The hit path is lock-free and allocation-free: the call's values are hashed (FNV-1a),
+//! the table is probed from the hash, and each slot is a `OnceLock` read with one acquire
+//! load. Only the first call with a new set allocates (its owned values and storage), once.
+//! Slots are never freed, so memory per function is bounded by `max_series` entries plus
+//! the table (2 slots per entry) — see `docs/metrics.md` for the figures.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use botwatch_spec::model::Site;
+
+/// The value every per-call label of the overflow series carries.
+pub(crate) const OVERFLOW: &str = "__overflow__";
+
+/// Longest label value kept, in bytes; longer values are cut at a character boundary
+/// (every series carries its values on every scrape).
+pub(crate) const MAX_VALUE_BYTES: usize = 256;
+
+/// One per-call label value as a call gives it, borrowed for the lookup only.
+#[derive(Clone, Copy, Debug)]
+pub enum LabelValue<'a> {
+    /// Text (`AsRef<str>`).
+    Str(&'a str),
+    /// An integer.
+    Int(i128),
+    /// A `bool`.
+    Bool(bool),
+}
+
+impl LabelValue<'_> {
+    /// The text as stored and rendered, cut to [`MAX_VALUE_BYTES`].
+    fn text(&self) -> Box<str> {
+        match self {
+            LabelValue::Str(s) => truncate(s).into(),
+            LabelValue::Int(i) => i.to_string().into_boxed_str(),
+            LabelValue::Bool(b) => b.to_string().into_boxed_str(),
+        }
+    }
+
+    fn matches(&self, stored: &str) -> bool {
+        match self {
+            LabelValue::Str(s) => truncate(s) == stored,
+            LabelValue::Int(i) => stored.parse::<i128>().ok() == Some(*i),
+            LabelValue::Bool(b) => stored == if *b { "true" } else { "false" },
+        }
+    }
+
+    fn hash_into(&self, hash: &mut u64) {
+        match self {
+            LabelValue::Str(s) => fnv(hash, truncate(s).as_bytes()),
+            LabelValue::Int(i) => fnv(hash, &i.to_le_bytes()),
+            LabelValue::Bool(b) => fnv(hash, &[u8::from(*b)]),
+        }
+        fnv(hash, &[0xff]);
+    }
+}
+
+fn truncate(s: &str) -> &str {
+    if s.len() <= MAX_VALUE_BYTES {
+        return s;
+    }
+    let mut end = MAX_VALUE_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[inline]
+fn fnv(hash: &mut u64, bytes: &[u8]) {
+    for byte in bytes {
+        *hash ^= u64::from(*byte);
+        *hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+}
+
+fn hash_of(values: &[LabelValue<'_>]) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325;
+    for value in values {
+        value.hash_into(&mut hash);
+    }
+    hash
+}
+
+/// One label set and its storage.
+#[derive(Debug)]
+pub(crate) struct Entry<S> {
+    hash: u64,
+    pub(crate) values: Box<[Box<str>]>,
+    pub(crate) storage: S,
+}
+
+/// A function's label sets.
+#[derive(Debug)]
+pub(crate) struct LabelTable<S> {
+    /// Boxed entries: an empty slot costs 16 bytes, not a whole entry.
+    slots: Box<[OnceLock<Box<Entry<S>>>]>,
+    mask: usize,
+    /// Sets admitted so far (reserved before they are written).
+    len: AtomicUsize,
+    max: usize,
+    overflow: OnceLock<Entry<S>>,
+    /// Calls that went to the overflow series.
+    overflowed: AtomicU64,
+    warned: AtomicBool,
+}
+
+impl<S> LabelTable<S> {
+    pub(crate) fn new(max_series: u32) -> LabelTable<S> {
+        let max = usize::try_from(max_series.max(1)).unwrap_or(usize::MAX);
+        let capacity = (2 * max).next_power_of_two();
+        LabelTable {
+            slots: (0..capacity).map(|_| OnceLock::new()).collect(),
+            mask: capacity - 1,
+            len: AtomicUsize::new(0),
+            max,
+            overflow: OnceLock::new(),
+            overflowed: AtomicU64::new(0),
+            warned: AtomicBool::new(false),
+        }
+    }
+
+    /// The storage of this call's label set: its own, or the overflow series'.
+    #[inline]
+    pub(crate) fn storage(
+        &self,
+        site: &Site,
+        values: &[LabelValue<'_>],
+        make: impl Fn() -> S,
+    ) -> &S {
+        let hash = hash_of(values);
+        let mut index = (hash as usize) & self.mask;
+        let mut reserved = false;
+        loop {
+            match self.slots[index].get() {
+                Some(entry) if entry.hash == hash && same(&entry.values, values) => {
+                    if reserved {
+                        self.len.fetch_sub(1, Ordering::Relaxed);
+                    }
+                    return &entry.storage;
+                }
+                Some(_) => index = (index + 1) & self.mask,
+                None => {
+                    if !reserved {
+                        if self.len.fetch_add(1, Ordering::Relaxed) >= self.max {
+                            self.len.fetch_sub(1, Ordering::Relaxed);
+                            return self.overflow(site, values.len(), &make);
+                        }
+                        reserved = true;
+                    }
+                    let entry = Box::new(Entry {
+                        hash,
+                        values: values.iter().map(LabelValue::text).collect(),
+                        storage: make(),
+                    });
+                    // Another call may fill this slot first (with this set or another):
+                    // then look at what it wrote. Either way the loop reads the slot next.
+                    if self.slots[index].set(entry).is_ok() {
+                        reserved = false;
+                    }
+                }
+            }
+        }
+    }
+
+    #[cold]
+    fn overflow(&self, site: &Site, labels: usize, make: &impl Fn() -> S) -> &S {
+        self.overflowed.fetch_add(1, Ordering::Relaxed);
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "botwatch: {}::{} has more than {} distinct label sets (max_series); \
+                 further ones are recorded with every per-call label set to \"{OVERFLOW}\"",
+                site.module, site.function, self.max
+            );
+        }
+        &self
+            .overflow
+            .get_or_init(|| Entry {
+                hash: 0,
+                values: (0..labels).map(|_| OVERFLOW.into()).collect(),
+                storage: make(),
+            })
+            .storage
+    }
+
+    /// Every label set with its storage, the overflow series last.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry<S>> {
+        self.slots
+            .iter()
+            .filter_map(|slot| slot.get().map(|entry| &**entry))
+            .chain(self.overflow.get())
+    }
+
+    /// Calls recorded in the overflow series.
+    pub(crate) fn overflowed(&self) -> u64 {
+        self.overflowed.load(Ordering::Relaxed)
+    }
+}
+
+fn same(stored: &[Box<str>], values: &[LabelValue<'_>]) -> bool {
+    stored.len() == values.len() && stored.iter().zip(values).all(|(s, v)| v.matches(s))
+}
+
+/// Wraps a per-call label's value to turn it into a [`LabelValue`] by its type.
+#[derive(Debug)]
+pub struct LabelArg<'a, T: ?Sized>(pub &'a T);
+
+/// Text values: anything `AsRef<str>` (picked first by method resolution: generated code
+/// calls `(&LabelArg(&value)).botwatch_label()`).
+pub trait TextLabel {
+    /// The value.
+    fn botwatch_label(&self) -> LabelValue<'_>;
+}
+
+impl<T: AsRef<str> + ?Sized> TextLabel for LabelArg<'_, T> {
+    #[inline(always)]
+    fn botwatch_label(&self) -> LabelValue<'_> {
+        LabelValue::Str(self.0.as_ref())
+    }
+}
+
+/// Integers and `bool`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a per-call label value",
+    label = "not text, an integer or a bool",
+    note = "a per-call label takes something `AsRef<str>` (a `&str`, a `String`), an integer or a `bool`; convert it, like `venue = venue.to_string()`"
+)]
+pub trait ScalarLabel {
+    /// The value.
+    fn label_value(&self) -> LabelValue<'static>;
+}
+
+macro_rules! integer_labels {
+    ($($t:ty),*) => {$(
+        impl ScalarLabel for $t {
+            #[inline(always)]
+            fn label_value(&self) -> LabelValue<'static> {
+                LabelValue::Int(i128::from(*self))
+            }
+        }
+    )*};
+}
+
+integer_labels!(u8, u16, u32, u64, i8, i16, i32, i64, i128);
+
+impl ScalarLabel for usize {
+    fn label_value(&self) -> LabelValue<'static> {
+        LabelValue::Int(i128::try_from(*self).unwrap_or(i128::MAX))
+    }
+}
+
+impl ScalarLabel for isize {
+    fn label_value(&self) -> LabelValue<'static> {
+        LabelValue::Int(i128::try_from(*self).unwrap_or(i128::MAX))
+    }
+}
+
+impl ScalarLabel for bool {
+    fn label_value(&self) -> LabelValue<'static> {
+        LabelValue::Bool(*self)
+    }
+}
+
+/// Integer and `bool` values (after [`TextLabel`] did not apply).
+pub trait ScalarLabelArg {
+    /// The value.
+    fn botwatch_label(&self) -> LabelValue<'static>;
+}
+
+impl<T: ScalarLabel + ?Sized> ScalarLabelArg for &LabelArg<'_, T> {
+    #[inline(always)]
+    fn botwatch_label(&self) -> LabelValue<'static> {
+        self.0.label_value()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn site() -> Site {
+        Site {
+            function: Cow::Borrowed("f"),
+            module: Cow::Borrowed("m"),
+            attribute: botwatch_spec::model::Attribute::Counted(Default::default()),
+        }
+    }
+
+    #[test]
+    fn the_same_set_finds_the_same_storage_and_the_bound_holds() {
+        let table: LabelTable<AtomicU64> = LabelTable::new(3);
+        let site = site();
+        let get = |venue: &str, side: i128| {
+            let values = [LabelValue::Str(venue), LabelValue::Int(side)];
+            std::ptr::from_ref(table.storage(&site, &values, || AtomicU64::new(0)))
+        };
+        let a = get("binance", 1);
+        assert_eq!(a, get("binance", 1), "a hit");
+        assert_ne!(a, get("binance", 2));
+        let c = get("kraken", 1);
+        assert_ne!(a, c);
+        let overflow = get("okx", 1);
+        assert_eq!(
+            overflow,
+            get("bybit", 3),
+            "past max_series: one overflow series"
+        );
+        assert_eq!(table.entries().count(), 4, "3 sets and the overflow");
+        assert_eq!(table.overflowed(), 2);
+        assert_eq!(a, get("binance", 1), "known sets keep their series");
+    }
+
+    #[test]
+    fn long_values_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(1_000);
+        let text = LabelValue::Str(&long).text();
+        assert!(text.len() <= MAX_VALUE_BYTES);
+        assert!(long.starts_with(&*text));
+    }
+
+    #[test]
+    fn racing_inserts_of_one_new_set_make_one_entry() {
+        for _ in 0..50 {
+            let table: LabelTable<AtomicU64> = LabelTable::new(100);
+            let site = site();
+            std::thread::scope(|scope| {
+                for _ in 0..4 {
+                    scope.spawn(|| {
+                        for venue in ["a", "b", "c", "d"] {
+                            table
+                                .storage(&site, &[LabelValue::Str(venue)], || AtomicU64::new(0))
+                                .fetch_add(1, Ordering::Relaxed);
+                        }
+                    });
+                }
+            });
+            let entries: Vec<_> = table.entries().collect();
+            assert_eq!(entries.len(), 4, "one entry per set");
+            for entry in entries {
+                assert_eq!(entry.storage.load(Ordering::Relaxed), 4);
+            }
+        }
+    }
+}
