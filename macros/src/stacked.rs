@@ -39,10 +39,5 @@ fn botwatch_kind(attr: &Attribute) -> Option<AttributeKind> {
         [krate, name] if krate == "botwatch" => name,
         _ => return None,
     };
-    match name.as_str() {
-        "counted" => Some(AttributeKind::Counted),
-        "timed" => Some(AttributeKind::Timed),
-        "circuit_breaker" => Some(AttributeKind::CircuitBreaker),
-        _ => None,
-    }
+    AttributeKind::from_name(name)
 }

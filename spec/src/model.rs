@@ -36,6 +36,20 @@ pub enum AttributeKind {
 }
 
 impl AttributeKind {
+    /// The three attributes.
+    pub const ALL: [AttributeKind; 3] = [
+        AttributeKind::Counted,
+        AttributeKind::Timed,
+        AttributeKind::CircuitBreaker,
+    ];
+
+    /// The attribute written `#[name]`, if `name` is one of botwatch's.
+    pub fn from_name(name: &str) -> Option<AttributeKind> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.attribute_name() == name)
+    }
+
     /// The attribute as the user writes it.
     pub const fn attribute_name(self) -> &'static str {
         match self {

@@ -131,7 +131,10 @@ fn snapshot_durations_sum_every_label_set() {
     fetch_trades(2);
     fetch_trades(2);
     assert_eq!(
-        botwatch::snapshot().durations("fetch_trades").unwrap().count,
+        botwatch::snapshot()
+            .durations("fetch_trades")
+            .unwrap()
+            .count,
         3
     );
 }

@@ -125,15 +125,6 @@ struct Imports {
     glob: bool,
 }
 
-fn kind_of(name: &str) -> Option<AttributeKind> {
-    match name {
-        "counted" => Some(AttributeKind::Counted),
-        "timed" => Some(AttributeKind::Timed),
-        "circuit_breaker" => Some(AttributeKind::CircuitBreaker),
-        _ => None,
-    }
-}
-
 fn imports(items: &[syn::Item]) -> Imports {
     fn walk(tree: &syn::UseTree, in_botwatch: bool, out: &mut Imports) {
         match tree {
@@ -145,12 +136,12 @@ fn imports(items: &[syn::Item]) -> Imports {
                 group.items.iter().for_each(|t| walk(t, in_botwatch, out))
             }
             syn::UseTree::Name(name) if in_botwatch => {
-                if let Some(kind) = kind_of(&name.ident.to_string()) {
+                if let Some(kind) = AttributeKind::from_name(&name.ident.to_string()) {
                     out.names.insert(name.ident.to_string(), kind);
                 }
             }
             syn::UseTree::Rename(rename) if in_botwatch => {
-                if let Some(kind) = kind_of(&rename.ident.to_string()) {
+                if let Some(kind) = AttributeKind::from_name(&rename.ident.to_string()) {
                     out.names.insert(rename.rename.to_string(), kind);
                 }
             }
@@ -195,10 +186,10 @@ impl Visitor<'_, '_> {
             .map(|s| s.ident.to_string())
             .collect();
         match segments.as_slice() {
-            [krate, name] if krate == "botwatch" => kind_of(name),
+            [krate, name] if krate == "botwatch" => AttributeKind::from_name(name),
             [name] => match self.imports.names.get(name) {
                 Some(kind) => Some(*kind),
-                None if self.imports.glob => kind_of(name),
+                None if self.imports.glob => AttributeKind::from_name(name),
                 None => None,
             },
             _ => None,
