@@ -31,21 +31,14 @@ pub struct Instruments {
 }
 
 /// Where this call records, for a function with per-call labels: its label set's storage,
-/// looked up at entry (`CountedSite::series`, `TimedSite::series`) before the body runs.
+/// looked up at entry (`CountedSite::series`, `TimedSite::series`) before the body runs;
+/// `None` for an attribute without per-call labels (its site's own storage).
 #[derive(Clone, Copy, Debug)]
 pub struct Series {
     /// `#[counted]`'s counts of this label set.
     pub counted: Option<&'static CallCounts>,
     /// `#[timed]`'s histogram of this label set.
     pub timed: Option<&'static OwnedHistogram>,
-}
-
-impl Series {
-    /// A function without per-call labels: its sites' own storage.
-    pub const PLAIN: Series = Series {
-        counted: None,
-        timed: None,
-    };
 }
 
 /// One admitted call in progress.
