@@ -478,16 +478,16 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         "error" => (
             format!("{{{{ $labels.function }}}} is burning its error budget ({percent} objective)"),
             format!(
-                "{{{{ $value | humanizePercentage }}}} of calls to {who} fail; at this rate the 30-day error budget of a {percent} objective burns at least {}x too fast.",
-                format_float(slowest_burn)
+                "{{{{ $value | humanizePercentage }}}} of calls to {who} fail; at this rate the 30-day error budget of a {percent} objective {}.",
+                budget_pace(slowest_burn)
             ),
         ),
         _ => (
             format!("{{{{ $labels.function }}}} is burning its latency budget ({percent} objective)"),
             format!(
-                "{{{{ $value | humanizePercentage }}}} of calls to {who} are slower than {}s; at this rate the 30-day budget of a {percent} objective burns at least {}x too fast.",
+                "{{{{ $value | humanizePercentage }}}} of calls to {who} are slower than {}s; at this rate the 30-day budget of a {percent} objective {}.",
                 objective.threshold.as_deref().unwrap_or("?"),
-                format_float(slowest_burn)
+                budget_pace(slowest_burn)
             ),
         ),
     };
@@ -515,5 +515,37 @@ mod tests {
         assert_eq!(le_regex(1_000_000_000), "1|1\\.0");
         assert_eq!(le_regex(250_000_000), "0\\.25");
         assert_eq!(le_regex(10_000), "0\\.00001|1e-05");
+    }
+}
+
+/// How fast a burn rate of at least `burn` spends a 30-day budget, in words: a burn of 1 is
+/// exactly the pace that spends it in 30 days ("at least 1x too fast" said nothing).
+fn budget_pace(burn: f64) -> String {
+    if burn <= 1.0 {
+        "runs out before the 30 days are over".to_owned()
+    } else {
+        format!(
+            "is spent at least {}x as fast as it allows: gone in {} days or less",
+            format_float(burn),
+            format_float((30.0 / burn * 10.0).round() / 10.0)
+        )
+    }
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::budget_pace;
+
+    #[test]
+    fn the_pace_reads_as_a_deadline() {
+        assert_eq!(budget_pace(1.0), "runs out before the 30 days are over");
+        assert_eq!(
+            budget_pace(6.0),
+            "is spent at least 6x as fast as it allows: gone in 5 days or less"
+        );
+        assert_eq!(
+            budget_pace(14.4),
+            "is spent at least 14.4x as fast as it allows: gone in 2.1 days or less"
+        );
     }
 }
