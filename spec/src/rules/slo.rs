@@ -525,7 +525,7 @@ fn budget_pace(burn: f64) -> String {
         "runs out before the 30 days are over".to_owned()
     } else {
         format!(
-            "is spent at least {}x as fast as it allows: gone in {} days or less",
+            "is spent at least {}x as fast as it allows (gone in {} days or less)",
             format_float(burn),
             format_float((30.0 / burn * 10.0).round() / 10.0)
         )
@@ -541,11 +541,11 @@ mod pace_tests {
         assert_eq!(budget_pace(1.0), "runs out before the 30 days are over");
         assert_eq!(
             budget_pace(6.0),
-            "is spent at least 6x as fast as it allows: gone in 5 days or less"
+            "is spent at least 6x as fast as it allows (gone in 5 days or less)"
         );
         assert_eq!(
             budget_pace(14.4),
-            "is spent at least 14.4x as fast as it allows: gone in 2.1 days or less"
+            "is spent at least 14.4x as fast as it allows (gone in 2.1 days or less)"
         );
     }
 }
