@@ -11,8 +11,10 @@ mod testing_guide {}
 
 mod exposition;
 mod http;
+mod rendered;
 mod tools;
 
 pub use exposition::{Exposition, Sample};
 pub use http::{http_get, request, Response};
+pub use rendered::{rendered, rendered_calls};
 pub use tools::{run_ok, run_ok_with_input, scratch_dir, tool, REQUIRE_TOOLS_ENV};

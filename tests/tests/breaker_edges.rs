@@ -12,7 +12,6 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use botwatch::{CircuitOpen, State};
-use botwatch_tests::Exposition;
 
 #[derive(Debug, PartialEq)]
 enum VenueError {
@@ -50,18 +49,7 @@ fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
     future.poll(&mut Context::from_waker(Waker::noop()))
 }
 
-fn series(name: &str, labels: &[(&str, &str)]) -> f64 {
-    Exposition::parse(&botwatch::render())
-        .value(name, labels)
-        .unwrap_or_else(|| panic!("{name} {labels:?} is rendered"))
-}
-
-fn calls(function: &str, result: &str) -> f64 {
-    series(
-        "function_calls_total",
-        &[("function", function), ("result", result)],
-    )
-}
+use botwatch_tests::{rendered as series, rendered_calls as calls};
 
 /// Fails once so the breaker opens, then lets its reset pass.
 async fn trip(call: impl Future<Output = Result<u32, VenueError>>, name: &str, reset: Duration) {

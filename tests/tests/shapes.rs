@@ -5,20 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use botwatch_tests::Exposition;
-
-fn series(name: &str, labels: &[(&str, &str)]) -> f64 {
-    Exposition::parse(&botwatch::render())
-        .value(name, labels)
-        .unwrap_or_else(|| panic!("{name} {labels:?} is rendered"))
-}
-
-fn calls(function: &str, result: &str) -> f64 {
-    series(
-        "function_calls_total",
-        &[("function", function), ("result", result)],
-    )
-}
+use botwatch_tests::{rendered as series, rendered_calls as calls};
 
 fn timed_count(function: &str) -> f64 {
     series(
