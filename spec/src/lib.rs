@@ -15,6 +15,7 @@
 
 #![deny(missing_docs)]
 
+pub mod declared;
 pub mod model;
 pub mod names;
 #[cfg(feature = "syn")]

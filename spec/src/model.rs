@@ -416,11 +416,13 @@ impl Condition {
     }
 }
 
-/// One `alert(...)` clause.
+/// One `alert(...)` clause. Function attributes watch a [`Condition`]; declared metrics
+/// (`#[gauge]`, `#[counter]`, `#[histogram]`) a [`crate::declared::ValueCondition`], with
+/// the same keys.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Alert {
+pub struct Alert<C = Condition> {
     /// What it watches.
-    pub condition: Condition,
+    pub condition: C,
     /// `for = 5m`; `None` for the default.
     pub for_: Option<Duration>,
     /// `within = 15m` (flapping only); `None` for the default.
@@ -439,16 +441,9 @@ pub struct Alert {
     pub labels: List<Label>,
 }
 
-impl Alert {
-    /// Default `for` of most alerts.
-    pub const DEFAULT_FOR: Duration = Duration::from_secs(5 * 60);
-    /// Default `for` of `open`.
-    pub const DEFAULT_FOR_OPEN: Duration = Duration::from_secs(60);
-    /// Default `within` of `flapping`.
-    pub const DEFAULT_WITHIN: Duration = Duration::from_secs(15 * 60);
-
+impl<C> Alert<C> {
     /// An alert on `condition` with every key left to its default.
-    pub fn new(condition: Condition) -> Alert {
+    pub fn new(condition: C) -> Alert<C> {
         Alert {
             condition,
             for_: None,
@@ -461,6 +456,30 @@ impl Alert {
             labels: Cow::Borrowed(&[]),
         }
     }
+
+    /// The same keys on another condition.
+    pub fn with_condition<D>(self, condition: D) -> Alert<D> {
+        Alert {
+            condition,
+            for_: self.for_,
+            within: self.within,
+            severity: self.severity,
+            name: self.name,
+            summary: self.summary,
+            description: self.description,
+            runbook: self.runbook,
+            labels: self.labels,
+        }
+    }
+}
+
+impl Alert {
+    /// Default `for` of most alerts.
+    pub const DEFAULT_FOR: Duration = Duration::from_secs(5 * 60);
+    /// Default `for` of `open`.
+    pub const DEFAULT_FOR_OPEN: Duration = Duration::from_secs(60);
+    /// Default `within` of `flapping`.
+    pub const DEFAULT_WITHIN: Duration = Duration::from_secs(15 * 60);
 
     /// The `for` in force.
     pub fn for_duration(&self) -> Duration {

@@ -58,30 +58,47 @@ pub(crate) fn parse_alert(
     span: Span,
     kind: AttributeKind,
 ) -> syn::Result<Alert> {
+    parse_alert_with(
+        tokens,
+        span,
+        condition_forms(kind),
+        |condition| parse_condition(condition, kind),
+        |condition| {
+            matches!(condition, Condition::Flapping { .. })
+                .then_some(())
+                .ok_or("`within` only applies to `flapping > N` alerts")
+        },
+    )
+}
+
+/// Parses the inside of `alert(...)`: the condition with `parse_condition`, then the keys
+/// every alert shares. `within` is refused with the message `takes_within` gives for
+/// conditions without a window of that name.
+pub(crate) fn parse_alert_with<C>(
+    tokens: &TokenStream,
+    span: Span,
+    forms: &str,
+    parse_condition: impl FnOnce(&TokenStream) -> syn::Result<C>,
+    takes_within: impl Fn(&C) -> Result<(), &'static str>,
+) -> syn::Result<Alert<C>> {
     let (condition_tokens, rest) = split_first(tokens.clone())?;
     if condition_tokens.is_empty() {
         return Err(syn::Error::new(
             span,
-            format!(
-                "`alert(...)` starts with its condition: {}",
-                condition_forms(kind)
-            ),
+            format!("`alert(...)` starts with its condition: {forms}"),
         ));
     }
     let mut errors = Errors::default();
-    let condition = errors.ok(parse_condition(&condition_tokens, kind));
-    let mut alert = Alert::new(condition.clone().unwrap_or(Condition::Open));
+    let condition = errors.ok(parse_condition(&condition_tokens));
+    let mut alert = Alert::new(());
     let mut keys = KeySet::new("alert(...)", ALERT_KEYS, &[]);
     let items = parse_items(rest)?;
     for_each_item(items, &mut keys, &mut errors, |item, key| {
         match key {
             "for" => alert.for_ = Some(duration(assigned(item, "5m")?)?),
             "within" => {
-                if !matches!(condition, Some(Condition::Flapping { .. }) | None) {
-                    return Err(syn::Error::new(
-                        item.key.span(),
-                        "`within` only applies to `flapping > N` alerts",
-                    ));
+                if let Some(Err(message)) = condition.as_ref().map(&takes_within) {
+                    return Err(syn::Error::new(item.key.span(), message));
                 }
                 let value = assigned(item, "15m")?;
                 let within = duration(value)?;
@@ -127,7 +144,9 @@ pub(crate) fn parse_alert(
         }
         Ok(())
     });
-    errors.finish(alert)
+    errors.finish(())?;
+    let condition = condition.expect("a condition that failed to parse left an error");
+    Ok(alert.with_condition(condition))
 }
 
 fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Condition> {
@@ -257,7 +276,7 @@ fn require(
 
 /// Range windows of at least a minute hold 4 scrapes at a 15 s interval, the fewest that
 /// `increase()` reads reliably.
-fn at_least_a_minute(
+pub(crate) fn at_least_a_minute(
     window: std::time::Duration,
     value: &TokenStream,
     what: &str,
@@ -284,7 +303,7 @@ fn positive(is_zero: bool, value: &TokenStream) -> syn::Result<()> {
 }
 
 /// `10/s`, `100/m`, `1/h`.
-fn per_unit(tokens: &TokenStream) -> syn::Result<(f64, std::time::Duration)> {
+pub(crate) fn per_unit(tokens: &TokenStream) -> syn::Result<(f64, std::time::Duration)> {
     let help = "write a call rate as `N/s`, `N/m` or `N/h`, like `rate < 1/s`";
     let parser = |input: ParseStream<'_>| {
         let lit: Lit = input.parse()?;

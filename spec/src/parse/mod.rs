@@ -6,6 +6,7 @@
 
 mod alert;
 mod breaker;
+mod declared;
 mod items;
 mod values;
 
@@ -18,6 +19,7 @@ use items::{parse_items, Errors, Item, KeySet};
 use values::{assigned, buckets, for_each_item, metric_name, nested, string};
 
 pub use breaker::ParsedBreaker;
+pub use declared::{parse_declared, ParsedDeclared};
 pub use values::duration_text;
 
 /// Labels every function metric carries, which `labels(...)` may not set.

@@ -41,7 +41,7 @@ pub(crate) fn nested<'a>(item: &'a Item, what: &str) -> syn::Result<&'a TokenStr
     }
 }
 
-fn single_lit(tokens: &TokenStream) -> Option<Lit> {
+pub(crate) fn single_lit(tokens: &TokenStream) -> Option<Lit> {
     let mut iter = tokens.clone().into_iter();
     match (iter.next(), iter.next()) {
         (Some(TokenTree::Literal(lit)), None) => Some(Lit::new(lit)),
@@ -360,7 +360,7 @@ pub(crate) fn buckets(tokens: &TokenStream) -> syn::Result<Vec<f64>> {
     Ok(out)
 }
 
-fn bucket_bound(input: ParseStream<'_>) -> syn::Result<(f64, proc_macro2::Span)> {
+pub(crate) fn bucket_bound(input: ParseStream<'_>) -> syn::Result<(f64, proc_macro2::Span)> {
     let lit: Lit = input.parse()?;
     let value = match &lit {
         Lit::Float(f) if f.suffix().is_empty() => f.base10_parse()?,
