@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
 use botwatch_spec::model::{
     Alert, Attribute, CircuitBreaker, Comparison, Condition, Counted, Label, MetricOptions,
     Quantile, Slo, Timed,
@@ -110,7 +111,11 @@ fn labels(labels: &[Label]) -> TokenStream {
 }
 
 fn alert(a: &Alert) -> TokenStream {
-    let condition = condition(&a.condition);
+    alert_with(a, condition(&a.condition))
+}
+
+/// An `Alert` of any condition, given the condition's tokens.
+fn alert_with<C>(a: &Alert<C>, condition: TokenStream) -> TokenStream {
     let for_ = option(a.for_.map(duration));
     let within = option(a.within.map(duration));
     let severity = option(a.severity.as_deref().map(text));
@@ -201,4 +206,117 @@ fn option(value: Option<TokenStream>) -> TokenStream {
 fn list(items: impl Iterator<Item = TokenStream>) -> TokenStream {
     let items: Vec<TokenStream> = items.collect();
     quote!(::botwatch::__private::Cow::Borrowed(&[#(#items),*]))
+}
+
+/// `::botwatch::__private::spec::declared::Declared { .. }` for a static declared in the
+/// module the tokens land in.
+pub(crate) fn declared(d: &Declared) -> TokenStream {
+    let kind = match d.kind {
+        MetricKind::Gauge => quote!(Gauge),
+        MetricKind::Counter => quote!(Counter),
+        MetricKind::Histogram => quote!(Histogram),
+    };
+    let static_name = text(&d.static_name);
+    let name = option(d.name.as_deref().map(text));
+    let help = option(d.help.as_deref().map(text));
+    let labels = labels(&d.labels);
+    let label_keys = list(d.label_keys.iter().map(|k| text(k)));
+    let max_series = option(d.max_series.map(|n| quote!(#n)));
+    let buckets = option(
+        d.buckets
+            .as_ref()
+            .map(|b| list(b.iter().map(|v| float(*v)))),
+    );
+    let alerts = list(d.alerts.iter().map(value_alert));
+    quote!(::botwatch::__private::spec::declared::Declared {
+        kind: ::botwatch::__private::spec::declared::MetricKind::#kind,
+        static_name: #static_name,
+        module: ::botwatch::__private::Cow::Borrowed(::core::module_path!()),
+        name: #name, help: #help, labels: #labels, label_keys: #label_keys,
+        max_series: #max_series, buckets: #buckets, alerts: #alerts,
+    })
+}
+
+fn value_alert(a: &ValueAlert) -> TokenStream {
+    alert_with(a, value_condition(&a.condition))
+}
+
+fn comparison(c: Comparison) -> TokenStream {
+    match c {
+        Comparison::Below => quote!(::botwatch::__private::spec::Comparison::Below),
+        Comparison::Above => quote!(::botwatch::__private::spec::Comparison::Above),
+    }
+}
+
+fn quantile(q: Quantile) -> TokenStream {
+    let q = match q {
+        Quantile::P50 => quote!(P50),
+        Quantile::P90 => quote!(P90),
+        Quantile::P95 => quote!(P95),
+        Quantile::P99 => quote!(P99),
+        Quantile::P999 => quote!(P999),
+    };
+    quote!(::botwatch::__private::spec::Quantile::#q)
+}
+
+fn value_condition(c: &ValueCondition) -> TokenStream {
+    let path = quote!(::botwatch::__private::spec::declared::ValueCondition);
+    match c {
+        ValueCondition::Value {
+            comparison,
+            threshold,
+        } => {
+            let comparison = match comparison {
+                ValueComparison::Below => quote!(Below),
+                ValueComparison::Above => quote!(Above),
+                ValueComparison::Equal => quote!(Equal),
+                ValueComparison::NotEqual => quote!(NotEqual),
+            };
+            let threshold = float(*threshold);
+            quote!(#path::Value {
+                comparison: ::botwatch::__private::spec::declared::ValueComparison::#comparison,
+                threshold: #threshold,
+            })
+        }
+        ValueCondition::Ratio {
+            denominator,
+            comparison: c,
+            threshold,
+        } => {
+            let (denominator, c, threshold) =
+                (text(denominator), comparison(*c), float(*threshold));
+            quote!(#path::Ratio { denominator: #denominator, comparison: #c, threshold: #threshold })
+        }
+        ValueCondition::Unchanged { window } => {
+            let window = duration(*window);
+            quote!(#path::Unchanged { window: #window })
+        }
+        ValueCondition::Increase {
+            comparison: c,
+            amount,
+        } => {
+            let (c, amount) = (comparison(*c), float(*amount));
+            quote!(#path::Increase { comparison: #c, amount: #amount })
+        }
+        ValueCondition::Rate {
+            comparison: c,
+            amount,
+            per,
+        } => {
+            let (c, amount, per) = (comparison(*c), float(*amount), duration(*per));
+            quote!(#path::Rate { comparison: #c, amount: #amount, per: #per })
+        }
+        ValueCondition::Idle { window } => {
+            let window = duration(*window);
+            quote!(#path::Idle { window: #window })
+        }
+        ValueCondition::Quantile {
+            quantile: q,
+            comparison: c,
+            threshold,
+        } => {
+            let (q, c, threshold) = (quantile(*q), comparison(*c), float(*threshold));
+            quote!(#path::Quantile { quantile: #q, comparison: #c, threshold: #threshold })
+        }
+    }
 }

@@ -9,6 +9,7 @@
 
 mod alerts;
 mod bot;
+mod declared;
 mod render;
 mod scenario;
 mod slo;
@@ -18,6 +19,7 @@ mod unit_tests;
 use std::fmt;
 use std::time::Duration;
 
+use crate::declared::Declared;
 use crate::model::{Alert, Comparison, Condition, Site};
 use crate::names::prometheus_duration;
 
@@ -150,6 +152,22 @@ pub enum RulesError {
         /// The scrape interval in force.
         scrape_interval: Duration,
     },
+    /// Two declared metrics share one metric name.
+    DuplicateMetric {
+        /// The metric name.
+        name: String,
+        /// The first declaration, `module::STATIC`.
+        first: String,
+        /// The second declaration.
+        second: String,
+    },
+    /// A ratio's denominator (`value / OTHER > 80%`) is not a declared, unlabelled gauge.
+    UnknownRatio {
+        /// The declaration with the ratio, `module::STATIC`.
+        origin: String,
+        /// The denominator as written.
+        denominator: String,
+    },
 }
 
 impl fmt::Display for RulesError {
@@ -175,6 +193,14 @@ impl fmt::Display for RulesError {
                     prometheus_duration(*scrape_interval * MIN_SCRAPES_PER_WINDOW),
                 )
             }
+            RulesError::DuplicateMetric { name, first, second } => write!(
+                f,
+                "two declared metrics named {name}, {first} and {second}; give one of them another name (name = \"...\")"
+            ),
+            RulesError::UnknownRatio { origin, denominator } => write!(
+                f,
+                "{origin} has an alert on a ratio to {denominator}, which is not a metric declared with #[botwatch::gauge]; declare it, or name the static of one"
+            ),
         }
     }
 }
@@ -192,6 +218,17 @@ impl RuleSet {
     /// Like [`build`](RuleSet::build), for a scrape interval and a job; an error when a
     /// rule's range window holds fewer than [`MIN_SCRAPES_PER_WINDOW`] scrapes.
     pub fn build_with(sites: &[Site], options: &RuleOptions) -> Result<RuleSet, RulesError> {
+        RuleSet::build_all(sites, &[], options)
+    }
+
+    /// Like [`build_with`](RuleSet::build_with), with the alerts of declared metrics too;
+    /// an error when two declarations share a metric name or a ratio names no declared
+    /// gauge.
+    pub fn build_all(
+        sites: &[Site],
+        declared: &[Declared],
+        options: &RuleOptions,
+    ) -> Result<RuleSet, RulesError> {
         let mut set = RuleSet {
             options: options.clone(),
             ..RuleSet::default()
@@ -202,6 +239,11 @@ impl RuleSet {
             alerts::add_site(&mut set, site, scrape);
             slo::add_site(&mut set, site, scrape);
         }
+        declared::check_names(declared)?;
+        for metric in declared {
+            check_declared_windows(metric, scrape)?;
+        }
+        declared::add_declared(&mut set, declared, scrape)?;
         if let Some(job) = &options.job {
             set.bot = bot::alerts(job, scrape);
         }
@@ -324,6 +366,27 @@ fn check_windows(site: &Site, scrape: Duration) -> Result<(), RulesError> {
             window: slo::SHORTEST_WINDOW,
             scrape_interval: scrape,
         });
+    }
+    Ok(())
+}
+
+/// Every range window of a declared metric's rules holds at least
+/// [`MIN_SCRAPES_PER_WINDOW`] scrapes.
+fn check_declared_windows(metric: &Declared, scrape: Duration) -> Result<(), RulesError> {
+    let shortest = scrape * MIN_SCRAPES_PER_WINDOW;
+    for alert in metric.alerts.iter() {
+        if let Some(window) = declared::window(alert).filter(|w| *w < shortest) {
+            return Err(RulesError::WindowTooShort {
+                alert: format!(
+                    "#[{}(alert({}))]",
+                    metric.kind.attribute_name(),
+                    declared::written(&alert.condition)
+                ),
+                origin: metric.origin(),
+                window,
+                scrape_interval: scrape,
+            });
+        }
     }
     Ok(())
 }

@@ -24,6 +24,9 @@ pub(crate) enum Shape {
     Counter(Vec<(u64, f64)>),
     /// A gauge: `(samples, value)` runs.
     Gauge(Vec<(u64, f64)>),
+    /// Like `Counter`, with steps written as given: the caller keeps them exact in binary
+    /// (small multiples of a power of two), however small.
+    ExactCounter(Vec<(u64, f64)>),
 }
 
 impl Series {

@@ -184,7 +184,7 @@ fn segmented(objective: &Objective<'_>, segments: &[(u64, f64)], scrape: Duratio
     let good = (objective.calls)(0.0);
     let bad = (objective.calls)(1.0);
     let increment = |series: &Series| match &series.shape {
-        Shape::Counter(runs) => runs.first().map_or(0.0, |r| r.1),
+        Shape::Counter(runs) | Shape::ExactCounter(runs) => runs.first().map_or(0.0, |r| r.1),
         Shape::Gauge(_) => 0.0,
     };
     good.iter()

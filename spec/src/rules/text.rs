@@ -89,6 +89,8 @@ enum Filter {
     Humanize,
     HumanizePercentage,
     HumanizeDuration,
+    /// `printf "%.4g"`: four significant digits, no SI prefix (a balance, a price).
+    FourDigits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +101,7 @@ enum Piece {
 
 /// Splits user text into literal text and the template actions botwatch supports:
 /// `{{ $labels.name }}`, `{{ $value }}`, optionally `| humanize`,
-/// `| humanizePercentage` or `| humanizeDuration`. Any other `{{` is literal text.
+/// `| humanizePercentage`, `| humanizeDuration` or `| printf "%.4g"`. Any other `{{` is literal text.
 fn pieces(text: &str) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut literal = String::new();
@@ -148,6 +150,7 @@ fn parse_action(inner: &str) -> Option<Action> {
         Some("humanize") => Some(Filter::Humanize),
         Some("humanizePercentage") => Some(Filter::HumanizePercentage),
         Some("humanizeDuration") => Some(Filter::HumanizeDuration),
+        Some(r#"printf "%.4g""#) => Some(Filter::FourDigits),
         Some(_) => return None,
     };
     Some(Action::Value(filter))
@@ -175,6 +178,7 @@ pub fn template(text: &str) -> String {
                     Some(Filter::Humanize) => out.push_str(" | humanize"),
                     Some(Filter::HumanizePercentage) => out.push_str(" | humanizePercentage"),
                     Some(Filter::HumanizeDuration) => out.push_str(" | humanizeDuration"),
+                    Some(Filter::FourDigits) => out.push_str(r#" | printf "%.4g""#),
                 }
                 out.push_str(" }}");
             }
@@ -202,6 +206,7 @@ pub fn expand(text: &str, labels: &[(String, String)], value: f64) -> String {
                     format!("{}%", go_float(value * 100.0, Some(4)))
                 }
                 Some(Filter::HumanizeDuration) => humanize_duration(value),
+                Some(Filter::FourDigits) => go_float(value, Some(4)),
             }),
         }
     }

@@ -161,11 +161,14 @@ fn values(shape: &Shape, count: u64) -> String {
     let mut left = count;
     let mut last = 0.0;
     match shape {
-        Shape::Counter(runs) => {
+        Shape::Counter(runs) | Shape::ExactCounter(runs) => {
             parts.push("0".to_owned());
             left -= 1;
             for &(k, step) in runs {
-                let step = exact(step);
+                let step = match shape {
+                    Shape::ExactCounter(_) => step,
+                    _ => exact(step),
+                };
                 let k = k.min(left);
                 if k == 0 {
                     continue;
