@@ -136,7 +136,10 @@ impl Exporter {
 
         clock::warm_up();
         crate::notice::counts_are_read();
+        let process = metrics_process::Collector::default();
+        process.describe();
         let state = Arc::new(ServerState {
+            process,
             prometheus,
             global_labels: self.global_labels,
             allowed,
@@ -242,6 +245,8 @@ pub fn install() -> Result<ExporterHandle, InstallError> {
 
 /// What the running server shares between connections.
 pub(crate) struct ServerState {
+    /// The standard process metrics, read at each scrape into the recorder.
+    pub(crate) process: metrics_process::Collector,
     pub(crate) prometheus: PrometheusHandle,
     pub(crate) global_labels: Vec<(String, String)>,
     pub(crate) allowed: Vec<IpNet>,
@@ -251,6 +256,7 @@ pub(crate) struct ServerState {
 impl ServerState {
     /// The full `/metrics` body: the `metrics` recorder's series, then botwatch's own.
     pub(crate) fn render_metrics(&self) -> String {
+        self.process.collect();
         let mut out = self.prometheus.render();
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');

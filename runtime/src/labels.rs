@@ -132,6 +132,22 @@ impl<S> LabelTable<S> {
         values: &[LabelValue<'_>],
         make: impl Fn() -> S,
     ) -> &S {
+        self.storage_of(
+            || format!("{}::{}", site.module, site.function),
+            values,
+            make,
+        )
+    }
+
+    /// Like [`storage`](Self::storage) for any owner: `owner` names it in the one-time
+    /// overflow notice.
+    #[inline]
+    pub(crate) fn storage_of(
+        &self,
+        owner: impl Fn() -> String,
+        values: &[LabelValue<'_>],
+        make: impl Fn() -> S,
+    ) -> &S {
         let hash = hash_of(values);
         let mut index = (hash as usize) & self.mask;
         let mut reserved = false;
@@ -148,7 +164,7 @@ impl<S> LabelTable<S> {
                     if !reserved {
                         if self.len.fetch_add(1, Ordering::Relaxed) >= self.max {
                             self.len.fetch_sub(1, Ordering::Relaxed);
-                            return self.overflow(site, values.len(), &make);
+                            return self.overflow(&owner, values.len(), &make);
                         }
                         reserved = true;
                     }
@@ -167,16 +183,29 @@ impl<S> LabelTable<S> {
         }
     }
 
+    /// The overflow series itself (`labels` values, all `"__overflow__"`), counted as an
+    /// overflowed update, without the `max_series` notice (the caller says why).
     #[cold]
-    fn overflow(&self, site: &Site, labels: usize, make: &impl Fn() -> S) -> &S {
+    pub(crate) fn overflow_of(&self, labels: usize, make: &impl Fn() -> S) -> &S {
+        self.overflowed.fetch_add(1, Ordering::Relaxed);
+        self.overflow_entry(labels, make)
+    }
+
+    #[cold]
+    fn overflow(&self, owner: &impl Fn() -> String, labels: usize, make: &impl Fn() -> S) -> &S {
         self.overflowed.fetch_add(1, Ordering::Relaxed);
         if !self.warned.swap(true, Ordering::Relaxed) {
             eprintln!(
-                "botwatch: {}::{} has more than {} distinct label sets (max_series); \
+                "botwatch: {} has more than {} distinct label sets (max_series); \
                  further ones are recorded with every per-call label set to \"{OVERFLOW}\"",
-                site.module, site.function, self.max
+                owner(),
+                self.max
             );
         }
+        self.overflow_entry(labels, make)
+    }
+
+    fn overflow_entry(&self, labels: usize, make: &impl Fn() -> S) -> &S {
         &self
             .overflow
             .get_or_init(|| Entry {

@@ -47,6 +47,8 @@ mod clock;
 #[cfg(feature = "runtime")]
 mod conns;
 #[cfg(feature = "runtime")]
+mod declared;
+#[cfg(feature = "runtime")]
 mod exporter;
 #[cfg(feature = "runtime")]
 mod health;
@@ -74,9 +76,11 @@ mod snapshot;
 mod stripes;
 
 #[cfg(feature = "runtime")]
-pub use botwatch_macros::{circuit_breaker, counted, timed};
+pub use botwatch_macros::{circuit_breaker, counted, counter, gauge, histogram, timed};
 #[cfg(feature = "runtime")]
 pub use breaker::{breaker, Breaker, BreakerSnapshot, CircuitOpen, State};
+#[cfg(feature = "runtime")]
+pub use declared::{Counter, CounterCell, Gauge, GaugeCell, Histogram, HistogramCell};
 #[cfg(feature = "runtime")]
 pub use exporter::{install, Exporter, ExporterHandle, InstallError, DEFAULT_LISTEN, LISTEN_ENV};
 #[cfg(feature = "runtime")]
@@ -111,6 +115,7 @@ pub mod __private {
         enter_diverging, run, run_async, run_returning_future, DivergingCall, Instrumented,
         Instruments, Series,
     };
+    pub use crate::declared::{declared_metric, DeclaredMetric, DeclaredStatic, DECLARED};
     pub use crate::histogram::{histogram_lines, zero_line, Line};
     pub use crate::labels::{LabelArg, LabelValue, ScalarLabelArg, TextLabel};
     pub use crate::outcome::{

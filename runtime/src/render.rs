@@ -3,10 +3,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use botwatch_spec::declared::Declared;
 use botwatch_spec::model::{Attribute, Site};
 use botwatch_spec::names::{self, format_float, nanos_as_seconds_text};
 
 use crate::breaker::{all_breakers, Breaker, TRANSITIONS};
+use crate::declared::{self, DeclaredStatic, Series, ValueHistogramSnapshot};
 use crate::histogram::HistogramSnapshot;
 use crate::registry::{self, RegisteredSite};
 
@@ -16,6 +18,10 @@ enum Values {
     Counter(u64),
     Gauge(u64),
     Histogram(HistogramSnapshot),
+    /// A declared gauge's or counter's value.
+    Float(f64),
+    /// A declared histogram.
+    ValueHistogram(ValueHistogramSnapshot),
 }
 
 struct Family {
@@ -39,6 +45,9 @@ pub(crate) fn render_first_sites(out: &mut String, global: &[(String, String)], 
     for breaker in all_breakers() {
         add_breaker(&mut families, breaker, global);
     }
+    for (spec, metric) in declared::declared() {
+        add_declared(&mut families, spec, metric, global);
+    }
     for (name, family) in &families {
         write_family(out, name, family);
     }
@@ -53,7 +62,7 @@ fn base_labels(spec: &Site, own: &[botwatch_spec::model::Label]) -> Labels {
     labels
 }
 
-fn family<'a>(
+fn family_of<'a>(
     families: &'a mut BTreeMap<String, Family>,
     name: &str,
     help: &str,
@@ -84,7 +93,7 @@ fn add_site(
                     None,
                 ),
             };
-            let family = family(
+            let family = family_of(
                 families,
                 name,
                 metric.help_text(names::HELP_CALLS),
@@ -114,7 +123,7 @@ fn add_site(
                 None if !metric.call_labels.is_empty() => (Vec::new(), Some(0)),
                 None => (vec![(&[][..], timed.snapshot())], None),
             };
-            let family = family(
+            let family = family_of(
                 families,
                 name,
                 metric.help_text(names::HELP_DURATION),
@@ -167,7 +176,7 @@ fn add_overflow(
 ) {
     let mut labels = base_labels(spec, &[]);
     labels.extend_from_slice(global);
-    let family = family(
+    let family = family_of(
         families,
         names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
         names::HELP_LABEL_OVERFLOW,
@@ -200,7 +209,7 @@ fn add_breaker(
     };
     let snapshot = breaker.snapshot();
     let state = u64::from(snapshot.state.gauge_value());
-    family(
+    family_of(
         families,
         names::CIRCUIT_BREAKER_STATE,
         names::HELP_BREAKER_STATE,
@@ -208,7 +217,7 @@ fn add_breaker(
     )
     .series
     .insert(labels(&[]), Values::Gauge(state));
-    let transitions = family(
+    let transitions = family_of(
         families,
         names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL,
         names::HELP_BREAKER_TRANSITIONS,
@@ -240,11 +249,11 @@ fn add_breaker(
             snapshot.rejected,
         ),
     ] {
-        family(families, name, help, "counter")
+        family_of(families, name, help, "counter")
             .series
             .insert(labels(&[]), Values::Counter(value));
     }
-    family(
+    family_of(
         families,
         names::CIRCUIT_BREAKER_LATENCY_SECONDS,
         names::HELP_BREAKER_LATENCY,
@@ -252,6 +261,79 @@ fn add_breaker(
     )
     .series
     .insert(labels(&[]), Values::Histogram(breaker.latency_snapshot()));
+}
+
+/// A declared metric's series: its static labels, a labelled family's own, the global ones.
+fn add_declared(
+    families: &mut BTreeMap<String, Family>,
+    spec: &Declared,
+    metric: DeclaredStatic,
+    global: &[(String, String)],
+) {
+    let name = spec.metric_name();
+    // A name already served (another declaration: a build error; or one of botwatch's own
+    // metrics) keeps its series: Prometheus rejects a scrape that repeats a family.
+    if families.contains_key(&*name) {
+        return;
+    }
+    let family = families.entry(name.into_owned()).or_insert_with(|| Family {
+        help: spec.help_text().into_owned(),
+        kind: spec.kind.prometheus_type(),
+        series: BTreeMap::new(),
+    });
+    let labels = |values: &[Box<str>]| -> Labels {
+        let mut labels: Labels = spec
+            .labels
+            .iter()
+            .map(|l| (l.key.to_string(), l.value.to_string()))
+            .collect();
+        labels.extend(call_labels(&spec.label_keys, values));
+        labels.extend_from_slice(global);
+        labels
+    };
+    let mut insert = |values: &[Box<str>], value: Values| {
+        family.series.insert(labels(values), value);
+    };
+    let overflowed = match metric {
+        DeclaredStatic::Gauge(g) => each(g.series(), |v, c| insert(v, Values::Float(c.get()))),
+        DeclaredStatic::Counter(c) => each(c.series(), |v, c| insert(v, Values::Float(c.get()))),
+        DeclaredStatic::Histogram(h) => each(h.series(), |v, c| {
+            insert(v, Values::ValueHistogram(c.snapshot()))
+        }),
+    };
+    if let Some(overflowed) = overflowed {
+        let mut labels = vec![(
+            names::LABEL_METRIC.to_owned(),
+            spec.metric_name().into_owned(),
+        )];
+        labels.extend_from_slice(global);
+        family_of(
+            families,
+            names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
+            names::HELP_LABEL_OVERFLOW,
+            "counter",
+        )
+        .series
+        .insert(labels, Values::Counter(overflowed));
+    }
+}
+
+/// Calls `f` with each series' label values (none for an unlabelled metric) and storage;
+/// a labelled family's updates sent to its overflow series.
+fn each<S>(series: Series<'_, S>, mut f: impl FnMut(&[Box<str>], &S)) -> Option<u64> {
+    match series {
+        Series::One(one) => {
+            f(&[], one);
+            None
+        }
+        Series::Family(Some(family)) => {
+            for (values, storage) in family.sets {
+                f(values, storage);
+            }
+            Some(family.overflowed)
+        }
+        Series::Family(None) => Some(0),
+    }
 }
 
 fn write_family(out: &mut String, name: &str, family: &Family) {
@@ -278,6 +360,33 @@ fn write_family(out: &mut String, name: &str, family: &Family) {
                     h.count
                 );
                 let sum = format_float(h.sum_nanos as f64 / 1e9);
+                let _ = writeln!(out, "{name}_sum{} {sum}", label_text(labels, None));
+                let _ = writeln!(out, "{name}_count{} {}", label_text(labels, None), h.count);
+            }
+            Values::Float(value) => {
+                let _ = writeln!(
+                    out,
+                    "{name}{} {}",
+                    label_text(labels, None),
+                    format_float(*value)
+                );
+            }
+            Values::ValueHistogram(h) => {
+                for (bound, count) in h.bounds.iter().zip(&h.cumulative) {
+                    let le = format_float(*bound);
+                    let _ = writeln!(
+                        out,
+                        "{name}_bucket{} {count}",
+                        label_text(labels, Some(&le))
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{} {}",
+                    label_text(labels, Some("+Inf")),
+                    h.count
+                );
+                let sum = format_float(h.sum);
                 let _ = writeln!(out, "{name}_sum{} {sum}", label_text(labels, None));
                 let _ = writeln!(out, "{name}_count{} {}", label_text(labels, None), h.count);
             }

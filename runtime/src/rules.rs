@@ -1,7 +1,9 @@
 //! The alert rules of every annotated function linked into the binary, rendered by the
 //! same code as the build helper's, from the specs the macros embedded.
 
+use botwatch_spec::declared::Declared;
 use botwatch_spec::model::Site;
+use botwatch_spec::rules::RuleOptions;
 pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleSet, RulesError};
 
 use crate::registry;
@@ -14,9 +16,17 @@ fn sites() -> Vec<Site> {
         .collect()
 }
 
+/// The declared metrics of this binary, in the order the build helper sorts them too.
+fn declared() -> Vec<Declared> {
+    crate::declared::declared()
+        .into_iter()
+        .map(|(spec, _)| spec.clone())
+        .collect()
+}
+
 /// Every rule of this binary; an error when two different alerts share a name and labels.
 pub fn rule_set() -> Result<RuleSet, RulesError> {
-    RuleSet::build(&sites())
+    RuleSet::build_all(&sites(), &declared(), &RuleOptions::default())
 }
 
 /// The Prometheus rule file (`groups:`) for every annotated function in this binary, the

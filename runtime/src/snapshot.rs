@@ -8,6 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::breaker::{all_breakers, BreakerSnapshot};
+use crate::declared::{self, DeclaredStatic, Series};
 use crate::registry::{self, RegisteredSite};
 
 /// The counts of every annotated function and the state of every breaker at one moment.
@@ -30,6 +31,18 @@ use crate::registry::{self, RegisteredSite};
 pub struct Snapshot {
     functions: Vec<FunctionCounts>,
     breakers: Vec<BreakerSnapshot>,
+    values: Vec<DeclaredValue>,
+}
+
+/// One series of a declared metric: a gauge's value, a counter's total, or a histogram's
+/// count of observations.
+#[derive(Debug, Clone)]
+struct DeclaredValue {
+    name: String,
+    labels: Vec<String>,
+    value: f64,
+    /// Counters and histograms count up: `since` takes their difference.
+    counts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +118,42 @@ pub fn snapshot() -> Snapshot {
     Snapshot {
         functions,
         breakers: all_breakers().map(|breaker| breaker.snapshot()).collect(),
+        values: declared_values(),
+    }
+}
+
+fn declared_values() -> Vec<DeclaredValue> {
+    let mut out = Vec::new();
+    for (spec, metric) in declared::declared() {
+        let name = spec.metric_name().into_owned();
+        let mut push = |values: &[Box<str>], value: f64, counts: bool| {
+            out.push(DeclaredValue {
+                name: name.clone(),
+                labels: values.iter().map(|v| v.to_string()).collect(),
+                value,
+                counts,
+            });
+        };
+        match metric {
+            DeclaredStatic::Gauge(g) => each(g.series(), |v, c| push(v, c.get(), false)),
+            DeclaredStatic::Counter(c) => each(c.series(), |v, c| push(v, c.get(), true)),
+            DeclaredStatic::Histogram(h) => {
+                each(h.series(), |v, c| push(v, c.snapshot().count as f64, true));
+            }
+        }
+    }
+    out
+}
+
+fn each<S>(series: Series<'_, S>, mut f: impl FnMut(&[Box<str>], &S)) {
+    match series {
+        Series::One(one) => f(&[], one),
+        Series::Family(Some(family)) => {
+            for (values, storage) in family.sets {
+                f(values, storage);
+            }
+        }
+        Series::Family(None) => {}
     }
 }
 
@@ -121,17 +170,35 @@ impl Snapshot {
         self.function(function, "#[timed]", |f| f.durations)
     }
 
-    /// The value of the declared metric `name` (`"operator_balance_eth"`).
-    ///
-    /// Declared metrics (`#[botwatch::gauge]` on a `static`) are not part of this release,
-    /// so this is always [`SnapshotError::Unknown`]; it exists so that tests written for
-    /// them compile unchanged.
+    /// The value of the declared metric `name` (`"operator_balance_eth"`): a gauge's value,
+    /// a counter's total, a histogram's count of observations. A labelled family is read
+    /// one label set at a time with [`Snapshot::value_of`].
     pub fn value(&self, name: &str) -> Result<f64, SnapshotError> {
-        Err(SnapshotError::Unknown {
-            what: "declared metric",
-            name: name.to_owned(),
-            suggestion: None,
-        })
+        self.value_of(name, &[])
+    }
+
+    /// The value of one label set of a labelled declared metric, values in declaration
+    /// order: `snapshot.value_of("position_size", &["BTC-USD"])`.
+    pub fn value_of(&self, name: &str, labels: &[&str]) -> Result<f64, SnapshotError> {
+        let found = self.values.iter().find(|v| {
+            v.name == name
+                && v.labels
+                    .iter()
+                    .map(String::as_str)
+                    .eq(labels.iter().copied())
+        });
+        match found {
+            Some(v) => Ok(v.value),
+            None => Err(SnapshotError::Unknown {
+                what: "declared metric",
+                name: if labels.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{name}{labels:?}")
+                },
+                suggestion: closest(name, self.values.iter().map(|v| v.name.as_str())),
+            }),
+        }
     }
 
     /// The breaker named `name` (`"relay"`, or `"module::function"` for a function's own
@@ -212,9 +279,25 @@ impl Snapshot {
                 delta
             })
             .collect();
+        let values = self
+            .values
+            .iter()
+            .map(|now| {
+                let before = earlier
+                    .values
+                    .iter()
+                    .find(|v| v.name == now.name && v.labels == now.labels);
+                let mut delta = now.clone();
+                if let (true, Some(before)) = (now.counts, before) {
+                    delta.value = now.value - before.value;
+                }
+                delta
+            })
+            .collect();
         Snapshot {
             functions,
             breakers,
+            values,
         }
     }
 

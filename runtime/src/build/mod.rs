@@ -49,12 +49,13 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+use botwatch_spec::declared::Declared;
 use botwatch_spec::model::{Attribute, CircuitBreaker, Site};
 pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleOptions, RuleSet, RulesError};
 
 use cfg::{Cfg, TargetCfg};
 use crates::{Bot, Crate, Dependencies, This};
-use scan::{FoundSite, Root, Scan};
+use scan::{FoundDeclared, FoundSite, Root, Scan};
 
 /// Renders a bot's alert rules from its source. See the [module docs](self).
 #[derive(Debug, Clone, Default)]
@@ -401,8 +402,12 @@ impl Rules {
 
         let mut sites: Vec<Site> = scan.sites.iter().map(|f| f.site.clone()).collect();
         sites.sort_by(Site::order);
-        let rules = RuleSet::build_with(&sites, &self.options)
-            .map_err(|error| BuildError::Rules(with_locations(error, &scan.sites)))?;
+        let mut declared: Vec<Declared> =
+            scan.declared.iter().map(|f| f.declared.clone()).collect();
+        declared.sort_by(Declared::order);
+        let rules = RuleSet::build_all(&sites, &declared, &self.options).map_err(|error| {
+            BuildError::Rules(with_locations(error, &scan.sites, &scan.declared))
+        })?;
 
         let mut written = Vec::new();
         let generated = out_dir.join("botwatch");
@@ -609,8 +614,12 @@ fn policy_differences(a: &CircuitBreaker, b: &CircuitBreaker) -> Vec<String> {
         .collect()
 }
 
-/// Adds source locations to a duplicate-alert error.
-fn with_locations(error: RulesError, sites: &[FoundSite]) -> RulesError {
+/// Adds source locations to a rules error.
+fn with_locations(
+    error: RulesError,
+    sites: &[FoundSite],
+    declared: &[FoundDeclared],
+) -> RulesError {
     let locate = |origin: &str| {
         let location = sites
             .iter()
@@ -618,7 +627,13 @@ fn with_locations(error: RulesError, sites: &[FoundSite]) -> RulesError {
                 let function = format!("{}::{}", s.site.module, s.site.function);
                 origin == function || origin.starts_with(&format!("{function} "))
             })
-            .map(|s| s.location.clone());
+            .map(|s| s.location.clone())
+            .or_else(|| {
+                declared
+                    .iter()
+                    .find(|d| d.declared.origin() == origin)
+                    .map(|d| d.location.clone())
+            });
         match location {
             Some(at) => format!("{origin} ({at})"),
             None => origin.to_owned(),
@@ -644,6 +659,22 @@ fn with_locations(error: RulesError, sites: &[FoundSite]) -> RulesError {
             origin: locate(&origin),
             window,
             scrape_interval,
+        },
+        RulesError::DuplicateMetric {
+            name,
+            first,
+            second,
+        } => RulesError::DuplicateMetric {
+            name,
+            first: locate(&first),
+            second: locate(&second),
+        },
+        RulesError::UnknownRatio {
+            origin,
+            denominator,
+        } => RulesError::UnknownRatio {
+            origin: locate(&origin),
+            denominator,
         },
     }
 }

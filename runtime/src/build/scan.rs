@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use botwatch_spec::declared::{Declared, MetricKind};
 use botwatch_spec::model::{AttributeKind, Site};
-use botwatch_spec::parse::parse_attribute;
+use botwatch_spec::parse::{parse_attribute, parse_declared};
 use syn::ext::IdentExt;
 use syn::visit::Visit;
 
@@ -20,10 +21,19 @@ pub(crate) struct FoundSite {
     pub(crate) location: String,
 }
 
+/// A declared metric and where it was written.
+#[derive(Debug, Clone)]
+pub(crate) struct FoundDeclared {
+    pub(crate) declared: Declared,
+    /// `path:line`
+    pub(crate) location: String,
+}
+
 /// What a scan found.
 #[derive(Debug, Default)]
 pub(crate) struct Scan {
     pub(crate) sites: Vec<FoundSite>,
+    pub(crate) declared: Vec<FoundDeclared>,
     /// Every file read, for `cargo:rerun-if-changed`.
     pub(crate) files: Vec<PathBuf>,
     seen: HashSet<PathBuf>,
@@ -122,6 +132,7 @@ fn display(file: &Path, base: &Path) -> String {
 #[derive(Debug, Default, Clone)]
 struct Imports {
     names: BTreeMap<String, AttributeKind>,
+    declared: BTreeMap<String, MetricKind>,
     glob: bool,
 }
 
@@ -136,14 +147,11 @@ fn imports(items: &[syn::Item]) -> Imports {
                 group.items.iter().for_each(|t| walk(t, in_botwatch, out))
             }
             syn::UseTree::Name(name) if in_botwatch => {
-                if let Some(kind) = AttributeKind::from_name(&name.ident.to_string()) {
-                    out.names.insert(name.ident.to_string(), kind);
-                }
+                let name = name.ident.to_string();
+                out.add(&name, &name);
             }
             syn::UseTree::Rename(rename) if in_botwatch => {
-                if let Some(kind) = AttributeKind::from_name(&rename.ident.to_string()) {
-                    out.names.insert(rename.rename.to_string(), kind);
-                }
+                out.add(&rename.ident.to_string(), &rename.rename.to_string());
             }
             syn::UseTree::Glob(_) if in_botwatch => out.glob = true,
             _ => {}
@@ -156,6 +164,18 @@ fn imports(items: &[syn::Item]) -> Imports {
         }
     }
     out
+}
+
+impl Imports {
+    /// `use botwatch::{original as name}`.
+    fn add(&mut self, original: &str, name: &str) {
+        if let Some(kind) = AttributeKind::from_name(original) {
+            self.names.insert(name.to_owned(), kind);
+        }
+        if let Some(kind) = MetricKind::from_name(original) {
+            self.declared.insert(name.to_owned(), kind);
+        }
+    }
 }
 
 struct Visitor<'a, 'r> {
@@ -240,6 +260,61 @@ impl Visitor<'_, '_> {
                 }
                 Err(error) => self.scan.warnings.push(format!(
                     "{location}: #[{}] on `{function}`: {error}; left out (the compiler reports it too)",
+                    kind.attribute_name()
+                )),
+            }
+        }
+    }
+
+    fn declared_kind(&self, attr: &syn::Attribute) -> Option<MetricKind> {
+        let segments: Vec<String> = attr
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        match segments.as_slice() {
+            [krate, name] if krate == "botwatch" => MetricKind::from_name(name),
+            [name] => match self.imports.declared.get(name) {
+                Some(kind) => Some(*kind),
+                None if self.imports.glob => MetricKind::from_name(name),
+                None => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A `static` with `#[gauge]`, `#[counter]` or `#[histogram]`.
+    fn declared(&mut self, item: &syn::ItemStatic) {
+        let Some(uncertain) = self.gate(&item.attrs) else {
+            return;
+        };
+        let name = item.ident.unraw().to_string();
+        for attr in &item.attrs {
+            let Some(kind) = self.declared_kind(attr) else {
+                continue;
+            };
+            let line = attr.pound_token.span.start().line;
+            let location = format!("{}:{line}", self.shown);
+            let tokens = match &attr.meta {
+                syn::Meta::List(list) => list.tokens.clone(),
+                _ => proc_macro2::TokenStream::new(),
+            };
+            let module = self.at.module.join("::");
+            match parse_declared(kind, tokens, &name, &module, doc_comment(&item.attrs)) {
+                Ok(parsed) => {
+                    if let Some(cfg) = &uncertain {
+                        self.scan.warnings.push(format!(
+                            "{location}: `{name}` is compiled only under cfg({cfg}), which the build helper cannot evaluate; its alerts are included"
+                        ));
+                    }
+                    self.scan.declared.push(FoundDeclared {
+                        declared: parsed.spec,
+                        location,
+                    });
+                }
+                Err(error) => self.scan.warnings.push(format!(
+                    "{location}: #[{}] on `{name}`: {error}; left out (the compiler reports it too)",
                     kind.attribute_name()
                 )),
             }
@@ -335,6 +410,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         self.module(item);
     }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        self.declared(item);
+    }
 }
 
 impl Visitor<'_, '_> {
@@ -360,4 +439,25 @@ fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
         },
         _ => None,
     })
+}
+
+/// A doc comment's lines, trimmed and joined, as the attribute takes it for HELP: the same
+/// text the macro reads.
+fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .filter(|line| !line.is_empty())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(" "))
 }

@@ -1,0 +1,114 @@
+//! One series' value: an `f64` in an atomic word.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The value of one gauge series: `set`, `add`, `sub`.
+#[derive(Debug)]
+pub struct GaugeCell(AtomicU64);
+
+impl GaugeCell {
+    pub(crate) const fn new() -> GaugeCell {
+        GaugeCell(AtomicU64::new(0)) // the bits of 0.0
+    }
+
+    /// Sets the value: one relaxed atomic store.
+    #[inline]
+    pub fn set(&self, value: f64) {
+        self.0.store(value.to_bits(), Ordering::Relaxed);
+    }
+
+    /// Adds `delta` (atomically: concurrent adds are all kept).
+    #[inline]
+    pub fn add(&self, delta: f64) {
+        add_f64(&self.0, delta);
+    }
+
+    /// Subtracts `delta`.
+    #[inline]
+    pub fn sub(&self, delta: f64) {
+        add_f64(&self.0, -delta);
+    }
+
+    /// The value now.
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// The value of one counter series: a total that only grows.
+#[derive(Debug)]
+pub struct CounterCell(AtomicU64);
+
+impl CounterCell {
+    pub(crate) const fn new() -> CounterCell {
+        CounterCell(AtomicU64::new(0))
+    }
+
+    /// Adds `amount`. A negative, NaN or infinite amount is ignored: a counter that went
+    /// down would read to Prometheus as a restart.
+    #[inline]
+    pub fn add(&self, amount: f64) {
+        if amount > 0.0 && amount.is_finite() {
+            add_f64(&self.0, amount);
+        }
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn increment(&self) {
+        add_f64(&self.0, 1.0);
+    }
+
+    /// The total now.
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// `*word += delta` for an `f64` kept as bits: a compare-and-swap loop, which an
+/// uncontended update passes at the first try.
+#[inline]
+pub(crate) fn add_f64(word: &AtomicU64, delta: f64) {
+    let mut current = word.load(Ordering::Relaxed);
+    loop {
+        let next = (f64::from_bits(current) + delta).to_bits();
+        match word.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(actual) => current = actual,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_adds_are_all_kept() {
+        let gauge = GaugeCell::new();
+        let counter = CounterCell::new();
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..10_000 {
+                        gauge.add(0.5);
+                        counter.add(0.25);
+                    }
+                });
+            }
+        });
+        assert_eq!(gauge.get(), 20_000.0);
+        assert_eq!(counter.get(), 10_000.0);
+    }
+
+    #[test]
+    fn a_counter_never_goes_down() {
+        let counter = CounterCell::new();
+        counter.add(2.0);
+        for bad in [-1.0, f64::NAN, f64::INFINITY, 0.0] {
+            counter.add(bad);
+        }
+        counter.increment();
+        assert_eq!(counter.get(), 3.0);
+    }
+}

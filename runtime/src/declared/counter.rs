@@ -1,0 +1,78 @@
+//! `botwatch::Counter`: a total that only grows.
+
+use botwatch_spec::declared::Declared;
+
+use super::cell::CounterCell;
+use super::family::{series, Family, Series};
+
+/// A total that only grows — realised profit, bundles landed, volume traded — declared on a
+/// `static` with `#[botwatch::counter]`.
+///
+/// ```
+/// /// Realised profit, in ETH.
+/// #[botwatch::counter(alert(increase < 0.01, within = 6h))]
+/// static PROFIT_ETH_TOTAL: botwatch::Counter = botwatch::Counter::new();
+///
+/// PROFIT_ETH_TOTAL.add(0.02);
+/// PROFIT_ETH_TOTAL.add(-1.0); // ignored: a counter never goes down
+/// assert_eq!(botwatch::snapshot().value("profit_eth_total").unwrap(), 0.02);
+/// ```
+#[derive(Debug)]
+pub struct Counter {
+    value: CounterCell,
+    family: Family<CounterCell>,
+    spec: Option<&'static Declared>,
+}
+
+impl Counter {
+    /// A counter at zero. `#[botwatch::counter]` on its `static` declares it.
+    #[allow(clippy::new_without_default)] // a `static` needs a const constructor
+    pub const fn new() -> Counter {
+        Counter {
+            value: CounterCell::new(),
+            family: Family::new(),
+            spec: None,
+        }
+    }
+
+    #[doc(hidden)]
+    /// What `#[botwatch::counter]` puts in the static.
+    pub const fn __declared(spec: &'static Declared) -> Counter {
+        Counter {
+            value: CounterCell::new(),
+            family: Family::new(),
+            spec: Some(spec),
+        }
+    }
+
+    /// Adds `amount` (ignored unless positive and finite).
+    #[inline]
+    pub fn add(&self, amount: f64) {
+        self.value.add(amount);
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn increment(&self) {
+        self.value.increment();
+    }
+
+    /// The total now (of the unlabelled series).
+    pub fn get(&self) -> f64 {
+        self.value.get()
+    }
+
+    /// The series of one label set of a labelled family, values in declaration order.
+    #[inline]
+    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> &CounterCell {
+        self.family.series(self.spec, &values, CounterCell::new)
+    }
+
+    pub(crate) fn spec(&self) -> Option<&'static Declared> {
+        self.spec
+    }
+
+    pub(crate) fn series(&self) -> Series<'_, CounterCell> {
+        series(self.spec, &self.value, &self.family)
+    }
+}

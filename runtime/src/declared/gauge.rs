@@ -1,0 +1,94 @@
+//! `botwatch::Gauge`: a value that goes up and down.
+
+use botwatch_spec::declared::Declared;
+
+use super::cell::GaugeCell;
+use super::family::{series, Family, Series};
+
+/// A value that goes up and down — a wallet balance, an open position, a queue length —
+/// declared once on a `static` with `#[botwatch::gauge]` and served on `/metrics` under
+/// the static's name in lower case.
+///
+/// ```
+/// /// Balance of the operator's wallet, in ETH.
+/// #[botwatch::gauge(alert(value < 0.5, for = 5m, severity = "critical"))]
+/// static OPERATOR_BALANCE_ETH: botwatch::Gauge = botwatch::Gauge::new();
+///
+/// /// Open position per symbol.
+/// #[botwatch::gauge(labels(symbol), max_series = 50)]
+/// static POSITION_SIZE: botwatch::Gauge = botwatch::Gauge::new();
+///
+/// OPERATOR_BALANCE_ETH.set(1.25);
+/// OPERATOR_BALANCE_ETH.sub(0.05);
+/// POSITION_SIZE.labels(["BTC-USD"]).set(0.5);
+/// assert_eq!(botwatch::snapshot().value("operator_balance_eth").unwrap(), 1.2);
+/// ```
+#[derive(Debug)]
+pub struct Gauge {
+    value: GaugeCell,
+    family: Family<GaugeCell>,
+    spec: Option<&'static Declared>,
+}
+
+impl Gauge {
+    /// A gauge at zero. `#[botwatch::gauge]` on its `static` declares it; without the
+    /// attribute it is not served.
+    #[allow(clippy::new_without_default)] // a `static` needs a const constructor
+    pub const fn new() -> Gauge {
+        Gauge {
+            value: GaugeCell::new(),
+            family: Family::new(),
+            spec: None,
+        }
+    }
+
+    #[doc(hidden)]
+    /// What `#[botwatch::gauge]` puts in the static: a gauge with its declaration.
+    pub const fn __declared(spec: &'static Declared) -> Gauge {
+        Gauge {
+            value: GaugeCell::new(),
+            family: Family::new(),
+            spec: Some(spec),
+        }
+    }
+
+    /// Sets the value: one relaxed atomic store.
+    #[inline]
+    pub fn set(&self, value: f64) {
+        self.value.set(value);
+    }
+
+    /// Adds `delta`.
+    #[inline]
+    pub fn add(&self, delta: f64) {
+        self.value.add(delta);
+    }
+
+    /// Subtracts `delta`.
+    #[inline]
+    pub fn sub(&self, delta: f64) {
+        self.value.sub(delta);
+    }
+
+    /// The value now (of the unlabelled series).
+    pub fn get(&self) -> f64 {
+        self.value.get()
+    }
+
+    /// The series of one label set of a labelled family (`labels(symbol)`), values in
+    /// declaration order: `POSITION_SIZE.labels(["BTC-USD"]).set(0.5)`. Past `max_series`
+    /// distinct sets, updates go to one `"__overflow__"` series.
+    #[inline]
+    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> &GaugeCell {
+        self.family.series(self.spec, &values, GaugeCell::new)
+    }
+
+    pub(crate) fn spec(&self) -> Option<&'static Declared> {
+        self.spec
+    }
+
+    /// Every series: the unlabelled one, or each label set of a labelled family.
+    pub(crate) fn series(&self) -> Series<'_, GaugeCell> {
+        series(self.spec, &self.value, &self.family)
+    }
+}

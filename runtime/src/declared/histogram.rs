@@ -1,0 +1,177 @@
+//! `botwatch::Histogram`: a distribution of values in fixed buckets.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use botwatch_spec::declared::{Declared, DEFAULT_VALUE_BUCKETS};
+
+use super::cell::add_f64;
+use super::family::{series, Family, Series};
+use crate::histogram::{histogram_lines, zero_line, Line};
+use crate::stripes::{self, stride, STRIPES};
+
+/// A distribution of values — simulation accuracy, slippage, gas price — declared on a
+/// `static` with `#[botwatch::histogram]`, in buckets that always include its alerts'
+/// thresholds.
+///
+/// ```
+/// #[botwatch::histogram(buckets = [0.5, 0.8, 0.9, 0.99], alert(p50 < 0.8))]
+/// static SIMULATION_ACCURACY: botwatch::Histogram = botwatch::Histogram::new();
+///
+/// SIMULATION_ACCURACY.record(0.93);
+/// ```
+#[derive(Debug)]
+pub struct Histogram {
+    cell: OnceLock<HistogramCell>,
+    family: Family<HistogramCell>,
+    spec: Option<&'static Declared>,
+}
+
+impl Histogram {
+    /// An empty histogram. `#[botwatch::histogram]` on its `static` declares it.
+    #[allow(clippy::new_without_default)] // a `static` needs a const constructor
+    pub const fn new() -> Histogram {
+        Histogram {
+            cell: OnceLock::new(),
+            family: Family::new(),
+            spec: None,
+        }
+    }
+
+    #[doc(hidden)]
+    /// What `#[botwatch::histogram]` puts in the static.
+    pub const fn __declared(spec: &'static Declared) -> Histogram {
+        Histogram {
+            cell: OnceLock::new(),
+            family: Family::new(),
+            spec: Some(spec),
+        }
+    }
+
+    /// Records one value (a NaN is ignored).
+    #[inline]
+    pub fn record(&self, value: f64) {
+        self.cell().record(value);
+    }
+
+    /// The series of one label set of a labelled family, values in declaration order.
+    #[inline]
+    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> &HistogramCell {
+        self.family
+            .series(self.spec, &values, || HistogramCell::new(bounds(self.spec)))
+    }
+
+    fn cell(&self) -> &HistogramCell {
+        self.cell
+            .get_or_init(|| HistogramCell::new(bounds(self.spec)))
+    }
+
+    pub(crate) fn spec(&self) -> Option<&'static Declared> {
+        self.spec
+    }
+
+    pub(crate) fn series(&self) -> Series<'_, HistogramCell> {
+        series(self.spec, self.cell(), &self.family)
+    }
+}
+
+fn bounds(spec: Option<&'static Declared>) -> Vec<f64> {
+    spec.map_or_else(|| DEFAULT_VALUE_BUCKETS.to_vec(), Declared::bucket_bounds)
+}
+
+/// One histogram series: per thread stripe, a count per bucket (plus `+Inf`) and the sum.
+#[derive(Debug)]
+pub struct HistogramCell {
+    bounds: Box<[f64]>,
+    lines: Box<[Line]>,
+}
+
+impl HistogramCell {
+    fn new(bounds: Vec<f64>) -> HistogramCell {
+        HistogramCell {
+            lines: (0..histogram_lines(bounds.len()))
+                .map(|_| zero_line())
+                .collect(),
+            bounds: bounds.into_boxed_slice(),
+        }
+    }
+
+    fn word(&self, index: usize) -> &AtomicU64 {
+        &self.lines[index / 8].0[index % 8]
+    }
+
+    fn row(&self) -> usize {
+        stride(self.bounds.len() + 2)
+    }
+
+    /// Records one value on this thread's stripe (a NaN is ignored).
+    #[inline]
+    pub fn record(&self, value: f64) {
+        if value.is_nan() {
+            return;
+        }
+        let base = stripes::current() * self.row();
+        let index = self
+            .bounds
+            .iter()
+            .take_while(|&&bound| bound < value)
+            .count();
+        self.word(base + index).fetch_add(1, Ordering::Relaxed);
+        add_f64(self.word(base + self.bounds.len() + 1), value);
+    }
+
+    /// The cumulative view Prometheus wants, summed over stripes.
+    pub(crate) fn snapshot(&self) -> ValueHistogramSnapshot {
+        let buckets = self.bounds.len() + 1;
+        let mut counts = vec![0u64; buckets];
+        let mut sum = 0.0;
+        for stripe in 0..STRIPES {
+            let base = stripe * self.row();
+            for (i, count) in counts.iter_mut().enumerate() {
+                *count += self.word(base + i).load(Ordering::Relaxed);
+            }
+            sum += f64::from_bits(self.word(base + buckets).load(Ordering::Relaxed));
+        }
+        let mut cumulative = Vec::with_capacity(self.bounds.len());
+        let mut running = 0;
+        for count in &counts[..self.bounds.len()] {
+            running += count;
+            cumulative.push(running);
+        }
+        ValueHistogramSnapshot {
+            bounds: self.bounds.to_vec(),
+            cumulative,
+            count: running + counts[self.bounds.len()],
+            sum,
+        }
+    }
+}
+
+/// A declared histogram's counts at one moment.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ValueHistogramSnapshot {
+    pub(crate) bounds: Vec<f64>,
+    pub(crate) cumulative: Vec<u64>,
+    pub(crate) count: u64,
+    pub(crate) sum: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_land_in_the_first_bucket_at_or_above_them() {
+        let h = HistogramCell::new(vec![0.5, 0.8, 0.9]);
+        for v in [0.1, 0.5, 0.51, 0.8, 0.95, 5.0, f64::NAN] {
+            h.record(v);
+        }
+        std::thread::scope(|s| {
+            s.spawn(|| h.record(0.85));
+        });
+        let s = h.snapshot();
+        assert_eq!(s.cumulative, vec![2, 4, 5]);
+        assert_eq!(s.count, 7);
+        assert!((s.sum - 8.71).abs() < 1e-9, "{}", s.sum);
+    }
+}
