@@ -6,6 +6,7 @@
 //! serves until killed (or 60 s).
 
 mod relay;
+mod values;
 mod venues;
 
 #[path = "custom/feed_impl.rs"]
@@ -57,6 +58,7 @@ fn serve() {
     let _ = feed::price();
     let _ = venues::binance::place(2);
     let _ = venues::binance::cancel("buy");
+    values::touch();
     println!("listening {}", exporter.local_addr());
     std::thread::sleep(std::time::Duration::from_secs(60));
 }

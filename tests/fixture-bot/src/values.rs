@@ -1,0 +1,60 @@
+//! The bot's own values, declared on statics with every alert condition of declared
+//! metrics: the seed monitoring items of trading and MEV bots.
+
+use botwatch::{gauge, Counter, Gauge, Histogram};
+
+/// Balance of the operator's wallet, in ETH.
+#[gauge(alert(value < 0.5, for = 5m, severity = "critical"))]
+pub(crate) static OPERATOR_BALANCE_ETH: Gauge = Gauge::new();
+
+/// Volume traded today, in USD.
+#[botwatch::gauge(alert(value / limits::DAILY_LIMIT_USD > 80%, name = "VolumeLimitApproaching"))]
+pub(crate) static DAILY_VOLUME_USD: Gauge = Gauge::new();
+
+pub(crate) mod limits {
+    /// The daily volume limit, in USD.
+    #[botwatch::gauge]
+    pub(crate) static DAILY_LIMIT_USD: botwatch::Gauge = botwatch::Gauge::new();
+}
+
+/// Last price seen on the feed.
+#[botwatch::gauge(name = "feed_price_usd", alert(unchanged > 5m, for = 1m, summary = "price feed stale"))]
+pub(crate) static FEED_PRICE: Gauge = Gauge::new();
+
+/// Open position per symbol, in units of the base asset.
+#[botwatch::gauge(labels(symbol, desk = "mev"), max_series = 20, alert(value > 10), alert(value < -10))]
+pub(crate) static POSITION: Gauge = Gauge::new();
+
+/// Drawdown from the day's high, as a fraction.
+#[botwatch::gauge(alert(value > 0.2, severity = "critical", runbook = "https://runbooks.example/drawdown"))]
+pub(crate) static DRAWDOWN: Gauge = Gauge::new();
+
+/// Bundles waiting in the mempool queue.
+#[botwatch::gauge(alert(value == 0, for = 10m, name = "MempoolQueueEmpty"), alert(value != 0, for = 1h, severity = "info"))]
+pub(crate) static MEMPOOL_QUEUE: Gauge = Gauge::new();
+
+/// Realised profit, in ETH.
+#[botwatch::counter(alert(increase < 0.01, within = 6h), alert(increase > 5, within = 1h))]
+pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();
+
+/// Bundles the relay included.
+#[botwatch::counter(alert(rate < 2/m), alert(rate > 50/s), alert(idle > 15m, labels(team = "mev")))]
+pub(crate) static BUNDLES_INCLUDED_TOTAL: Counter = Counter::new();
+
+/// Share of simulated profit realised on chain.
+#[botwatch::histogram(buckets = [0.5, 0.8, 0.9, 0.99], alert(p50 < 0.8), alert(p99 > 0.99))]
+pub(crate) static SIMULATION_ACCURACY: Histogram = Histogram::new();
+
+/// Sets every value once, so each series is on `/metrics`.
+pub(crate) fn touch() {
+    OPERATOR_BALANCE_ETH.set(1.25);
+    DAILY_VOLUME_USD.set(40_000.0);
+    limits::DAILY_LIMIT_USD.set(100_000.0);
+    FEED_PRICE.set(3_150.5);
+    POSITION.labels(["ETH-USD"]).set(2.5);
+    DRAWDOWN.set(0.05);
+    MEMPOOL_QUEUE.set(3.0);
+    PROFIT_ETH_TOTAL.add(0.02);
+    BUNDLES_INCLUDED_TOTAL.increment();
+    SIMULATION_ACCURACY.record(0.93);
+}
