@@ -37,11 +37,14 @@ pub(crate) fn expand(kind: MetricKind, args: TokenStream, item: TokenStream) -> 
             format!("#[botwatch::{attribute}] goes on a `static`, not a `static mut`: the metric updates itself atomically through `&self`; remove `mut`"),
         ));
     }
-    if let Err(e) = check_type(kind, &item_static.ty) {
-        push(e);
-    }
-    if let Err(e) = check_initializer(kind, &item_static.expr) {
-        push(e);
+    // With the wrong type, the initializer's error would only repeat it.
+    match check_type(kind, &item_static.ty) {
+        Err(e) => push(e),
+        Ok(()) => {
+            if let Err(e) = check_initializer(kind, &item_static.expr) {
+                push(e);
+            }
+        }
     }
     let name = item_static.ident.to_string();
     let parsed = parse_declared(kind, args, &name, "", doc_comment(&item_static.attrs));

@@ -36,6 +36,8 @@ pub const LABEL_RESULT: &str = "result";
 pub const LABEL_BREAKER: &str = "breaker";
 /// The key label of a per-key breaker's series (`per = ...`).
 pub const LABEL_KEY: &str = "key";
+/// The label naming a declared metric in [`BOTWATCH_LABEL_OVERFLOW_TOTAL`].
+pub const LABEL_METRIC: &str = "metric";
 /// `result` value of a call that returned anything but `Err(_)`.
 pub const RESULT_OK: &str = "ok";
 /// `result` value of a call that returned `Err(_)` or panicked.

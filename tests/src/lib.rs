@@ -9,6 +9,10 @@ mod readme {}
 #[doc = include_str!("../../docs/testing.md")]
 mod testing_guide {}
 
+/// docs/metrics.md's examples (declared metrics), compiled and run as doctests.
+#[doc = include_str!("../../docs/metrics.md")]
+mod metrics_guide {}
+
 mod exposition;
 mod http;
 mod rendered;

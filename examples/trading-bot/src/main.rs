@@ -17,6 +17,7 @@ mod random;
 mod relay;
 mod status;
 mod strategy;
+mod values;
 
 use std::time::{Duration, Instant};
 
@@ -59,14 +60,8 @@ async fn main() {
         None => println!("  stop with Ctrl-C"),
     }
 
-    metrics::describe_gauge!(
-        "operator_balance_eth",
-        "ETH balance of the bot's operator account."
-    );
-    metrics::describe_gauge!(
-        "mempool_pending_transactions",
-        "Transactions waiting in the mempool at the last block."
-    );
+    // The risk desk's limit; a real bot reads it from its config.
+    values::DAILY_LIMIT_USD.set(250_000.0);
     let started = Instant::now();
     let run = run(args.clone(), started);
     tokio::select! {
@@ -100,13 +95,17 @@ async fn run(args: Args, started: Instant) {
         }
         let block = feed.next_block().await;
         let price = prices.eth_usd().await.ok();
-        metrics::gauge!("operator_balance_eth").set(feed.balance_eth());
-        metrics::gauge!("mempool_pending_transactions").set(block.pending as f64);
+        if let Some(price) = price {
+            values::ETH_USD_PRICE.set(price);
+        }
+        values::OPERATOR_BALANCE_ETH.set(feed.balance_eth());
+        values::MEMPOOL_PENDING.set(block.pending as f64);
         if let Some(opportunity) = strategy::detect_opportunity(&block, price) {
             if let Some(bundle) = strategy::simulate_bundle(&opportunity).await {
                 match relay.submit_bundle(&bundle).await {
                     Ok(_) => {
                         feed.credit(bundle.profit_eth);
+                        values::landed(bundle.profit_eth, price.unwrap_or(0.0));
                         hedge_inventory(&bundle);
                     }
                     Err(error) => status.note_error(&error),

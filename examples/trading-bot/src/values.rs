@@ -1,0 +1,34 @@
+//! The bot's own values, declared once with their alerts: the build helper writes those
+//! alerts into `monitoring/alerts.yml` next to the functions' ones.
+
+use botwatch::{counter, gauge, Counter, Gauge};
+
+/// ETH balance of the bot's operator account.
+#[gauge(alert(value < 0.5, for = 5m, severity = "critical", summary = "operator wallet nearly empty"))]
+pub(crate) static OPERATOR_BALANCE_ETH: Gauge = Gauge::new();
+
+/// Transactions waiting in the mempool at the last block.
+#[gauge(name = "mempool_pending_transactions", alert(value == 0, for = 10m, name = "MempoolQueueEmpty"))]
+pub(crate) static MEMPOOL_PENDING: Gauge = Gauge::new();
+
+/// Notional volume of the bundles landed today, in USD.
+#[gauge(alert(value / DAILY_LIMIT_USD > 80%, name = "VolumeLimitApproaching"))]
+pub(crate) static DAILY_VOLUME_USD: Gauge = Gauge::new();
+
+/// The daily volume limit the risk desk set, in USD.
+#[gauge]
+pub(crate) static DAILY_LIMIT_USD: Gauge = Gauge::new();
+
+/// The last ETH/USD price the feed gave.
+#[gauge(alert(unchanged > 5m, for = 1m, name = "PriceFeedStale", severity = "critical"))]
+pub(crate) static ETH_USD_PRICE: Gauge = Gauge::new();
+
+/// Profit of the bundles landed, in ETH.
+#[counter(alert(increase < 0.01, within = 6h, severity = "info"))]
+pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();
+
+/// The notional volume of a landed bundle, in USD: what the daily limit caps.
+pub(crate) fn landed(profit_eth: f64, eth_usd: f64) {
+    PROFIT_ETH_TOTAL.add(profit_eth);
+    DAILY_VOLUME_USD.add(profit_eth * eth_usd * 50.0);
+}

@@ -1,0 +1,6 @@
+const START: botwatch::Gauge = botwatch::Gauge::new();
+
+#[botwatch::gauge]
+static BALANCE: botwatch::Gauge = START;
+
+fn main() {}

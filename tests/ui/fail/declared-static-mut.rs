@@ -1,0 +1,4 @@
+#[botwatch::gauge]
+static mut BALANCE: botwatch::Gauge = botwatch::Gauge::new();
+
+fn main() {}

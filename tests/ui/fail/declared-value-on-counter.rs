@@ -1,0 +1,4 @@
+#[botwatch::counter(alert(value < 0.5))]
+static PROFIT: botwatch::Counter = botwatch::Counter::new();
+
+fn main() {}
