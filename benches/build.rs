@@ -1,4 +1,5 @@
-//! Generates 10,000 annotated functions for the render benchmark.
+//! Generates 10,000 annotated functions and 1,000 declared metrics for the render
+//! benchmark.
 
 use std::fmt::Write as _;
 
@@ -15,6 +16,30 @@ fn main() {
         )
         .unwrap();
     }
+    // 1,000 declared metrics: gauges, counters and histograms in turn.
+    let mut declared = String::from("/// Sets every declared metric once.\npub fn touch_declared() {\n");
+    for i in 0..1_000 {
+        let update = match i % 3 {
+            0 => "set(1.5)",
+            1 => "add(2.0)",
+            _ => "record(0.5)",
+        };
+        writeln!(declared, "    DECLARED_{i}.{update};").unwrap();
+    }
+    declared.push_str("}\n");
+    for i in 0..1_000 {
+        let (attribute, ty) = match i % 3 {
+            0 => ("gauge", "Gauge"),
+            1 => ("counter", "Counter"),
+            _ => ("histogram", "Histogram"),
+        };
+        writeln!(
+            declared,
+            "#[botwatch::{attribute}]\npub static DECLARED_{i}: botwatch::{ty} = botwatch::{ty}::new();"
+        )
+        .unwrap();
+    }
+    code.push_str(&declared);
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     std::fs::write(out.join("many.rs"), code).unwrap();
     println!("cargo:rerun-if-changed=build.rs");

@@ -124,6 +124,58 @@ fn metrics_two_labels(x: u64) -> u64 {
     out
 }
 
+static STORE: AtomicU64 = AtomicU64::new(0);
+
+#[inline(never)]
+fn atomic_store(x: u64) -> u64 {
+    STORE.store(x, Ordering::Relaxed);
+    black_box(x).wrapping_add(1)
+}
+
+#[botwatch::gauge]
+static BENCH_GAUGE: botwatch::Gauge = botwatch::Gauge::new();
+
+#[botwatch::counter]
+static BENCH_COUNTER: botwatch::Counter = botwatch::Counter::new();
+
+#[botwatch::histogram(buckets = [0.5, 0.8, 0.9, 0.99])]
+static BENCH_HISTOGRAM: botwatch::Histogram = botwatch::Histogram::new();
+
+#[botwatch::gauge(labels(symbol))]
+static BENCH_POSITION: botwatch::Gauge = botwatch::Gauge::new();
+
+#[inline(never)]
+fn gauge_set(x: u64) -> u64 {
+    BENCH_GAUGE.set(x as f64);
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn counter_add(x: u64) -> u64 {
+    BENCH_COUNTER.add(1.5);
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn histogram_record(x: u64) -> u64 {
+    BENCH_HISTOGRAM.record(0.93);
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn gauge_labelled_set(x: u64) -> u64 {
+    let symbol = VENUE.with(|v| *v);
+    BENCH_POSITION.labels([symbol]).set(x as f64);
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn metrics_gauge_label(x: u64) -> u64 {
+    let symbol = VENUE.with(|v| *v);
+    metrics::gauge!("hand_position", "symbol" => symbol).set(x as f64);
+    black_box(x).wrapping_add(1)
+}
+
 #[botwatch::circuit_breaker(name = "bench_open")]
 #[inline(never)]
 fn breaker_open(x: u64) -> Result<u64, CircuitOpen> {
@@ -299,6 +351,12 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         }),
         ("metrics_counter_two_labels", metrics_two_labels),
         ("botwatch_breaker_open", |x| breaker_open(x).unwrap_or(0)),
+        ("floor_atomic_store", atomic_store),
+        ("botwatch_gauge_set", gauge_set),
+        ("botwatch_counter_add", counter_add),
+        ("botwatch_histogram_record", histogram_record),
+        ("botwatch_gauge_labelled_set", gauge_labelled_set),
+        ("metrics_gauge_label_set", metrics_gauge_label),
         ("metrics_counter_histogram_lookup", metrics_lookup),
         ("metrics_counter_histogram_cached", metrics_cached),
         ("autometrics", autometrics_plain),

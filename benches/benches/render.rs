@@ -1,4 +1,5 @@
-//! `/metrics` render time for 10 to 10,000 annotated functions, and the memory each costs.
+//! `/metrics` render time for 10 to 10,000 annotated functions and for 1,000 declared
+//! metrics, and the memory each function costs.
 
 use std::hint::black_box;
 
@@ -37,6 +38,13 @@ fn render(c: &mut Criterion) {
             b.iter(|| black_box(botwatch::__private::render_first_sites(count)))
         });
     }
+    group.finish();
+
+    many::touch_declared();
+    let declared = botwatch::__private::render_declared();
+    assert!(declared.contains("declared_999"), "every declared metric is rendered");
+    let mut group = c.benchmark_group("render_declared");
+    group.bench_function("1000", |b| b.iter(|| black_box(botwatch::__private::render_declared())));
     group.finish();
 }
 

@@ -128,7 +128,14 @@ pub mod __private {
     /// The series of the first `limit` annotated functions, for benchmarks of rendering.
     pub fn render_first_sites(limit: usize) -> String {
         let mut out = String::new();
-        crate::render::render_first_sites(&mut out, &[], limit);
+        crate::render::render_parts(&mut out, &[], limit, false);
+        out
+    }
+
+    /// The series of every declared metric alone, for benchmarks of rendering.
+    pub fn render_declared() -> String {
+        let mut out = String::new();
+        crate::render::render_parts(&mut out, &[], 0, true);
         out
     }
 

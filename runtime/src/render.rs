@@ -30,23 +30,33 @@ struct Family {
     series: BTreeMap<Labels, Values>,
 }
 
-/// Appends every registered site's series to `out`, each with `global` labels.
+/// Appends every registered site's and declared metric's series to `out`, each with
+/// `global` labels.
 pub(crate) fn render_sites(out: &mut String, global: &[(String, String)]) {
-    render_first_sites(out, global, usize::MAX);
+    render_parts(out, global, usize::MAX, true);
 }
 
-/// Like [`render_sites`] for the first `limit` function sites only (benchmarks measure
-/// how rendering grows with the number of functions).
-pub(crate) fn render_first_sites(out: &mut String, global: &[(String, String)], limit: usize) {
+/// The first `limit` function sites and the breakers, without declared metrics, and the
+/// declared metrics alone: benchmarks measure how rendering grows with each.
+pub(crate) fn render_parts(
+    out: &mut String,
+    global: &[(String, String)],
+    limit: usize,
+    with_declared: bool,
+) {
     let mut families: BTreeMap<String, Family> = BTreeMap::new();
     for site in registry::sites().into_iter().take(limit) {
         add_site(&mut families, site, global);
     }
-    for breaker in all_breakers() {
-        add_breaker(&mut families, breaker, global);
+    if limit > 0 {
+        for breaker in all_breakers() {
+            add_breaker(&mut families, breaker, global);
+        }
     }
-    for (spec, metric) in declared::declared() {
-        add_declared(&mut families, spec, metric, global);
+    if with_declared {
+        for (spec, metric) in declared::declared() {
+            add_declared(&mut families, spec, metric, global);
+        }
     }
     for (name, family) in &families {
         write_family(out, name, family);
