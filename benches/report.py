@@ -38,6 +38,7 @@ RELATIVE_GOALS = {
     "botwatch_timed_one_label": ("botwatch_timed", 1.3),
     "botwatch_gauge_set": ("floor_atomic_store", 2.0),
     "botwatch_counter_add": ("floor_atomic_add", 3.0),
+    "botwatch_counter_increment": ("floor_atomic_add", 3.0),
     # #[timed]'s record without its clock: the timed case less the clock pair.
     "botwatch_histogram_record": ("botwatch_timed - floor_clock_pair_quanta", 1.5),
 }

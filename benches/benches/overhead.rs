@@ -157,6 +157,12 @@ fn counter_add(x: u64) -> u64 {
 }
 
 #[inline(never)]
+fn counter_increment(x: u64) -> u64 {
+    BENCH_COUNTER.increment();
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
 fn histogram_record(x: u64) -> u64 {
     BENCH_HISTOGRAM.record(0.93);
     black_box(x).wrapping_add(1)
@@ -354,6 +360,7 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         ("floor_atomic_store", atomic_store),
         ("botwatch_gauge_set", gauge_set),
         ("botwatch_counter_add", counter_add),
+        ("botwatch_counter_increment", counter_increment),
         ("botwatch_histogram_record", histogram_record),
         ("botwatch_gauge_labelled_set", gauge_labelled_set),
         ("metrics_gauge_label_set", metrics_gauge_label),

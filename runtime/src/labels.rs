@@ -2,7 +2,8 @@
 //! `max_series` label sets, each with storage of its own; later sets share one
 //! `"__overflow__"` series.
 //!
-//! The hit path is lock-free and allocation-free: the call's values are hashed (FNV-1a),
+//! The hit path is lock-free and allocation-free: the call's values are hashed (a word at
+//! a time),
 //! the table is probed from the hash, and each slot is a `OnceLock` read with one acquire
 //! load. Only the first call with a new set allocates (its owned values and storage), once.
 //! Slots are never freed, so memory per function is bounded by `max_series` entries plus
@@ -51,11 +52,12 @@ impl LabelValue<'_> {
 
     fn hash_into(&self, hash: &mut u64) {
         match self {
-            LabelValue::Str(s) => fnv(hash, truncate(s).as_bytes()),
-            LabelValue::Int(i) => fnv(hash, &i.to_le_bytes()),
-            LabelValue::Bool(b) => fnv(hash, &[u8::from(*b)]),
+            LabelValue::Str(s) => mix(hash, truncate(s).as_bytes()),
+            LabelValue::Int(i) => mix(hash, &i.to_le_bytes()),
+            LabelValue::Bool(b) => mix(hash, &[u8::from(*b)]),
         }
-        fnv(hash, &[0xff]);
+        // Separates values: ("ab", "c") and ("a", "bc") hash apart.
+        *hash = hash.rotate_left(7) ^ 0xff;
     }
 }
 
@@ -70,11 +72,23 @@ fn truncate(s: &str) -> &str {
     &s[..end]
 }
 
+/// Mixes `bytes` into `hash` a word at a time (FxHash's step: rotate, xor, multiply), so a
+/// venue name costs one or two multiplies instead of one per byte.
 #[inline]
-fn fnv(hash: &mut u64, bytes: &[u8]) {
-    for byte in bytes {
-        *hash ^= u64::from(*byte);
-        *hash = hash.wrapping_mul(0x0100_0000_01b3);
+fn mix(hash: &mut u64, bytes: &[u8]) {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        *hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        // The length keeps "a" and "a\0" apart.
+        let word = u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59);
+        *hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);
     }
 }
 
@@ -83,7 +97,8 @@ fn hash_of(values: &[LabelValue<'_>]) -> u64 {
     for value in values {
         value.hash_into(&mut hash);
     }
-    hash
+    // The table indexes with the low bits: fold the well-mixed high bits into them.
+    hash ^ (hash >> 29)
 }
 
 /// One label set and its storage.

@@ -35,33 +35,50 @@ impl GaugeCell {
     }
 }
 
-/// The value of one counter series: a total that only grows.
+/// The value of one counter series: a total that only grows. Whole amounts (the common
+/// `increment()`, a count of fills) go to an integer word with one atomic add; fractions to
+/// an `f64` word.
 #[derive(Debug)]
-pub struct CounterCell(AtomicU64);
+pub struct CounterCell {
+    whole: AtomicU64,
+    fraction: AtomicU64,
+}
+
+/// Whole amounts up to this go to the integer word (exact as `f64` many times over).
+const WHOLE_LIMIT: f64 = 4_294_967_296.0;
 
 impl CounterCell {
     pub(crate) const fn new() -> CounterCell {
-        CounterCell(AtomicU64::new(0))
+        CounterCell {
+            whole: AtomicU64::new(0),
+            fraction: AtomicU64::new(0),
+        }
     }
 
     /// Adds `amount`. A negative, NaN or infinite amount is ignored: a counter that went
     /// down would read to Prometheus as a restart.
     #[inline]
     pub fn add(&self, amount: f64) {
-        if amount > 0.0 && amount.is_finite() {
-            add_f64(&self.0, amount);
+        if !(amount > 0.0 && amount.is_finite()) {
+            return;
+        }
+        if amount < WHOLE_LIMIT && amount == (amount as u64) as f64 {
+            self.whole.fetch_add(amount as u64, Ordering::Relaxed);
+        } else {
+            add_f64(&self.fraction, amount);
         }
     }
 
-    /// Adds one.
+    /// Adds one: one relaxed atomic add.
     #[inline]
     pub fn increment(&self) {
-        add_f64(&self.0, 1.0);
+        self.whole.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The total now.
     pub fn get(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
+        self.whole.load(Ordering::Relaxed) as f64
+            + f64::from_bits(self.fraction.load(Ordering::Relaxed))
     }
 }
 
@@ -110,5 +127,12 @@ mod tests {
         }
         counter.increment();
         assert_eq!(counter.get(), 3.0);
+        counter.add(0.25);
+        counter.add(1e12);
+        assert_eq!(
+            counter.get(),
+            1e12 + 3.25,
+            "whole and fractional parts add up"
+        );
     }
 }
