@@ -726,8 +726,39 @@ fn change_probes(
     probe = probe
         .fires(settled, severity, after / per_line)
         .with(metric.series("", &[], shapes));
-    // Both replicas a quarter of the way past the line on the safe side: silent.
+    // The `for` edge, exactly: replica a at the new pace from the start. A counter starting
+    // at zero reads its real increase while the window is not yet full (no extrapolation
+    // past the zero), so each evaluation's value is known: `k` steps after `k` scrapes.
+    let step = after_units * unit;
+    let first = match comparison {
+        // Two samples give the first increase: one step, already under the line.
+        Comparison::Below => 1,
+        // The first scrape whose increase is over the line.
+        Comparison::Above => ((a / step).floor() as u64 + 1).max(1),
+    };
+    let onset_new = scrape * first as u32;
+    let fires_new = onset_new + f;
+    let steps_at = |t: Duration| (samples(t, scrape)).min(n) as f64 * step;
     let mut probes = vec![probe];
+    probes.push(
+        Probe::new("one replica at the new pace from the start, the other on the safe side")
+            .for_edge(
+                onset_new,
+                for_,
+                scrape,
+                severity,
+                steps_at(fires_new) / per_line,
+            )
+            .with(metric.series(
+                "",
+                &[],
+                [
+                    Shape::ExactCounter(vec![(u64::MAX, step)]),
+                    Shape::ExactCounter(vec![(u64::MAX, before_units * unit)]),
+                ],
+            )),
+    );
+    // Both replicas a quarter of the way past the line on the safe side: silent.
     if safe_units > 0.0 {
         let safe = || Shape::ExactCounter(vec![(u64::MAX, safe_units * unit)]);
         probes.push(
