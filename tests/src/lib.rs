@@ -13,11 +13,13 @@ mod testing_guide {}
 #[doc = include_str!("../../docs/metrics.md")]
 mod metrics_guide {}
 
+mod browser;
 mod exposition;
 mod http;
 mod rendered;
 mod tools;
 
+pub use browser::{chromium, dump_dom, screenshot};
 pub use exposition::{Exposition, Sample};
 pub use http::{http_get, request, Response};
 pub use rendered::{rendered, rendered_calls};

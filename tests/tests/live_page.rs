@@ -9,11 +9,13 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use botwatch::{CircuitOpen, State};
-use botwatch_tests::{http_get, request, Response};
+use botwatch_tests::{chromium, dump_dom, http_get, request, Response};
 use serde_json::Value;
 
 /// In a label value, a per-key breaker's key and (through them) the page's HTML and JSON.
-const HOSTILE: &str = "</script><img src=x onerror=\"alert('pwned')\">&\"'";
+/// If it ever ran, the browser test would see `data-pwned` on the body.
+const HOSTILE: &str =
+    "</script><img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">&\"'";
 
 #[derive(Debug, PartialEq)]
 enum FeedError {
@@ -139,7 +141,7 @@ fn every_value_from_the_bot_is_escaped_in_html_and_json() {
         !page.body.contains("</script><"),
         "an unescaped value in the page"
     );
-    let escaped = "&lt;/script&gt;&lt;img src=x onerror=&quot;alert(&#39;pwned&#39;)&quot;&gt;&amp;&quot;&#39;";
+    let escaped = "&lt;/script&gt;&lt;img src=x onerror=&quot;document.body.setAttribute(&#39;data-pwned&#39;,&#39;1&#39;)&quot;&gt;&amp;&quot;&#39;";
     // Once as the label, once as the key; the title shows the first label too.
     assert!(
         page.body.matches(escaped).count() >= 2,
@@ -319,4 +321,37 @@ fn head_and_other_methods_and_the_handle() {
     let json: Value = serde_json::from_str(&exporter().snapshot_json()).unwrap();
     assert!(json["functions"].as_array().unwrap().len() >= 4);
     assert_eq!(json["values"], serde_json::json!([]));
+}
+
+/// Catches, in a real browser: the script building rows with `innerHTML` (the hostile key
+/// would run), or a script that fails before it renders.
+#[test]
+fn in_a_browser_the_script_renders_hostile_values_as_text() {
+    let Some(browser) = chromium() else { return };
+    order_on(HOSTILE, false).unwrap();
+    let url = format!("http://{}/", addr());
+    let dom = dump_dom(&browser, &url, Duration::from_secs(3));
+    let body_tag = dom
+        .split("<body")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_else(|| panic!("no body in:\n{dom}"));
+    assert!(
+        body_tag.contains("data-live=\"on\""),
+        "the script never rendered:\n{dom}"
+    );
+    assert!(
+        !body_tag.contains("data-pwned"),
+        "the injected handler ran: <body{body_tag}>"
+    );
+    assert!(
+        !dom.contains("<img"),
+        "an element was made from a value:\n{dom}"
+    );
+    // The key is on the page, as text, in the card the script made for it.
+    assert!(
+        dom.contains("venue / &lt;/script&gt;&lt;img src=x onerror="),
+        "the key as text:\n{dom}"
+    );
+    assert!(dom.contains("data-function=\"live_page::quote\""), "{dom}");
 }
