@@ -13,6 +13,11 @@ mod testing_guide {}
 #[doc = include_str!("../../docs/metrics.md")]
 mod metrics_guide {}
 
+/// docs/live-page.md's examples, compiled as doctests.
+#[doc = include_str!("../../docs/live-page.md")]
+mod live_page_guide {}
+
+
 mod browser;
 mod exposition;
 mod http;
