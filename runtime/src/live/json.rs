@@ -57,16 +57,24 @@ fn write_function(out: &mut String, f: &FunctionView) {
     string(out, f.module);
     out.push_str(",\"function\":");
     string(out, f.function);
-    let _ = write!(
-        out,
-        ",\"counted\":{},\"timed\":{},\"breaker\":",
-        f.counted, f.timed
-    );
+    out.push_str(if f.counted {
+        ",\"counted\":true"
+    } else {
+        ",\"counted\":false"
+    });
+    out.push_str(if f.timed {
+        ",\"timed\":true,\"breaker\":"
+    } else {
+        ",\"timed\":false,\"breaker\":"
+    });
     match f.breaker {
         Some(name) => string(out, name),
         None => out.push_str("null"),
     }
-    let _ = write!(out, ",\"calls\":{},\"errors\":{}", f.calls, f.errors);
+    out.push_str(",\"calls\":");
+    integer(out, f.calls);
+    out.push_str(",\"errors\":");
+    integer(out, f.errors);
     out.push_str(",\"rate\":");
     number(out, f.rate, 3);
     out.push_str(",\"error_share\":");
@@ -78,7 +86,7 @@ fn write_function(out: &mut String, f: &FunctionView) {
     out.push_str(",\"spark\":[");
     for (i, calls) in f.spark.iter().enumerate() {
         comma(out, i);
-        let _ = write!(out, "{calls}");
+        integer(out, *calls);
     }
     out.push_str("],\"alerts\":");
     write_alerts(out, &f.alerts);
@@ -146,6 +154,22 @@ fn write_alerts(out: &mut String, alerts: &[AlertView]) {
     out.push(']');
 }
 
+/// A whole number, without going through `fmt` (a poll writes thousands of them).
+fn integer(out: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+}
+
 fn comma(out: &mut String, index: usize) {
     if index > 0 {
         out.push(',');
@@ -156,6 +180,8 @@ fn comma(out: &mut String, index: usize) {
 fn number(out: &mut String, value: Option<f64>, decimals: usize) {
     match value.filter(|v| v.is_finite()) {
         None => out.push_str("null"),
+        // Most functions are idle between two polls: skip the float formatting.
+        Some(v) if v == 0.0 => out.push('0'),
         Some(v) => {
             let start = out.len();
             let _ = write!(out, "{v:.decimals$}");
@@ -177,6 +203,15 @@ fn number(out: &mut String, value: Option<f64>, decimals: usize) {
 /// A JSON string literal of `text`.
 pub(crate) fn string(out: &mut String, text: &str) {
     out.push('"');
+    // Names are almost always plain: copy them whole. (0xE2 starts U+2028 and U+2029.)
+    let plain = !text
+        .bytes()
+        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0x7f | 0xe2));
+    if plain {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     for ch in text.chars() {
         match ch {
             '"' => out.push_str("\\\""),
@@ -222,5 +257,28 @@ mod tests {
             out.push(' ');
         }
         assert_eq!(out, "1.5 2 null null 0 0.123 ");
+        out.clear();
+        for v in [0, 7, 10, 1234567890, u64::MAX] {
+            integer(&mut out, v);
+            out.push(' ');
+        }
+        assert_eq!(out, format!("0 7 10 1234567890 {} ", u64::MAX));
+    }
+
+    #[test]
+    fn plain_and_escaped_strings_both_round_trip() {
+        for text in [
+            "submit_bundle",
+            "bot::venue",
+            "caf\u{e9}",
+            "a\u{2028}b",
+            "\u{2013}",
+            "",
+        ] {
+            let mut out = String::new();
+            string(&mut out, text);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), text, "{out}");
+            assert!(!out.contains('\u{2028}'), "{out}");
+        }
     }
 }
