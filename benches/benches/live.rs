@@ -14,7 +14,10 @@ fn live(c: &mut Criterion) {
     many::call_all();
     for count in [1_000usize, 10_000] {
         let json = botwatch::__private::live_snapshot_json_first(count);
-        eprintln!("snapshot.json for {count} functions: {} KiB", json.len() / 1024);
+        eprintln!(
+            "snapshot.json for {count} functions: {} KiB",
+            json.len() / 1024
+        );
     }
     let mut group = c.benchmark_group("live_snapshot_json");
     for count in [100usize, 1_000, 10_000] {
