@@ -181,7 +181,7 @@ fn number(out: &mut String, value: Option<f64>, decimals: usize) {
     match value.filter(|v| v.is_finite()) {
         None => out.push_str("null"),
         // Most functions are idle between two polls: skip the float formatting.
-        Some(v) if v == 0.0 => out.push('0'),
+        Some(0.0) => out.push('0'),
         Some(v) => {
             let start = out.len();
             let _ = write!(out, "{v:.decimals$}");
