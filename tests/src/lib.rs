@@ -17,7 +17,6 @@ mod metrics_guide {}
 #[doc = include_str!("../../docs/live-page.md")]
 mod live_page_guide {}
 
-
 mod browser;
 mod exposition;
 mod http;
