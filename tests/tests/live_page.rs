@@ -70,6 +70,14 @@ fn gated(finish: &mpsc::Receiver<bool>) -> Result<(), FeedError> {
     }
 }
 
+/// The operator's wallet, in ETH.
+#[botwatch::gauge(alert(value < 0.5, severity = "critical"))]
+static BALANCE_ETH: botwatch::Gauge = botwatch::Gauge::new();
+
+/// Position size by symbol.
+#[botwatch::gauge(labels(symbol))]
+static POSITION: botwatch::Gauge = botwatch::Gauge::new();
+
 fn exporter() -> &'static botwatch::ExporterHandle {
     static EXPORTER: OnceLock<botwatch::ExporterHandle> = OnceLock::new();
     EXPORTER.get_or_init(|| {
@@ -127,6 +135,7 @@ fn breaker<'a>(json: &'a Value, name: &str, key: Option<&str>) -> &'a Value {
 fn every_value_from_the_bot_is_escaped_in_html_and_json() {
     order_on(HOSTILE, false).unwrap();
     order_on("kraken", false).unwrap();
+    POSITION.labels([HOSTILE]).set(2.0);
 
     let page = get("/");
     assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
@@ -142,9 +151,9 @@ fn every_value_from_the_bot_is_escaped_in_html_and_json() {
         "an unescaped value in the page"
     );
     let escaped = "&lt;/script&gt;&lt;img src=x onerror=&quot;document.body.setAttribute(&#39;data-pwned&#39;,&#39;1&#39;)&quot;&gt;&amp;&quot;&#39;";
-    // Once as the label, once as the key; the title shows the first label too.
+    // As the label, the key and the gauge's label value; the title shows the label too.
     assert!(
-        page.body.matches(escaped).count() >= 2,
+        page.body.matches(escaped).count() >= 3,
         "the label and the key, escaped, in:\n{}",
         page.body
     );
@@ -159,6 +168,48 @@ fn every_value_from_the_bot_is_escaped_in_html_and_json() {
     let key = breaker(&json, "venue", Some(HOSTILE));
     assert_eq!(key["state"], "closed");
     assert_eq!(breaker(&json, "venue", Some("kraken"))["state"], "closed");
+    let position = json["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "position")
+        .unwrap_or_else(|| panic!("no position in {json}"));
+    assert_eq!(position["labels"][0][1], HOSTILE);
+    assert_eq!(position["value"], 2.0);
+}
+
+/// Catches: declared metrics missing from the page, a value condition judged the wrong way
+/// round, or the page reading a stale value.
+#[test]
+fn declared_metrics_show_their_value_and_judged_alerts() {
+    let balance = |json: &Value| {
+        json["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "balance_eth")
+            .unwrap_or_else(|| panic!("no balance_eth in {json}"))
+            .clone()
+    };
+    BALANCE_ETH.set(0.25);
+    let low = balance(&snapshot());
+    assert_eq!(
+        (low["kind"].as_str(), low["value"].as_f64()),
+        (Some("gauge"), Some(0.25))
+    );
+    assert_eq!(low["help"], "The operator's wallet, in ETH.");
+    let alert = &low["alerts"][0];
+    assert_eq!(alert["name"], "BalanceEthLow");
+    assert_eq!(alert["condition"], "value < 0.5");
+    assert_eq!(alert["severity"], "critical");
+    assert_eq!(alert["holds"], true, "{alert}");
+    BALANCE_ETH.set(1.5);
+    let fine = balance(&snapshot());
+    assert_eq!(fine["value"], 1.5);
+    assert_eq!(fine["alerts"][0]["holds"], false);
+    assert!(get("/")
+        .body
+        .contains("<td>balance_eth</td><td>gauge</td><td>1.5</td>"));
 }
 
 /// Catches: rates divided by the wrong span, errors counted as calls or the other way
@@ -320,7 +371,7 @@ fn head_and_other_methods_and_the_handle() {
     assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<td>never_called</td>"));
     let json: Value = serde_json::from_str(&exporter().snapshot_json()).unwrap();
     assert!(json["functions"].as_array().unwrap().len() >= 4);
-    assert_eq!(json["values"], serde_json::json!([]));
+    assert!(json["values"].as_array().unwrap().len() >= 2);
 }
 
 /// Catches, in a real browser: the script building rows with `innerHTML` (the hostile key
@@ -329,6 +380,7 @@ fn head_and_other_methods_and_the_handle() {
 fn in_a_browser_the_script_renders_hostile_values_as_text() {
     let Some(browser) = chromium() else { return };
     order_on(HOSTILE, false).unwrap();
+    POSITION.labels([HOSTILE]).set(2.0);
     let url = format!("http://{}/", addr());
     let dom = dump_dom(&browser, &url, Duration::from_secs(3));
     let body_tag = dom
@@ -354,4 +406,5 @@ fn in_a_browser_the_script_renders_hostile_values_as_text() {
         "the key as text:\n{dom}"
     );
     assert!(dom.contains("data-function=\"live_page::quote\""), "{dom}");
+    assert!(dom.contains("data-value=\"position\""), "{dom}");
 }

@@ -108,7 +108,7 @@ fn the_page_shows_the_open_relay_breaker_and_every_function() {
     );
 
     let png = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-page.png");
-    screenshot(&browser, &url, Duration::from_secs(5), (1280, 760), &png);
+    screenshot(&browser, &url, Duration::from_secs(5), (1280, 1000), &png);
     eprintln!("screenshot: {}", png.display());
     assert!(
         started.elapsed() < Duration::from_secs(60),

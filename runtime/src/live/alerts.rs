@@ -184,7 +184,8 @@ pub(crate) fn condition_text(alert: &Alert) -> String {
     }
 }
 
-fn unit(per: Duration) -> String {
+/// The unit of a rate as written: `s`, `m`, `h`, else a duration.
+pub(crate) fn unit(per: Duration) -> String {
     match per.as_secs() {
         1 => "s".to_owned(),
         60 => "m".to_owned(),

@@ -14,6 +14,7 @@ const TEMPLATE: &str = include_str!("page.html");
 /// Where the server-rendered content goes in [`TEMPLATE`].
 const CONTENT: &str = "<!--botwatch:content-->";
 const TITLE: &str = "<!--botwatch:title-->";
+const VALUES: &str = "<!--botwatch:values-->";
 
 /// The HTML of `page`.
 pub(crate) fn write(page: &Page) -> String {
@@ -25,9 +26,53 @@ pub(crate) fn write(page: &Page) -> String {
         Some((key, value)) => format!("botwatch · {}={}", escape(key), escape(value)),
         None => "botwatch".to_owned(),
     };
+    let mut table = String::new();
+    values(&mut table, page);
+    // Escaped values hold no `<`, so no value can forge a later placeholder.
     TEMPLATE
         .replacen(TITLE, &title, 1)
         .replacen(CONTENT, &content, 1)
+        .replacen(VALUES, &table, 1)
+}
+
+fn values(out: &mut String, page: &Page) {
+    let _ = write!(
+        out,
+        "<p id=\"values-empty\"{}>No declared metrics in this binary.</p>\
+         <table id=\"values-table\"{}><thead><tr><th>metric</th><th>kind</th><th>value</th>\
+         <th>alerts</th></tr></thead><tbody>",
+        if page.values.is_empty() {
+            ""
+        } else {
+            " hidden"
+        },
+        if page.values.is_empty() {
+            " hidden"
+        } else {
+            ""
+        },
+    );
+    for v in &page.values {
+        let labels: Vec<String> = v
+            .labels
+            .iter()
+            .map(|(k, value)| format!("{}=&quot;{}&quot;", escape(k), escape(value)))
+            .collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&v.name),
+            if labels.is_empty() {
+                String::new()
+            } else {
+                format!("{{{}}}", labels.join(", "))
+            },
+            v.kind,
+            super::alerts::number(v.value),
+            alerts(&v.alerts)
+        );
+    }
+    out.push_str("</tbody></table>");
 }
 
 fn header(out: &mut String, page: &Page) {
@@ -179,6 +224,7 @@ mod tests {
     fn the_template_has_one_place_for_each_part_and_loads_nothing_from_elsewhere() {
         assert_eq!(TEMPLATE.matches(CONTENT).count(), 1);
         assert_eq!(TEMPLATE.matches(TITLE).count(), 1);
+        assert_eq!(TEMPLATE.matches(VALUES).count(), 1);
         for external in ["http://", "https://", "src=\"", "@import", "url("] {
             assert!(
                 !TEMPLATE.contains(external),

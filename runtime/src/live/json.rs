@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use super::alerts::AlertView;
 use super::model::{BreakerView, FunctionView, Page};
+use super::values::ValueView;
 
 /// Version of the JSON's shape; a change that removes or renames a key bumps it.
 const VERSION: u32 = 1;
@@ -46,10 +47,36 @@ pub(crate) fn write(page: &Page) -> String {
         comma(&mut out, i);
         write_breaker(&mut out, breaker);
     }
-    // Declared metrics (`#[botwatch::gauge]` and friends) go here once they land: one
-    // object per metric with its name, value and alerts. The page already shows the list.
-    out.push_str("],\"values\":[]}");
+    out.push_str("],\"values\":[");
+    for (i, value) in page.values.iter().enumerate() {
+        comma(&mut out, i);
+        write_value(&mut out, value);
+    }
+    out.push_str("]}");
     out
+}
+
+fn write_value(out: &mut String, v: &ValueView) {
+    out.push_str("{\"name\":");
+    string(out, &v.name);
+    out.push_str(",\"kind\":");
+    string(out, v.kind);
+    out.push_str(",\"help\":");
+    string(out, &v.help);
+    out.push_str(",\"labels\":[");
+    for (i, (key, value)) in v.labels.iter().enumerate() {
+        comma(out, i);
+        out.push('[');
+        string(out, key);
+        out.push(',');
+        string(out, value);
+        out.push(']');
+    }
+    out.push_str("],\"value\":");
+    number(out, Some(v.value), 6);
+    out.push_str(",\"alerts\":");
+    write_alerts(out, &v.alerts);
+    out.push('}');
 }
 
 fn write_function(out: &mut String, f: &FunctionView) {

@@ -1,5 +1,4 @@
-//! The live page: `GET /` shows the bot's functions, breakers and (to come) declared
-//! metrics in a browser, and `GET /snapshot.json` feeds it every two seconds.
+//! The live page: `GET /` shows the bot's functions, breakers and declared metrics in a browser, and `GET /snapshot.json` feeds it every two seconds.
 //!
 //! It costs nothing while nobody looks: there is no background sampling. Each look reads
 //! the counters once and may keep that reading in a small bounded history ([`history`]),
@@ -15,6 +14,7 @@ mod json;
 mod model;
 mod reading;
 mod stats;
+mod values;
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;

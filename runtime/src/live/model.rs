@@ -6,6 +6,7 @@ use super::alerts::{self, AlertView, BreakerNow, FunctionNow};
 use super::catalogue::{Catalogue, Function};
 use super::history::{History, OPENINGS, RECENT};
 use super::reading::{self, FunctionCounts, Reading};
+use super::values::{self, ValueView};
 use crate::breaker::{LiveBreaker, WindowFill};
 use crate::State;
 
@@ -21,6 +22,8 @@ pub(crate) struct Page {
     pub(crate) spark_ages: Vec<f64>,
     pub(crate) functions: Vec<FunctionView>,
     pub(crate) breakers: Vec<BreakerView>,
+    /// Declared metrics, each series on its own.
+    pub(crate) values: Vec<ValueView>,
 }
 
 /// One function's row.
@@ -162,6 +165,7 @@ pub(crate) fn build(
         spark_ages,
         functions,
         breakers,
+        values: values::read(),
     }
 }
 
