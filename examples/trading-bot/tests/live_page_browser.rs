@@ -106,6 +106,12 @@ fn the_page_shows_the_open_relay_breaker_and_every_function() {
         dom.contains("SubmitBundleErrorRateHigh"),
         "the relay's alert:\n{dom}"
     );
+    // The bot's declared values, in rows the script made, with their alerts.
+    assert!(
+        dom.contains("data-value=\"operator_balance_eth\""),
+        "no operator_balance_eth row:\n{dom}"
+    );
+    assert!(dom.contains("OperatorBalanceEthLow"), "{dom}");
 
     let png = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-page.png");
     screenshot(&browser, &url, Duration::from_secs(5), (1280, 1000), &png);
