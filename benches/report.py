@@ -164,10 +164,12 @@ def main():
     if "--no-run" not in sys.argv:
         cargo_bench("overhead", quick)
         cargo_bench("render", quick)
+        cargo_bench("live", quick)
         cargo_bench("rules", quick)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
     print(call_tables())
     print(simple_table("render_metrics", 1e6, "ms", "/metrics render (botwatch's series) by annotated functions"))
+    print(simple_table("live_snapshot_json", 1e6, "ms", "Live page: one /snapshot.json by annotated functions"))
     print(simple_table("render_rules", 1e6, "ms", "Alert rules render by annotated functions"))
     print(simple_table("render_declared", 1e6, "ms", "/metrics render of 1,000 declared metrics"))
     print(simple_table("build_helper", 1e6, "ms", "Build helper scan"))

@@ -271,6 +271,16 @@ impl ServerState {
         (if report.healthy { 200 } else { 503 }, report.json)
     }
 
+    /// The live page `GET /` serves.
+    pub(crate) fn live_page(&self) -> String {
+        crate::live::page(&self.global_labels, self.started.elapsed())
+    }
+
+    /// The JSON `GET /snapshot.json` serves to the live page.
+    pub(crate) fn snapshot_json(&self) -> String {
+        crate::live::snapshot_json(&self.global_labels, self.started.elapsed())
+    }
+
     pub(crate) fn admits(&self, client: std::net::IpAddr) -> bool {
         self.allowed.is_empty() || self.allowed.iter().any(|net| net.contains(&client))
     }
@@ -329,6 +339,26 @@ impl ExporterHandle {
     pub fn rules(&self) -> String {
         crate::rules::yaml()
     }
+
+    /// The live page `GET /` serves (content type
+    /// [`ExporterHandle::LIVE_PAGE_CONTENT_TYPE`]). Its script polls `snapshot.json` next to
+    /// it, so mount [`ExporterHandle::snapshot_json`] at the same prefix (`/bot/` and
+    /// `/bot/snapshot.json`). Looking is what feeds the page's short history: nothing is
+    /// sampled while nobody looks.
+    pub fn live_page(&self) -> String {
+        self.state.live_page()
+    }
+
+    /// The JSON the live page polls, `GET /snapshot.json` (content type
+    /// `application/json`): every function's calls/s, error share, p50/p99 over the last
+    /// minute and recent calls, every breaker (each key of a per-key breaker on its own)
+    /// with its state and timing, and every alert with whether its condition holds here.
+    pub fn snapshot_json(&self) -> String {
+        self.state.snapshot_json()
+    }
+
+    /// The content type of [`ExporterHandle::live_page`].
+    pub const LIVE_PAGE_CONTENT_TYPE: &'static str = crate::live::HTML_CONTENT_TYPE;
 
     /// The content type of [`ExporterHandle::render_metrics`]: Prometheus text format 0.0.4.
     pub const METRICS_CONTENT_TYPE: &'static str = "text/plain; version=0.0.4; charset=utf-8";

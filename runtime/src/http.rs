@@ -1,4 +1,5 @@
-//! The exporter's HTTP server: `GET /metrics`, `GET /health`, `GET /rules`.
+//! The exporter's HTTP server: `GET /metrics`, `GET /health`, `GET /rules`, and the live
+//! page `GET /` with its `GET /snapshot.json`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -6,7 +7,10 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::header::{
+    HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    X_CONTENT_TYPE_OPTIONS,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -14,6 +18,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::conns;
 use crate::exporter::ServerState;
+use crate::live;
 use crate::rules;
 
 /// A client that sends no complete request head in this time is disconnected.
@@ -149,14 +154,37 @@ fn respond(
             body(status, "application/json", json)
         }
         "/rules" => body(StatusCode::OK, "application/yaml", rules::yaml()),
+        "/" => live(body(
+            StatusCode::OK,
+            live::HTML_CONTENT_TYPE,
+            state.live_page(),
+        )),
+        "/snapshot.json" => live(body(
+            StatusCode::OK,
+            "application/json",
+            state.snapshot_json(),
+        )),
         _ => text(
             StatusCode::NOT_FOUND,
-            "not found; botwatch serves /metrics, /health and /rules\n",
+            "not found; botwatch serves /, /snapshot.json, /metrics, /health and /rules\n",
         ),
     };
     if request.method() == Method::HEAD {
         *response.body_mut() = Full::new(Bytes::new());
     }
+    response
+}
+
+/// The live page's headers: never cached (every look is a new reading), and nothing loaded
+/// from elsewhere.
+fn live(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(live::CONTENT_SECURITY_POLICY),
+    );
     response
 }
 

@@ -33,6 +33,8 @@
 //! * [`snapshot()`] reads every function's counts and every breaker in process, for tests
 //!   (`docs/testing.md`); [`Exporter::without_listener`] mounts `/metrics`, `/health` and
 //!   `/rules` in your own HTTP server.
+//! * `GET /` is a live page of the bot (functions, breakers, alerts), fed by
+//!   `GET /snapshot.json`: `docs/live-page.md`.
 
 #![deny(missing_docs)]
 
@@ -58,6 +60,8 @@ mod histogram;
 mod http;
 #[cfg(feature = "runtime")]
 mod labels;
+#[cfg(feature = "runtime")]
+mod live;
 #[cfg(feature = "runtime")]
 mod notice;
 #[cfg(feature = "runtime")]
@@ -137,6 +141,12 @@ pub mod __private {
         let mut out = String::new();
         crate::render::render_parts(&mut out, &[], 0, true);
         out
+    }
+
+    /// The live page's `snapshot.json` for the first `limit` annotated functions, for
+    /// benchmarks of what one poll costs.
+    pub fn live_snapshot_json_first(limit: usize) -> String {
+        crate::live::snapshot_json_first(limit)
     }
 
     /// Runs a function body wrapped in a closure. Taking `FnOnce` makes the closure

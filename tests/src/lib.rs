@@ -13,11 +13,17 @@ mod testing_guide {}
 #[doc = include_str!("../../docs/metrics.md")]
 mod metrics_guide {}
 
+/// docs/live-page.md's examples, compiled as doctests.
+#[doc = include_str!("../../docs/live-page.md")]
+mod live_page_guide {}
+
+mod browser;
 mod exposition;
 mod http;
 mod rendered;
 mod tools;
 
+pub use browser::{chromium, dump_dom, screenshot};
 pub use exposition::{Exposition, Sample};
 pub use http::{http_get, request, Response};
 pub use rendered::{rendered, rendered_calls};

@@ -52,6 +52,7 @@ async fn main() {
         "trading-bot \"{}\" running; chaos: {}",
         args.bot_name, args.chaos
     );
+    println!("  live     http://{addr}/");
     println!("  metrics  http://{addr}/metrics");
     println!("  health   http://{addr}/health");
     println!("  rules    http://{addr}/rules");

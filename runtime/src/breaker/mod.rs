@@ -27,6 +27,7 @@
 
 mod clock;
 mod family;
+mod live;
 pub(crate) mod nesting;
 mod policy;
 mod result;
@@ -54,6 +55,7 @@ use policy::Policy;
 use window::RateWindow;
 use word::Word;
 
+pub(crate) use live::{LiveBreaker, WindowFill};
 pub use result::{breaker_hooks, BreakerHooks, BreakerResult, NoBreaker};
 pub(crate) use table::all_breakers;
 pub use table::{breaker, BreakerSite};

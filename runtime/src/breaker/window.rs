@@ -126,7 +126,6 @@ impl RateWindow {
     }
 
     /// (failures, calls) in the window now.
-    #[cfg(test)]
     pub(crate) fn counts(&self) -> (u32, u32) {
         self.count(self.generation())
     }
