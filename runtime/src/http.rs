@@ -1,4 +1,4 @@
-//! The exporter's HTTP server: `GET /metrics`, `GET /health`, `GET /rules`.
+//! The exporter's HTTP server: `GET /metrics`, `GET /health`, `GET /rules`, `GET /dashboard.json`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::conns;
+use crate::dashboard;
 use crate::exporter::ServerState;
 use crate::rules;
 
@@ -149,6 +150,7 @@ fn respond(
             body(status, "application/json", json)
         }
         "/rules" => body(StatusCode::OK, "application/yaml", rules::yaml()),
+        "/dashboard.json" => body(StatusCode::OK, "application/json", dashboard::json()),
         _ => text(
             StatusCode::NOT_FOUND,
             "not found; botwatch serves /metrics, /health and /rules\n",

@@ -47,6 +47,8 @@ mod clock;
 #[cfg(feature = "runtime")]
 mod conns;
 #[cfg(feature = "runtime")]
+pub mod dashboard;
+#[cfg(feature = "runtime")]
 mod exporter;
 #[cfg(feature = "runtime")]
 mod health;

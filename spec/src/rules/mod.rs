@@ -7,11 +7,11 @@
 //! silent otherwise. Everything is sorted, so the same attributes always give the same
 //! bytes, whether rendered at build time or at run time.
 
-mod alerts;
+pub(crate) mod alerts;
 mod bot;
 mod render;
 mod scenario;
-mod slo;
+pub(crate) mod slo;
 pub mod text;
 mod unit_tests;
 

@@ -30,13 +30,13 @@ const WINDOWS: [Duration; 7] = [
 pub(super) const SHORTEST_WINDOW: Duration = WINDOWS[0];
 
 /// (long window, short window, burn rate) pairs; either pair firing fires the alert.
-struct Policy {
-    severity: &'static str,
+pub(crate) struct Policy {
+    pub(crate) severity: &'static str,
     for_: Duration,
-    pairs: [(Duration, Duration, f64); 2],
+    pub(crate) pairs: [(Duration, Duration, f64); 2],
 }
 
-const PAGE: Policy = Policy {
+pub(crate) const PAGE: Policy = Policy {
     severity: "critical",
     for_: Duration::from_secs(2 * MINUTE),
     pairs: [
@@ -53,7 +53,7 @@ const PAGE: Policy = Policy {
     ],
 };
 
-const TICKET: Policy = Policy {
+pub(crate) const TICKET: Policy = Policy {
     severity: "warning",
     for_: Duration::from_secs(15 * MINUTE),
     pairs: [
@@ -413,7 +413,7 @@ fn latency_nanos(slo: &Slo) -> u64 {
 
 /// Matches the `le` of the threshold's bucket as botwatch writes it (`1`, `0.25`) and as
 /// Prometheus 3 normalises it (`1.0`, `1e-05`).
-fn le_regex(nanos: u64) -> String {
+pub(crate) fn le_regex(nanos: u64) -> String {
     let seconds = nanos as f64 / 1e9;
     let mut forms = vec![
         nanos_as_seconds_text(nanos),
