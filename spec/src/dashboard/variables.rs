@@ -28,7 +28,6 @@ fn label_variable(name: &str, series: &str) -> Json {
         ("allValue", Json::from(".*")),
         ("current", Json::Object(Vec::new())),
         ("datasource", datasource()),
-        ("definition", Json::from(definition.as_str())),
         ("hide", Json::from(0.0)),
         ("includeAll", Json::from(true)),
         ("label", Json::from(name)),
