@@ -281,3 +281,26 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         );
     }
 }
+
+/// Catches a docker-compose stack that does not provision the generated dashboard: the
+/// provider's folder is where docker-compose mounts `dashboard.json`.
+#[test]
+fn the_compose_stack_provisions_the_generated_dashboard() {
+    let monitoring = Path::new(env!("CARGO_MANIFEST_DIR")).join("monitoring");
+    let read = |file: &str| std::fs::read_to_string(monitoring.join(file)).unwrap();
+    let provider = read("grafana-dashboards.yml");
+    let folder = provider
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("path: "))
+        .expect("the provider's path");
+    let compose = read("docker-compose.yml");
+    assert!(
+        compose.contains(&format!("- ./dashboard.json:{folder}/")),
+        "docker-compose.yml mounts dashboard.json under {folder}"
+    );
+    assert!(compose.contains(
+        "- ./grafana-dashboards.yml:/etc/grafana/provisioning/dashboards/botwatch.yml:ro"
+    ));
+    let dashboard: Value = serde_json::from_str(&committed_dashboard()).unwrap();
+    assert_eq!(dashboard["templating"]["list"][0]["query"], "prometheus");
+}
