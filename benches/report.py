@@ -158,6 +158,7 @@ def main():
     print(call_tables())
     print(simple_table("render_metrics", 1e6, "ms", "/metrics render (botwatch's series) by annotated functions"))
     print(simple_table("render_rules", 1e6, "ms", "Alert rules render by annotated functions"))
+    print(simple_table("render_dashboard", 1e6, "ms", "Grafana dashboard render by annotated functions (counted + timed each)"))
     print(simple_table("build_helper", 1e6, "ms", "Build helper scan"))
     if "--no-compile" not in sys.argv and not quick:
         print(compile_cost())
