@@ -52,22 +52,77 @@ fn panel_queries(dashboard: &Value) -> Vec<(String, String)> {
     out
 }
 
-/// `expr` as Grafana sends it with every variable at "All" (`.*`), `$job` at the test's
-/// job, and `$__rate_interval` at four scrapes.
-fn substitute(expr: &str, variables: &[String]) -> String {
+/// `expr` as Grafana sends it: each variable replaced by its value (`resolved`, in
+/// dashboard order) and `$__rate_interval` by four scrapes.
+fn substitute(expr: &str, resolved: &[(String, String)]) -> String {
     let mut out = expr.replace("$__rate_interval", RATE_INTERVAL);
     // Longest names first, so `$instance` is never read as `$in` + `stance`.
-    let mut names: Vec<&String> = variables.iter().collect();
-    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    for name in names {
-        let value = if name == "job" { JOB } else { ".*" };
+    let mut names: Vec<&(String, String)> = resolved.iter().collect();
+    names.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+    for (name, value) in names {
         out = out.replace(&format!("${name}"), value);
     }
     assert!(
         !out.contains('$'),
-        "a variable the dashboard does not define: {out}"
+        "a variable the dashboard does not define, or defines later: {out}"
     );
     out
+}
+
+/// A value in a multi-value regex as Grafana's Prometheus data source escapes it.
+fn regex_escaped(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if "\\^$.|?*+()[]{}'".contains(c) {
+            out.push_str("\\\\");
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Each query variable's value with "All" selected, the way Grafana computes it: its
+/// `label_values(series, label)` evaluated with the variables before it, then either its
+/// `allValue` or the regex of every value listed. Fails naming a variable that lists none.
+fn resolve_variables(prom: SocketAddr, dashboard: &Value) -> Vec<(String, String)> {
+    let mut resolved: Vec<(String, String)> = Vec::new();
+    for variable in dashboard["templating"]["list"].as_array().unwrap() {
+        if variable["type"] != "query" {
+            continue;
+        }
+        let name = variable["name"].as_str().unwrap().to_owned();
+        let definition = variable["query"]["query"].as_str().unwrap();
+        let inner = definition
+            .strip_prefix("label_values(")
+            .and_then(|d| d.strip_suffix(')'))
+            .expect("label_values(series, label)");
+        let (series, label) = inner.rsplit_once(", ").unwrap();
+        let promql = format!("count by ({label}) ({})", substitute(series, &resolved));
+        let values: BTreeSet<String> = wait_for(
+            &format!("values of the variable {name}: {promql}"),
+            Duration::from_secs(30),
+            || {
+                let found: BTreeSet<String> = query(prom, &promql)?
+                    .iter()
+                    .filter_map(|v| v["metric"][label].as_str().map(str::to_owned))
+                    .collect();
+                (!found.is_empty()).then_some(found)
+            },
+        );
+        let value = match variable["allValue"].as_str() {
+            Some(all) => all.to_owned(),
+            None => format!(
+                "({})",
+                values
+                    .iter()
+                    .map(|v| regex_escaped(v))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ),
+        };
+        resolved.push((name, value));
+    }
+    resolved
 }
 
 /// Metric names a PromQL expression selects (`name{...}`).
@@ -173,12 +228,6 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         "monitoring/dashboard.json is not what the bot serves: build the example and commit the file"
     );
     let dashboard: Value = serde_json::from_str(&served.body).expect("valid JSON");
-    let variables: Vec<String> = dashboard["templating"]["list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap().to_owned())
-        .collect();
 
     wait_for(
         "both replicas up in Prometheus",
@@ -188,6 +237,11 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
             (up.len() == 2).then_some(())
         },
     );
+
+    // The variables as Grafana resolves them with "All" selected: every one lists values.
+    let variables = resolve_variables(prom, &dashboard);
+    let job = &variables.iter().find(|(n, _)| n == "job").unwrap().1;
+    assert_eq!(job, &format!("({JOB})"), "All is this bot's jobs");
 
     // Every query, until all return data or the time is up; then name the empty ones.
     let queries = panel_queries(&dashboard);
@@ -223,24 +277,6 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         queries.len(),
         started.elapsed().as_secs_f64()
     );
-
-    // Every variable lists values: `label_values(series, label)` as a query of the series.
-    for variable in dashboard["templating"]["list"].as_array().unwrap() {
-        let Some(definition) = variable["definition"].as_str() else {
-            continue;
-        };
-        let inner = definition
-            .strip_prefix("label_values(")
-            .and_then(|d| d.strip_suffix(')'))
-            .expect("label_values(series, label)");
-        let (series, label) = inner.rsplit_once(", ").unwrap();
-        let promql = format!("count by ({label}) ({})", substitute(series, &variables));
-        let values = query(prom, &promql).unwrap_or_default();
-        assert!(
-            values.iter().any(|v| v["metric"][label].is_string()),
-            "variable {label} lists no values: {promql}"
-        );
-    }
 
     // Nothing orphaned either way: botwatch's series are all charted, charted metrics exist.
     let exposition = Exposition::parse(&http_get(bot, "/metrics").unwrap().body);

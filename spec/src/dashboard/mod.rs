@@ -29,6 +29,7 @@ use std::collections::BTreeSet;
 use crate::model::{Attribute, Condition, Quantile, Site};
 use crate::names::{self, format_float};
 use crate::rules::slo::{PAGE, TICKET};
+use crate::rules::text::promql_string;
 use crate::rules::RuleSet;
 
 use ids::{Grid, Ids};
@@ -151,28 +152,47 @@ fn annotations() -> Json {
     )])
 }
 
-/// A series every instance of the bot exports from `install()` on: the `job` and
-/// `instance` variables list its labels.
+/// A selector of this bot's own series, which every instance exports from `install()` on:
+/// the `job` variable lists the jobs scraping them, so "All" means this bot's jobs, not
+/// every job of the Prometheus (another bot's `function_calls_total` stays out).
 fn anchor(sites: &[Site]) -> String {
-    sites
-        .iter()
-        .find_map(|site| match &site.attribute {
-            Attribute::Counted(c) => {
-                Some(c.metric.metric_name(names::FUNCTION_CALLS_TOTAL).to_owned())
-            }
-            Attribute::Timed(t) => Some(format!(
-                "{}_count",
-                t.metric.metric_name(names::FUNCTION_CALLS_DURATION_SECONDS)
-            )),
-            Attribute::CircuitBreaker(_) => None,
+    let matchers = |site: &Site| {
+        format!(
+            "{}={}, {}={}",
+            names::LABEL_FUNCTION,
+            promql_string(&site.function),
+            names::LABEL_MODULE,
+            promql_string(&site.module)
+        )
+    };
+    let function = sites.iter().find_map(|site| match &site.attribute {
+        Attribute::Counted(c) => Some(format!(
+            "{}{{{}}}",
+            c.metric.metric_name(names::FUNCTION_CALLS_TOTAL),
+            matchers(site)
+        )),
+        Attribute::Timed(t) => Some(format!(
+            "{}_count{{{}}}",
+            t.metric.metric_name(names::FUNCTION_CALLS_DURATION_SECONDS),
+            matchers(site)
+        )),
+        Attribute::CircuitBreaker(_) => None,
+    });
+    let breaker = || {
+        sites.iter().find_map(|site| {
+            site.breaker_name().map(|name| {
+                format!(
+                    "{}{{{}={}}}",
+                    names::CIRCUIT_BREAKER_STATE,
+                    names::LABEL_BREAKER,
+                    promql_string(&name)
+                )
+            })
         })
-        .unwrap_or_else(|| {
-            if sites.is_empty() {
-                "up".to_owned()
-            } else {
-                names::CIRCUIT_BREAKER_STATE.to_owned()
-            }
-        })
+    };
+    function
+        .or_else(breaker)
+        .unwrap_or_else(|| "up{}".to_owned())
 }
 
 /// Names the dashboard keeps for its own variables.

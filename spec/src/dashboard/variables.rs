@@ -21,11 +21,17 @@ fn datasource_variable() -> Json {
     ])
 }
 
-/// A variable listing the values of `label` on `series`, with "All" matching any value.
-fn label_variable(name: &str, series: &str) -> Json {
-    let definition = label_values(series, name);
-    Json::object([
-        ("allValue", Json::from(".*")),
+/// A variable listing the values of its label on its series. "All" stands for every value
+/// listed, or for any value at all when `any` (per-call labels: a label set first seen
+/// after the list was loaded still shows).
+fn label_variable(variable: &Variable) -> Json {
+    let name = variable.name.as_str();
+    let definition = label_values(&variable.series, name);
+    let mut entries = Vec::new();
+    if variable.any {
+        entries.push(("allValue".to_owned(), Json::from(".*")));
+    }
+    let Json::Object(rest) = Json::object([
         ("current", Json::Object(Vec::new())),
         ("datasource", datasource()),
         ("hide", Json::from(0.0)),
@@ -49,7 +55,11 @@ fn label_variable(name: &str, series: &str) -> Json {
         ("regex", Json::from("")),
         ("sort", Json::from(1.0)),
         ("type", Json::from("query")),
-    ])
+    ]) else {
+        unreachable!("Json::object builds an object")
+    };
+    entries.extend(rest);
+    Json::Object(entries)
 }
 
 /// `label_values(series, label)`, Grafana's query for a label's values.
@@ -64,24 +74,33 @@ pub(crate) struct Variable {
     pub(crate) name: String,
     /// The series selector its values come from.
     pub(crate) series: String,
+    /// "All" matches any value, not only those listed.
+    pub(crate) any: bool,
 }
 
-/// `job` over `anchor` (a series every instance of the bot exports), `instance` within the
-/// chosen jobs, then each per-call label over the first metric carrying it.
+/// `job` over `anchor` (a selector `metric{...}` of the bot's own series), `instance`
+/// within the chosen jobs, then each per-call label over the first metric carrying it.
 pub(crate) fn variables(anchor: &str, call_labels: &[(String, String)]) -> Vec<Variable> {
+    let within_job = match anchor.strip_suffix("{}") {
+        Some(metric) => format!("{metric}{{job=~\"$job\"}}"),
+        None => format!("{}, job=~\"$job\"}}", anchor.trim_end_matches('}')),
+    };
     let mut out = vec![
         Variable {
             name: "job".to_owned(),
             series: anchor.to_owned(),
+            any: false,
         },
         Variable {
             name: "instance".to_owned(),
-            series: format!("{anchor}{{job=~\"$job\"}}"),
+            series: within_job,
+            any: false,
         },
     ];
     out.extend(call_labels.iter().map(|(key, metric)| Variable {
         name: key.clone(),
         series: format!("{metric}{{job=~\"$job\", instance=~\"$instance\"}}"),
+        any: true,
     }));
     out
 }
@@ -89,6 +108,6 @@ pub(crate) fn variables(anchor: &str, call_labels: &[(String, String)]) -> Vec<V
 /// The `templating` object.
 pub(crate) fn templating(variables: &[Variable]) -> Json {
     let mut list = vec![datasource_variable()];
-    list.extend(variables.iter().map(|v| label_variable(&v.name, &v.series)));
+    list.extend(variables.iter().map(label_variable));
     Json::object([("list", Json::Array(list))])
 }
