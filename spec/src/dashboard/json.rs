@@ -2,6 +2,7 @@
 //! in, numbers print in their shortest round-trip form, so the same model always gives the
 //! same bytes (which `serde_json` with a map would not promise without extra features).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// A JSON value.
@@ -13,12 +14,13 @@ pub(crate) enum Json {
     Bool(bool),
     /// A number; integers print without a fraction.
     Number(f64),
-    /// A string.
-    Text(String),
+    /// A string (borrowed when it is a constant: a dashboard is mostly constants, and
+    /// rendering 1,000 functions' panels is then mostly writing).
+    Text(Cow<'static, str>),
     /// An array.
     Array(Vec<Json>),
     /// An object whose keys print in insertion order.
-    Object(Vec<(String, Json)>),
+    Object(Vec<(Cow<'static, str>, Json)>),
 }
 
 impl Json {
@@ -26,21 +28,21 @@ impl Json {
     pub(crate) fn object<I, K>(entries: I) -> Json
     where
         I: IntoIterator<Item = (K, Json)>,
-        K: Into<String>,
+        K: Into<Cow<'static, str>>,
     {
         Json::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
     /// Adds `key` to an object (a no-op on other values).
-    pub(crate) fn push(&mut self, key: &str, value: Json) {
+    pub(crate) fn push(&mut self, key: &'static str, value: Json) {
         if let Json::Object(entries) = self {
-            entries.push((key.to_owned(), value));
+            entries.push((Cow::Borrowed(key), value));
         }
     }
 
     /// The document, indented by two spaces, with a final newline.
     pub(crate) fn pretty(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(4096);
         self.write(&mut out, 0);
         out.push('\n');
         out
@@ -82,15 +84,15 @@ impl Json {
     }
 }
 
-impl From<&str> for Json {
-    fn from(value: &str) -> Json {
-        Json::Text(value.to_owned())
+impl From<&'static str> for Json {
+    fn from(value: &'static str) -> Json {
+        Json::Text(Cow::Borrowed(value))
     }
 }
 
 impl From<String> for Json {
     fn from(value: String) -> Json {
-        Json::Text(value)
+        Json::Text(Cow::Owned(value))
     }
 }
 
@@ -119,8 +121,12 @@ impl From<Vec<Json>> for Json {
 }
 
 fn indent(out: &mut String, depth: usize) {
-    for _ in 0..depth {
-        out.push_str("  ");
+    const SPACES: &str = "                                ";
+    let mut width = depth * 2;
+    while width > 0 {
+        let step = width.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        width -= step;
     }
 }
 
@@ -137,19 +143,41 @@ fn number(out: &mut String, n: f64) {
 
 fn string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
+    // Copy the runs that need no escape whole; bytes, since every character escaped is
+    // ASCII or starts with 0xE2 (U+2028, U+2029).
+    let bytes = s.as_bytes();
+    let mut plain = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            0xe2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+            {
+                ""
             }
-            c => out.push(c),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[plain..i]);
+        let c = s[i..].chars().next().unwrap_or_default();
+        if escaped.is_empty() {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push_str(escaped);
         }
+        i += c.len_utf8();
+        plain = i;
     }
+    out.push_str(&s[plain..]);
     out.push('"');
 }
 

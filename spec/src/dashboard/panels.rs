@@ -65,7 +65,7 @@ pub(crate) fn row(id: u32, title: &str, place: Place) -> Json {
         ("gridPos", grid_pos(place)),
         ("id", Json::from(id)),
         ("panels", Json::Array(Vec::new())),
-        ("title", Json::from(title)),
+        ("title", Json::from(title.to_owned())),
         ("type", Json::from("row")),
     ])
 }
@@ -80,13 +80,13 @@ pub(crate) fn render(panel: &Panel, id: u32, place: Place) -> Json {
         .collect();
     Json::object([
         ("datasource", datasource()),
-        ("description", Json::from(panel.description.as_str())),
+        ("description", Json::from(panel.description.clone())),
         ("fieldConfig", field_config(panel)),
         ("gridPos", grid_pos(place)),
         ("id", Json::from(id)),
         ("options", options(panel.kind)),
         ("targets", Json::Array(targets)),
-        ("title", Json::from(panel.title.as_str())),
+        ("title", Json::from(panel.title.clone())),
         ("type", Json::from(panel.kind.plugin())),
     ])
 }
@@ -112,18 +112,18 @@ fn ref_id(index: usize) -> String {
 
 fn target(query: &Query, index: usize, kind: Kind) -> Json {
     let instant = matches!(kind, Kind::Stat | Kind::Up);
+    // No data source of its own: the panel's (`${datasource}`) applies.
     Json::object([
-        ("datasource", datasource()),
         ("editorMode", Json::from("code")),
-        ("expr", Json::from(query.expr.as_str())),
+        ("expr", Json::from(query.expr.clone())),
         ("instant", Json::from(instant)),
-        ("legendFormat", Json::from(query.legend.as_str())),
+        ("legendFormat", Json::from(query.legend.clone())),
         ("range", Json::from(!instant)),
         ("refId", Json::from(ref_id(index))),
     ])
 }
 
-fn step(color: &str, value: Option<f64>) -> Json {
+fn step(color: &'static str, value: Option<f64>) -> Json {
     Json::object([
         ("color", Json::from(color)),
         ("value", value.map_or(Json::Null, Json::from)),
@@ -193,7 +193,7 @@ fn time_series_custom(lines: bool) -> Json {
 
 /// The text and colour of each value: a breaker's three states, the bot's up and down.
 fn mappings(kind: Kind) -> Json {
-    let states: &[(&str, &str, &str)] = match kind {
+    let states: &[(&'static str, &'static str, &'static str)] = match kind {
         Kind::BreakerState => &[
             ("0", "closed", "green"),
             ("1", "open", "red"),

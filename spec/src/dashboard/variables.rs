@@ -1,6 +1,8 @@
 //! The dashboard's variables: the data source, the Prometheus `job` and `instance`, and one
 //! per per-call label (`venue`, `side`) narrowing the functions that carry it.
 
+use std::borrow::Cow;
+
 use super::json::Json;
 use super::panels::datasource;
 
@@ -29,22 +31,22 @@ fn label_variable(variable: &Variable) -> Json {
     let definition = label_values(&variable.series, name);
     let mut entries = Vec::new();
     if variable.any {
-        entries.push(("allValue".to_owned(), Json::from(".*")));
+        entries.push((Cow::Borrowed("allValue"), Json::from(".*")));
     }
     let Json::Object(rest) = Json::object([
         ("current", Json::Object(Vec::new())),
         ("datasource", datasource()),
         ("hide", Json::from(0.0)),
         ("includeAll", Json::from(true)),
-        ("label", Json::from(name)),
+        ("label", Json::from(name.to_owned())),
         ("multi", Json::from(true)),
-        ("name", Json::from(name)),
+        ("name", Json::from(name.to_owned())),
         ("options", Json::Array(Vec::new())),
         (
             "query",
             Json::object([
                 ("qryType", Json::from(1.0)),
-                ("query", Json::from(definition.as_str())),
+                ("query", Json::from(definition)),
                 (
                     "refId",
                     Json::from("PrometheusVariableQueryEditor-VariableQuery"),

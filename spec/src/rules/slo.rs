@@ -103,7 +103,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                 let objective = Objective {
                     record_prefix: format!("function_module:{base}:error_ratio_rate"),
                     threshold: None,
-                    alert_name: format!("{}ErrorBudgetBurn", upper_camel_case(&site.function)),
+                    alert_name: burn_alert_name(&site.function, slo),
                     kind: "error",
                     objective: slo.objective,
                     calls: Box::new(move |share| {
@@ -144,7 +144,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                 let objective = Objective {
                     record_prefix: format!("function_module:{metric}:slow_ratio_rate"),
                     threshold: Some(nanos_as_seconds_text(threshold)),
-                    alert_name: format!("{}LatencyBudgetBurn", upper_camel_case(&site.function)),
+                    alert_name: burn_alert_name(&site.function, slo),
                     kind: "latency",
                     objective: slo.objective,
                     calls: Box::new(move |share| {
@@ -172,6 +172,16 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
         set.alerts.push(page);
         set.alerts.push(ticket);
     }
+}
+
+/// The name of the burn-rate alerts of `slo` on `function` (the dashboard lists them too).
+pub(crate) fn burn_alert_name(function: &str, slo: &Slo) -> String {
+    let kind = if slo.latency.is_some() {
+        "Latency"
+    } else {
+        "Error"
+    };
+    format!("{}{kind}BudgetBurn", upper_camel_case(function))
 }
 
 /// A probe's name, its bad calls as `(minutes, share in budgets)`, and the minute checked.
