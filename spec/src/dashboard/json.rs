@@ -134,6 +134,20 @@ fn number(out: &mut String, n: f64) {
     if !n.is_finite() {
         // JSON has no infinities; no panel needs one.
         out.push_str("null");
+    } else if n.fract() == 0.0 && (0.0..1e15).contains(&n) {
+        // Ids and grid positions: most numbers of a dashboard; skip the formatter.
+        let mut digits = [0u8; 16];
+        let mut rest = n as u64;
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or("0"));
     } else if n.fract() == 0.0 && n.abs() < 1e15 {
         let _ = write!(out, "{}", n as i64);
     } else {
@@ -189,12 +203,20 @@ mod tests {
     fn pretty_prints_in_insertion_order() {
         let doc = Json::object([
             ("b", Json::from(1.0)),
+            (
+                "n",
+                Json::Array(vec![
+                    Json::from(0.0),
+                    Json::from(2_147_483_647.0),
+                    Json::from(-3.0),
+                ]),
+            ),
             ("a", Json::Array(vec![Json::from("x\"y"), Json::from(0.25)])),
             ("e", Json::Object(Vec::new())),
         ]);
         assert_eq!(
             doc.pretty(),
-            "{\n  \"b\": 1,\n  \"a\": [\n    \"x\\\"y\",\n    0.25\n  ],\n  \"e\": {}\n}\n"
+            "{\n  \"b\": 1,\n  \"n\": [\n    0,\n    2147483647,\n    -3\n  ],\n  \"a\": [\n    \"x\\\"y\",\n    0.25\n  ],\n  \"e\": {}\n}\n"
         );
     }
 
