@@ -303,6 +303,31 @@ fn rows_come_in_order_with_variables_for_the_labels() {
         variables,
         ["datasource", "job", "instance", "venue", "side"]
     );
+    // "All" jobs are the jobs scraping this bot's own series, not every job of the
+    // Prometheus: another bot's calls would join the overview otherwise.
+    let job = &dashboard["templating"]["list"][1];
+    assert_eq!(
+        job["query"]["query"],
+        "label_values(function_calls_total{function=\"price\", module=\"bot::feed\"}, job)"
+    );
+    assert!(job.get("allValue").is_none(), "{job}");
+    assert_eq!(dashboard["templating"]["list"][3]["allValue"], ".*");
+    // A function with per-call labels is narrowed by their variables; one without is not.
+    let place = panel(&dashboard, "place: calls/s by result")["targets"][0]["expr"]
+        .as_str()
+        .unwrap();
+    assert!(
+        place.contains(", venue=~\"$venue\", side=~\"$side\"}"),
+        "{place}"
+    );
+    assert!(
+        place.starts_with("sum by (result, venue, side) "),
+        "{place}"
+    );
+    let submit = panel(&dashboard, "submit: calls/s by result")["targets"][0]["expr"]
+        .as_str()
+        .unwrap();
+    assert!(!submit.contains("$venue"), "{submit}");
     let alerts = panel(&dashboard, "Alerts firing")["targets"][0]["expr"]
         .as_str()
         .unwrap()
