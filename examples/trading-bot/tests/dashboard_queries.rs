@@ -1,7 +1,7 @@
 //! The example's generated Grafana dashboard against the real Prometheus: two replicas of
-//! the bot with a relay outage are scraped every second, and every panel's query, with
-//! Grafana's variables substituted the way Grafana would, returns data. A query that
-//! returns nothing fails naming its panel. Also: the checked-in `monitoring/dashboard.json`
+//! the bot with a relay outage are scraped every second; the variables are resolved the way
+//! Grafana resolves them with "All" selected, and every panel's query, with them
+//! substituted, returns data. A query that returns nothing fails naming its panel. Also: the checked-in `monitoring/dashboard.json`
 //! is what the bot serves at `/dashboard.json`, every variable lists values, and every
 //! botwatch series on `/metrics` is charted by some panel and every charted metric exists.
 
