@@ -1,13 +1,15 @@
 //! Build-time cost: scanning a 50,000-line crate with 1,000 annotated functions, the same
 //! 50,000 lines split over a 4-crate workspace (one `cargo metadata` run included), and
-//! rendering rules for 10 to 10,000 functions (which should grow linearly).
+//! rendering rules for 10 to 10,000 functions (which should grow linearly), and rendering
+//! the Grafana dashboard of 10 to 1,000 functions (each `#[counted]` and `#[timed]` with an
+//! alert: 2 sites, 3 panels).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
 
-use botwatch_spec::model::{Alert, Attribute, Condition, Counted, Site};
+use botwatch_spec::model::{Alert, Attribute, Condition, Counted, Quantile, Site, Timed};
 use botwatch_spec::rules::RuleSet;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
@@ -115,6 +117,23 @@ fn sites(count: usize) -> Vec<Site> {
         .collect()
 }
 
+/// `count` functions, each `#[counted(alert(error_rate > 5%))]` and
+/// `#[timed(alert(p99 > 250ms))]`, in 50 modules.
+fn dashboard_sites(count: usize) -> Vec<Site> {
+    let mut out = sites(count);
+    out.extend(sites(count).into_iter().map(|site| Site {
+        attribute: Attribute::Timed(Timed {
+            alerts: Cow::Owned(vec![Alert::new(Condition::Latency {
+                quantile: Quantile::P99,
+                threshold: std::time::Duration::from_millis(250),
+            })]),
+            ..Timed::default()
+        }),
+        ..site
+    }));
+    out
+}
+
 fn rules(c: &mut Criterion) {
     let root = std::env::temp_dir().join(format!("botwatch-scan-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
@@ -155,6 +174,15 @@ fn rules(c: &mut Criterion) {
         let sites = sites(count);
         group.bench_with_input(BenchmarkId::from_parameter(count), &sites, |b, sites| {
             b.iter(|| black_box(RuleSet::build(sites).unwrap().prometheus_yaml()))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("render_dashboard");
+    for count in [10, 100, 1_000] {
+        let sites = dashboard_sites(count);
+        group.bench_with_input(BenchmarkId::from_parameter(count), &sites, |b, sites| {
+            b.iter(|| black_box(botwatch_spec::dashboard::json(sites)))
         });
     }
     group.finish();

@@ -1,6 +1,6 @@
-//! Writes the bot's alert rules, their promtool unit tests and a PrometheusRule into
-//! monitoring/, from the #[counted], #[timed] and #[circuit_breaker] attributes in src/,
-//! plus the bot-level BotDown and BotRestarting of the `trading-bot` job.
+//! Writes the bot's alert rules, their promtool unit tests, a PrometheusRule and a Grafana
+//! dashboard into monitoring/, from the #[counted], #[timed] and #[circuit_breaker]
+//! attributes in src/, plus the bot-level BotDown and BotRestarting of the `trading-bot` job.
 //!
 //! When the bot grows into a workspace — say a `bot-core` library with the relay client,
 //! the strategy and their breakers, and this binary wiring them up — this file stays as it
@@ -19,6 +19,9 @@ fn main() {
         .job("trading-bot")
         .write_to("monitoring/alerts.yml")
         .unit_tests_to("monitoring/alerts.test.yml")
+        // The Grafana dashboard the docker-compose stack provisions; GET /dashboard.json
+        // serves the same bytes.
+        .dashboard_to("monitoring/dashboard.json")
         .prometheus_rule_to(
             "monitoring/prometheus-rule.yml",
             PrometheusRuleMeta {

@@ -1,5 +1,5 @@
-//! The exporter's HTTP server: `GET /metrics`, `GET /health`, `GET /rules`, and the live
-//! page `GET /` with its `GET /snapshot.json`.
+//! The exporter's HTTP server: `GET /metrics`, `GET /health`, `GET /rules`,
+//! `GET /dashboard.json`, and the live page `GET /` with its `GET /snapshot.json`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::conns;
+use crate::dashboard;
 use crate::exporter::ServerState;
 use crate::live;
 use crate::rules;
@@ -164,9 +165,10 @@ fn respond(
             "application/json",
             state.snapshot_json(),
         )),
+        "/dashboard.json" => body(StatusCode::OK, "application/json", dashboard::json()),
         _ => text(
             StatusCode::NOT_FOUND,
-            "not found; botwatch serves /, /snapshot.json, /metrics, /health and /rules\n",
+            "not found; botwatch serves /, /snapshot.json, /metrics, /health, /rules and /dashboard.json\n",
         ),
     };
     if request.method() == Method::HEAD {

@@ -49,6 +49,8 @@ mod clock;
 #[cfg(feature = "runtime")]
 mod conns;
 #[cfg(feature = "runtime")]
+pub mod dashboard;
+#[cfg(feature = "runtime")]
 mod declared;
 #[cfg(feature = "runtime")]
 mod exporter;

@@ -15,6 +15,7 @@
 
 #![deny(missing_docs)]
 
+pub mod dashboard;
 pub mod declared;
 pub mod model;
 pub mod names;

@@ -1,5 +1,5 @@
-//! Emits the fixture's rules, their unit tests, a PrometheusRule and a mimirtool file into
-//! OUT_DIR/botwatch.
+//! Emits the fixture's rules, their unit tests, a PrometheusRule, a mimirtool file and the
+//! Grafana dashboard into OUT_DIR/botwatch.
 
 use botwatch::build::{PrometheusRuleMeta, Rules};
 
@@ -13,6 +13,7 @@ fn main() {
     Rules::new()
         .prometheus_rule_to(out.join("botwatch/prometheus-rule.yml"), meta)
         .mimir_to(out.join("botwatch/mimir.yml"), "bots")
+        .dashboard_to(out.join("botwatch/dashboard.json"))
         .emit()
         .expect("botwatch rules");
 }

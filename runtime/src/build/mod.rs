@@ -70,6 +70,7 @@ pub struct Rules {
     unit_tests_to: Option<PathBuf>,
     prometheus_rule: Option<(PathBuf, PrometheusRuleMeta)>,
     mimir: Option<(PathBuf, String)>,
+    dashboard: Option<PathBuf>,
     options: RuleOptions,
 }
 
@@ -308,6 +309,14 @@ impl Rules {
         self
     }
 
+    /// Also writes the Grafana dashboard JSON here (relative to the crate directory): the
+    /// same bytes `GET /dashboard.json` and `botwatch::dashboard::json()` give in a binary
+    /// whose annotated functions live in this crate (`docs/dashboards.md`).
+    pub fn dashboard_to(mut self, path: impl Into<PathBuf>) -> Rules {
+        self.dashboard = Some(path.into());
+        self
+    }
+
     /// The Prometheus job that scrapes the bot: adds the bot-level alerts `BotDown` (the
     /// job's `up` is 0, or it has no target at all, for 1m) and `BotRestarting` (more than
     /// 3 restarts within 15m), in their own group `botwatch.bot`.
@@ -439,6 +448,13 @@ impl Rules {
             write(
                 &crate_dir.join(path),
                 &rules.mimir_yaml_for(namespace, &this_crate),
+                &mut written,
+            )?;
+        }
+        if let Some(path) = &self.dashboard {
+            write(
+                &crate_dir.join(path),
+                &botwatch_spec::dashboard::json(&sites),
                 &mut written,
             )?;
         }

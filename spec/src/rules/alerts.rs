@@ -11,17 +11,17 @@ use crate::names::{self, format_float, nanos_as_seconds_text, prometheus_duratio
 /// A function's identity in PromQL and in alert labels: `function`, `module` and the
 /// metric's static labels (two functions of one name told apart by `labels(kind = ...)`
 /// are two series sets, so two alerts).
-pub(super) struct Function<'a> {
-    pub(super) name: &'a str,
-    pub(super) module: &'a str,
-    pub(super) labels: Vec<(String, String)>,
+pub(crate) struct Function<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) module: &'a str,
+    pub(crate) labels: Vec<(String, String)>,
     /// Per-call label keys: every value is a series set of its own, so alerts group by
     /// them too (one alert per venue).
-    pub(super) call_labels: Vec<String>,
+    pub(crate) call_labels: Vec<String>,
 }
 
 impl<'a> Function<'a> {
-    pub(super) fn of(site: &'a Site) -> Function<'a> {
+    pub(crate) fn of(site: &'a Site) -> Function<'a> {
         let (labels, call_labels) = match &site.attribute {
             Attribute::Counted(c) => (&c.metric.labels[..], &c.metric.call_labels[..]),
             Attribute::Timed(t) => (&t.metric.labels[..], &t.metric.call_labels[..]),
@@ -39,7 +39,7 @@ impl<'a> Function<'a> {
     }
 
     /// `metric{function="f", module="m", static="v"}` plus extra matchers.
-    pub(super) fn selector(&self, metric: &str, extra: &str) -> String {
+    pub(crate) fn selector(&self, metric: &str, extra: &str) -> String {
         let mut matchers = format!(
             "function={}, module={}",
             promql_string(self.name),
@@ -52,7 +52,7 @@ impl<'a> Function<'a> {
     }
 
     /// The grouping label names, for `by (...)`.
-    pub(super) fn by(&self) -> String {
+    pub(crate) fn by(&self) -> String {
         let mut by = String::from("function, module");
         for k in self.labels.iter().map(|(k, _)| k).chain(&self.call_labels) {
             by.push_str(", ");
@@ -61,7 +61,7 @@ impl<'a> Function<'a> {
         by
     }
 
-    pub(super) fn grouping(&self) -> Vec<(String, String)> {
+    pub(crate) fn grouping(&self) -> Vec<(String, String)> {
         let mut out = vec![
             (names::LABEL_FUNCTION.to_owned(), self.name.to_owned()),
             (names::LABEL_MODULE.to_owned(), self.module.to_owned()),
@@ -76,7 +76,7 @@ impl<'a> Function<'a> {
         out
     }
 
-    pub(super) fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         format!("{}::{}", self.module, self.name)
     }
 }

@@ -7,12 +7,12 @@
 //! silent otherwise. Everything is sorted, so the same attributes always give the same
 //! bytes, whether rendered at build time or at run time.
 
-mod alerts;
+pub(crate) mod alerts;
 mod bot;
 mod declared;
 mod render;
 mod scenario;
-mod slo;
+pub(crate) mod slo;
 pub mod text;
 mod unit_tests;
 

@@ -30,13 +30,13 @@ const WINDOWS: [Duration; 7] = [
 pub(super) const SHORTEST_WINDOW: Duration = WINDOWS[0];
 
 /// (long window, short window, burn rate) pairs; either pair firing fires the alert.
-struct Policy {
-    severity: &'static str,
+pub(crate) struct Policy {
+    pub(crate) severity: &'static str,
     for_: Duration,
-    pairs: [(Duration, Duration, f64); 2],
+    pub(crate) pairs: [(Duration, Duration, f64); 2],
 }
 
-const PAGE: Policy = Policy {
+pub(crate) const PAGE: Policy = Policy {
     severity: "critical",
     for_: Duration::from_secs(2 * MINUTE),
     pairs: [
@@ -53,7 +53,7 @@ const PAGE: Policy = Policy {
     ],
 };
 
-const TICKET: Policy = Policy {
+pub(crate) const TICKET: Policy = Policy {
     severity: "warning",
     for_: Duration::from_secs(15 * MINUTE),
     pairs: [
@@ -103,7 +103,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                 let objective = Objective {
                     record_prefix: format!("function_module:{base}:error_ratio_rate"),
                     threshold: None,
-                    alert_name: format!("{}ErrorBudgetBurn", upper_camel_case(&site.function)),
+                    alert_name: burn_alert_name(&site.function, slo),
                     kind: "error",
                     objective: slo.objective,
                     calls: Box::new(move |share| {
@@ -144,7 +144,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                 let objective = Objective {
                     record_prefix: format!("function_module:{metric}:slow_ratio_rate"),
                     threshold: Some(nanos_as_seconds_text(threshold)),
-                    alert_name: format!("{}LatencyBudgetBurn", upper_camel_case(&site.function)),
+                    alert_name: burn_alert_name(&site.function, slo),
                     kind: "latency",
                     objective: slo.objective,
                     calls: Box::new(move |share| {
@@ -172,6 +172,16 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
         set.alerts.push(page);
         set.alerts.push(ticket);
     }
+}
+
+/// The name of the burn-rate alerts of `slo` on `function` (the dashboard lists them too).
+pub(crate) fn burn_alert_name(function: &str, slo: &Slo) -> String {
+    let kind = if slo.latency.is_some() {
+        "Latency"
+    } else {
+        "Error"
+    };
+    format!("{}{kind}BudgetBurn", upper_camel_case(function))
 }
 
 /// A probe's name, its bad calls as `(minutes, share in budgets)`, and the minute checked.
@@ -413,7 +423,7 @@ fn latency_nanos(slo: &Slo) -> u64 {
 
 /// Matches the `le` of the threshold's bucket as botwatch writes it (`1`, `0.25`) and as
 /// Prometheus 3 normalises it (`1.0`, `1e-05`).
-fn le_regex(nanos: u64) -> String {
+pub(crate) fn le_regex(nanos: u64) -> String {
     let seconds = nanos as f64 / 1e9;
     let mut forms = vec![
         nanos_as_seconds_text(nanos),

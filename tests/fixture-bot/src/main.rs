@@ -1,7 +1,8 @@
 //! A bot laid out like real ones: nested modules, a `#[path]` module, methods, bare
 //! attributes after `use botwatch::...`, and every alert kind.
 //!
-//! `fixture-bot print-rules` prints `botwatch::rules::yaml()`; `fixture-bot serve` installs
+//! `fixture-bot print-rules` prints `botwatch::rules::yaml()`, `fixture-bot print-dashboard`
+//! prints `botwatch::dashboard::json()`; `fixture-bot serve` installs
 //! the exporter on a free loopback port, calls every function, prints the address and
 //! serves until killed (or 60 s).
 
@@ -38,9 +39,10 @@ mod strategy {
 fn main() {
     match std::env::args().nth(1).as_deref() {
         Some("print-rules") => print!("{}", botwatch::rules::yaml()),
+        Some("print-dashboard") => print!("{}", botwatch::dashboard::json()),
         Some("serve") => serve(),
         _ => {
-            eprintln!("usage: fixture-bot print-rules | serve");
+            eprintln!("usage: fixture-bot print-rules | print-dashboard | serve");
             std::process::exit(2);
         }
     }

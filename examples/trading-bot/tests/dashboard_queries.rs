@@ -1,0 +1,342 @@
+//! The example's generated Grafana dashboard against the real Prometheus: two replicas of
+//! the bot with a relay outage are scraped every second; the variables are resolved the way
+//! Grafana resolves them with "All" selected, and every panel's query, with them
+//! substituted, returns data. A query that returns nothing fails naming its panel. Also: the checked-in `monitoring/dashboard.json`
+//! is what the bot serves at `/dashboard.json`, every variable lists values, and every
+//! botwatch series on `/metrics` is charted by some panel and every charted metric exists.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use botwatch_tests::{http_get, scratch_dir, tool, Exposition};
+use serde_json::Value;
+
+mod chain;
+
+use chain::{free_port, query, spawn, wait_for, Killed};
+
+const BOT: &str = env!("CARGO_BIN_EXE_trading-bot");
+
+/// The job in the test's `prometheus.yml`.
+const JOB: &str = "trading-bot";
+
+/// Prometheus scrapes every second here, so Grafana's `$__rate_interval` is four scrapes:
+/// `max(4 × scrape interval, step + scrape interval)` with a step of one second.
+const RATE_INTERVAL: &str = "4s";
+
+/// Series on `/metrics` that are the bot's own `metrics::gauge!` values, not botwatch's:
+/// the dashboard charts them once they are declared metrics (`#[botwatch::gauge]`).
+const NOT_IN_THE_MODEL: [&str; 2] = ["mempool_pending_transactions", "operator_balance_eth"];
+
+/// Series Prometheus makes itself: no exporter serves them.
+const PROMETHEUS_OWN: [&str; 2] = ["up", "ALERTS"];
+
+fn committed_dashboard() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("monitoring/dashboard.json");
+    std::fs::read_to_string(path).expect("monitoring/dashboard.json is checked in")
+}
+
+/// A panel's title and its queries' PromQL.
+fn panel_queries(dashboard: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            out.push((
+                panel["title"].as_str().unwrap().to_owned(),
+                target["expr"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+/// `expr` as Grafana sends it: each variable replaced by its value (`resolved`, in
+/// dashboard order) and `$__rate_interval` by four scrapes.
+fn substitute(expr: &str, resolved: &[(String, String)]) -> String {
+    let mut out = expr.replace("$__rate_interval", RATE_INTERVAL);
+    // Longest names first, so `$instance` is never read as `$in` + `stance`.
+    let mut names: Vec<&(String, String)> = resolved.iter().collect();
+    names.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+    for (name, value) in names {
+        out = out.replace(&format!("${name}"), value);
+    }
+    assert!(
+        !out.contains('$'),
+        "a variable the dashboard does not define, or defines later: {out}"
+    );
+    out
+}
+
+/// A value in a multi-value regex as Grafana's Prometheus data source escapes it.
+fn regex_escaped(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if "\\^$.|?*+()[]{}'".contains(c) {
+            out.push_str("\\\\");
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Each query variable's value with "All" selected, the way Grafana computes it: its
+/// `label_values(series, label)` evaluated with the variables before it, then either its
+/// `allValue` or the regex of every value listed. Fails naming a variable that lists none.
+fn resolve_variables(prom: SocketAddr, dashboard: &Value) -> Vec<(String, String)> {
+    let mut resolved: Vec<(String, String)> = Vec::new();
+    for variable in dashboard["templating"]["list"].as_array().unwrap() {
+        if variable["type"] != "query" {
+            continue;
+        }
+        let name = variable["name"].as_str().unwrap().to_owned();
+        let definition = variable["query"]["query"].as_str().unwrap();
+        let inner = definition
+            .strip_prefix("label_values(")
+            .and_then(|d| d.strip_suffix(')'))
+            .expect("label_values(series, label)");
+        let (series, label) = inner.rsplit_once(", ").unwrap();
+        let promql = format!("count by ({label}) ({})", substitute(series, &resolved));
+        let values: BTreeSet<String> = wait_for(
+            &format!("values of the variable {name}: {promql}"),
+            Duration::from_secs(30),
+            || {
+                let found: BTreeSet<String> = query(prom, &promql)?
+                    .iter()
+                    .filter_map(|v| v["metric"][label].as_str().map(str::to_owned))
+                    .collect();
+                (!found.is_empty()).then_some(found)
+            },
+        );
+        let value = match variable["allValue"].as_str() {
+            Some(all) => all.to_owned(),
+            None => format!(
+                "({})",
+                values
+                    .iter()
+                    .map(|v| regex_escaped(v))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ),
+        };
+        resolved.push((name, value));
+    }
+    resolved
+}
+
+/// Metric names a PromQL expression selects (`name{...}`).
+fn selected_metrics(expr: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, _) in expr.match_indices('{') {
+        let start = expr[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |p| p + 1);
+        let name = &expr[start..i];
+        if !name.is_empty() {
+            out.insert(name.to_owned());
+        }
+    }
+    out
+}
+
+/// A histogram's series name without its `_bucket`, `_count` or `_sum`.
+fn family(name: &str, histograms: &BTreeSet<String>) -> String {
+    for suffix in ["_bucket", "_count", "_sum"] {
+        if let Some(base) = name.strip_suffix(suffix) {
+            if histograms.contains(base) {
+                return base.to_owned();
+            }
+        }
+    }
+    name.to_owned()
+}
+
+/// Catches: a dropped or doubled `_total`, a metric or label name the exporter does not
+/// use, a selector on a label value that does not exist, a histogram queried without
+/// `_bucket`, a variable left unsubstituted, a checked-in dashboard that is not the build's
+/// output, and a botwatch series that no panel charts.
+#[test]
+fn every_panel_query_returns_data_from_the_real_prometheus() {
+    let Some(prometheus) = tool("prometheus") else {
+        return;
+    };
+    let dir = scratch_dir("dashboard-queries");
+    let bots = [free_port(), free_port()];
+    let prometheus_port = free_port();
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             rule_files:\n  - {rules}\n\
+             scrape_configs:\n  - job_name: {JOB}\n    static_configs:\n      - targets: ['127.0.0.1:{a}', '127.0.0.1:{b}']\n",
+            rules = Path::new(env!("OUT_DIR")).join("botwatch/alerts.yml").display(),
+            a = bots[0],
+            b = bots[1],
+        ),
+    )
+    .unwrap();
+    let _prometheus = spawn(
+        "prometheus",
+        &prometheus,
+        &[
+            format!("--config.file={}", dir.join("prometheus.yml").display()),
+            format!(
+                "--storage.tsdb.path={}",
+                dir.join("prometheus-data").display()
+            ),
+            format!("--web.listen-address=127.0.0.1:{prometheus_port}"),
+        ],
+        &dir.join("prometheus.log"),
+    );
+    // An outage from 1s to 5s: the relay breaker opens, rejects and recovers, so its
+    // transitions and rejections are real data rather than zeros.
+    let started = Instant::now();
+    let _replicas: Vec<Killed> = bots
+        .iter()
+        .enumerate()
+        .map(|(i, port)| {
+            spawn(
+                "trading-bot",
+                Path::new(BOT),
+                &[
+                    "--listen".to_owned(),
+                    format!("127.0.0.1:{port}"),
+                    "--chaos".to_owned(),
+                    "outage-at=1s,for=4s,flaky=0%".to_owned(),
+                    "--duration".to_owned(),
+                    "90s".to_owned(),
+                    "--seed".to_owned(),
+                    format!("{}", 21 + i),
+                ],
+                &dir.join(format!("bot-{i}.log")),
+            )
+        })
+        .collect();
+    let prom: SocketAddr = format!("127.0.0.1:{prometheus_port}").parse().unwrap();
+    let bot: SocketAddr = format!("127.0.0.1:{}", bots[0]).parse().unwrap();
+
+    // The bot serves the checked-in file, byte for byte.
+    let served = wait_for("the bot's /dashboard.json", Duration::from_secs(20), || {
+        http_get(bot, "/dashboard.json")
+            .ok()
+            .filter(|r| r.status == 200)
+    });
+    assert_eq!(
+        served.body,
+        committed_dashboard(),
+        "monitoring/dashboard.json is not what the bot serves: build the example and commit the file"
+    );
+    let dashboard: Value = serde_json::from_str(&served.body).expect("valid JSON");
+
+    wait_for(
+        "both replicas up in Prometheus",
+        Duration::from_secs(30),
+        || {
+            let up = query(prom, &format!("up{{job=\"{JOB}\"}} == 1"))?;
+            (up.len() == 2).then_some(())
+        },
+    );
+
+    // The variables as Grafana resolves them with "All" selected: every one lists values.
+    let variables = resolve_variables(prom, &dashboard);
+    let job = &variables.iter().find(|(n, _)| n == "job").unwrap().1;
+    assert_eq!(job, &format!("({JOB})"), "All is this bot's jobs");
+
+    // Every query, until all return data or the time is up; then name the empty ones.
+    let queries = panel_queries(&dashboard);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut empty: Vec<(String, String)>;
+    loop {
+        empty = queries
+            .iter()
+            .filter(|(_, expr)| {
+                query(prom, &substitute(expr, &variables)).is_none_or(|r| r.is_empty())
+            })
+            .cloned()
+            .collect();
+        if empty.is_empty() || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let named: Vec<String> = empty
+        .iter()
+        .map(|(title, expr)| format!("panel \"{title}\": {}", substitute(expr, &variables)))
+        .collect();
+    assert!(
+        empty.is_empty(),
+        "{} of {} panel queries returned no data after {:.0}s:\n{}",
+        empty.len(),
+        queries.len(),
+        started.elapsed().as_secs_f64(),
+        named.join("\n")
+    );
+    eprintln!(
+        "{} panel queries returned data, {:.1}s after the bots started",
+        queries.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Nothing orphaned either way: botwatch's series are all charted, charted metrics exist.
+    let exposition = Exposition::parse(&http_get(bot, "/metrics").unwrap().body);
+    let histograms: BTreeSet<String> = exposition
+        .samples
+        .iter()
+        .filter_map(|s| s.name.strip_suffix("_bucket").map(str::to_owned))
+        .collect();
+    let exported: BTreeSet<String> = exposition
+        .samples
+        .iter()
+        .map(|s| family(&s.name, &histograms))
+        .collect();
+    let charted: BTreeSet<String> = queries
+        .iter()
+        .flat_map(|(_, expr)| selected_metrics(expr))
+        .map(|name| family(&name, &histograms))
+        .collect();
+    for metric in &exported {
+        if NOT_IN_THE_MODEL.contains(&metric.as_str()) {
+            continue;
+        }
+        assert!(
+            charted.contains(metric),
+            "{metric} is on /metrics but no panel charts it"
+        );
+    }
+    for metric in &charted {
+        assert!(
+            exported.contains(metric) || PROMETHEUS_OWN.contains(&metric.as_str()),
+            "a panel charts {metric}, which /metrics does not export"
+        );
+    }
+    for metric in NOT_IN_THE_MODEL {
+        assert!(
+            exported.contains(metric),
+            "{metric} left /metrics: drop it from NOT_IN_THE_MODEL"
+        );
+    }
+}
+
+/// Catches a docker-compose stack that does not provision the generated dashboard: the
+/// provider's folder is where docker-compose mounts `dashboard.json`.
+#[test]
+fn the_compose_stack_provisions_the_generated_dashboard() {
+    let monitoring = Path::new(env!("CARGO_MANIFEST_DIR")).join("monitoring");
+    let read = |file: &str| std::fs::read_to_string(monitoring.join(file)).unwrap();
+    let provider = read("grafana-dashboards.yml");
+    let folder = provider
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("path: "))
+        .expect("the provider's path");
+    let compose = read("docker-compose.yml");
+    assert!(
+        compose.contains(&format!("- ./dashboard.json:{folder}/")),
+        "docker-compose.yml mounts dashboard.json under {folder}"
+    );
+    assert!(compose.contains(
+        "- ./grafana-dashboards.yml:/etc/grafana/provisioning/dashboards/botwatch.yml:ro"
+    ));
+    let dashboard: Value = serde_json::from_str(&committed_dashboard()).unwrap();
+    assert_eq!(dashboard["templating"]["list"][0]["query"], "prometheus");
+}

@@ -1,0 +1,364 @@
+//! The PromQL of every panel, built with the rules' own selectors ([`Function`]) and metric
+//! names ([`names`]), so a panel reads exactly the series an alert reads. Every range is
+//! Grafana's `$__rate_interval` (never shorter than four scrapes, whatever the zoom), except
+//! the error budget's, which is the SLO's 30-day period by definition. Every selector is
+//! narrowed by the dashboard's variables: `$job`, `$instance` and a function's per-call
+//! labels.
+
+use crate::model::{Attribute, Site, Slo};
+use crate::names::{self, format_float, nanos_as_seconds_text};
+use crate::rules::alerts::Function;
+use crate::rules::slo::le_regex;
+use crate::rules::text::{promql_string, regex_escape};
+
+/// Grafana's rate interval: at least four scrapes, whatever the dashboard's zoom.
+pub(crate) const RATE_INTERVAL: &str = "$__rate_interval";
+
+/// The period the error budget is counted over, as the SLO alerts' burn rates assume.
+pub(crate) const SLO_PERIOD: &str = "30d";
+
+/// One query of a panel: its PromQL and its legend.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Query {
+    /// The PromQL, with Grafana's variables in it.
+    pub(crate) expr: String,
+    /// The legend format (`{{result}}`).
+    pub(crate) legend: String,
+}
+
+impl Query {
+    fn new(expr: String, legend: impl Into<String>) -> Query {
+        Query {
+            expr,
+            legend: legend.into(),
+        }
+    }
+}
+
+/// `, job=~"$job", instance=~"$instance"`: the matchers every selector carries.
+const SCOPE: &str = ", job=~\"$job\", instance=~\"$instance\"";
+
+/// The variable named after a per-call label: `$venue`.
+pub(crate) fn call_label_variable(key: &str) -> String {
+    format!("${key}")
+}
+
+/// The scope matchers plus one per per-call label of `function`.
+fn scope(function: &Function<'_>) -> String {
+    let mut out = SCOPE.to_owned();
+    for key in &function.call_labels {
+        out.push_str(&format!(", {key}=~\"{}\"", call_label_variable(key)));
+    }
+    out
+}
+
+/// ` {{venue}} {{side}}`: the legend part telling per-call label sets apart.
+fn call_legend(function: &Function<'_>) -> String {
+    function
+        .call_labels
+        .iter()
+        .map(|k| format!(" {{{{{k}}}}}"))
+        .collect()
+}
+
+/// `sum by (<call labels>, extra)` without a trailing comma when either is empty.
+fn by_call_labels(function: &Function<'_>, extra: &[&str]) -> String {
+    let labels: Vec<&str> = extra
+        .iter()
+        .copied()
+        .chain(function.call_labels.iter().map(String::as_str))
+        .collect();
+    labels.join(", ")
+}
+
+fn rate(selector: &str) -> String {
+    format!("rate({selector}[{RATE_INTERVAL}])")
+}
+
+/// The metric a counted or timed site records into.
+pub(crate) fn metric(site: &Site) -> Option<&str> {
+    match &site.attribute {
+        Attribute::Counted(c) => Some(c.metric.metric_name(names::FUNCTION_CALLS_TOTAL)),
+        Attribute::Timed(t) => Some(t.metric.metric_name(names::FUNCTION_CALLS_DURATION_SECONDS)),
+        Attribute::CircuitBreaker(_) => None,
+    }
+}
+
+/// Calls per second of a `#[counted]` function, by result (and per-call labels).
+pub(crate) fn calls_by_result(site: &Site, metric: &str) -> Query {
+    let f = Function::of(site);
+    let by = by_call_labels(&f, &[names::LABEL_RESULT]);
+    let selector = f.selector(metric, &scope(&f));
+    Query::new(
+        format!("sum by ({by}) ({})", rate(&selector)),
+        format!("{{{{{}}}}}{}", names::LABEL_RESULT, call_legend(&f)),
+    )
+}
+
+/// The share of a `#[counted]` function's calls that returned an error, grouped like its
+/// `error_rate` alert.
+pub(crate) fn error_ratio(site: &Site, metric: &str) -> Query {
+    let f = Function::of(site);
+    let by = f.by();
+    let errors = f.selector(
+        metric,
+        &format!(
+            ", {}=\"{}\"{}",
+            names::LABEL_RESULT,
+            names::RESULT_ERROR,
+            scope(&f)
+        ),
+    );
+    let all = f.selector(metric, &scope(&f));
+    Query::new(
+        format!(
+            "sum by ({by}) ({}) / sum by ({by}) ({})",
+            rate(&errors),
+            rate(&all)
+        ),
+        format!("errors{}", call_legend(&f)),
+    )
+}
+
+/// A latency quantile of a `#[timed]` function, grouped like its latency alerts.
+pub(crate) fn latency(site: &Site, metric: &str, quantile: crate::model::Quantile) -> Query {
+    let f = Function::of(site);
+    let by = f.by();
+    let selector = f.selector(&format!("{metric}_bucket"), &scope(&f));
+    Query::new(
+        format!(
+            "histogram_quantile({}, sum by ({by}, le) ({}))",
+            format_float(quantile.fraction()),
+            rate(&selector)
+        ),
+        format!("{}{}", quantile.keyword(), call_legend(&f)),
+    )
+}
+
+/// The bad share of an SLO's calls over `window`: errors for `#[counted]`, calls slower
+/// than the objective's latency for `#[timed]` (the bucket the threshold ends, as the
+/// recording rules read it).
+fn bad_ratio(site: &Site, metric: &str, slo: &Slo, window: &str) -> String {
+    let f = Function::of(site);
+    let by = f.by();
+    let range = |selector: String| format!("sum by ({by}) (rate({selector}[{window}]))");
+    match slo.latency {
+        None => format!(
+            "{} / {}",
+            range(f.selector(
+                metric,
+                &format!(
+                    ", {}=\"{}\"{}",
+                    names::LABEL_RESULT,
+                    names::RESULT_ERROR,
+                    scope(&f)
+                )
+            )),
+            range(f.selector(metric, &scope(&f)))
+        ),
+        Some(latency) => {
+            let le = le_regex(names::duration_nanos(latency));
+            let good = f.selector(
+                &format!("{metric}_bucket"),
+                &format!(", le=~{}{}", promql_string(&le), scope(&f)),
+            );
+            format!(
+                "(1 - {} / {})",
+                range(good),
+                range(f.selector(&format!("{metric}_count"), &scope(&f)))
+            )
+        }
+    }
+}
+
+/// How fast an SLO's error budget burns: its bad share over the rate interval divided by
+/// the budget (1 means the budget lasts exactly the period).
+pub(crate) fn burn_rate(site: &Site, metric: &str, slo: &Slo) -> Query {
+    let f = Function::of(site);
+    Query::new(
+        format!(
+            "{} / {}",
+            bad_ratio(site, metric, slo, RATE_INTERVAL),
+            format_float(budget(slo))
+        ),
+        format!("burn rate{}", call_legend(&f)),
+    )
+}
+
+/// The share of an SLO's 30-day error budget not yet spent.
+pub(crate) fn budget_left(site: &Site, metric: &str, slo: &Slo) -> Query {
+    let f = Function::of(site);
+    Query::new(
+        format!(
+            "1 - ({}) / {}",
+            bad_ratio(site, metric, slo, SLO_PERIOD),
+            format_float(budget(slo))
+        ),
+        format!("budget left{}", call_legend(&f)),
+    )
+}
+
+/// `1 - objective`, without binary noise (`1 - 0.999` is `0.0010000000000000009`).
+pub(crate) fn budget(slo: &Slo) -> f64 {
+    ((1.0 - slo.objective) * 1e12).round() / 1e12
+}
+
+/// The latency an SLO calls good, in seconds as Prometheus prints it.
+pub(crate) fn slo_latency_text(slo: &Slo) -> Option<String> {
+    slo.latency
+        .map(|l| nanos_as_seconds_text(names::duration_nanos(l)))
+}
+
+/// `metric{breaker="relay", job=~"$job", instance=~"$instance"}`.
+fn breaker_selector(metric: &str, breaker: &str) -> String {
+    format!(
+        "{metric}{{{}={}{SCOPE}}}",
+        names::LABEL_BREAKER,
+        promql_string(breaker)
+    )
+}
+
+/// The label a per-key breaker's series are told apart by, in legends and `by`.
+fn key_legend(keyed: bool) -> &'static str {
+    if keyed {
+        " {{key}}"
+    } else {
+        ""
+    }
+}
+
+/// A breaker's state per instance (and key): 0 closed, 1 open, 2 half-open.
+pub(crate) fn breaker_state(breaker: &str, keyed: bool) -> Query {
+    let by = if keyed { "instance, key" } else { "instance" };
+    Query::new(
+        format!(
+            "max by ({by}) ({})",
+            breaker_selector(names::CIRCUIT_BREAKER_STATE, breaker)
+        ),
+        format!("{{{{instance}}}}{}", key_legend(keyed)),
+    )
+}
+
+/// A breaker's state changes, by `from` and `to`.
+pub(crate) fn breaker_transitions(breaker: &str) -> Query {
+    Query::new(
+        format!(
+            "sum by ({}, {}) (increase({}[{RATE_INTERVAL}]))",
+            names::LABEL_FROM,
+            names::LABEL_TO,
+            breaker_selector(names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL, breaker)
+        ),
+        "{{from}} → {{to}}",
+    )
+}
+
+/// Calls per second a breaker counted as successes, as failures, and rejected.
+pub(crate) fn breaker_calls(breaker: &str, keyed: bool) -> Vec<Query> {
+    let by = if keyed { "sum by (key) " } else { "sum " };
+    [
+        (names::CIRCUIT_BREAKER_REJECTED_TOTAL, "rejected"),
+        (names::CIRCUIT_BREAKER_FAILURES_TOTAL, "failures"),
+        (names::CIRCUIT_BREAKER_SUCCESSES_TOTAL, "successes"),
+    ]
+    .into_iter()
+    .map(|(metric, legend)| {
+        Query::new(
+            format!("{by}({})", rate(&breaker_selector(metric, breaker))),
+            format!("{legend}{}", key_legend(keyed)),
+        )
+    })
+    .collect()
+}
+
+/// The p99 of calls a breaker let through.
+pub(crate) fn breaker_latency(breaker: &str, keyed: bool) -> Query {
+    let by = if keyed { "key, le" } else { "le" };
+    Query::new(
+        format!(
+            "histogram_quantile(0.99, sum by ({by}) ({}))",
+            rate(&breaker_selector(
+                &format!("{}_bucket", names::CIRCUIT_BREAKER_LATENCY_SECONDS),
+                breaker
+            ))
+        ),
+        format!("p99{}", key_legend(keyed)),
+    )
+}
+
+/// Whether each scraped instance of the bot is up.
+pub(crate) fn up() -> Query {
+    Query::new(
+        "up{job=~\"$job\", instance=~\"$instance\"}".to_owned(),
+        "{{instance}}",
+    )
+}
+
+/// How many breaker series (instance × breaker × key) are not closed; 0 when all are.
+pub(crate) fn breakers_not_closed() -> Query {
+    Query::new(
+        format!(
+            "count({} > 0) or vector(0)",
+            format_args!("{}{{{}}}", names::CIRCUIT_BREAKER_STATE, &SCOPE[2..])
+        ),
+        "not closed",
+    )
+}
+
+/// Alerts of this bot firing now: its own by name (they aggregate away `job`), plus any
+/// carrying the job (`BotDown`, `BotRestarting`); 0 when none.
+pub(crate) fn alerts_firing(alert_names: &[String]) -> Query {
+    let mut parts = Vec::new();
+    if !alert_names.is_empty() {
+        let names: Vec<String> = alert_names.iter().map(|n| regex_escape(n)).collect();
+        parts.push(format!(
+            "ALERTS{{alertstate=\"firing\", alertname=~{}}}",
+            promql_string(&names.join("|"))
+        ));
+    }
+    parts.push("ALERTS{alertstate=\"firing\", job=~\"$job\"}".to_owned());
+    Query::new(
+        format!("count({}) or vector(0)", parts.join(" or ")),
+        "firing",
+    )
+}
+
+/// Calls per second of the whole bot into `metric`.
+pub(crate) fn bot_calls(metric: &str) -> Query {
+    Query::new(
+        format!("sum({})", rate(&format!("{metric}{{{}}}", &SCOPE[2..]))),
+        format!("calls/s ({metric})"),
+    )
+}
+
+/// The error share of the whole bot's calls into `metric`.
+pub(crate) fn bot_errors(metric: &str) -> Query {
+    let errors = format!(
+        "{metric}{{{}=\"{}\"{SCOPE}}}",
+        names::LABEL_RESULT,
+        names::RESULT_ERROR
+    );
+    Query::new(
+        format!(
+            "sum({}) / sum({})",
+            rate(&errors),
+            rate(&format!("{metric}{{{}}}", &SCOPE[2..]))
+        ),
+        format!("errors ({metric})"),
+    )
+}
+
+/// Calls recorded in the overflow series of functions with per-call labels: label sets
+/// beyond their `max_series`.
+pub(crate) fn label_overflow() -> Query {
+    Query::new(
+        format!(
+            "sum by (function, module) ({})",
+            rate(&format!(
+                "{}{{{}}}",
+                names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
+                &SCOPE[2..]
+            ))
+        ),
+        "{{module}}::{{function}}",
+    )
+}

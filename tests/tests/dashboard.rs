@@ -1,0 +1,425 @@
+//! The generated Grafana dashboard: it validates against Grafana's published schema (the
+//! models of `grafana-foundation-sdk`, installed by `.ci/run`), its panel ids are stable,
+//! every range is `$__rate_interval`, thresholds come from the alerts, and rows come in the
+//! documented order.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use botwatch_spec::model::{AttributeKind, Site};
+use botwatch_spec::parse::parse_attribute;
+use botwatch_tests::scratch_dir;
+use serde_json::Value;
+
+fn site(module: &str, function: &str, kind: AttributeKind, args: &str) -> Site {
+    Site {
+        function: function.to_owned().into(),
+        module: module.to_owned().into(),
+        attribute: parse_attribute(kind, args.parse().unwrap())
+            .unwrap_or_else(|e| panic!("{args}: {e}"))
+            .into_attribute(),
+    }
+}
+
+/// Every kind of panel: call labels, static labels, both SLO kinds, a p95 alert, a shared
+/// breaker, a per-key breaker and one without latency.
+fn wide_bot() -> Vec<Site> {
+    use AttributeKind::{CircuitBreaker, Counted, Timed};
+    vec![
+        site(
+            "bot::relay",
+            "submit",
+            Counted,
+            "alert(error_rate > 20%), slo(objective = 99.5%)",
+        ),
+        site(
+            "bot::relay",
+            "submit",
+            Timed,
+            "alert(p95 > 250ms), slo(objective = 99.9%, latency = 100ms)",
+        ),
+        site(
+            "bot::relay",
+            "submit",
+            CircuitBreaker,
+            "name = \"relay\", alert(open)",
+        ),
+        site("bot::relay", "cancel", CircuitBreaker, "name = \"relay\""),
+        site(
+            "bot::venues",
+            "place",
+            Counted,
+            "labels(venue = venue.name(), side = side), max_series = 8",
+        ),
+        site(
+            "bot::venues",
+            "place",
+            Timed,
+            "labels(venue = venue.name())",
+        ),
+        site(
+            "bot::venues",
+            "place",
+            CircuitBreaker,
+            "per = venue, latency = false",
+        ),
+        site(
+            "bot::feed",
+            "price",
+            Counted,
+            "labels(kind = \"spot\"), alert(idle > 5m)",
+        ),
+        site("bot::feed", "price", Counted, "labels(kind = \"perp\")"),
+    ]
+}
+
+fn render(sites: &[Site]) -> Value {
+    serde_json::from_str(&botwatch_spec::dashboard::json(sites)).expect("valid JSON")
+}
+
+fn panels(dashboard: &Value) -> &Vec<Value> {
+    dashboard["panels"].as_array().unwrap()
+}
+
+fn ids_by_title(dashboard: &Value) -> BTreeMap<String, u64> {
+    panels(dashboard)
+        .iter()
+        .map(|p| {
+            (
+                p["title"].as_str().unwrap().to_owned(),
+                p["id"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn panel<'a>(dashboard: &'a Value, title: &str) -> &'a Value {
+    panels(dashboard)
+        .iter()
+        .find(|p| p["title"] == title)
+        .unwrap_or_else(|| panic!("no panel {title}"))
+}
+
+fn exprs(dashboard: &Value) -> Vec<(String, String)> {
+    panels(dashboard)
+        .iter()
+        .flat_map(|p| {
+            p["targets"].as_array().into_iter().flatten().map(|t| {
+                (
+                    p["title"].as_str().unwrap().to_owned(),
+                    t["expr"].as_str().unwrap().to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Catches ids taken from a counter or a position (they shift when a function is added),
+/// ids that change between renders, and duplicate ids.
+#[test]
+fn panel_ids_are_stable_when_functions_come_and_go() {
+    let sites = wide_bot();
+    let first = botwatch_spec::dashboard::json(&sites);
+    assert!(
+        first == botwatch_spec::dashboard::json(&sites),
+        "rendering is deterministic"
+    );
+    let mut reversed = sites.clone();
+    reversed.reverse();
+    assert!(
+        first == botwatch_spec::dashboard::json(&reversed),
+        "the sites' order does not matter"
+    );
+    let before = ids_by_title(&render(&sites));
+    let unique: BTreeSet<u64> = before.values().copied().collect();
+    assert_eq!(unique.len(), before.len(), "ids are unique: {before:#?}");
+
+    let mut grown = sites.clone();
+    grown.insert(
+        0,
+        site("bot::aaa", "first", AttributeKind::Timed, "alert(p99 > 1s)"),
+    );
+    let after = ids_by_title(&render(&grown));
+    for (title, id) in &before {
+        assert_eq!(
+            after.get(title),
+            Some(id),
+            "{title} changed id when a function was added"
+        );
+    }
+    assert!(after.contains_key("first: latency"));
+
+    let shrunk: Vec<Site> = sites
+        .iter()
+        .filter(|s| s.function != "submit")
+        .cloned()
+        .collect();
+    for (title, id) in ids_by_title(&render(&shrunk)) {
+        assert_eq!(
+            before.get(&title),
+            Some(&id),
+            "{title} changed id when a function left"
+        );
+    }
+}
+
+/// Catches a fixed window (`[1m]`, `[5m]`) that leaves panels empty at scrape intervals
+/// longer than a quarter of it: every range is `$__rate_interval`, except the error
+/// budget's 30-day SLO period.
+#[test]
+fn every_range_is_the_rate_interval_except_the_slo_period() {
+    let dashboard = render(&wide_bot());
+    let mut ranges = 0;
+    for (title, expr) in exprs(&dashboard) {
+        for (i, _) in expr.match_indices('[') {
+            let range = &expr[i..=i + expr[i..].find(']').unwrap()];
+            ranges += 1;
+            let allowed = range == "[$__rate_interval]"
+                || (range == "[30d]" && title.ends_with("error budget left"));
+            assert!(allowed, "panel \"{title}\" reads a {range} range: {expr}");
+        }
+        assert!(
+            expr.contains("job=~\"$job\"") || expr.starts_with("count(ALERTS"),
+            "panel \"{title}\" is not narrowed to $job: {expr}"
+        );
+    }
+    assert!(ranges > 20);
+}
+
+/// Catches thresholds not taken from the alerts, lines not drawn, and the breaker's state
+/// mapped to the wrong names or colours.
+#[test]
+fn thresholds_come_from_the_alerts_and_states_have_names() {
+    let dashboard = render(&wide_bot());
+    let steps = |title: &str| -> Vec<(Value, String)> {
+        let defaults = &panel(&dashboard, title)["fieldConfig"]["defaults"];
+        defaults["thresholds"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["value"].clone(), s["color"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        steps("submit: error ratio"),
+        vec![(Value::Null, "green".into()), (0.2.into(), "red".into())]
+    );
+    let style = |title: &str| {
+        panel(&dashboard, title)["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"]["mode"]
+            .clone()
+    };
+    assert_eq!(style("submit: error ratio"), "dashed");
+    assert_eq!(style("place: error ratio"), "off", "no alert, no line");
+    assert_eq!(steps("submit: latency")[1].0, 0.25);
+    let latency = panel(&dashboard, "submit: latency");
+    let legends: Vec<&str> = latency["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["legendFormat"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        legends,
+        ["p50", "p90", "p95", "p99"],
+        "the alert's p95 joins the quantiles"
+    );
+    assert!(latency["targets"][2]["expr"]
+        .as_str()
+        .unwrap()
+        .starts_with("histogram_quantile(0.95, "));
+
+    let state = panel(&dashboard, "relay: state");
+    assert_eq!(state["type"], "state-timeline");
+    let mapping = &state["fieldConfig"]["defaults"]["mappings"][0]["options"];
+    for (value, text, color) in [
+        ("0", "closed", "green"),
+        ("1", "open", "red"),
+        ("2", "half-open", "yellow"),
+    ] {
+        assert_eq!(mapping[value]["text"], text);
+        assert_eq!(mapping[value]["color"], color);
+    }
+    let keyed = panel(&dashboard, "bot::venues::place: state");
+    assert!(keyed["targets"][0]["expr"]
+        .as_str()
+        .unwrap()
+        .starts_with("max by (instance, key) "));
+    assert!(
+        !panels(&dashboard)
+            .iter()
+            .any(|p| p["title"] == "bot::venues::place: latency of calls let through"),
+        "latency = false: no latency panel"
+    );
+}
+
+/// Catches rows out of the documented order, a breaker charted once per function, missing
+/// SLO panels and per-call labels without a variable.
+#[test]
+fn rows_come_in_order_with_variables_for_the_labels() {
+    let dashboard = render(&wide_bot());
+    assert!(dashboard["schemaVersion"].as_u64().unwrap() >= 39);
+    let rows: Vec<&str> = panels(&dashboard)
+        .iter()
+        .filter(|p| p["type"] == "row")
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "Overview",
+            "bot::feed",
+            "bot::relay",
+            "bot::venues",
+            "Circuit breakers"
+        ]
+    );
+    let titles: Vec<&str> = panels(&dashboard)
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.iter().filter(|t| **t == "relay: state").count(), 1);
+    for title in [
+        "Bot up",
+        "Breakers not closed",
+        "Alerts firing",
+        "Calls per second",
+        "Error share",
+        "submit: SLO 99.5% burn rate",
+        "submit: SLO 99.5% error budget left",
+        "submit: SLO 99.9% burn rate",
+        "price {kind=\"spot\"}: calls/s by result",
+        "price {kind=\"perp\"}: calls/s by result",
+    ] {
+        assert!(titles.contains(&title), "no panel {title}: {titles:#?}");
+    }
+    let variables: Vec<&str> = dashboard["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        variables,
+        ["datasource", "job", "instance", "venue", "side"]
+    );
+    // "All" jobs are the jobs scraping this bot's own series, not every job of the
+    // Prometheus: another bot's calls would join the overview otherwise.
+    let job = &dashboard["templating"]["list"][1];
+    assert_eq!(
+        job["query"]["query"],
+        "label_values(function_calls_total{function=\"price\", module=\"bot::feed\"}, job)"
+    );
+    assert!(job.get("allValue").is_none(), "{job}");
+    assert_eq!(dashboard["templating"]["list"][3]["allValue"], ".*");
+    // A function with per-call labels is narrowed by their variables; one without is not.
+    let place = panel(&dashboard, "place: calls/s by result")["targets"][0]["expr"]
+        .as_str()
+        .unwrap();
+    assert!(
+        place.contains(", venue=~\"$venue\", side=~\"$side\"}"),
+        "{place}"
+    );
+    assert!(
+        place.starts_with("sum by (result, venue, side) "),
+        "{place}"
+    );
+    let submit = panel(&dashboard, "submit: calls/s by result")["targets"][0]["expr"]
+        .as_str()
+        .unwrap();
+    assert!(!submit.contains("$venue"), "{submit}");
+    let alerts = panel(&dashboard, "Alerts firing")["targets"][0]["expr"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for name in [
+        "SubmitErrorRateHigh",
+        "SubmitLatencyHigh",
+        "CircuitBreakerOpen",
+        "PriceIdle",
+        "SubmitErrorBudgetBurn",
+    ] {
+        assert!(alerts.contains(name), "{name} missing from {alerts}");
+    }
+}
+
+/// A python3 that has Grafana's schema models, or `None` (a failure when
+/// `BOTWATCH_REQUIRE_TOOLS` is set: `.ci/run` installs them).
+fn python_with_grafana_schema() -> Option<PathBuf> {
+    let python =
+        PathBuf::from(std::env::var_os("BOTWATCH_PYTHON").unwrap_or_else(|| "python3".into()));
+    let found = Command::new(&python)
+        .args(["-c", "import grafana_foundation_sdk"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let why = "python3 with grafana-foundation-sdk is not installed (pip install \"grafana-foundation-sdk==1769699379!11.6.0\")";
+        assert!(
+            std::env::var_os(botwatch_tests::REQUIRE_TOOLS_ENV).is_none(),
+            "{why}, and {} is set",
+            botwatch_tests::REQUIRE_TOOLS_ENV
+        );
+        eprintln!("SKIPPED: {why}");
+        return None;
+    }
+    Some(python)
+}
+
+/// Catches a key Grafana's schema does not know (dropped on import), a value of the wrong
+/// type (`"h": "8"`), and an enum value outside its enum (`"colorMode": "bg"`), in the
+/// example's checked-in dashboard and in one with every kind of panel.
+#[test]
+fn dashboards_validate_against_grafanas_published_schema() {
+    let Some(python) = python_with_grafana_schema() else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = scratch_dir("dashboard-schema");
+    let wide = dir.join("wide.json");
+    std::fs::write(&wide, botwatch_spec::dashboard::json(&wide_bot())).unwrap();
+    let empty = dir.join("empty.json");
+    std::fs::write(&empty, botwatch_spec::dashboard::json(&[])).unwrap();
+    let example = root.join("examples/trading-bot/monitoring/dashboard.json");
+    let validator = root.join("tests/grafana/validate_dashboard.py");
+    let checked = |files: &[&Path]| {
+        Command::new(&python)
+            .arg(&validator)
+            .args(files)
+            .output()
+            .expect("run the validator")
+    };
+    let output = checked(&[&example, &wide, &empty]);
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(report.matches(": valid (").count(), 3, "{report}");
+
+    // The validator itself rejects what Grafana would not read.
+    let good = std::fs::read_to_string(&wide).unwrap();
+    for (mutation, expected) in [
+        (
+            good.replace("\"fieldConfig\"", "\"fieldconfig\""),
+            "not in Grafana's schema",
+        ),
+        (
+            good.replace("\"colorMode\": \"background\"", "\"colorMode\": \"bg\""),
+            "'bg' is not one of",
+        ),
+        (
+            good.replacen("\"h\": 8", "\"h\": \"8\"", 1),
+            "expected an integer",
+        ),
+    ] {
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, mutation).unwrap();
+        let output = checked(&[&bad]);
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !output.status.success() && report.contains(expected),
+            "{report}"
+        );
+    }
+}
