@@ -39,6 +39,10 @@ static POSITION: Gauge = Gauge::new();
 #[botwatch::gauge(labels(symbol), max_series = 3)]
 static QUOTE: Gauge = Gauge::new();
 
+/// Fills per symbol, given a wrong number of values by one test.
+#[botwatch::counter(labels(symbol))]
+static FILLS_TOTAL: Counter = Counter::new();
+
 /// Orders per venue and side.
 #[botwatch::counter(labels(venue, side))]
 static ORDERS_TOTAL: Counter = Counter::new();
@@ -215,6 +219,33 @@ fn a_labelled_family_keeps_its_bound_and_escapes_hostile_values() {
     if let Some(promtool) = tool("promtool") {
         run_ok_with_input(&promtool, &["check", "metrics"], &body);
     }
+}
+
+#[test]
+fn a_wrong_number_of_label_values_goes_to_the_overflow_series() {
+    let addr = serve();
+    FILLS_TOTAL.labels(["BTC-USD"]).increment();
+    FILLS_TOTAL.labels(["BTC-USD", "binance"]).add(2.0);
+    FILLS_TOTAL.labels::<&str, 0>([]).add(4.0);
+    let (body, metrics) = scrape(addr);
+    assert_eq!(
+        metrics.value("fills_total", &[("symbol", "BTC-USD")]),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        metrics.value("fills_total", &[("symbol", "__overflow__")]),
+        Some(6.0),
+        "{body}"
+    );
+    assert_eq!(
+        metrics.value(
+            "botwatch_label_overflow_total",
+            &[("metric", "fills_total")]
+        ),
+        Some(2.0)
+    );
+    assert_eq!(metrics.matching("fills_total", &[]).count(), 2, "{body}");
 }
 
 #[test]
