@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::scenario::{round_up, samples, Probe, Series, Shape, REPLICAS};
+use super::scenario::{round_up, samples, LatencyLine, Probe, Series, Shape, REPLICAS};
 use super::text::promql_string;
 use super::{AlertRule, RuleSet, RATE_WINDOW};
 use crate::model::{Alert, Attribute, Comparison, Condition, Site};
@@ -119,6 +119,7 @@ struct Draft {
     summary: String,
     description: String,
     probes: Vec<Probe>,
+    latency: Option<LatencyLine>,
 }
 
 /// The rule of `alert` on `function_name`: name, `for`, labels, annotations.
@@ -158,6 +159,7 @@ fn rule(alert: &Alert, function_name: &str, draft: Draft) -> AlertRule {
         annotations,
         origin: draft.origin,
         probes: draft.probes,
+        latency: draft.latency,
     }
 }
 
@@ -306,6 +308,12 @@ fn latency_alert(
             "The {q} latency of {WHO} is {{{{ $value | humanizeDuration }}}} over the last {window}; the threshold is {threshold_text}."
         ),
         probes,
+        latency: Some(LatencyLine {
+            quantile: quantile.fraction(),
+            threshold: threshold.as_secs_f64(),
+            window: RATE_WINDOW,
+            for_: alert.for_duration(),
+        }),
     };
     rule(alert, function.name, draft)
 }
@@ -618,6 +626,7 @@ fn counted_alert(
         summary,
         description,
         probes,
+        latency: None,
     };
     rule(alert, function.name, draft)
 }
@@ -761,6 +770,7 @@ fn breaker_alert(
         summary,
         description,
         probes,
+        latency: None,
     };
     rule(alert, function.name, draft)
 }

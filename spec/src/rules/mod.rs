@@ -101,6 +101,8 @@ pub struct AlertRule {
     pub origin: String,
     /// Synthetic data and what the alert must do on it, for the unit tests.
     pub(crate) probes: Vec<scenario::Probe>,
+    /// A latency alert's line, to predict it on the probes of alerts sharing its name.
+    pub(crate) latency: Option<scenario::LatencyLine>,
 }
 
 impl AlertRule {

@@ -301,6 +301,29 @@ fn expected(policy: &Policy, budget: f64, segments: &[(u64, f64)], at: u64) -> O
         .then_some(true)
 }
 
+// (name, segments as (minutes, share in budgets), check at minute)
+#[rustfmt::skip]
+const SHAPES: [BurnShape; 15] = [
+    ("a steady burn between the page's two burn rates", &[(26, 9.0)], 26),
+    ("a steady burn under the page, over the slowest ticket rate", &[(26, 2.0)], 26),
+    ("a heavy half hour, a quiet one, then a short burst", &[(30, 30.0), (21, 0.0), (9, 17.0)], 60),
+    ("a heavy half hour, then a quiet one", &[(30, 34.0), (30, 0.0)], 60),
+    ("a burst that stopped before the last half hour", &[(45, 12.0), (31, 0.0)], 76),
+    ("errors that started half an hour ago", &[(30, 0.0), (35, 9.0)], 65),
+    ("errors that stopped a quarter of an hour ago", &[(45, 9.0), (15, 0.0)], 60),
+    ("a lighter half hour, a quiet one, then a short burst", &[(30, 16.0), (21, 0.0), (9, 17.0)], 60),
+    ("a heavy half hour, a quiet one, then a lighter burst", &[(30, 32.0), (21, 0.0), (9, 10.0)], 60),
+    // Hours of data: the ticket's pairs and the page's hour window. The ticket's first
+    // pair implies its second (1d > 3b makes 3d > b; 2h > 3b makes 6h > b), so it shows
+    // only in `$value`: these make the two pairs' short windows read apart.
+    ("a heavy hour after three quiet ones", &[(180, 0.0), (60, 20.0)], 240),
+    ("a ticket-rate burn, then two heavier hours", &[(120, 2.5), (120, 5.0)], 240),
+    ("a heavier burn, then two lighter hours", &[(120, 5.0), (120, 2.0)], 240),
+    ("a light burn, then two heavier hours", &[(120, 1.0), (120, 4.0)], 240),
+    ("a heavier hour, then a trickle for six", &[(60, 5.0), (360, 0.7)], 420),
+    ("three quiet hours, then a steady burn for six", &[(180, 0.0), (360, 1.2)], 540),
+];
+
 /// Every call bad: the page fires `for` after the first recorded ratio, the ticket later.
 /// Then shapes of bad calls (shares of the error budget over minutes) that put each burn
 /// pair's ratios just either side of their thresholds, so one pair decides: a steady burn
@@ -351,21 +374,8 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
             .with((objective.calls)(0.75 * smallest * budget))
             .silent(page_at + scrape * 4),
     );
-    // (name, segments as (minutes, share in budgets), check at minute)
-    #[rustfmt::skip]
-    let shapes: [BurnShape; 9] = [
-        ("a steady burn between the page's two burn rates", &[(26, 9.0)], 26),
-        ("a steady burn under the page, over the slowest ticket rate", &[(26, 2.0)], 26),
-        ("a heavy half hour, a quiet one, then a short burst", &[(30, 30.0), (21, 0.0), (9, 17.0)], 60),
-        ("a heavy half hour, then a quiet one", &[(30, 34.0), (30, 0.0)], 60),
-        ("a burst that stopped before the last half hour", &[(45, 12.0), (31, 0.0)], 76),
-        ("errors that started half an hour ago", &[(30, 0.0), (35, 9.0)], 65),
-        ("errors that stopped a quarter of an hour ago", &[(45, 9.0), (15, 0.0)], 60),
-        ("a lighter half hour, a quiet one, then a short burst", &[(30, 16.0), (21, 0.0), (9, 17.0)], 60),
-        ("a heavy half hour, a quiet one, then a lighter burst", &[(30, 32.0), (21, 0.0), (9, 10.0)], 60),
-    ];
 
-    for (name, shape, at) in shapes {
+    for (name, shape, at) in SHAPES {
         let segments: Vec<(u64, f64)> = shape.iter().map(|(m, x)| (*m, x * budget)).collect();
         if segments.iter().any(|(_, share)| *share > 1.0) {
             continue;
@@ -503,6 +513,7 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         ],
         origin: objective.function.origin(),
         probes: Vec::new(),
+        latency: None,
     }
 }
 
@@ -547,5 +558,29 @@ mod pace_tests {
             budget_pace(14.4),
             "is spent at least 14.4x as fast as it allows (gone in 2.1 days or less)"
         );
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::{expected, PAGE, SHAPES, TICKET};
+
+    /// A shape that is too close to call is skipped silently when the tests are generated:
+    /// each must decide both alerts for the usual objectives.
+    #[test]
+    fn every_shape_decides_both_alerts() {
+        for budget in [0.01, 0.005, 0.001] {
+            for (name, shape, at) in SHAPES {
+                let segments: Vec<(u64, f64)> =
+                    shape.iter().map(|(m, x)| (*m, x * budget)).collect();
+                for policy in [&PAGE, &TICKET] {
+                    assert!(
+                        expected(policy, budget, &segments, at).is_some(),
+                        "{name}: too close to call for the {} alert at budget {budget}",
+                        policy.severity
+                    );
+                }
+            }
+        }
     }
 }
