@@ -113,6 +113,8 @@ fn alert(a: &Alert) -> TokenStream {
     let condition = condition(&a.condition);
     let for_ = option(a.for_.map(duration));
     let within = option(a.within.map(duration));
+    let window = option(a.window.map(duration));
+    let min_rate = option(a.min_rate.map(float));
     let severity = option(a.severity.as_deref().map(text));
     let name = option(a.name.as_deref().map(text));
     let summary = option(a.summary.as_deref().map(text));
@@ -120,7 +122,8 @@ fn alert(a: &Alert) -> TokenStream {
     let runbook = option(a.runbook.as_deref().map(text));
     let labels = labels(&a.labels);
     quote!(::botwatch::__private::spec::Alert {
-        condition: #condition, for_: #for_, within: #within, severity: #severity, name: #name,
+        condition: #condition, for_: #for_, within: #within, window: #window,
+        min_rate: #min_rate, severity: #severity, name: #name,
         summary: #summary, description: #description, runbook: #runbook, labels: #labels,
     })
 }
@@ -168,6 +171,7 @@ fn condition(c: &Condition) -> TokenStream {
         }
         Condition::Open => quote!(#path::Open),
         Condition::Flapping { more_than } => quote!(#path::Flapping { more_than: #more_than }),
+        Condition::Errors { more_than } => quote!(#path::Errors { more_than: #more_than }),
     }
 }
 

@@ -213,6 +213,7 @@ impl Alert {
                 ..
             } => "RateLow",
             Condition::Rate { .. } => "RateHigh",
+            Condition::Errors { .. } => "Errors",
             Condition::Open => return "CircuitBreakerOpen".to_owned(),
             Condition::Flapping { .. } => return "CircuitBreakerFlapping".to_owned(),
         };

@@ -21,6 +21,8 @@ const ALERT_KEYS: &[&str] = &[
     "runbook",
     "labels",
     "within",
+    "window",
+    "min_rate",
 ];
 
 /// Labels an alert carries by construction, which `labels(...)` may not set.
@@ -38,7 +40,9 @@ const ALERT_RESERVED_LABELS: &[&str] = &[
 fn condition_forms(kind: AttributeKind) -> &'static str {
     match kind {
         AttributeKind::Timed => "`p50`/`p90`/`p95`/`p99`/`p999 > 250ms`",
-        AttributeKind::Counted => "`error_rate > 5%`, `idle > 10m`, `rate < 1/s` or `rate > 100/m`",
+        AttributeKind::Counted => {
+            "`error_rate > 5%`, `errors > 10`, `idle > 10m`, `rate < 1/s` or `rate > 100/m`"
+        }
         AttributeKind::CircuitBreaker => "`open` or `flapping > 3`",
     }
 }
@@ -47,7 +51,7 @@ fn condition_forms(kind: AttributeKind) -> &'static str {
 fn condition_words(kind: AttributeKind) -> &'static [&'static str] {
     match kind {
         AttributeKind::Timed => &["p50", "p90", "p95", "p99", "p999"],
-        AttributeKind::Counted => &["error_rate", "idle", "rate"],
+        AttributeKind::Counted => &["error_rate", "errors", "idle", "rate"],
         AttributeKind::CircuitBreaker => &["open", "flapping"],
     }
 }
@@ -77,16 +81,55 @@ pub(crate) fn parse_alert(
         match key {
             "for" => alert.for_ = Some(duration(assigned(item, "5m")?)?),
             "within" => {
-                if !matches!(condition, Some(Condition::Flapping { .. }) | None) {
+                if !matches!(
+                    condition,
+                    Some(Condition::Flapping { .. } | Condition::Errors { .. }) | None
+                ) {
                     return Err(syn::Error::new(
                         item.key.span(),
-                        "`within` only applies to `flapping > N` alerts",
+                        "`within` only applies to `flapping > N` and `errors > N` alerts; the range of a rate is `window = 10m`",
                     ));
                 }
                 let value = assigned(item, "15m")?;
                 let within = duration(value)?;
                 at_least_a_minute(within, value, "within")?;
                 alert.within = Some(within);
+            }
+            "window" => {
+                if !matches!(
+                    condition,
+                    Some(
+                        Condition::Latency { .. }
+                            | Condition::ErrorRate { .. }
+                            | Condition::Rate { .. }
+                    ) | None
+                ) {
+                    return Err(syn::Error::new(
+                        item.key.span(),
+                        "`window` (the range of a rate) only applies to `error_rate`, latency (`p99 > ...`) and `rate` alerts; `idle > 10m` is its own window, and `flapping`/`errors` count within `within = 15m`",
+                    ));
+                }
+                let value = assigned(item, "10m")?;
+                let window = duration(value)?;
+                at_least_a_minute(window, value, "window")?;
+                alert.window = Some(window);
+            }
+            "min_rate" => {
+                if !matches!(condition, Some(Condition::ErrorRate { .. }) | None) {
+                    return Err(syn::Error::new(
+                        item.key.span(),
+                        "`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate` alerts",
+                    ));
+                }
+                let value = assigned(item, "0.1/s")?;
+                let help = "write the minimum traffic as calls per second, minute or hour above zero, like `min_rate = 0.1/s` or `min_rate = 5/m`";
+                let (calls, per) =
+                    per_unit(value).map_err(|_| syn::Error::new_spanned(value, help))?;
+                let per_second = calls / per.as_secs_f64();
+                if !(per_second > 0.0 && per_second.is_finite()) {
+                    return Err(syn::Error::new_spanned(value, help));
+                }
+                alert.min_rate = Some(per_second);
             }
             "severity" => {
                 let value = assigned(item, "\"critical\"")?;
@@ -198,10 +241,26 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
             }
             Condition::Open
         }
+        "errors" => {
+            require(&word, comparison, Comparison::Above, &value, "10")?;
+            Condition::Errors {
+                more_than: count(&value, "errors", 0).map_err(|_| {
+                    syn::Error::new_spanned(
+                        &value,
+                        "write a whole number of errors, like `errors > 10`",
+                    )
+                })?,
+            }
+        }
         "flapping" => {
             require(&word, comparison, Comparison::Above, &value, "3")?;
             Condition::Flapping {
-                more_than: count(&value, "flapping", 0)?,
+                more_than: count(&value, "flapping", 0).map_err(|_| {
+                    syn::Error::new_spanned(
+                        &value,
+                        "write a whole number of trips, like `flapping > 3`",
+                    )
+                })?,
             }
         }
         _ => {
