@@ -178,7 +178,10 @@ fn condition(c: &Condition) -> TokenStream {
 fn slo(s: &Slo) -> TokenStream {
     let objective = float(s.objective);
     let latency = option(s.latency.map(duration));
-    quote!(::botwatch::__private::spec::Slo { objective: #objective, latency: #latency })
+    let min_rate = option(s.min_rate.map(float));
+    quote!(::botwatch::__private::spec::Slo {
+        objective: #objective, latency: #latency, min_rate: #min_rate
+    })
 }
 
 fn text(s: &str) -> TokenStream {

@@ -523,4 +523,7 @@ pub struct Slo {
     pub objective: f64,
     /// `latency = 250ms` (on `timed`): calls at or under it are good.
     pub latency: Option<Duration>,
+    /// `min_rate = 0.1/s`, in calls per second: the burn alerts stay silent below this
+    /// traffic; `None` for no minimum.
+    pub min_rate: Option<f64>,
 }

@@ -265,6 +265,7 @@ mod tests {
             slos: Cow::Owned(vec![Slo {
                 objective: 0.999,
                 latency: Some(Duration::from_millis(500)),
+                min_rate: None,
             }]),
             ..Timed::default()
         };

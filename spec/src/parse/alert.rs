@@ -121,15 +121,7 @@ pub(crate) fn parse_alert(
                         "`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate` alerts",
                     ));
                 }
-                let value = assigned(item, "0.1/s")?;
-                let help = "write the minimum traffic as calls per second, minute or hour above zero, like `min_rate = 0.1/s` or `min_rate = 5/m`";
-                let (calls, per) =
-                    per_unit(value).map_err(|_| syn::Error::new_spanned(value, help))?;
-                let per_second = calls / per.as_secs_f64();
-                if !(per_second > 0.0 && per_second.is_finite()) {
-                    return Err(syn::Error::new_spanned(value, help));
-                }
-                alert.min_rate = Some(per_second);
+                alert.min_rate = Some(min_rate(assigned(item, "0.1/s")?)?);
             }
             "severity" => {
                 let value = assigned(item, "\"critical\"")?;
@@ -365,16 +357,28 @@ fn per_unit(tokens: &TokenStream) -> syn::Result<(f64, std::time::Duration)> {
     Ok((calls, per))
 }
 
+/// `min_rate = 0.1/s`, in calls per second.
+fn min_rate(value: &TokenStream) -> syn::Result<f64> {
+    let help = "write the minimum traffic as calls per second, minute or hour above zero, like `min_rate = 0.1/s` or `min_rate = 5/m`";
+    let (calls, per) = per_unit(value).map_err(|_| syn::Error::new_spanned(value, help))?;
+    let per_second = calls / per.as_secs_f64();
+    if !(per_second > 0.0 && per_second.is_finite()) {
+        return Err(syn::Error::new_spanned(value, help));
+    }
+    Ok(per_second)
+}
+
 /// Parses the inside of `slo(...)`.
 pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -> syn::Result<Slo> {
     let valid: &'static [&'static str] = match kind {
-        AttributeKind::Timed => &["objective", "latency"],
-        _ => &["objective"],
+        AttributeKind::Timed => &["objective", "latency", "min_rate"],
+        _ => &["objective", "min_rate"],
     };
     let mut keys = KeySet::new("slo(...)", valid, &[]);
     let mut errors = Errors::default();
     let mut objective = None;
     let mut latency = None;
+    let mut min_traffic = None;
     for_each_item(
         parse_items(tokens.clone())?,
         &mut keys,
@@ -398,6 +402,7 @@ pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -
                     positive(threshold.is_zero(), value)?;
                     latency = Some(threshold);
                 }
+                "min_rate" => min_traffic = Some(min_rate(assigned(item, "0.1/s")?)?),
                 _ => unreachable!("KeySet only admits the SLO keys"),
             }
             Ok(())
@@ -422,5 +427,6 @@ pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -
     errors.finish(Slo {
         objective: objective.unwrap_or_default(),
         latency,
+        min_rate: min_traffic,
     })
 }

@@ -82,6 +82,8 @@ struct Objective<'a> {
     objective: f64,
     /// Series with this share of bad calls, on both replicas.
     calls: Box<dyn Fn(f64) -> Vec<Series> + 'a>,
+    /// `min_rate`, and the PromQL of all calls a second over a window.
+    min_rate: Option<(f64, Box<dyn Fn(&str) -> String + 'a>)>,
 }
 
 /// Calls per sample in the probes: enough that a share of the budget is whole calls.
@@ -106,6 +108,12 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     alert_name: format!("{}ErrorBudgetBurn", upper_camel_case(&site.function)),
                     kind: "error",
                     objective: slo.objective,
+                    min_rate: slo.min_rate.map(|m| {
+                        let (ok, by) = (ok.clone(), by.clone());
+                        let traffic: Box<dyn Fn(&str) -> String> =
+                            Box::new(move |w| format!("sum by ({by}) (rate({ok}[{w}]))"));
+                        (m, traffic)
+                    }),
                     calls: Box::new(move |share| {
                         let f = Function::of(site);
                         calls(
@@ -147,6 +155,12 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     alert_name: format!("{}LatencyBudgetBurn", upper_camel_case(&site.function)),
                     kind: "latency",
                     objective: slo.objective,
+                    min_rate: slo.min_rate.map(|m| {
+                        let (total, by) = (total.clone(), by.clone());
+                        let traffic: Box<dyn Fn(&str) -> String> =
+                            Box::new(move |w| format!("sum by ({by}) (rate({total}[{w}]))"));
+                        (m, traffic)
+                    }),
                     calls: Box::new(move |share| {
                         let f = Function::of(site);
                         let calls =
@@ -361,6 +375,27 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
         .check(earliest + TICKET.for_ - scrape, page)
         .check(round_up(latest + TICKET.for_, scrape), both);
     probes.push(all_bad);
+    if let Some((m, _)) = &objective.min_rate {
+        // Every call bad, on half the minimum traffic (a quarter on each replica).
+        let per_sample = m / 4.0 * scrape.as_secs_f64();
+        let quiet = (objective.calls)(1.0)
+            .into_iter()
+            .map(|mut series| {
+                if let Shape::Counter(runs) = &mut series.shape {
+                    let busiest = runs.iter().map(|r| r.1).fold(0.0, f64::max);
+                    for run in runs.iter_mut() {
+                        run.1 = run.1 / busiest.max(1.0) * per_sample;
+                    }
+                }
+                series
+            })
+            .collect();
+        probes.push(
+            Probe::new("every call bad on half the minimum traffic")
+                .with(quiet)
+                .silent(round_up(latest + TICKET.for_, scrape) + scrape),
+        );
+    }
     let smallest = PAGE
         .pairs
         .iter()
@@ -469,9 +504,20 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         .iter()
         .map(|(long, short, burn)| {
             let threshold = format_float(round(burn * budget));
+            // Too little traffic to judge (`min_rate`): silent.
+            let traffic = objective
+                .min_rate
+                .as_ref()
+                .map_or(String::new(), |(m, traffic)| {
+                    format!(
+                        " and {} >= {}",
+                        traffic(&prometheus_duration(*short)),
+                        format_float(*m)
+                    )
+                });
             format!(
                 // The short window first: its ratio is `$value`, the burn now.
-                "({} > {threshold} and {} > {threshold})",
+                "({} > {threshold} and {} > {threshold}{traffic})",
                 ratio(*short),
                 ratio(*long)
             )
