@@ -83,8 +83,11 @@ struct Objective<'a> {
     /// Series with this share of bad calls, on both replicas.
     calls: Box<dyn Fn(f64) -> Vec<Series> + 'a>,
     /// `min_rate`, and the PromQL of all calls a second over a window.
-    min_rate: Option<(f64, Box<dyn Fn(&str) -> String + 'a>)>,
+    min_rate: Option<(f64, Traffic<'a>)>,
 }
+
+/// All calls a second over a window, as PromQL.
+type Traffic<'a> = Box<dyn Fn(&str) -> String + 'a>;
 
 /// Calls per sample in the probes: enough that a share of the budget is whole calls.
 const CALLS: f64 = 1_000_000.0;
@@ -110,7 +113,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     objective: slo.objective,
                     min_rate: slo.min_rate.map(|m| {
                         let (ok, by) = (ok.clone(), by.clone());
-                        let traffic: Box<dyn Fn(&str) -> String> =
+                        let traffic: Traffic<'_> =
                             Box::new(move |w| format!("sum by ({by}) (rate({ok}[{w}]))"));
                         (m, traffic)
                     }),
@@ -157,7 +160,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     objective: slo.objective,
                     min_rate: slo.min_rate.map(|m| {
                         let (total, by) = (total.clone(), by.clone());
-                        let traffic: Box<dyn Fn(&str) -> String> =
+                        let traffic: Traffic<'_> =
                             Box::new(move |w| format!("sum by ({by}) (rate({total}[{w}]))"));
                         (m, traffic)
                     }),
