@@ -118,6 +118,8 @@ fn alert(a: &Alert) -> TokenStream {
 fn alert_with<C>(a: &Alert<C>, condition: TokenStream) -> TokenStream {
     let for_ = option(a.for_.map(duration));
     let within = option(a.within.map(duration));
+    let window = option(a.window.map(duration));
+    let min_rate = option(a.min_rate.map(float));
     let severity = option(a.severity.as_deref().map(text));
     let name = option(a.name.as_deref().map(text));
     let summary = option(a.summary.as_deref().map(text));
@@ -125,7 +127,8 @@ fn alert_with<C>(a: &Alert<C>, condition: TokenStream) -> TokenStream {
     let runbook = option(a.runbook.as_deref().map(text));
     let labels = labels(&a.labels);
     quote!(::botwatch::__private::spec::Alert {
-        condition: #condition, for_: #for_, within: #within, severity: #severity, name: #name,
+        condition: #condition, for_: #for_, within: #within, window: #window,
+        min_rate: #min_rate, severity: #severity, name: #name,
         summary: #summary, description: #description, runbook: #runbook, labels: #labels,
     })
 }
@@ -173,13 +176,17 @@ fn condition(c: &Condition) -> TokenStream {
         }
         Condition::Open => quote!(#path::Open),
         Condition::Flapping { more_than } => quote!(#path::Flapping { more_than: #more_than }),
+        Condition::Errors { more_than } => quote!(#path::Errors { more_than: #more_than }),
     }
 }
 
 fn slo(s: &Slo) -> TokenStream {
     let objective = float(s.objective);
     let latency = option(s.latency.map(duration));
-    quote!(::botwatch::__private::spec::Slo { objective: #objective, latency: #latency })
+    let min_rate = option(s.min_rate.map(float));
+    quote!(::botwatch::__private::spec::Slo {
+        objective: #objective, latency: #latency, min_rate: #min_rate
+    })
 }
 
 fn text(s: &str) -> TokenStream {

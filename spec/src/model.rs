@@ -401,6 +401,12 @@ pub enum Condition {
         /// Fires with more openings than this.
         more_than: u32,
     },
+    /// `errors > N` (on `counted`): more than N calls with `result="error"` within
+    /// `within`, across instances.
+    Errors {
+        /// Fires with more errors than this.
+        more_than: u32,
+    },
 }
 
 impl Condition {
@@ -408,9 +414,10 @@ impl Condition {
     pub fn attribute(&self) -> AttributeKind {
         match self {
             Condition::Latency { .. } => AttributeKind::Timed,
-            Condition::ErrorRate { .. } | Condition::Idle { .. } | Condition::Rate { .. } => {
-                AttributeKind::Counted
-            }
+            Condition::ErrorRate { .. }
+            | Condition::Idle { .. }
+            | Condition::Rate { .. }
+            | Condition::Errors { .. } => AttributeKind::Counted,
             Condition::Open | Condition::Flapping { .. } => AttributeKind::CircuitBreaker,
         }
     }
@@ -425,8 +432,14 @@ pub struct Alert<C = Condition> {
     pub condition: C,
     /// `for = 5m`; `None` for the default.
     pub for_: Option<Duration>,
-    /// `within = 15m` (flapping only); `None` for the default.
+    /// `within = 15m` (`flapping` and `errors`); `None` for the default.
     pub within: Option<Duration>,
+    /// `window = 10m`: the range of `rate`/`increase` (`error_rate`, latency and `rate`
+    /// alerts); `None` for the default.
+    pub window: Option<Duration>,
+    /// `min_rate = 0.1/s`, in calls per second: an `error_rate` alert stays silent below
+    /// this traffic; `None` for no minimum.
+    pub min_rate: Option<f64>,
     /// `severity = "..."`; `None` for the default.
     pub severity: Option<Text>,
     /// `name = "..."`: the alert's name instead of the default.
@@ -448,6 +461,8 @@ impl<C> Alert<C> {
             condition,
             for_: None,
             within: None,
+            window: None,
+            min_rate: None,
             severity: None,
             name: None,
             summary: None,
@@ -463,6 +478,8 @@ impl<C> Alert<C> {
             condition,
             for_: self.for_,
             within: self.within,
+            window: self.window,
+            min_rate: self.min_rate,
             severity: self.severity,
             name: self.name,
             summary: self.summary,
@@ -480,12 +497,33 @@ impl Alert {
     pub const DEFAULT_FOR_OPEN: Duration = Duration::from_secs(60);
     /// Default `within` of `flapping`.
     pub const DEFAULT_WITHIN: Duration = Duration::from_secs(15 * 60);
+    /// Default `within` of `errors`.
+    pub const DEFAULT_ERRORS_WITHIN: Duration = Duration::from_secs(5 * 60);
+    /// Default `window`: the range of `rate`/`increase`, 20 scrapes at 15 s.
+    pub const DEFAULT_WINDOW: Duration = Duration::from_secs(5 * 60);
 
     /// The `for` in force.
     pub fn for_duration(&self) -> Duration {
         self.for_.unwrap_or(match self.condition {
             Condition::Open => Self::DEFAULT_FOR_OPEN,
             _ => Self::DEFAULT_FOR,
+        })
+    }
+
+    /// The `within` in force (`flapping` and `errors`).
+    pub fn within_duration(&self) -> Duration {
+        self.within.unwrap_or(match self.condition {
+            Condition::Errors { .. } => Self::DEFAULT_ERRORS_WITHIN,
+            _ => Self::DEFAULT_WITHIN,
+        })
+    }
+
+    /// The range of `rate`/`increase` in force: `window`, else 5m (for `rate < N/h`, the
+    /// rate's unit when longer).
+    pub fn window_duration(&self) -> Duration {
+        self.window.unwrap_or(match self.condition {
+            Condition::Rate { per, .. } => Self::DEFAULT_WINDOW.max(per),
+            _ => Self::DEFAULT_WINDOW,
         })
     }
 
@@ -506,4 +544,7 @@ pub struct Slo {
     pub objective: f64,
     /// `latency = 250ms` (on `timed`): calls at or under it are good.
     pub latency: Option<Duration>,
+    /// `min_rate = 0.1/s`, in calls per second: the burn alerts stay silent below this
+    /// traffic; `None` for no minimum.
+    pub min_rate: Option<f64>,
 }

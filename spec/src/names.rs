@@ -215,6 +215,7 @@ impl Alert {
                 ..
             } => "RateLow",
             Condition::Rate { .. } => "RateHigh",
+            Condition::Errors { .. } => "Errors",
             Condition::Open => return "CircuitBreakerOpen".to_owned(),
             Condition::Flapping { .. } => return "CircuitBreakerFlapping".to_owned(),
         };
@@ -266,6 +267,7 @@ mod tests {
             slos: Cow::Owned(vec![Slo {
                 objective: 0.999,
                 latency: Some(Duration::from_millis(500)),
+                min_rate: None,
             }]),
             ..Timed::default()
         };

@@ -50,6 +50,7 @@ const FRAGMENTS: &[&str] = &[
     "rate",
     "open",
     "flapping",
+    "errors",
     "p50",
     "p99",
     "p999",
@@ -133,6 +134,14 @@ const VALID: &[(AttributeKind, &str)] = &[
     (
         AttributeKind::Timed,
         "slo(objective = 99.9%, latency = 250ms)",
+    ),
+    (
+        AttributeKind::Counted,
+        "alert(errors > 3, within = 10m), alert(error_rate > 5%, window = 10m, min_rate = 0.1/s)",
+    ),
+    (
+        AttributeKind::Counted,
+        "slo(objective = 99.5%, min_rate = 1/m)",
     ),
     (
         AttributeKind::CircuitBreaker,

@@ -302,3 +302,91 @@ fn mimir_groups_are_named_after_the_crate() {
     }
     assert!(!text.contains("  - name: \"botwatch."), "{text}");
 }
+
+const SPARSE: &str = r#"
+#[botwatch::counted(alert(error_rate > 40%, for = 1m, min_rate = 0.1/s))]
+pub fn submit() -> Result<(), String> { Ok(()) }
+
+#[botwatch::counted(alert(error_rate > 40%, for = 1m))]
+pub fn cancel() -> Result<(), String> { Ok(()) }
+"#;
+
+#[test]
+fn min_rate_silences_an_error_rate_on_too_little_traffic_only() {
+    let root = emitted("behaviour-min-rate", SPARSE);
+    let calls = |function: &str, result: &str, values: &str| {
+        format!(
+            "      - series: 'function_calls_total{{function=\"{function}\", module=\"bot\", result=\"{result}\", instance=\"a\"}}'\n        values: '{values}'\n"
+        )
+    };
+    let check = |name: &str, function: &str, alert: &str, series: &str, firing: Option<&str>| {
+        let expected = match firing {
+            None => "        exp_alerts: []\n".to_owned(),
+            Some(share) => format!(
+                "        exp_alerts:\n          - exp_labels: {{severity: warning, function: {function}, module: bot}}\n            exp_annotations:\n              summary: {function} error rate above 40%\n              description: {share} of calls to bot::{function} returned an error over the last 5m; the threshold is 40%.\n"
+            ),
+        };
+        format!(
+            "  - name: {name}\n    interval: 15s\n    input_series:\n{series}    alert_rule_test:\n      - alertname: {alert}\n        eval_time: 4m\n{expected}"
+        )
+    };
+    // 0.5 calls a second, 90 % failing: an outage, with or without a minimum.
+    let busy = |f: &str| calls(f, "error", "0+6.75x40") + &calls(f, "ok", "0+0.75x40");
+    // Two calls in all, one failed: 50 % errors, on 1/150 of a call a second.
+    let sparse = |f: &str| calls(f, "error", "0x3 1x40") + &calls(f, "ok", "0x3 1x40");
+    let tests = check(
+        "busy and failing",
+        "submit",
+        "SubmitErrorRateHigh",
+        &busy("submit"),
+        Some("90%"),
+    ) + &check(
+        "one failure in two calls",
+        "submit",
+        "SubmitErrorRateHigh",
+        &sparse("submit"),
+        None,
+    ) + &check(
+        "one failure in two calls, no minimum",
+        "cancel",
+        "CancelErrorRateHigh",
+        &sparse("cancel"),
+        Some("50%"),
+    );
+    promtool_test(&root, &tests);
+    generated_tests_pass(&root);
+}
+
+#[test]
+fn errors_counts_failed_calls_across_instances_exactly() {
+    let root = emitted(
+        "behaviour-errors",
+        "#[botwatch::counted(alert(errors > 3, within = 10m, for = 0s))]\npub fn submit() -> Result<(), String> { Ok(()) }\n",
+    );
+    let rules = std::fs::read_to_string(root.join("alerts.yml")).unwrap();
+    assert!(rules.contains("- alert: SubmitErrors\n"), "{rules}");
+    let errors = |instance: &str, values: &str| {
+        format!(
+            "      - series: 'function_calls_total{{function=\"submit\", module=\"bot\", result=\"error\", instance=\"{instance}\"}}'\n        values: '{values}'\n"
+        )
+    };
+    let ok = "      - series: 'function_calls_total{function=\"submit\", module=\"bot\", result=\"ok\", instance=\"a\"}'\n        values: '0+100x40'\n";
+    // Three errors, scraped every 20s: increase() would extrapolate them past 3.
+    let three = errors("a", "5x4 6x3 7x3 8x40");
+    // Two errors on each of two replicas: four in the fleet.
+    let four = errors("a", "0x4 1x3 2x40") + &errors("b", "0x6 1x3 2x40");
+    let test = |name: &str, series: &str, expected: &str| {
+        format!(
+            "  - name: {name}\n    interval: 15s\n    input_series:\n{series}{ok}    alert_rule_test:\n      - alertname: SubmitErrors\n        eval_time: 9m45s\n{expected}"
+        )
+    };
+    let tests = test("exactly three", &three, "        exp_alerts: []\n")
+        .replace("interval: 15s", "interval: 20s")
+        + &test(
+            "four across two replicas",
+            &four,
+            "        exp_alerts:\n          - exp_labels: {severity: warning, function: submit, module: bot}\n            exp_annotations:\n              summary: submit failed more than 3 times in 10m\n              description: 4 calls to bot::submit returned an error in the last 10m (more than 3).\n",
+        );
+    promtool_test(&root, &tests);
+    generated_tests_pass(&root);
+}

@@ -3,9 +3,9 @@
 //! alert goes wrong — a threshold halved or doubled, a range window ×4, `for` dropped or
 //! ×4, another quantile, `and` → `or`, `instance` added to a `by (...)`, the
 //! `result="error"` matcher dropped — and each mutant runs the emitted unit tests with the
-//! real promtool. A mutant the tests still pass on survives. The goal is 95 % killed; every
-//! mutant outside the known gaps (SLO burn pairs over a day, same-name alerts) must be, and
-//! each bot is held to the floor it reaches today.
+//! real promtool. A mutant the tests still pass on survives. Each bot's tests must kill
+//! 95 %, and every mutant outside the known gaps (an SLO's day-long windows ×4, alerts
+//! sharing a name that are not tested) must be killed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -386,17 +386,21 @@ fn table(name: &str, outcomes: &[Outcome]) -> (usize, usize, String) {
     (killed, outcomes.len(), text)
 }
 
-/// Survivors the generated tests are known to let through (see docs/alerts.md): SLO burn
-/// alerts (the pairs over a day and the windows longer than the probes' few hours need
-/// days of synthetic data) and alerts sharing a name and labels, which are not tested.
+/// Survivors the generated tests are known to let through (see docs/alerts.md): an SLO's
+/// day-long ratios read over 4 or 12 days instead of 1 or 3, which only data longer than a
+/// day could tell apart; the traffic window of an SLO's `min_rate` ×4 (the probes hold
+/// traffic steady, either side of the minimum); and alerts sharing a name and labels that
+/// are not tested.
 fn known_gap(outcome: &Outcome, untested: &[String]) -> bool {
-    outcome.mutant.alerts.iter().any(|a| {
-        a.ends_with("ErrorBudgetBurn") || a.ends_with("LatencyBudgetBurn") || untested.contains(a)
-    })
+    let window = outcome.mutant.kind == "window ×4";
+    let day_window = window && (outcome.line.contains("[4d]") || outcome.line.contains("[12d]"));
+    let slo_traffic_window =
+        window && outcome.line.contains("_ratio_rate") && outcome.line.contains(" >= ");
+    day_window || slo_traffic_window || outcome.mutant.alerts.iter().any(|a| untested.contains(a))
 }
 
-/// The kill floor each bot is held to today, over every mutant (the goal is 95 %).
-const FLOORS: [(&str, usize); 2] = [("trading-bot", 75), ("fixture-bot", 65)];
+/// The share of mutants every bot's tests must kill.
+const GOAL_PERCENT: usize = 95;
 
 #[test]
 fn generated_unit_tests_kill_wrong_rules() {
@@ -424,10 +428,13 @@ fn generated_unit_tests_kill_wrong_rules() {
             }
         });
         let (killed, total, text) = table(name, &outcomes);
+        // Each bot's table as soon as it is known: the fixture takes minutes more.
+        eprintln!("{text}");
         report.push_str(&text);
-        let floor = FLOORS.iter().find(|(n, _)| *n == name).map_or(95, |f| f.1);
-        if killed * 100 < total * floor {
-            failed.push(format!("{name}: {killed}/{total} killed, under {floor} %"));
+        if killed * 100 < total * GOAL_PERCENT {
+            failed.push(format!(
+                "{name}: {killed}/{total} killed, under {GOAL_PERCENT} %"
+            ));
         }
         for o in outcomes
             .iter()

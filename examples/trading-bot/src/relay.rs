@@ -57,7 +57,7 @@ impl Relay {
     }
 
     /// Sends a bundle to the relay.
-    #[botwatch::counted(alert(error_rate > 20%, for = 1m, summary = "More than 20% of bundle submissions fail"))]
+    #[botwatch::counted(alert(error_rate > 20%, for = 1m, min_rate = 0.05/s, summary = "More than 20% of bundle submissions fail"))]
     #[botwatch::circuit_breaker(
         name = "relay",
         failures = 5,

@@ -13,11 +13,9 @@ use std::time::{Duration, Instant};
 use botwatch_tests::{http_get, scratch_dir, tool, Exposition};
 use serde_json::Value;
 
-mod chain;
+mod common;
 
-use chain::{free_port, query, spawn, wait_for, Killed};
-
-const BOT: &str = env!("CARGO_BIN_EXE_trading-bot");
+use common::{free_port, query, spawn, wait_for, Killed, BOT};
 
 /// The job in the test's `prometheus.yml`.
 const JOB: &str = "trading-bot";

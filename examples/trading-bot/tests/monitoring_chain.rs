@@ -4,77 +4,15 @@
 //! resolves. Everything listens on loopback ports picked at run time, every process is
 //! killed at the end however the test ends, and each wait is bounded.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use botwatch_tests::{run_ok, scratch_dir, tool};
+use common::{api, free_port, generated, query, spawn, wait_for, webhook_sink, Killed, BOT};
 use serde_json::Value;
-
-mod chain;
-
-use chain::{api, free_port, query, spawn, wait_for, Killed};
-
-const BOT: &str = env!("CARGO_BIN_EXE_trading-bot");
-
-/// A webhook receiver: every request body it gets, as JSON.
-fn webhook_sink() -> (u16, mpsc::Receiver<Value>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let sender = sender.clone();
-            std::thread::spawn(move || serve_webhook(stream, &sender));
-        }
-    });
-    (port, receiver)
-}
-
-fn serve_webhook(stream: TcpStream, sender: &mpsc::Sender<Value>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut length = 0usize;
-        let mut line = String::new();
-        // The request line and headers, up to the blank line.
-        loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        if let Ok(value) = serde_json::from_slice(&body) {
-            let _ = sender.send(value);
-        }
-        if writer
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-            .is_err()
-        {
-            return;
-        }
-    }
-}
-
-fn generated(file: &str) -> PathBuf {
-    Path::new(env!("OUT_DIR")).join("botwatch").join(file)
-}
 
 #[test]
 fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {

@@ -108,6 +108,8 @@ pub(crate) fn function_alert(alert: &Alert, function: &str, now: &FunctionNow<'_
             }
             None => (None, None),
         },
+        // An exact count across replicas over `within`: judged by Prometheus only.
+        Condition::Errors { .. } => (None, None),
         // Judged by breaker_alert; a function never carries these.
         Condition::Open | Condition::Flapping { .. } => (None, None),
     };
@@ -119,7 +121,7 @@ pub(crate) fn breaker_alert(alert: &Alert, now: &BreakerNow) -> AlertView {
     let (value, holds) = match &alert.condition {
         Condition::Open => (None, Some(!now.closed)),
         Condition::Flapping { more_than } => {
-            let within = alert.within.unwrap_or(Alert::DEFAULT_WITHIN);
+            let within = alert.within_duration();
             let value = format!(
                 "{} in {}",
                 now.opened,
@@ -179,7 +181,11 @@ pub(crate) fn condition_text(alert: &Alert) -> String {
         Condition::Open => "open".to_owned(),
         Condition::Flapping { more_than } => format!(
             "flapping > {more_than} within {}",
-            prometheus_duration(alert.within.unwrap_or(Alert::DEFAULT_WITHIN))
+            prometheus_duration(alert.within_duration())
+        ),
+        Condition::Errors { more_than } => format!(
+            "errors > {more_than} within {}",
+            prometheus_duration(alert.within_duration())
         ),
     }
 }

@@ -21,6 +21,8 @@ const ALERT_KEYS: &[&str] = &[
     "runbook",
     "labels",
     "within",
+    "window",
+    "min_rate",
 ];
 
 /// Labels an alert carries by construction, which `labels(...)` may not set.
@@ -38,7 +40,9 @@ const ALERT_RESERVED_LABELS: &[&str] = &[
 fn condition_forms(kind: AttributeKind) -> &'static str {
     match kind {
         AttributeKind::Timed => "`p50`/`p90`/`p95`/`p99`/`p999 > 250ms`",
-        AttributeKind::Counted => "`error_rate > 5%`, `idle > 10m`, `rate < 1/s` or `rate > 100/m`",
+        AttributeKind::Counted => {
+            "`error_rate > 5%`, `errors > 10`, `idle > 10m`, `rate < 1/s` or `rate > 100/m`"
+        }
         AttributeKind::CircuitBreaker => "`open` or `flapping > 3`",
     }
 }
@@ -47,7 +51,7 @@ fn condition_forms(kind: AttributeKind) -> &'static str {
 fn condition_words(kind: AttributeKind) -> &'static [&'static str] {
     match kind {
         AttributeKind::Timed => &["p50", "p90", "p95", "p99", "p999"],
-        AttributeKind::Counted => &["error_rate", "idle", "rate"],
+        AttributeKind::Counted => &["error_rate", "errors", "idle", "rate"],
         AttributeKind::CircuitBreaker => &["open", "flapping"],
     }
 }
@@ -63,23 +67,42 @@ pub(crate) fn parse_alert(
         span,
         condition_forms(kind),
         |condition| parse_condition(condition, kind),
-        |condition| {
-            matches!(condition, Condition::Flapping { .. })
-                .then_some(())
-                .ok_or("`within` only applies to `flapping > N` alerts")
-        },
+        function_key_applies,
     )
 }
 
+/// Whether `key` (`within`, `window`, `min_rate`) applies to a function's condition; the
+/// reason when it does not.
+fn function_key_applies(key: &str, condition: &Condition) -> Result<(), &'static str> {
+    let applies = match key {
+        "within" => matches!(
+            condition,
+            Condition::Flapping { .. } | Condition::Errors { .. }
+        ),
+        "window" => matches!(
+            condition,
+            Condition::Latency { .. } | Condition::ErrorRate { .. } | Condition::Rate { .. }
+        ),
+        "min_rate" => matches!(condition, Condition::ErrorRate { .. }),
+        _ => true,
+    };
+    match (applies, key) {
+        (true, _) => Ok(()),
+        (false, "within") => Err("`within` only applies to `flapping > N` and `errors > N` alerts; the range of a rate is `window = 10m`"),
+        (false, "window") => Err("`window` (the range of a rate) only applies to `error_rate`, latency (`p99 > ...`) and `rate` alerts; `idle > 10m` is its own window, and `flapping`/`errors` count within `within = 15m`"),
+        (false, _) => Err("`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate` alerts"),
+    }
+}
+
 /// Parses the inside of `alert(...)`: the condition with `parse_condition`, then the keys
-/// every alert shares. `within` is refused with the message `takes_within` gives for
-/// conditions without a window of that name.
+/// every alert shares. `within`, `window` and `min_rate` are refused at the key with the
+/// message `key_applies(key, condition)` gives for conditions they do not apply to.
 pub(crate) fn parse_alert_with<C>(
     tokens: &TokenStream,
     span: Span,
     forms: &str,
     parse_condition: impl FnOnce(&TokenStream) -> syn::Result<C>,
-    takes_within: impl Fn(&C) -> Result<(), &'static str>,
+    key_applies: impl Fn(&str, &C) -> Result<(), &'static str>,
 ) -> syn::Result<Alert<C>> {
     let (condition_tokens, rest) = split_first(tokens.clone())?;
     if condition_tokens.is_empty() {
@@ -94,16 +117,25 @@ pub(crate) fn parse_alert_with<C>(
     let mut keys = KeySet::new("alert(...)", ALERT_KEYS, &[]);
     let items = parse_items(rest)?;
     for_each_item(items, &mut keys, &mut errors, |item, key| {
+        if let Some(Err(message)) = condition.as_ref().map(|c| key_applies(key, c)) {
+            return Err(syn::Error::new(item.key.span(), message));
+        }
         match key {
             "for" => alert.for_ = Some(duration(assigned(item, "5m")?)?),
             "within" => {
-                if let Some(Err(message)) = condition.as_ref().map(&takes_within) {
-                    return Err(syn::Error::new(item.key.span(), message));
-                }
                 let value = assigned(item, "15m")?;
                 let within = duration(value)?;
                 at_least_a_minute(within, value, "within")?;
                 alert.within = Some(within);
+            }
+            "window" => {
+                let value = assigned(item, "10m")?;
+                let window = duration(value)?;
+                at_least_a_minute(window, value, "window")?;
+                alert.window = Some(window);
+            }
+            "min_rate" => {
+                alert.min_rate = Some(min_rate(assigned(item, "0.1/s")?)?);
             }
             "severity" => {
                 let value = assigned(item, "\"critical\"")?;
@@ -217,10 +249,26 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
             }
             Condition::Open
         }
+        "errors" => {
+            require(&word, comparison, Comparison::Above, &value, "10")?;
+            Condition::Errors {
+                more_than: count(&value, "errors", 0).map_err(|_| {
+                    syn::Error::new_spanned(
+                        &value,
+                        "write a whole number of errors, like `errors > 10`",
+                    )
+                })?,
+            }
+        }
         "flapping" => {
             require(&word, comparison, Comparison::Above, &value, "3")?;
             Condition::Flapping {
-                more_than: count(&value, "flapping", 0)?,
+                more_than: count(&value, "flapping", 0).map_err(|_| {
+                    syn::Error::new_spanned(
+                        &value,
+                        "write a whole number of trips, like `flapping > 3`",
+                    )
+                })?,
             }
         }
         _ => {
@@ -325,16 +373,28 @@ pub(crate) fn per_unit(tokens: &TokenStream) -> syn::Result<(f64, std::time::Dur
     Ok((calls, per))
 }
 
+/// `min_rate = 0.1/s`, in calls per second.
+fn min_rate(value: &TokenStream) -> syn::Result<f64> {
+    let help = "write the minimum traffic as calls per second, minute or hour above zero, like `min_rate = 0.1/s` or `min_rate = 5/m`";
+    let (calls, per) = per_unit(value).map_err(|_| syn::Error::new_spanned(value, help))?;
+    let per_second = calls / per.as_secs_f64();
+    if !(per_second > 0.0 && per_second.is_finite()) {
+        return Err(syn::Error::new_spanned(value, help));
+    }
+    Ok(per_second)
+}
+
 /// Parses the inside of `slo(...)`.
 pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -> syn::Result<Slo> {
     let valid: &'static [&'static str] = match kind {
-        AttributeKind::Timed => &["objective", "latency"],
-        _ => &["objective"],
+        AttributeKind::Timed => &["objective", "latency", "min_rate"],
+        _ => &["objective", "min_rate"],
     };
     let mut keys = KeySet::new("slo(...)", valid, &[]);
     let mut errors = Errors::default();
     let mut objective = None;
     let mut latency = None;
+    let mut min_traffic = None;
     for_each_item(
         parse_items(tokens.clone())?,
         &mut keys,
@@ -358,6 +418,7 @@ pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -
                     positive(threshold.is_zero(), value)?;
                     latency = Some(threshold);
                 }
+                "min_rate" => min_traffic = Some(min_rate(assigned(item, "0.1/s")?)?),
                 _ => unreachable!("KeySet only admits the SLO keys"),
             }
             Ok(())
@@ -382,5 +443,6 @@ pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -
     errors.finish(Slo {
         objective: objective.unwrap_or_default(),
         latency,
+        min_rate: min_traffic,
     })
 }

@@ -218,9 +218,15 @@ fn parse_value_alert(
             denominator = path;
             Ok(condition)
         },
-        |condition| match condition {
-            ValueCondition::Increase { .. } => Ok(()),
-            _ => Err("`within` only applies to `increase < X` and `increase > X` alerts"),
+        |key, condition| {
+            match (key, condition) {
+            ("within", ValueCondition::Increase { .. }) => Ok(()),
+            ("within", _) => Err("`within` only applies to `increase < X` and `increase > X` alerts"),
+            ("window" | "min_rate", _) => Err(
+                "`window` and `min_rate` apply to functions' alerts; a declared metric's `rate` reads 5m (or its unit, if longer)",
+            ),
+            _ => Ok(()),
+        }
         },
     )?;
     Ok((alert, denominator))

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::scenario::{round_up, samples, Probe, Series, Shape, REPLICAS};
+use super::scenario::{round_up, samples, LatencyLine, Probe, Series, Shape, REPLICAS};
 use super::text::promql_string;
-use super::{AlertRule, RuleSet, RATE_WINDOW};
+use super::{AlertRule, RuleSet};
 use crate::model::{Alert, Attribute, Comparison, Condition, Site};
 use crate::names::{self, format_float, nanos_as_seconds_text, prometheus_duration};
 
@@ -119,6 +119,7 @@ struct Draft {
     summary: String,
     description: String,
     probes: Vec<Probe>,
+    latency: Option<LatencyLine>,
 }
 
 /// The rule of `alert` on `function_name`: name, `for`, labels, annotations.
@@ -158,6 +159,7 @@ fn rule(alert: &Alert, function_name: &str, draft: Draft) -> AlertRule {
         annotations,
         origin: draft.origin,
         probes: draft.probes,
+        latency: draft.latency,
     }
 }
 
@@ -286,7 +288,8 @@ fn latency_alert(
     else {
         unreachable!("the grammar puts only latency conditions on #[timed]")
     };
-    let window = prometheus_duration(RATE_WINDOW);
+    let rate_window = alert.window_duration();
+    let window = prometheus_duration(rate_window);
     let threshold_text = prometheus_duration(*threshold);
     let by = function.by();
     let expr = format!(
@@ -306,6 +309,12 @@ fn latency_alert(
             "The {q} latency of {WHO} is {{{{ $value | humanizeDuration }}}} over the last {window}; the threshold is {threshold_text}."
         ),
         probes,
+        latency: Some(LatencyLine {
+            quantile: quantile.fraction(),
+            threshold: threshold.as_secs_f64(),
+            window: rate_window,
+            for_: alert.for_duration(),
+        }),
     };
     rule(alert, function.name, draft)
 }
@@ -328,6 +337,7 @@ fn latency_probes(
     else {
         unreachable!()
     };
+    let rate_window = alert.window_duration();
     let q = quantile.fraction();
     let t = names::duration_nanos(*threshold);
     let above = bounds.iter().copied().find(|b| *b > t);
@@ -344,7 +354,7 @@ fn latency_probes(
     ];
     probes.push(
         Probe::new("just below the threshold, one replica alone above")
-            .silent(round_up(onset + for_ + RATE_WINDOW, scrape))
+            .silent(round_up(onset + for_ + rate_window, scrape))
             .with(histogram(function, metric, bounds, below_calls, None)),
     );
     let Some(u) = above else {
@@ -364,12 +374,12 @@ fn latency_probes(
     let per_replica_calls = [vec![(t, below), (u, inside)], vec![(t, below), (u, inside)]];
     // histogram_quantile: the bucket's start plus its width times the rank's share in it.
     let value = t_s + (u_s - t_s) * (q * 100_000.0 - 2.0 * below) / (2.0 * inside);
-    let stop = round_up(onset + for_ + RATE_WINDOW, scrape);
+    let stop = round_up(onset + for_ + rate_window, scrape);
     probes.push(
         Probe::new("just above the threshold, then no calls")
             .for_edge(onset, for_, scrape, severity, value)
-            .fires(stop + RATE_WINDOW / 2, severity, value)
-            .silent(stop + RATE_WINDOW + Duration::from_secs(60))
+            .fires(stop + rate_window / 2, severity, value)
+            .silent(stop + rate_window + Duration::from_secs(60))
             .with(histogram(
                 function,
                 metric,
@@ -402,7 +412,8 @@ fn counted_alert(
     let by = function.by();
     let rate =
         |selector: String, window: &str| format!("sum by ({by}) (rate({selector}[{window}]))");
-    let window = prometheus_duration(RATE_WINDOW);
+    let rate_window = alert.window_duration();
+    let window = prometheus_duration(rate_window);
     let severity = alert.severity();
     let for_ = alert.for_duration();
     let minute = Duration::from_secs(60);
@@ -410,26 +421,53 @@ fn counted_alert(
         Condition::ErrorRate { above } => {
             let r = *above;
             let threshold = format!("{}%", format_float(round(r * 100.0)));
+            let min_rate = alert.min_rate;
+            // With `min_rate`, the probes that must fire (or that a wrong rule would fire)
+            // carry enough traffic from their first evaluation on, while the rate still
+            // ramps up over its window: calls scaled by a power of two keep ratios exact.
+            let scaled = |per_sample: f64, needed: f64| {
+                let mut k = 1.0;
+                while per_sample * k < needed {
+                    k *= 2.0;
+                }
+                k
+            };
             let mut probes = Vec::new();
             if r < 1.0 {
                 let h = just_above(r);
-                let unit = RATE_WINDOW.as_secs_f64();
+                let unit = rate_window.as_secs_f64();
+                // Twice the minimum at the first evaluation, a scrape into the window.
+                let k = min_rate.map_or(1.0, |m| scaled(1.0, m * h));
                 let onset = scrape;
-                let stop = round_up(onset + for_ + RATE_WINDOW, scrape);
+                let stop = round_up(onset + for_ + rate_window, scrape);
                 probes.push(
                     Probe::new("error share just above the threshold, then no calls")
                         .for_edge(onset, for_, scrape, severity, h)
-                        .fires(stop + round_up(RATE_WINDOW / 2, scrape), severity, h)
-                        .silent(stop + RATE_WINDOW + minute)
+                        .fires(stop + round_up(rate_window / 2, scrape), severity, h)
+                        .silent(stop + rate_window + minute)
                         .with(calls(
                             function,
                             metric,
                             // Whole multiples of the window in seconds: every rate is an
                             // integer, so the ratio is exact.
-                            [(unit * (1.0 / h - 1.0), unit); 2],
+                            [(k * unit * (1.0 / h - 1.0), k * unit); 2],
                             Some(samples(stop, scrape)),
                         )),
                 );
+                if let Some(m) = min_rate {
+                    // Half the minimum traffic, every replica failing at the same share.
+                    let per_sample = m / 4.0 * scrape.as_secs_f64();
+                    probes.push(
+                        Probe::new("error share above the threshold on half the minimum traffic")
+                            .silent(round_up(scrape + for_ + rate_window, scrape))
+                            .with(calls(
+                                function,
+                                metric,
+                                [(per_sample * (1.0 - h), per_sample * h); 2],
+                                None,
+                            )),
+                    );
+                }
             }
             // Aggregate share 0.75 r; replica a alone is above r with a few calls, replica b
             // makes the aggregate.
@@ -437,23 +475,33 @@ fn counted_alert(
             let a = (1.0 + r) / 2.0;
             let n = (2.0 * a / low).ceil().max(10.0);
             let b = (low * (1.0 + n) - a) / n;
+            let k = min_rate.map_or(1.0, |m| scaled((1.0 + n) / scrape.as_secs_f64(), 2.0 * m));
             probes.push(
                 Probe::new("error share just below the threshold, one replica alone above")
-                    .silent(round_up(scrape + for_ + RATE_WINDOW, scrape))
+                    .silent(round_up(scrape + for_ + rate_window, scrape))
                     .with(calls(
                         function,
                         metric,
-                        [(1.0 - a, a), (n * (1.0 - b), n * b)],
+                        [(k * (1.0 - a), k * a), (k * n * (1.0 - b), k * n * b)],
                         None,
                     )),
             );
-            (
-                format!(
-                    "{} / {} > {}",
-                    rate(all(", result=\"error\""), &window),
+            let mut expr = format!(
+                "{} / {} > {}",
+                rate(all(", result=\"error\""), &window),
+                rate(all(""), &window),
+                format_float(r)
+            );
+            if let Some(m) = min_rate {
+                // Too little traffic to judge: one failed call in two is not an outage.
+                expr.push_str(&format!(
+                    " and {} >= {}",
                     rate(all(""), &window),
-                    format_float(r)
-                ),
+                    format_float(m)
+                ));
+            }
+            (
+                expr,
                 format!("{{{{ $labels.function }}}} error rate above {threshold}"),
                 format!(
                     "{{{{ $value | humanizePercentage }}}} of calls to {WHO} returned an error over the last {window}; the threshold is {threshold}."
@@ -522,7 +570,7 @@ fn counted_alert(
         } => {
             let p = n / per.as_secs_f64();
             let written = format!("{}/{}", format_float(*n), unit(*per));
-            let rate_window = RATE_WINDOW.max(*per);
+            let rate_window = alert.window_duration();
             let rate_window_text = prometheus_duration(rate_window);
             let per_sample = |per_second: f64| per_second * scrape.as_secs_f64();
             // A rate ramps up from the first call: `R × t / window` until the range is full.
@@ -609,6 +657,64 @@ fn counted_alert(
                 probes,
             )
         }
+        Condition::Errors { more_than } => {
+            let n = f64::from(*more_than);
+            let within = alert.within_duration();
+            let within_text = prometheus_duration(within);
+            let errors = all(", result=\"error\"");
+            let error_labels = with(
+                &function.grouping(),
+                &[(names::LABEL_RESULT, names::RESULT_ERROR)],
+            );
+            let ok_labels = with(
+                &function.grouping(),
+                &[(names::LABEL_RESULT, names::RESULT_OK)],
+            );
+            let jump = |count: f64| Shape::Counter(vec![(1, 0.0), (1, count)]);
+            // Errors on both replicas, and many more successful calls: only errors count.
+            let series = |a: f64, b: f64| {
+                let mut out = per_replica(metric, &error_labels, [jump(a), jump(b)]);
+                out.extend(per_replica(
+                    metric,
+                    &ok_labels,
+                    [jump(10.0 * (n + 1.0)), jump(10.0 * (n + 1.0))],
+                ));
+                out
+            };
+            let onset = scrape * 2;
+            let split = |total: f64| ((total / 2.0).ceil(), (total / 2.0).floor());
+            let (a, b) = split(n);
+            let mut probes = vec![Probe::new("exactly the threshold across the replicas")
+                .silent(onset + round_up(for_, scrape) + scrape)
+                .with(series(a, b))];
+            let fires_at = onset + round_up(for_, scrape);
+            // The errors leave the range once it no longer holds the sample before them.
+            let gone = scrape + round_up(within, scrape) + scrape;
+            if fires_at < gone {
+                let (a, b) = split(n + 1.0);
+                probes.push(
+                    Probe::new(
+                        "one more than the threshold, split across the replicas, then the window moves on",
+                    )
+                    .for_edge(onset, for_, scrape, severity, n + 1.0)
+                    .silent(gone)
+                    .with(series(a, b)),
+                );
+            }
+            (
+                // The errors between the range's first sample and now, exactly (increase()
+                // would extrapolate), summed over instances. A restart forgets earlier
+                // errors.
+                format!(
+                    "sum by ({by}) ({errors} - min_over_time({errors}[{within_text}])) > {more_than}"
+                ),
+                format!("{{{{ $labels.function }}}} failed more than {more_than} times in {within_text}"),
+                format!(
+                    "{{{{ $value | humanize }}}} calls to {WHO} returned an error in the last {within_text} (more than {more_than})."
+                ),
+                probes,
+            )
+        }
         _ => unreachable!("the grammar puts only call conditions on #[counted]"),
     };
     let draft = Draft {
@@ -618,6 +724,7 @@ fn counted_alert(
         summary,
         description,
         probes,
+        latency: None,
     };
     rule(alert, function.name, draft)
 }
@@ -761,6 +868,7 @@ fn breaker_alert(
         summary,
         description,
         probes,
+        latency: None,
     };
     rule(alert, function.name, draft)
 }

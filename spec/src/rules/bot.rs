@@ -75,6 +75,7 @@ fn bot_down(job: &str, scrape: Duration) -> AlertRule {
         ],
         origin: format!("Rules::job({job:?})"),
         probes: vec![down, missing, running],
+        latency: None,
     }
 }
 
@@ -126,6 +127,7 @@ fn bot_restarting(job: &str, scrape: Duration) -> AlertRule {
         ],
         origin: format!("Rules::job({job:?})"),
         probes: vec![more, exactly],
+        latency: None,
     }
 }
 

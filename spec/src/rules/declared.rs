@@ -11,7 +11,11 @@ use std::time::Duration;
 use super::alerts::round;
 use super::scenario::{round_up, samples, Probe, Series, Shape, REPLICAS};
 use super::text::promql_string;
-use super::{AlertRule, RuleSet, RulesError, RATE_WINDOW};
+use super::{AlertRule, RuleSet, RulesError};
+use crate::model::Alert;
+
+/// Rate windows of declared metrics: 5 minutes, like a function alert without `window`.
+const RATE_WINDOW: Duration = Alert::DEFAULT_WINDOW;
 use crate::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
 use crate::model::Comparison;
 use crate::names::{format_float, prometheus_duration};
@@ -312,6 +316,7 @@ fn rule(
         annotations,
         origin: declared.origin(),
         probes: draft.probes,
+        latency: None,
     })
 }
 

@@ -20,7 +20,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::declared::Declared;
-use crate::model::{Alert, Comparison, Condition, Site};
+use crate::model::{Comparison, Condition, Site};
 use crate::names::prometheus_duration;
 
 pub use render::PrometheusRuleMeta;
@@ -37,9 +37,6 @@ pub const ALERT_GROUP: &str = "botwatch.alerts";
 
 /// The group holding the bot-level alerts of [`RuleOptions::job`].
 pub const BOT_GROUP: &str = "botwatch.bot";
-
-/// Rate windows are 5 minutes: 20 scrapes at 15 s, never fewer than 4.
-pub(crate) const RATE_WINDOW: Duration = Duration::from_secs(300);
 
 /// The fewest scrapes a rule's range window may hold.
 pub const MIN_SCRAPES_PER_WINDOW: u32 = 4;
@@ -103,6 +100,8 @@ pub struct AlertRule {
     pub origin: String,
     /// Synthetic data and what the alert must do on it, for the unit tests.
     pub(crate) probes: Vec<scenario::Probe>,
+    /// A latency alert's line, to predict it on the probes of alerts sharing its name.
+    pub(crate) latency: Option<scenario::LatencyLine>,
 }
 
 impl AlertRule {
@@ -334,6 +333,7 @@ fn written(condition: &Condition) -> String {
         ),
         Condition::Open => "open".to_owned(),
         Condition::Flapping { more_than } => format!("flapping > {more_than}"),
+        Condition::Errors { more_than } => format!("errors > {more_than}"),
     }
 }
 
@@ -344,10 +344,11 @@ fn check_windows(site: &Site, scrape: Duration) -> Result<(), RulesError> {
     let attribute = site.attribute.kind().attribute_name();
     for alert in site.attribute.alerts() {
         let window = match &alert.condition {
-            Condition::Latency { .. } | Condition::ErrorRate { .. } => Some(RATE_WINDOW),
-            Condition::Rate { per, .. } => Some(RATE_WINDOW.max(*per)),
+            Condition::Latency { .. } | Condition::ErrorRate { .. } | Condition::Rate { .. } => {
+                Some(alert.window_duration())
+            }
             Condition::Idle { window } => Some(*window),
-            Condition::Flapping { .. } => Some(alert.within.unwrap_or(Alert::DEFAULT_WITHIN)),
+            Condition::Flapping { .. } | Condition::Errors { .. } => Some(alert.within_duration()),
             Condition::Open => None,
         };
         if let Some(window) = window.filter(|w| *w < shortest) {

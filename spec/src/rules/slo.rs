@@ -82,7 +82,12 @@ struct Objective<'a> {
     objective: f64,
     /// Series with this share of bad calls, on both replicas.
     calls: Box<dyn Fn(f64) -> Vec<Series> + 'a>,
+    /// `min_rate`, and the PromQL of all calls a second over a window.
+    min_rate: Option<(f64, Traffic<'a>)>,
 }
+
+/// All calls a second over a window, as PromQL.
+type Traffic<'a> = Box<dyn Fn(&str) -> String + 'a>;
 
 /// Calls per sample in the probes: enough that a share of the budget is whole calls.
 const CALLS: f64 = 1_000_000.0;
@@ -106,6 +111,12 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     alert_name: burn_alert_name(&site.function, slo),
                     kind: "error",
                     objective: slo.objective,
+                    min_rate: slo.min_rate.map(|m| {
+                        let (ok, by) = (ok.clone(), by.clone());
+                        let traffic: Traffic<'_> =
+                            Box::new(move |w| format!("sum by ({by}) (rate({ok}[{w}]))"));
+                        (m, traffic)
+                    }),
                     calls: Box::new(move |share| {
                         let f = Function::of(site);
                         calls(
@@ -147,6 +158,12 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                     alert_name: burn_alert_name(&site.function, slo),
                     kind: "latency",
                     objective: slo.objective,
+                    min_rate: slo.min_rate.map(|m| {
+                        let (total, by) = (total.clone(), by.clone());
+                        let traffic: Traffic<'_> =
+                            Box::new(move |w| format!("sum by ({by}) (rate({total}[{w}]))"));
+                        (m, traffic)
+                    }),
                     calls: Box::new(move |share| {
                         let f = Function::of(site);
                         let calls =
@@ -311,6 +328,29 @@ fn expected(policy: &Policy, budget: f64, segments: &[(u64, f64)], at: u64) -> O
         .then_some(true)
 }
 
+// (name, segments as (minutes, share in budgets), check at minute)
+#[rustfmt::skip]
+const SHAPES: [BurnShape; 15] = [
+    ("a steady burn between the page's two burn rates", &[(26, 9.0)], 26),
+    ("a steady burn under the page, over the slowest ticket rate", &[(26, 2.0)], 26),
+    ("a heavy half hour, a quiet one, then a short burst", &[(30, 30.0), (21, 0.0), (9, 17.0)], 60),
+    ("a heavy half hour, then a quiet one", &[(30, 34.0), (30, 0.0)], 60),
+    ("a burst that stopped before the last half hour", &[(45, 12.0), (31, 0.0)], 76),
+    ("errors that started half an hour ago", &[(30, 0.0), (35, 9.0)], 65),
+    ("errors that stopped a quarter of an hour ago", &[(45, 9.0), (15, 0.0)], 60),
+    ("a lighter half hour, a quiet one, then a short burst", &[(30, 16.0), (21, 0.0), (9, 17.0)], 60),
+    ("a heavy half hour, a quiet one, then a lighter burst", &[(30, 32.0), (21, 0.0), (9, 10.0)], 60),
+    // Hours of data: the ticket's pairs and the page's hour window. The ticket's first
+    // pair implies its second (1d > 3b makes 3d > b; 2h > 3b makes 6h > b), so it shows
+    // only in `$value`: these make the two pairs' short windows read apart.
+    ("a heavy hour after three quiet ones", &[(180, 0.0), (60, 20.0)], 240),
+    ("a ticket-rate burn, then two heavier hours", &[(120, 2.5), (120, 5.0)], 240),
+    ("a heavier burn, then two lighter hours", &[(120, 5.0), (120, 2.0)], 240),
+    ("a light burn, then two heavier hours", &[(120, 1.0), (120, 4.0)], 240),
+    ("a heavier hour, then a trickle for six", &[(60, 5.0), (360, 0.7)], 420),
+    ("three quiet hours, then a steady burn for six", &[(180, 0.0), (360, 1.2)], 540),
+];
+
 /// Every call bad: the page fires `for` after the first recorded ratio, the ticket later.
 /// Then shapes of bad calls (shares of the error budget over minutes) that put each burn
 /// pair's ratios just either side of their thresholds, so one pair decides: a steady burn
@@ -348,6 +388,27 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
         .check(earliest + TICKET.for_ - scrape, page)
         .check(round_up(latest + TICKET.for_, scrape), both);
     probes.push(all_bad);
+    if let Some((m, _)) = &objective.min_rate {
+        // Every call bad, on half the minimum traffic (a quarter on each replica).
+        let per_sample = m / 4.0 * scrape.as_secs_f64();
+        let quiet = (objective.calls)(1.0)
+            .into_iter()
+            .map(|mut series| {
+                if let Shape::Counter(runs) = &mut series.shape {
+                    let busiest = runs.iter().map(|r| r.1).fold(0.0, f64::max);
+                    for run in runs.iter_mut() {
+                        run.1 = run.1 / busiest.max(1.0) * per_sample;
+                    }
+                }
+                series
+            })
+            .collect();
+        probes.push(
+            Probe::new("every call bad on half the minimum traffic")
+                .with(quiet)
+                .silent(round_up(latest + TICKET.for_, scrape) + scrape),
+        );
+    }
     let smallest = PAGE
         .pairs
         .iter()
@@ -361,21 +422,8 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
             .with((objective.calls)(0.75 * smallest * budget))
             .silent(page_at + scrape * 4),
     );
-    // (name, segments as (minutes, share in budgets), check at minute)
-    #[rustfmt::skip]
-    let shapes: [BurnShape; 9] = [
-        ("a steady burn between the page's two burn rates", &[(26, 9.0)], 26),
-        ("a steady burn under the page, over the slowest ticket rate", &[(26, 2.0)], 26),
-        ("a heavy half hour, a quiet one, then a short burst", &[(30, 30.0), (21, 0.0), (9, 17.0)], 60),
-        ("a heavy half hour, then a quiet one", &[(30, 34.0), (30, 0.0)], 60),
-        ("a burst that stopped before the last half hour", &[(45, 12.0), (31, 0.0)], 76),
-        ("errors that started half an hour ago", &[(30, 0.0), (35, 9.0)], 65),
-        ("errors that stopped a quarter of an hour ago", &[(45, 9.0), (15, 0.0)], 60),
-        ("a lighter half hour, a quiet one, then a short burst", &[(30, 16.0), (21, 0.0), (9, 17.0)], 60),
-        ("a heavy half hour, a quiet one, then a lighter burst", &[(30, 32.0), (21, 0.0), (9, 10.0)], 60),
-    ];
 
-    for (name, shape, at) in shapes {
+    for (name, shape, at) in SHAPES {
         let segments: Vec<(u64, f64)> = shape.iter().map(|(m, x)| (*m, x * budget)).collect();
         if segments.iter().any(|(_, share)| *share > 1.0) {
             continue;
@@ -469,9 +517,20 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         .iter()
         .map(|(long, short, burn)| {
             let threshold = format_float(round(burn * budget));
+            // Too little traffic to judge (`min_rate`): silent.
+            let traffic = objective
+                .min_rate
+                .as_ref()
+                .map_or(String::new(), |(m, traffic)| {
+                    format!(
+                        " and {} >= {}",
+                        traffic(&prometheus_duration(*short)),
+                        format_float(*m)
+                    )
+                });
             format!(
                 // The short window first: its ratio is `$value`, the burn now.
-                "({} > {threshold} and {} > {threshold})",
+                "({} > {threshold} and {} > {threshold}{traffic})",
                 ratio(*short),
                 ratio(*long)
             )
@@ -513,6 +572,7 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         ],
         origin: objective.function.origin(),
         probes: Vec::new(),
+        latency: None,
     }
 }
 
@@ -557,5 +617,29 @@ mod pace_tests {
             budget_pace(14.4),
             "is spent at least 14.4x as fast as it allows (gone in 2.1 days or less)"
         );
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::{expected, PAGE, SHAPES, TICKET};
+
+    /// A shape that is too close to call is skipped silently when the tests are generated:
+    /// each must decide both alerts for the usual objectives.
+    #[test]
+    fn every_shape_decides_both_alerts() {
+        for budget in [0.01, 0.005, 0.001] {
+            for (name, shape, at) in SHAPES {
+                let segments: Vec<(u64, f64)> =
+                    shape.iter().map(|(m, x)| (*m, x * budget)).collect();
+                for policy in [&PAGE, &TICKET] {
+                    assert!(
+                        expected(policy, budget, &segments, at).is_some(),
+                        "{name}: too close to call for the {} alert at budget {budget}",
+                        policy.severity
+                    );
+                }
+            }
+        }
     }
 }

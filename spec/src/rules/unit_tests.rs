@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::scenario::{samples, Check, Probe, Series, Shape};
+use super::scenario::{samples, Check, Expect, Probe, Series, Shape};
 use super::text::{expand, promql_string, yaml_key, yaml_quoted, yaml_single_quoted};
 use super::{AlertRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP};
 use crate::names::{format_float, prometheus_duration};
@@ -93,7 +93,10 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
     let mut severities: Vec<&str> = case.rules.iter().map(|r| severity(r)).collect();
     severities.sort_unstable();
     severities.dedup();
-    if with_probes > 1 || severities.len() < case.rules.len() {
+    // Latency alerts of one function read the same histogram: each is predicted on the
+    // others' probes.
+    let predictable = case.rules.iter().all(|r| r.latency.is_some());
+    if (with_probes > 1 && !predictable) || severities.len() < case.rules.len() {
         // Probes predict one rule; several rules of one name on the same series would
         // each need the others' behaviour.
         let _ = writeln!(
@@ -104,11 +107,47 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
         );
         return;
     }
-    for rule in &case.rules {
+    for (index, rule) in case.rules.iter().enumerate() {
         for probe in &rule.probes {
-            write_probe(out, case, probe, &who, step);
+            // Alone with probes (an SLO's page and ticket): its probes predict the case.
+            let predicted = if with_probes > 1 {
+                with_others(case, index, probe, step)
+            } else {
+                Some(probe.clone())
+            };
+            match predicted {
+                Some(probe) => write_probe(out, case, &probe, &who, step),
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  # {} ({who}): {}: the alerts sharing its name cannot be predicted on it; not tested",
+                        first.name, probe.name
+                    );
+                }
+            }
         }
     }
+}
+
+/// `probe` of the case's rule `index`, with what the case's other rules do at each check.
+fn with_others(case: &Case<'_>, index: usize, probe: &Probe, step: Duration) -> Option<Probe> {
+    let mut probe = probe.clone();
+    for (other, rule) in case.rules.iter().enumerate() {
+        if other == index {
+            continue;
+        }
+        let line = rule.latency.as_ref()?;
+        for check in &mut probe.checks {
+            if let Some(value) = line.fires(&probe.series, check.at, step)? {
+                check.firing.push(Expect {
+                    severity: severity(rule).to_owned(),
+                    value,
+                    labels: Vec::new(),
+                });
+            }
+        }
+    }
+    Some(probe)
 }
 
 fn write_probe(out: &mut String, case: &Case<'_>, probe: &Probe, who: &str, step: Duration) {

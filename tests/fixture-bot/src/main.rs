@@ -29,7 +29,7 @@ mod strategy {
         }
     }
 
-    #[counted(alert(idle > 10m), slo(objective = 99.5%))]
+    #[counted(alert(idle > 10m), slo(objective = 99.5%, min_rate = 1/s))]
     #[measured(alert(p90 > 50ms), slo(objective = 99%, latency = 20ms))]
     pub(crate) fn detect(spread: f64) -> Option<f64> {
         (spread > 1.0).then_some(scoring::score(spread))

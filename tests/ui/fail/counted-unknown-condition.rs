@@ -1,4 +1,4 @@
-#[botwatch::counted(alert(errors > 5%))]
+#[botwatch::counted(alert(failures > 5%))]
 fn submit() {}
 
 fn main() {

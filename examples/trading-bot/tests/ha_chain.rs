@@ -1,0 +1,264 @@
+//! The chain at scale: two Prometheus servers (an HA pair) scrape the same two replicas of the
+//! example bot and both send to two Alertmanagers clustered with `--cluster.peer`. A relay
+//! outage must reach the webhook exactly once, and its resolution once: the pair's alerts
+//! are identical (the replica label is dropped before sending), and the cluster's
+//! notification log keeps the second Alertmanager from notifying again. Loopback ports are
+//! picked at run time, intervals are short, every wait is bounded and every process is
+//! killed when the test ends.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use botwatch_tests::{scratch_dir, tool};
+use common::{api, free_port, generated, query, spawn, wait_for, webhook_sink, Killed, BOT};
+use serde_json::Value;
+
+/// How long the second Alertmanager of the cluster waits for the first's notification to
+/// be gossiped before it would send its own.
+const PEER_TIMEOUT: Duration = Duration::from_secs(2);
+/// Alertmanager's `group_interval` in the test: the skew between the pair's evaluations
+/// (at most one evaluation interval) is well under it.
+const GROUP_INTERVAL: Duration = Duration::from_secs(2);
+
+fn alertmanager_config(dir: &Path, sink_port: u16) -> PathBuf {
+    let file = dir.join("alertmanager.yml");
+    std::fs::write(
+        &file,
+        format!(
+            "route:\n  receiver: sink\n  group_by: [alertname, breaker]\n  group_wait: 1s\n  group_interval: {}s\n  repeat_interval: 1h\n\
+             receivers:\n  - name: sink\n    webhook_configs:\n      - url: http://127.0.0.1:{sink_port}/\n        send_resolved: true\n",
+            GROUP_INTERVAL.as_secs()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+/// One Prometheus of the pair: its own `prometheus_replica` external label, dropped from the
+/// alerts it sends so that both send the same alert; `bot` kept.
+fn prometheus_config(dir: &Path, replica: &str, bots: &[u16], alertmanagers: &[u16]) -> PathBuf {
+    let file = dir.join(format!("prometheus-{replica}.yml"));
+    let targets = |ports: &[u16]| {
+        ports
+            .iter()
+            .map(|p| format!("'127.0.0.1:{p}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n  external_labels:\n    bot: chimera\n    prometheus_replica: {replica}\n\
+             rule_files:\n  - {rules}\n\
+             alerting:\n  alert_relabel_configs:\n    - action: labeldrop\n      regex: prometheus_replica\n  alertmanagers:\n    - static_configs:\n        - targets: [{ams}]\n\
+             scrape_configs:\n  - job_name: trading-bot\n    static_configs:\n      - targets: [{bots}]\n",
+            rules = generated("alerts.yml").display(),
+            ams = targets(alertmanagers),
+            bots = targets(bots),
+        ),
+    )
+    .unwrap();
+    file
+}
+
+fn is_breaker_notification(n: &Value) -> bool {
+    n["commonLabels"]["alertname"] == "CircuitBreakerOpen"
+}
+
+#[test]
+fn an_ha_pair_and_an_alertmanager_cluster_page_once_and_resolve_once() {
+    let (Some(prometheus), Some(alertmanager)) =
+        (tool("prometheus"), tool("prometheus-alertmanager"))
+    else {
+        return;
+    };
+    let started = Instant::now();
+    let dir = scratch_dir("ha-chain");
+    let (sink_port, notifications) = webhook_sink();
+    let bots = [free_port(), free_port()];
+    let web = [free_port(), free_port()];
+    let gossip = [free_port(), free_port()];
+    let proms = [free_port(), free_port()];
+    let am_config = alertmanager_config(&dir, sink_port);
+
+    let _alertmanagers: Vec<Killed> = (0..2)
+        .map(|i| {
+            spawn(
+                "alertmanager",
+                &alertmanager,
+                &[
+                    format!("--config.file={}", am_config.display()),
+                    format!(
+                        "--storage.path={}",
+                        dir.join(format!("alertmanager-{i}")).display()
+                    ),
+                    format!("--web.listen-address=127.0.0.1:{}", web[i]),
+                    format!("--cluster.listen-address=127.0.0.1:{}", gossip[i]),
+                    format!("--cluster.advertise-address=127.0.0.1:{}", gossip[i]),
+                    format!("--cluster.peer=127.0.0.1:{}", gossip[1 - i]),
+                    format!("--cluster.peer-timeout={}s", PEER_TIMEOUT.as_secs()),
+                    "--cluster.settle-timeout=5s".to_owned(),
+                    "--cluster.pushpull-interval=1s".to_owned(),
+                ],
+                &dir.join(format!("alertmanager-{i}.log")),
+            )
+        })
+        .collect();
+    let am: Vec<SocketAddr> = web
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}").parse().unwrap())
+        .collect();
+    for addr in &am {
+        wait_for(
+            "an Alertmanager cluster of two, ready",
+            Duration::from_secs(30),
+            || {
+                let status = api(*addr, "/api/v2/status")?;
+                let cluster = &status["cluster"];
+                (cluster["status"] == "ready" && cluster["peers"].as_array()?.len() == 2)
+                    .then_some(())
+            },
+        );
+    }
+
+    let _prometheus: Vec<Killed> = ["a", "b"]
+        .iter()
+        .enumerate()
+        .map(|(i, replica)| {
+            let config = prometheus_config(&dir, replica, &bots, &web);
+            spawn(
+                "prometheus",
+                &prometheus,
+                &[
+                    format!("--config.file={}", config.display()),
+                    format!(
+                        "--storage.tsdb.path={}",
+                        dir.join(format!("prometheus-{replica}-data")).display()
+                    ),
+                    format!("--web.listen-address=127.0.0.1:{}", proms[i]),
+                ],
+                &dir.join(format!("prometheus-{replica}.log")),
+            )
+        })
+        .collect();
+    // The outage starts 2s in and lasts 14s: longer than the relay breaker's first resets
+    // and the alert's `for = 10s`.
+    let _replicas: Vec<Killed> = bots
+        .iter()
+        .enumerate()
+        .map(|(i, port)| {
+            spawn(
+                "trading-bot",
+                Path::new(BOT),
+                &[
+                    "--listen".to_owned(),
+                    format!("127.0.0.1:{port}"),
+                    "--chaos".to_owned(),
+                    "outage-at=2s,for=14s,flaky=0%".to_owned(),
+                    "--duration".to_owned(),
+                    "120s".to_owned(),
+                    "--seed".to_owned(),
+                    format!("{}", 21 + i),
+                ],
+                &dir.join(format!("bot-{i}.log")),
+            )
+        })
+        .collect();
+    let outage_start = Instant::now() + Duration::from_secs(2);
+    let prom: Vec<SocketAddr> = proms
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}").parse().unwrap())
+        .collect();
+    for addr in &prom {
+        wait_for(
+            "both replicas up in each Prometheus of the pair",
+            Duration::from_secs(30),
+            || (query(*addr, "up{job=\"trading-bot\"} == 1")?.len() == 2).then_some(()),
+        );
+    }
+
+    let mut seen: Vec<Value> = Vec::new();
+    let collect = |seen: &mut Vec<Value>| {
+        seen.extend(notifications.try_iter().filter(is_breaker_notification));
+    };
+    // Both Prometheus fire it and both Alertmanagers hold it: the webhook still hears once.
+    for (i, addr) in prom.iter().enumerate() {
+        wait_for(
+            &format!("CircuitBreakerOpen firing in Prometheus {i}"),
+            Duration::from_secs(60),
+            || {
+                let alerts = api(*addr, "/api/v1/alerts")?;
+                alerts["data"]["alerts"]
+                    .as_array()?
+                    .iter()
+                    .any(|a| {
+                        a["labels"]["alertname"] == "CircuitBreakerOpen" && a["state"] == "firing"
+                    })
+                    .then_some(())
+            },
+        );
+    }
+    for (i, addr) in am.iter().enumerate() {
+        let held = wait_for(
+            &format!("CircuitBreakerOpen active in Alertmanager {i}"),
+            Duration::from_secs(30),
+            || {
+                let alerts = api(*addr, "/api/v2/alerts?active=true")?;
+                let open: Vec<Value> = alerts
+                    .as_array()?
+                    .iter()
+                    .filter(|a| a["labels"]["alertname"] == "CircuitBreakerOpen")
+                    .cloned()
+                    .collect();
+                (!open.is_empty()).then_some(open)
+            },
+        );
+        assert_eq!(
+            held.len(),
+            1,
+            "the pair's two alerts are one alert: {held:#?}"
+        );
+        let labels = &held[0]["labels"];
+        assert_eq!(labels["bot"], "chimera", "{labels}");
+        assert!(labels.get("prometheus_replica").is_none(), "{labels}");
+    }
+    wait_for(
+        "the firing notification at the webhook",
+        Duration::from_secs(30),
+        || {
+            collect(&mut seen);
+            seen.iter().any(|n| n["status"] == "firing").then_some(())
+        },
+    );
+    eprintln!(
+        "outage to notification: {:.1}s",
+        outage_start.elapsed().as_secs_f64()
+    );
+    wait_for(
+        "the resolved notification after recovery",
+        Duration::from_secs(90),
+        || {
+            collect(&mut seen);
+            seen.iter().any(|n| n["status"] == "resolved").then_some(())
+        },
+    );
+    // Long enough for the second Alertmanager to have sent its own, were it going to.
+    let quiet = PEER_TIMEOUT * 2 + GROUP_INTERVAL * 2 + Duration::from_secs(1);
+    std::thread::sleep(quiet);
+    collect(&mut seen);
+    let statuses: Vec<&str> = seen
+        .iter()
+        .map(|n| n["status"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["firing", "resolved"],
+        "one notification per state change, from the whole cluster: {seen:#?}"
+    );
+    assert_eq!(seen[0]["alerts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(seen[0]["commonLabels"]["breaker"], "relay");
+    eprintln!("HA chain took {:.1}s", started.elapsed().as_secs_f64());
+}
