@@ -485,6 +485,28 @@ fn values_panels_chart_what_the_alerts_read_with_their_lines() {
     assert_eq!(row_titles.len(), 13, "{row_titles:#?}");
 }
 
+/// Catches a bot of declared metrics alone anchored on `up` (every job's instances in the
+/// variables) or titled without its crate.
+#[test]
+fn a_bot_of_declared_metrics_alone_has_its_values_and_its_variables() {
+    let dashboard = render_with(&[], &wide_values());
+    let rows: Vec<&str> = panels(&dashboard)
+        .iter()
+        .filter(|p| p["type"] == "row")
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(rows, ["Overview", "Values"]);
+    assert_eq!(
+        dashboard["templating"]["list"][1]["query"]["query"],
+        "label_values(bundles_included_total{}, job)"
+    );
+    assert_eq!(
+        dashboard["templating"]["list"][2]["query"]["query"],
+        "label_values(bundles_included_total{job=~\"$job\"}, instance)"
+    );
+    assert_eq!(dashboard["title"], "botwatch: bot");
+}
+
 /// Catches rows out of the documented order, a breaker charted once per function, missing
 /// SLO panels and per-call labels without a variable.
 #[test]
