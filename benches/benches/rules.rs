@@ -182,7 +182,7 @@ fn rules(c: &mut Criterion) {
     for count in [10, 100, 1_000] {
         let sites = dashboard_sites(count);
         group.bench_with_input(BenchmarkId::from_parameter(count), &sites, |b, sites| {
-            b.iter(|| black_box(botwatch_spec::dashboard::json(sites)))
+            b.iter(|| black_box(botwatch_spec::dashboard::json(sites, &[])))
         });
     }
     group.finish();

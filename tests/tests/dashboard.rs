@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use botwatch_spec::declared::{Declared, MetricKind};
 use botwatch_spec::model::{AttributeKind, Site};
-use botwatch_spec::parse::parse_attribute;
+use botwatch_spec::parse::{parse_attribute, parse_declared};
 use botwatch_tests::scratch_dir;
 use serde_json::Value;
 
@@ -74,8 +75,70 @@ fn wide_bot() -> Vec<Site> {
     ]
 }
 
+fn declared(kind: MetricKind, module: &str, static_name: &str, args: &str) -> Declared {
+    parse_declared(kind, args.parse().unwrap(), static_name, module, None)
+        .unwrap_or_else(|e| panic!("{args}: {e}"))
+        .spec
+}
+
+/// Every condition of declared metrics: a ratio to a metric of another module, a labelled
+/// family with lines either side, two `increase` windows, `rate` and `idle`, a histogram
+/// alert's p95.
+fn wide_values() -> Vec<Declared> {
+    use MetricKind::{Counter, Gauge, Histogram};
+    vec![
+        declared(
+            Gauge,
+            "bot::values",
+            "OPERATOR_BALANCE_ETH",
+            "alert(value < 0.5, severity = \"critical\")",
+        ),
+        declared(
+            Gauge,
+            "bot::values",
+            "DAILY_VOLUME_USD",
+            "alert(value / limits::DAILY_LIMIT_USD > 80%)",
+        ),
+        declared(Gauge, "bot::values::limits", "DAILY_LIMIT_USD", ""),
+        declared(
+            Gauge,
+            "bot::values",
+            "FEED_PRICE",
+            "name = \"feed_price_usd\", alert(unchanged > 5m)",
+        ),
+        declared(
+            Gauge,
+            "bot::values",
+            "POSITION",
+            "labels(symbol, desk = \"mev\"), alert(value > 10), alert(value < -10, severity = \"info\")",
+        ),
+        declared(
+            Counter,
+            "bot::values",
+            "PROFIT_ETH_TOTAL",
+            "alert(increase < 0.01, within = 6h), alert(increase > 5, within = 1h)",
+        ),
+        declared(
+            Counter,
+            "bot::values",
+            "BUNDLES_INCLUDED_TOTAL",
+            "alert(rate < 2/m), alert(idle > 15m)",
+        ),
+        declared(
+            Histogram,
+            "bot::values",
+            "SIMULATION_ACCURACY",
+            "buckets = [0.5, 0.8, 0.9, 0.99], alert(p50 < 0.8), alert(p95 > 0.99)",
+        ),
+    ]
+}
+
 fn render(sites: &[Site]) -> Value {
-    serde_json::from_str(&botwatch_spec::dashboard::json(sites)).expect("valid JSON")
+    render_with(sites, &wide_values())
+}
+
+fn render_with(sites: &[Site], values: &[Declared]) -> Value {
+    serde_json::from_str(&botwatch_spec::dashboard::json(sites, values)).expect("valid JSON")
 }
 
 fn panels(dashboard: &Value) -> &Vec<Value> {
@@ -120,16 +183,19 @@ fn exprs(dashboard: &Value) -> Vec<(String, String)> {
 #[test]
 fn panel_ids_are_stable_when_functions_come_and_go() {
     let sites = wide_bot();
-    let first = botwatch_spec::dashboard::json(&sites);
+    let values = wide_values();
+    let first = botwatch_spec::dashboard::json(&sites, &values);
     assert!(
-        first == botwatch_spec::dashboard::json(&sites),
+        first == botwatch_spec::dashboard::json(&sites, &values),
         "rendering is deterministic"
     );
     let mut reversed = sites.clone();
     reversed.reverse();
+    let mut values_reversed = values.clone();
+    values_reversed.reverse();
     assert!(
-        first == botwatch_spec::dashboard::json(&reversed),
-        "the sites' order does not matter"
+        first == botwatch_spec::dashboard::json(&reversed, &values_reversed),
+        "the sites' and declared metrics' order does not matter"
     );
     let before = ids_by_title(&render(&sites));
     let unique: BTreeSet<u64> = before.values().copied().collect();
@@ -150,6 +216,33 @@ fn panel_ids_are_stable_when_functions_come_and_go() {
     }
     assert!(after.contains_key("first: latency"));
 
+    // A declared metric coming or going moves no other panel's id either.
+    let mut more_values = values.clone();
+    more_values.push(declared(
+        MetricKind::Gauge,
+        "bot::aaa",
+        "AAA_FIRST",
+        "alert(value > 1)",
+    ));
+    let with_value = ids_by_title(&render_with(&sites, &more_values));
+    let fewer_values: Vec<Declared> = values[1..].to_vec();
+    let without_value = ids_by_title(&render_with(&sites, &fewer_values));
+    for (title, id) in &before {
+        assert_eq!(
+            with_value.get(title),
+            Some(id),
+            "{title} changed id when a declared metric was added"
+        );
+        if title != "operator_balance_eth" {
+            assert_eq!(
+                without_value.get(title),
+                Some(id),
+                "{title} changed id when a declared metric left"
+            );
+        }
+    }
+    assert!(with_value.contains_key("aaa_first"));
+
     let shrunk: Vec<Site> = sites
         .iter()
         .filter(|s| s.function != "submit")
@@ -166,7 +259,8 @@ fn panel_ids_are_stable_when_functions_come_and_go() {
 
 /// Catches a fixed window (`[1m]`, `[5m]`) that leaves panels empty at scrape intervals
 /// longer than a quarter of it: every range is `$__rate_interval`, except the error
-/// budget's 30-day SLO period.
+/// budget's 30-day SLO period and the windows declared metrics' alerts name (`increase`
+/// within 6h, `unchanged > 5m`), each in its panel's title.
 #[test]
 fn every_range_is_the_rate_interval_except_the_slo_period() {
     let dashboard = render(&wide_bot());
@@ -176,7 +270,8 @@ fn every_range_is_the_rate_interval_except_the_slo_period() {
             let range = &expr[i..=i + expr[i..].find(']').unwrap()];
             ranges += 1;
             let allowed = range == "[$__rate_interval]"
-                || (range == "[30d]" && title.ends_with("error budget left"));
+                || (range == "[30d]" && title.ends_with("error budget left"))
+                || title.ends_with(&format!(" over {}", &range[1..range.len() - 1]));
             assert!(allowed, "panel \"{title}\" reads a {range} range: {expr}");
         }
         assert!(
@@ -185,6 +280,12 @@ fn every_range_is_the_rate_interval_except_the_slo_period() {
         );
     }
     assert!(ranges > 20);
+    let titled: Vec<String> = exprs(&dashboard)
+        .into_iter()
+        .filter(|(title, _)| title.contains(" over "))
+        .map(|(title, expr)| format!("{title}: {expr}"))
+        .collect();
+    assert_eq!(titled.len(), 4, "{titled:#?}");
 }
 
 /// Catches thresholds not taken from the alerts, lines not drawn, and the breaker's state
@@ -253,6 +354,159 @@ fn thresholds_come_from_the_alerts_and_states_have_names() {
     );
 }
 
+/// The first target's expression of the panel titled `title`.
+fn expr<'a>(dashboard: &'a Value, title: &str) -> &'a str {
+    panel(dashboard, title)["targets"][0]["expr"]
+        .as_str()
+        .unwrap()
+}
+
+/// `(value, colour)` of each threshold line of the panel titled `title`, and whether they
+/// are drawn.
+fn lines(dashboard: &Value, title: &str) -> (Vec<(f64, String)>, bool) {
+    let defaults = &panel(dashboard, title)["fieldConfig"]["defaults"];
+    let steps = defaults["thresholds"]["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["value"], Value::Null, "{title}: a base step");
+    let lines = steps[1..]
+        .iter()
+        .map(|s| {
+            (
+                s["value"].as_f64().unwrap(),
+                s["color"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (
+        lines,
+        defaults["custom"]["thresholdsStyle"]["mode"] == "dashed",
+    )
+}
+
+/// Catches a values panel reading another metric than its alert (a wrong name, a missing
+/// static label), a dropped or mis-coloured threshold line, a ratio that does not match
+/// each replica to its own denominator, a labelled family drawn as one line, and a
+/// quantile an alert uses left out.
+#[test]
+fn values_panels_chart_what_the_alerts_read_with_their_lines() {
+    let dashboard = render(&wide_bot());
+    let scope = "job=~\"$job\", instance=~\"$instance\"";
+    assert_eq!(
+        expr(&dashboard, "operator_balance_eth"),
+        format!("max by (instance) (operator_balance_eth{{{scope}}})")
+    );
+    assert_eq!(
+        lines(&dashboard, "operator_balance_eth"),
+        (vec![(0.5, "red".to_owned())], true)
+    );
+    assert_eq!(
+        lines(&dashboard, "daily_limit_usd"),
+        (Vec::new(), false),
+        "no alert, no line"
+    );
+    let position = panel(&dashboard, "position");
+    assert_eq!(
+        position["targets"][0]["expr"],
+        format!("max by (instance, desk, symbol) (position{{desk=\"mev\", {scope}}})")
+    );
+    assert_eq!(
+        position["targets"][0]["legendFormat"],
+        "{{instance}} {{symbol}}"
+    );
+    assert_eq!(
+        lines(&dashboard, "position").0,
+        [(-10.0, "blue".to_owned()), (10.0, "orange".to_owned())]
+    );
+    assert_eq!(
+        expr(&dashboard, "daily_volume_usd / daily_limit_usd"),
+        format!(
+            "max by (instance) (daily_volume_usd{{{scope}}} / on (instance, job) group_left daily_limit_usd{{{scope}}})"
+        )
+    );
+    assert_eq!(
+        panel(&dashboard, "daily_volume_usd / daily_limit_usd")["fieldConfig"]["defaults"]["unit"],
+        "percentunit"
+    );
+    assert_eq!(
+        lines(&dashboard, "daily_volume_usd / daily_limit_usd").0,
+        [(0.8, "orange".to_owned())]
+    );
+    assert_eq!(
+        expr(&dashboard, "feed_price_usd: changes over 5m"),
+        format!("max by (instance) (changes(feed_price_usd{{{scope}}}[5m]))")
+    );
+    assert_eq!(
+        expr(&dashboard, "profit_eth_total: per second"),
+        format!("sum by (instance) (rate(profit_eth_total{{{scope}}}[$__rate_interval]))")
+    );
+    assert_eq!(
+        expr(&dashboard, "profit_eth_total: increase over 6h"),
+        format!("sum by (instance) (increase(profit_eth_total{{{scope}}}[6h]))")
+    );
+    assert_eq!(
+        lines(&dashboard, "profit_eth_total: increase over 6h").0,
+        [(0.01, "orange".to_owned())]
+    );
+    assert_eq!(
+        lines(&dashboard, "profit_eth_total: increase over 1h").0,
+        [(5.0, "orange".to_owned())]
+    );
+    let (rate_lines, drawn) = lines(&dashboard, "bundles_included_total: per second");
+    assert!(drawn && rate_lines.len() == 1 && (rate_lines[0].0 - 2.0 / 60.0).abs() < 1e-12);
+    assert_eq!(
+        expr(&dashboard, "bundles_included_total: increase over 15m"),
+        format!("sum by (instance) (increase(bundles_included_total{{{scope}}}[15m]))")
+    );
+    let accuracy = panel(&dashboard, "simulation_accuracy: quantiles");
+    let legends: Vec<&str> = accuracy["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["legendFormat"].as_str().unwrap())
+        .collect();
+    assert_eq!(legends, ["p50", "p90", "p95", "p99"]);
+    assert_eq!(
+        accuracy["targets"][2]["expr"],
+        format!(
+            "histogram_quantile(0.95, sum by (le) (rate(simulation_accuracy_bucket{{{scope}}}[$__rate_interval])))"
+        )
+    );
+    assert_eq!(
+        lines(&dashboard, "simulation_accuracy: quantiles").0,
+        [(0.8, "orange".to_owned()), (0.99, "orange".to_owned())]
+    );
+    // Every declared metric has a panel, and only values panels are in the Values row.
+    let row_titles: Vec<&str> = panels(&dashboard)
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .skip_while(|t| *t != "Values")
+        .skip(1)
+        .take_while(|t| *t != "Circuit breakers")
+        .collect();
+    assert_eq!(row_titles.len(), 13, "{row_titles:#?}");
+}
+
+/// Catches a bot of declared metrics alone anchored on `up` (every job's instances in the
+/// variables) or titled without its crate.
+#[test]
+fn a_bot_of_declared_metrics_alone_has_its_values_and_its_variables() {
+    let dashboard = render_with(&[], &wide_values());
+    let rows: Vec<&str> = panels(&dashboard)
+        .iter()
+        .filter(|p| p["type"] == "row")
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(rows, ["Overview", "Values"]);
+    assert_eq!(
+        dashboard["templating"]["list"][1]["query"]["query"],
+        "label_values(bundles_included_total{}, job)"
+    );
+    assert_eq!(
+        dashboard["templating"]["list"][2]["query"]["query"],
+        "label_values(bundles_included_total{job=~\"$job\"}, instance)"
+    );
+    assert_eq!(dashboard["title"], "botwatch: bot");
+}
+
 /// Catches rows out of the documented order, a breaker charted once per function, missing
 /// SLO panels and per-call labels without a variable.
 #[test]
@@ -271,6 +525,7 @@ fn rows_come_in_order_with_variables_for_the_labels() {
             "bot::feed",
             "bot::relay",
             "bot::venues",
+            "Values",
             "Circuit breakers"
         ]
     );
@@ -338,6 +593,9 @@ fn rows_come_in_order_with_variables_for_the_labels() {
         "CircuitBreakerOpen",
         "PriceIdle",
         "SubmitErrorBudgetBurn",
+        "OperatorBalanceEthLow",
+        "DailyVolumeUsdRatioHigh",
+        "SimulationAccuracyP95High",
     ] {
         assert!(alerts.contains(name), "{name} missing from {alerts}");
     }
@@ -376,9 +634,13 @@ fn dashboards_validate_against_grafanas_published_schema() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = scratch_dir("dashboard-schema");
     let wide = dir.join("wide.json");
-    std::fs::write(&wide, botwatch_spec::dashboard::json(&wide_bot())).unwrap();
+    std::fs::write(
+        &wide,
+        botwatch_spec::dashboard::json(&wide_bot(), &wide_values()),
+    )
+    .unwrap();
     let empty = dir.join("empty.json");
-    std::fs::write(&empty, botwatch_spec::dashboard::json(&[])).unwrap();
+    std::fs::write(&empty, botwatch_spec::dashboard::json(&[], &[])).unwrap();
     let example = root.join("examples/trading-bot/monitoring/dashboard.json");
     let validator = root.join("tests/grafana/validate_dashboard.py");
     let checked = |files: &[&Path]| {

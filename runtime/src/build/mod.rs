@@ -454,7 +454,7 @@ impl Rules {
         if let Some(path) = &self.dashboard {
             write(
                 &crate_dir.join(path),
-                &botwatch_spec::dashboard::json(&sites),
+                &botwatch_spec::dashboard::json(&sites, &declared),
                 &mut written,
             )?;
         }

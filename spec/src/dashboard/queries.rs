@@ -1,13 +1,16 @@
 //! The PromQL of every panel, built with the rules' own selectors ([`Function`]) and metric
 //! names ([`names`]), so a panel reads exactly the series an alert reads. Every range is
 //! Grafana's `$__rate_interval` (never shorter than four scrapes, whatever the zoom), except
-//! the error budget's, which is the SLO's 30-day period by definition. Every selector is
+//! the error budget's, which is the SLO's 30-day period by definition, and the window a
+//! declared metric's `increase`, `idle` or `unchanged` alert names. Every selector is
 //! narrowed by the dashboard's variables: `$job`, `$instance` and a function's per-call
-//! labels.
+//! labels. Declared metrics' panels read the selectors and groupings of their alerts
+//! ([`DeclaredMetric`]), one line per replica where an alert compares each replica.
 
 use crate::model::{Attribute, Site, Slo};
 use crate::names::{self, format_float, nanos_as_seconds_text};
 use crate::rules::alerts::Function;
+use crate::rules::declared::Metric as DeclaredMetric;
 use crate::rules::slo::le_regex;
 use crate::rules::text::{promql_string, regex_escape};
 
@@ -360,5 +363,100 @@ pub(crate) fn label_overflow() -> Query {
             ))
         ),
         "{{module}}::{{function}}",
+    )
+}
+
+/// The scope matchers as a list, for the declared metrics' selectors.
+const SCOPE_MATCHERS: [&str; 2] = ["job=~\"$job\"", "instance=~\"$instance\""];
+
+/// `{{instance}} {{symbol}}`: one line per replica and label set of a declared metric.
+fn value_legend(metric: &DeclaredMetric<'_>) -> String {
+    let mut out = "{{instance}}".to_owned();
+    for key in &metric.keys {
+        out.push_str(&format!(" {{{{{key}}}}}"));
+    }
+    out
+}
+
+/// A gauge's value on each replica, per label set: the series its value alerts compare.
+pub(crate) fn gauge_value(metric: &DeclaredMetric<'_>) -> Query {
+    Query::new(
+        metric.aggregate_with(
+            "max",
+            &["instance"],
+            &metric.selector_with("", &SCOPE_MATCHERS),
+        ),
+        value_legend(metric),
+    )
+}
+
+/// A gauge divided by its ratio alert's denominator, on each replica.
+pub(crate) fn gauge_ratio(metric: &DeclaredMetric<'_>, denominator: &DeclaredMetric<'_>) -> Query {
+    Query::new(
+        metric.aggregate_with(
+            "max",
+            &["instance"],
+            &metric.ratio(denominator, &SCOPE_MATCHERS),
+        ),
+        value_legend(metric),
+    )
+}
+
+/// How often a gauge changed within an `unchanged` alert's window, on each replica: the
+/// alert fires where this is 0.
+pub(crate) fn gauge_changes(metric: &DeclaredMetric<'_>, window: &str) -> Query {
+    Query::new(
+        metric.aggregate_with(
+            "max",
+            &["instance"],
+            &format!(
+                "changes({}[{window}])",
+                metric.selector_with("", &SCOPE_MATCHERS)
+            ),
+        ),
+        value_legend(metric),
+    )
+}
+
+/// A counter's growth per second on each replica.
+pub(crate) fn counter_rate(metric: &DeclaredMetric<'_>) -> Query {
+    Query::new(
+        metric.aggregate_with(
+            "sum",
+            &["instance"],
+            &rate(&metric.selector_with("", &SCOPE_MATCHERS)),
+        ),
+        value_legend(metric),
+    )
+}
+
+/// A counter's growth within an `increase` (or `idle`) alert's window, on each replica.
+pub(crate) fn counter_increase(metric: &DeclaredMetric<'_>, window: &str) -> Query {
+    Query::new(
+        metric.aggregate_with(
+            "sum",
+            &["instance"],
+            &format!(
+                "increase({}[{window}])",
+                metric.selector_with("", &SCOPE_MATCHERS)
+            ),
+        ),
+        value_legend(metric),
+    )
+}
+
+/// A quantile of a declared histogram over every replica's buckets, as its alerts read it.
+pub(crate) fn value_quantile(
+    metric: &DeclaredMetric<'_>,
+    quantile: crate::model::Quantile,
+) -> Query {
+    let legend: String = metric
+        .keys
+        .iter()
+        .map(|k| format!(" {{{{{k}}}}}"))
+        .collect();
+    Query::new(
+        metric.quantile(quantile.fraction(), RATE_INTERVAL, &SCOPE_MATCHERS),
+        format!("{}{legend}", quantile.keyword()),
     )
 }

@@ -21,16 +21,17 @@ use crate::model::Comparison;
 use crate::names::{format_float, prometheus_duration};
 
 /// A declared metric's identity in PromQL: its name, its static labels, and the keys of a
-/// labelled family (one alert per label set).
-struct Metric<'a> {
-    declared: &'a Declared,
-    name: String,
+/// labelled family (one alert per label set). The dashboard's Values row reads it too, so a
+/// panel selects exactly the series an alert reads.
+pub(crate) struct Metric<'a> {
+    pub(crate) declared: &'a Declared,
+    pub(crate) name: String,
     labels: Vec<(String, String)>,
-    keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
 }
 
 impl<'a> Metric<'a> {
-    fn of(declared: &'a Declared) -> Metric<'a> {
+    pub(crate) fn of(declared: &'a Declared) -> Metric<'a> {
         Metric {
             declared,
             name: declared.metric_name().into_owned(),
@@ -49,10 +50,17 @@ impl<'a> Metric<'a> {
 
     /// `name{static="v"}` with `suffix` on the name (`_bucket`).
     fn selector(&self, suffix: &str) -> String {
+        self.selector_with(suffix, &[])
+    }
+
+    /// `name{static="v", scope...}`: the selector narrowed by `scope`'s matchers too (the
+    /// dashboard's `job=~"$job"`).
+    pub(crate) fn selector_with(&self, suffix: &str, scope: &[&str]) -> String {
         let matchers: Vec<String> = self
             .labels
             .iter()
             .map(|(k, v)| format!("{k}={}", promql_string(v)))
+            .chain(scope.iter().map(|m| (*m).to_owned()))
             .collect();
         if matchers.is_empty() {
             format!("{}{suffix}", self.name)
@@ -63,7 +71,13 @@ impl<'a> Metric<'a> {
 
     /// `op by (labels) (inner)`, or `op(inner)` without labels.
     fn aggregate(&self, op: &str, inner: &str) -> String {
-        let by = self.by();
+        self.aggregate_with(op, &[], inner)
+    }
+
+    /// `op by (first, labels) (inner)`: the alert's grouping with `first` kept too (the
+    /// dashboard keeps `instance`, one line per replica).
+    pub(crate) fn aggregate_with(&self, op: &str, first: &[&str], inner: &str) -> String {
+        let by = self.by_with(first, &[]);
         if by.is_empty() {
             format!("{op}({inner})")
         } else {
@@ -71,14 +85,38 @@ impl<'a> Metric<'a> {
         }
     }
 
-    /// The label names an alert keeps: the static labels, then the family's keys.
-    fn by(&self) -> String {
-        self.labels
+    /// The label names an alert keeps (the static labels, then the family's keys), with
+    /// `first` before and `last` after.
+    fn by_with(&self, first: &[&str], last: &[&str]) -> String {
+        first
             .iter()
-            .map(|(k, _)| k.as_str())
+            .copied()
+            .chain(self.labels.iter().map(|(k, _)| k.as_str()))
             .chain(self.keys.iter().map(String::as_str))
+            .chain(last.iter().copied())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// Each replica's value divided by its own `denominator` (same target), as a ratio
+    /// alert compares it; `scope` narrows both selectors.
+    pub(crate) fn ratio(&self, denominator: &Metric<'_>, scope: &[&str]) -> String {
+        format!(
+            "{} / on (instance, job) group_left {}",
+            self.selector_with("", scope),
+            denominator.selector_with("", scope)
+        )
+    }
+
+    /// The `q` quantile over every replica's buckets together, per label set, as a
+    /// quantile alert reads it; `scope` narrows the selector.
+    pub(crate) fn quantile(&self, q: f64, window: &str, scope: &[&str]) -> String {
+        format!(
+            "histogram_quantile({}, sum by ({}) (rate({}[{window}])))",
+            format_float(q),
+            self.by_with(&[], &["le"]),
+            self.selector_with("_bucket", scope)
+        )
     }
 
     /// The labels of the test data's series set (one sample value per family key).
@@ -145,12 +183,12 @@ pub(super) fn window(alert: &ValueAlert) -> Option<Duration> {
     }
 }
 
-fn increase_window(alert: &ValueAlert) -> Duration {
+pub(crate) fn increase_window(alert: &ValueAlert) -> Duration {
     alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN)
 }
 
 /// The condition as written, for messages.
-pub(super) fn written(condition: &ValueCondition) -> String {
+pub(crate) fn written(condition: &ValueCondition) -> String {
     let side = |c: &Comparison| if *c == Comparison::Below { "<" } else { ">" };
     match condition {
         ValueCondition::Value {
@@ -439,11 +477,7 @@ fn ratio_draft(
     let line = format_float(r);
     let percent = format!("{}%", format_float(round(r * 100.0)));
     // Each replica's ratio to its own denominator (same target), then the worst replica.
-    let ratio = format!(
-        "{} / on (instance, job) group_left {}",
-        metric.selector(""),
-        other.selector("")
-    );
+    let ratio = metric.ratio(other, &[]);
     let expr = format!(
         "{} {} {line}",
         metric.aggregate(aggregate(value_comparison), &ratio),
@@ -784,18 +818,11 @@ fn quantile_draft(
     x: f64,
     scrape: Duration,
 ) -> Draft {
-    let by = metric.by();
     let window = prometheus_duration(RATE_WINDOW);
-    let by_le = if by.is_empty() {
-        "le".to_owned()
-    } else {
-        format!("{by}, le")
-    };
     let side = ValueComparison::from(comparison).symbol();
     let expr = format!(
-        "histogram_quantile({}, sum by ({by_le}) (rate({}[{window}]))) {side} {}",
-        format_float(q),
-        metric.selector("_bucket"),
+        "{} {side} {}",
+        metric.quantile(q, &window, &[]),
         format_float(x)
     );
     let bounds = metric.declared.bucket_bounds();

@@ -9,7 +9,7 @@
 
 pub(crate) mod alerts;
 mod bot;
-mod declared;
+pub(crate) mod declared;
 mod render;
 mod scenario;
 pub(crate) mod slo;

@@ -21,8 +21,8 @@ impl Drop for Served {
 }
 
 /// Catches a runtime that renders from other sites than the build helper (unsorted, a
-/// breaker counted twice, the crate name read differently) and an endpoint serving
-/// something else.
+/// breaker counted twice, the crate name read differently, declared metrics missing on
+/// either side) and an endpoint serving something else.
 #[test]
 fn build_time_dashboard_equals_runtime_dashboard_and_the_endpoint() {
     let printed = Command::new(BIN)
@@ -56,6 +56,21 @@ fn build_time_dashboard_equals_runtime_dashboard_and_the_endpoint() {
     assert_eq!(served.status, 200);
     same("GET /dashboard.json", &served.body);
     assert!(BUILD_TIME_DASHBOARD.contains("\"title\": \"relay: state\""));
+    // The declared metrics of `src/values.rs`, one panel of each kind.
+    for title in [
+        "Values",
+        "operator_balance_eth",
+        "daily_volume_usd / daily_limit_usd",
+        "feed_price_usd: changes over 5m",
+        "profit_eth_total: increase over 6h",
+        "bundles_included_total: per second",
+        "simulation_accuracy: quantiles",
+    ] {
+        assert!(
+            BUILD_TIME_DASHBOARD.contains(&format!("\"title\": \"{title}\"")),
+            "no panel {title} in the build-time dashboard"
+        );
+    }
 }
 
 /// Fails with the first line where `text` differs from the build-time dashboard (the whole
