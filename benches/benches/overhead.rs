@@ -132,6 +132,20 @@ fn atomic_store(x: u64) -> u64 {
     black_box(x).wrapping_add(1)
 }
 
+/// What `#[timed]` records per call once it has the duration: a bucket found by a linear
+/// scan over the bounds of this thread's row, one add to it and one to the sum.
+static FLOOR_BUCKETS: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+static FLOOR_BOUNDS: [u64; 4] = [500, 800, 900, 990];
+
+#[inline(never)]
+fn histogram_record_floor(x: u64) -> u64 {
+    let value = black_box(930u64);
+    let index = FLOOR_BOUNDS.iter().take_while(|&&b| b < value).count();
+    FLOOR_BUCKETS[index].fetch_add(1, Ordering::Relaxed);
+    FLOOR_BUCKETS[7].fetch_add(value, Ordering::Relaxed);
+    black_box(x).wrapping_add(1)
+}
+
 #[botwatch::gauge]
 static BENCH_GAUGE: botwatch::Gauge = botwatch::Gauge::new();
 
@@ -358,6 +372,7 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         ("metrics_counter_two_labels", metrics_two_labels),
         ("botwatch_breaker_open", |x| breaker_open(x).unwrap_or(0)),
         ("floor_atomic_store", atomic_store),
+        ("floor_histogram_record", histogram_record_floor),
         ("botwatch_gauge_set", gauge_set),
         ("botwatch_counter_add", counter_add),
         ("botwatch_counter_increment", counter_increment),
