@@ -3,7 +3,7 @@
 //! embedded), registered in `DECLARED` for `/metrics`, `/rules` and `snapshot()`.
 
 use botwatch_spec::declared::MetricKind;
-use botwatch_spec::parse::{parse_declared, ParsedDeclared};
+use botwatch_spec::parse::{help_from_doc, parse_declared, ParsedDeclared};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
@@ -47,7 +47,7 @@ pub(crate) fn expand(kind: MetricKind, args: TokenStream, item: TokenStream) -> 
         }
     }
     let name = item_static.ident.to_string();
-    let parsed = parse_declared(kind, args, &name, "", doc_comment(&item_static.attrs));
+    let parsed = parse_declared(kind, args, &name, "", help_from_doc(&item_static.attrs));
     let parsed = match parsed {
         Ok(parsed) => Some(parsed),
         Err(e) => {
@@ -148,26 +148,6 @@ fn check_initializer(kind: MetricKind, expr: &syn::Expr) -> syn::Result<()> {
             format!("initialise a declared metric with `botwatch::{ty}::new()`; its value starts at zero"),
         ))
     }
-}
-
-/// The doc comment's lines, trimmed and joined: the metric's HELP.
-fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
-    let lines: Vec<String> = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) => Some(s.value().trim().to_owned()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .filter(|line| !line.is_empty())
-        .collect();
-    (!lines.is_empty()).then(|| lines.join(" "))
 }
 
 fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) -> TokenStream {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use botwatch_spec::declared::{Declared, MetricKind};
 use botwatch_spec::model::{AttributeKind, Site};
-use botwatch_spec::parse::{parse_attribute, parse_declared};
+use botwatch_spec::parse::{help_from_doc, parse_attribute, parse_declared};
 use syn::ext::IdentExt;
 use syn::visit::Visit;
 
@@ -301,7 +301,7 @@ impl Visitor<'_, '_> {
                 _ => proc_macro2::TokenStream::new(),
             };
             let module = self.at.module.join("::");
-            match parse_declared(kind, tokens, &name, &module, doc_comment(&item.attrs)) {
+            match parse_declared(kind, tokens, &name, &module, help_from_doc(&item.attrs)) {
                 Ok(parsed) => {
                     if let Some(cfg) = &uncertain {
                         self.scan.warnings.push(format!(
@@ -439,25 +439,4 @@ fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
         },
         _ => None,
     })
-}
-
-/// A doc comment's lines, trimmed and joined, as the attribute takes it for HELP: the same
-/// text the macro reads.
-fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
-    let lines: Vec<String> = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) => Some(s.value().trim().to_owned()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .filter(|line| !line.is_empty())
-        .collect();
-    (!lines.is_empty()).then(|| lines.join(" "))
 }

@@ -22,6 +22,27 @@ const RESERVED_LABELS: &[&str] = &["le", "instance", "job", "alertname", "severi
 const GAUGE_KEYS: &[&str] = &["name", "help", "labels", "max_series", "alert"];
 const HISTOGRAM_KEYS: &[&str] = &["name", "help", "labels", "max_series", "buckets", "alert"];
 
+/// The HELP a doc comment gives a declared metric: its lines, trimmed and joined by spaces.
+/// The macro and the build helper's scanner both read it here, so they agree on the text.
+pub fn help_from_doc(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .filter(|line| !line.is_empty())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(" "))
+}
+
 /// A parsed declaration: the model plus what the macro checks in the user's crate.
 pub struct ParsedDeclared {
     /// The plain model.

@@ -19,7 +19,7 @@ use items::{parse_items, Errors, Item, KeySet};
 use values::{assigned, buckets, for_each_item, metric_name, nested, string};
 
 pub use breaker::ParsedBreaker;
-pub use declared::{parse_declared, ParsedDeclared};
+pub use declared::{help_from_doc, parse_declared, ParsedDeclared};
 pub use values::duration_text;
 
 /// Labels every function metric carries, which `labels(...)` may not set.
