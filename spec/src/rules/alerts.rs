@@ -214,6 +214,30 @@ pub(super) fn calls(
     out
 }
 
+/// For each per-call label of a function, another label set differing in that label alone
+/// (`other_<key>`), calling without errors on both replicas: each stays silent, and a rule
+/// that dropped that label from its `by` would merge it into the firing set.
+fn quiet_sets(function: &Function<'_>, metric: &str, ok_per_sample: f64) -> Vec<Series> {
+    let mut out = Vec::new();
+    for label in &function.call_labels {
+        let mut grouping = function.grouping();
+        for (key, value) in grouping.iter_mut() {
+            if key == label {
+                *value = format!("other_{key}");
+            }
+        }
+        for (result, per) in [
+            (names::RESULT_OK, ok_per_sample),
+            (names::RESULT_ERROR, 0.0),
+        ] {
+            let labels = with(&grouping, &[(names::LABEL_RESULT, result)]);
+            let run = || Shape::Counter(vec![(u64::MAX, per)]);
+            out.extend(per_replica(metric, &labels, [run(), run()]));
+        }
+    }
+    out
+}
+
 /// A latency histogram of one replica: calls per sample in the bucket ending at each
 /// bound (`u64::MAX` for `+Inf`).
 pub(super) fn histogram(
@@ -452,7 +476,10 @@ fn counted_alert(
                             // integer, so the ratio is exact.
                             [(k * unit * (1.0 / h - 1.0), k * unit); 2],
                             Some(samples(stop, scrape)),
-                        )),
+                        ))
+                        // With per-call labels, label sets with no errors stay silent: one
+                        // alert per set, not one for the function.
+                        .with(quiet_sets(function, metric, k * unit)),
                 );
                 if let Some(m) = min_rate {
                     // Half the minimum traffic, every replica failing at the same share.
