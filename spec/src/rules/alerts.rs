@@ -61,13 +61,21 @@ impl<'a> Function<'a> {
         by
     }
 
-    pub(crate) fn grouping(&self) -> Vec<(String, String)> {
+    /// The labels every series of the function carries with the same value: `function`,
+    /// `module` and its static labels (not its per-call labels, whose values vary by call).
+    pub(crate) fn identity(&self) -> Vec<(String, String)> {
         let mut out = vec![
             (names::LABEL_FUNCTION.to_owned(), self.name.to_owned()),
             (names::LABEL_MODULE.to_owned(), self.module.to_owned()),
         ];
         out.extend(self.labels.iter().cloned());
-        // The generated tests use one sample value per per-call label.
+        out
+    }
+
+    /// The labels of one of the function's series in the generated tests: its
+    /// [`identity`](Self::identity) and one sample value per per-call label.
+    pub(crate) fn grouping(&self) -> Vec<(String, String)> {
+        let mut out = self.identity();
         out.extend(
             self.call_labels
                 .iter()

@@ -496,7 +496,8 @@ fn record(set: &mut RuleSet, objective: &Objective<'_>, expr: impl Fn(&str) -> S
             record: format!("{}{w}", objective.record_prefix),
             expr: expr(&w),
             // The values the expression yields anyway: two functions' ratios are two rules.
-            labels: objective.function.grouping(),
+            // Not the per-call labels: each label set's ratio keeps its own values.
+            labels: objective.function.identity(),
             long: window >= LONG,
         });
     }
@@ -579,6 +580,33 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A recording rule's labels are the same on every series it writes: the ratio of each
+    /// per-call label set keeps its own `venue` (a rule label `venue="..."` would give every
+    /// venue's ratio one label set, which Prometheus refuses to record).
+    #[test]
+    #[cfg(feature = "syn")]
+    fn ratios_of_per_call_label_sets_keep_their_values() {
+        let tokens = "labels(venue = venue, desk = \"mev\"), slo(objective = 99%)";
+        let counted = crate::parse::parse_counted(tokens.parse().unwrap()).unwrap();
+        let site = Site {
+            function: "place".into(),
+            module: "bot::orders".into(),
+            attribute: Attribute::Counted(counted),
+        };
+        let mut set = RuleSet::default();
+        add_site(&mut set, &site, Duration::from_secs(15));
+        assert_eq!(set.recording.len(), WINDOWS.len());
+        for rule in &set.recording {
+            assert!(
+                rule.expr.contains("by (function, module, desk, venue)"),
+                "{}",
+                rule.expr
+            );
+            let keys: Vec<&str> = rule.labels.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(keys, ["function", "module", "desk"], "{}", rule.record);
+        }
+    }
 
     #[test]
     fn le_regex_matches_both_spellings() {
