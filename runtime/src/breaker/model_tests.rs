@@ -433,7 +433,7 @@ fn against_model(spec: &CircuitBreaker, ops: Vec<Op>) -> Result<(), TestCaseErro
                     let expected = model.admit();
                     prop_assert_eq!(real.is_ok(), expected.is_some(), "admission differs");
                     if let (Ok(permit), Some(model_permit)) = (real, expected) {
-                        prop_assert_eq!(permit.probe, model_permit.probe);
+                        prop_assert_eq!(permit.probe(), model_permit.probe);
                         outstanding.push((permit, model_permit));
                     }
                 }
