@@ -42,7 +42,18 @@ impl LabelValue<'_> {
         }
     }
 
+    /// Text in line (the common case, and the one the hit path is measured on); numbers
+    /// and `bool`s out of line.
+    #[inline(always)]
     fn matches(&self, stored: &str) -> bool {
+        match self {
+            LabelValue::Str(s) => same_bytes(truncate(s).as_bytes(), stored.as_bytes()),
+            scalar => scalar.scalar_matches(stored),
+        }
+    }
+
+    #[inline(never)]
+    fn scalar_matches(&self, stored: &str) -> bool {
         match self {
             LabelValue::Str(s) => truncate(s) == stored,
             LabelValue::Int(i) => stored.parse::<i128>().ok() == Some(*i),
@@ -50,6 +61,7 @@ impl LabelValue<'_> {
         }
     }
 
+    #[inline]
     fn hash_into(&self, hash: &mut u64) {
         match self {
             LabelValue::Str(s) => mix(hash, truncate(s).as_bytes()),
@@ -61,10 +73,17 @@ impl LabelValue<'_> {
     }
 }
 
+#[inline(always)]
 fn truncate(s: &str) -> &str {
     if s.len() <= MAX_VALUE_BYTES {
-        return s;
+        s
+    } else {
+        cut(s)
     }
+}
+
+#[cold]
+fn cut(s: &str) -> &str {
     let mut end = MAX_VALUE_BYTES;
     while !s.is_char_boundary(end) {
         end -= 1;
@@ -98,6 +117,7 @@ fn mix(hash: &mut u64, bytes: &[u8]) {
     step(word ^ ((n as u64) << 59));
 }
 
+#[inline]
 fn hash_of(values: &[LabelValue<'_>]) -> u64 {
     let mut hash = 0xcbf2_9ce4_8422_2325;
     for value in values {
@@ -111,8 +131,90 @@ fn hash_of(values: &[LabelValue<'_>]) -> u64 {
 #[derive(Debug)]
 pub(crate) struct Entry<S> {
     hash: u64,
+    /// The values again, as `length, bytes` pairs next to the hash, when they are all
+    /// text and fit: a hit compares them here instead of following a pointer per value.
+    key: Option<InlineKey>,
     pub(crate) values: Box<[Box<str>]>,
     pub(crate) storage: S,
+}
+
+impl<S> Entry<S> {
+    fn new(hash: u64, values: &[LabelValue<'_>], storage: S) -> Entry<S> {
+        Entry {
+            hash,
+            key: InlineKey::of(values),
+            values: values.iter().map(LabelValue::text).collect(),
+            storage,
+        }
+    }
+
+    /// Whether this entry is the set `values`.
+    #[inline(always)]
+    fn is(&self, values: &[LabelValue<'_>]) -> bool {
+        match &self.key {
+            Some(key) => key
+                .matches(values)
+                .unwrap_or_else(|| same(&self.values, values)),
+            None => same(&self.values, values),
+        }
+    }
+}
+
+/// Bytes of a label set's text kept in line (venue and side, symbol and desk fit).
+const INLINE_KEY: usize = 46;
+
+/// A label set's text values as `length, bytes` pairs, in line.
+#[derive(Debug)]
+struct InlineKey {
+    len: u8,
+    bytes: [u8; INLINE_KEY],
+}
+
+impl InlineKey {
+    fn of(values: &[LabelValue<'_>]) -> Option<InlineKey> {
+        let mut key = InlineKey {
+            len: 0,
+            bytes: [0; INLINE_KEY],
+        };
+        let mut at = 0;
+        for value in values {
+            let LabelValue::Str(text) = value else {
+                return None;
+            };
+            let text = truncate(text).as_bytes();
+            let end = at + 1 + text.len();
+            if end > INLINE_KEY {
+                return None;
+            }
+            key.bytes[at] = u8::try_from(text.len()).ok()?;
+            key.bytes[at + 1..end].copy_from_slice(text);
+            at = end;
+        }
+        key.len = u8::try_from(at).ok()?;
+        Some(key)
+    }
+
+    /// Whether `values` are this key's text; `None` when a value is not text (a number
+    /// equal to a stored text is decided by [`same`]).
+    #[inline(always)]
+    fn matches(&self, values: &[LabelValue<'_>]) -> Option<bool> {
+        let mut at = 0;
+        for value in values {
+            let LabelValue::Str(text) = value else {
+                return None;
+            };
+            let text = truncate(text).as_bytes();
+            let end = at + 1 + text.len();
+            if end > usize::from(self.len) || usize::from(self.bytes[at]) != text.len() {
+                return Some(false);
+            }
+            if !same_bytes(text, &self.bytes[at + 1..end]) {
+                return Some(false);
+            }
+            at = end;
+        }
+        Some(at == usize::from(self.len))
+    }
 }
 
 /// A function's label sets.
@@ -174,7 +276,7 @@ impl<S> LabelTable<S> {
         let mut reserved = false;
         loop {
             match self.slots[index].get() {
-                Some(entry) if entry.hash == hash && same(&entry.values, values) => {
+                Some(entry) if entry.hash == hash && entry.is(values) => {
                     if reserved {
                         self.len.fetch_sub(1, Ordering::Relaxed);
                     }
@@ -189,11 +291,7 @@ impl<S> LabelTable<S> {
                         }
                         reserved = true;
                     }
-                    let entry = Box::new(Entry {
-                        hash,
-                        values: values.iter().map(LabelValue::text).collect(),
-                        storage: make(),
-                    });
+                    let entry = Box::new(Entry::new(hash, values, make()));
                     // Another call may fill this slot first (with this set or another):
                     // then look at what it wrote. Either way the loop reads the slot next.
                     if self.slots[index].set(entry).is_ok() {
@@ -231,6 +329,7 @@ impl<S> LabelTable<S> {
             .overflow
             .get_or_init(|| Entry {
                 hash: 0,
+                key: None,
                 values: (0..labels).map(|_| OVERFLOW.into()).collect(),
                 storage: make(),
             })
@@ -251,8 +350,39 @@ impl<S> LabelTable<S> {
     }
 }
 
+#[inline(always)]
 fn same(stored: &[Box<str>], values: &[LabelValue<'_>]) -> bool {
-    stored.len() == values.len() && stored.iter().zip(values).all(|(s, v)| v.matches(s))
+    if stored.len() != values.len() {
+        return false;
+    }
+    // A plain loop: the iterator adapters' `try_fold` was left out of line.
+    for i in 0..values.len() {
+        if !values[i].matches(&stored[i]) {
+            return false;
+        }
+    }
+    true
+}
+
+/// `a == b`, with values of up to 16 bytes (venues, symbols, sides) compared by two
+/// overlapping loads each, in line, instead of a call to `memcmp`: on a hit every stored
+/// value is compared, so this is most of the hit path after the hash.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
+    match n {
+        0 => true,
+        // Three bytes cover every position of a value of up to 3 bytes.
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
 }
 
 /// Wraps a per-call label's value to turn it into a [`LabelValue`] by its type.
@@ -363,6 +493,60 @@ mod tests {
         assert_eq!(table.entries().count(), 4, "3 sets and the overflow");
         assert_eq!(table.overflowed(), 2);
         assert_eq!(a, get("binance", 1), "known sets keep their series");
+    }
+
+    /// Every length up to past the in-line cases, a difference at every position.
+    #[test]
+    fn short_values_compare_like_slices() {
+        for n in 0..=20 {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
+            assert!(same_bytes(&a, &a.clone()), "{n} bytes equal");
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{n} bytes, differing at {at}");
+            }
+            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
+
+    /// The in-line key tells sets apart as the stored values do: by each value's length
+    /// and bytes, in order, including empty values, a number equal to a stored text, and
+    /// sets too long to keep in line.
+    #[test]
+    fn entries_recognise_exactly_their_own_set() {
+        let long = "x".repeat(60);
+        let sets: Vec<Vec<LabelValue<'_>>> = vec![
+            vec![LabelValue::Str("binance"), LabelValue::Str("buy")],
+            vec![LabelValue::Str("binance"), LabelValue::Str("sell")],
+            vec![LabelValue::Str("binancebuy"), LabelValue::Str("")],
+            vec![
+                LabelValue::Str("binance"),
+                LabelValue::Str("buy"),
+                LabelValue::Str(""),
+            ],
+            vec![LabelValue::Str("binance")],
+            vec![LabelValue::Str(""), LabelValue::Str("binancebuy")],
+            vec![LabelValue::Str(&long), LabelValue::Str("buy")],
+            vec![LabelValue::Str("7"), LabelValue::Str("buy")],
+            vec![LabelValue::Int(8), LabelValue::Str("buy")],
+            // The key of ("a", "b") is 1 a 1 b: its bytes after the first length.
+            vec![LabelValue::Str("a"), LabelValue::Str("b")],
+            vec![LabelValue::Str("a\u{1}b")],
+        ];
+        for (i, stored) in sets.iter().enumerate() {
+            let entry = Entry::new(0, stored, ());
+            for (j, call) in sets.iter().enumerate() {
+                assert_eq!(entry.is(call), i == j, "entry {stored:?}, call {call:?}");
+            }
+        }
+        let text = Entry::new(0, &[LabelValue::Str("7"), LabelValue::Str("buy")], ());
+        assert!(text.key.is_some());
+        assert!(text.is(&[LabelValue::Int(7), LabelValue::Str("buy")]));
+        assert!(
+            Entry::new(0, &sets[6], ()).key.is_none(),
+            "too long for in line"
+        );
     }
 
     #[test]
