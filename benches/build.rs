@@ -42,5 +42,22 @@ fn main() {
     code.push_str(&declared);
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     std::fs::write(out.join("many.rs"), code).unwrap();
+
+    // 100 functions with a per-call label, each called with 100 label sets.
+    let mut labelled = String::from(
+        "/// Calls every labelled function with 100 venues.\npub fn call_all() {\n    for i in 0..100 {\n        let venue = format!(\"venue_{i}\");\n",
+    );
+    for i in 0..100 {
+        writeln!(labelled, "        labelled_{i}(&venue);").unwrap();
+    }
+    labelled.push_str("    }\n}\n");
+    for i in 0..100 {
+        writeln!(
+            labelled,
+            "#[botwatch::counted(labels(venue = venue), max_series = 100)]\n#[inline(never)]\npub fn labelled_{i}(venue: &str) {{ let _ = venue; }}"
+        )
+        .unwrap();
+    }
+    std::fs::write(out.join("labelled.rs"), labelled).unwrap();
     println!("cargo:rerun-if-changed=build.rs");
 }

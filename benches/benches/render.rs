@@ -1,5 +1,6 @@
-//! `/metrics` render time for 10 to 10,000 annotated functions and for 1,000 declared
-//! metrics, and the memory each function costs.
+//! `/metrics` render time for 10 to 10,000 annotated functions, for 100 functions with
+//! 100 per-call label sets each, and for 1,000 declared metrics, and the memory each
+//! function costs.
 
 use std::hint::black_box;
 
@@ -7,6 +8,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 mod many {
     include!(concat!(env!("OUT_DIR"), "/many.rs"));
+}
+
+mod labelled {
+    include!(concat!(env!("OUT_DIR"), "/labelled.rs"));
 }
 
 fn resident_kib() -> u64 {
@@ -38,6 +43,24 @@ fn render(c: &mut Criterion) {
             b.iter(|| black_box(botwatch::__private::render_first_sites(count)))
         });
     }
+    group.finish();
+
+    labelled::call_all();
+    let module = module_path!().to_owned() + "::labelled";
+    let text = botwatch::__private::render_module_sites(&module);
+    assert!(
+        text.contains("function=\"labelled_99\"") && text.contains("venue=\"venue_99\""),
+        "every function's every label set is rendered"
+    );
+    eprintln!(
+        "100 functions x 100 label sets: {} series lines, {} KiB",
+        text.lines().filter(|l| !l.starts_with('#')).count(),
+        text.len() / 1024
+    );
+    let mut group = c.benchmark_group("render_labelled");
+    group.bench_function("100_functions_x_100_label_sets", |b| {
+        b.iter(|| black_box(botwatch::__private::render_module_sites(&module)))
+    });
     group.finish();
 
     many::touch_declared();

@@ -138,6 +138,18 @@ pub mod __private {
         out
     }
 
+    /// The series of the annotated functions of `module` (its path as `module_path!()`
+    /// writes it), for benchmarks of rendering a part of a bot.
+    pub fn render_module_sites(module: &str) -> String {
+        let sites: Vec<_> = crate::registry::sites()
+            .into_iter()
+            .filter(|site| site.spec().module == module)
+            .collect();
+        let mut out = String::new();
+        crate::render::render_these(&mut out, &[], &sites, false);
+        out
+    }
+
     /// The series of every declared metric alone, for benchmarks of rendering.
     pub fn render_declared() -> String {
         let mut out = String::new();

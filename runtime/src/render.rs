@@ -1,5 +1,6 @@
 //! Prometheus text exposition of botwatch's own per-site storage.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -12,7 +13,62 @@ use crate::declared::{self, DeclaredStatic, Series, ValueHistogramSnapshot};
 use crate::histogram::HistogramSnapshot;
 use crate::registry::{self, RegisteredSite};
 
-type Labels = Vec<(String, String)>;
+/// A series' labels, borrowed from the sites, tables and global labels they come from:
+/// rendering 10,000 label sets allocates no label text.
+type Labels<'a> = Vec<(Text<'a>, Text<'a>)>;
+
+/// A label name or value. Ordered as text, but two borrows of the same bytes (every
+/// label name, a function's own name and module in each of its series) compare equal
+/// without reading them: sorting 10,000 label sets of one function compares mostly those.
+#[derive(Clone, Debug)]
+struct Text<'a>(Cow<'a, str>);
+
+impl Text<'_> {
+    fn same_bytes(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0.as_ptr(), other.0.as_ptr()) && self.0.len() == other.0.len()
+    }
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.same_bytes(other) || self.0 == other.0
+    }
+}
+
+impl Eq for Text<'_> {}
+
+impl PartialOrd for Text<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if self.same_bytes(other) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+fn label<'a>(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> (Text<'a>, Text<'a>) {
+    (Text(key.into()), Text(value.into()))
+}
+
+/// The global labels, borrowed.
+fn globals(global: &[(String, String)]) -> impl Iterator<Item = (Text<'_>, Text<'_>)> {
+    global.iter().map(|(k, v)| label(k.as_str(), v.as_str()))
+}
 
 enum Values {
     Counter(u64),
@@ -24,10 +80,10 @@ enum Values {
     ValueHistogram(ValueHistogramSnapshot),
 }
 
-struct Family {
-    help: String,
+struct Family<'a> {
+    help: Cow<'a, str>,
     kind: &'static str,
-    series: BTreeMap<Labels, Values>,
+    series: BTreeMap<Labels<'a>, Values>,
 }
 
 /// Appends every registered site's and declared metric's series to `out`, each with
@@ -44,11 +100,22 @@ pub(crate) fn render_parts(
     limit: usize,
     with_declared: bool,
 ) {
-    let mut families: BTreeMap<String, Family> = BTreeMap::new();
-    for site in registry::sites().into_iter().take(limit) {
-        add_site(&mut families, site, global);
+    let sites: Vec<_> = registry::sites().into_iter().take(limit).collect();
+    render_these(out, global, &sites, with_declared);
+}
+
+/// `sites`' series (with the breakers' when there are any), and the declared metrics'.
+pub(crate) fn render_these(
+    out: &mut String,
+    global: &[(String, String)],
+    sites: &[registry::RegisteredSite],
+    with_declared: bool,
+) {
+    let mut families: BTreeMap<String, Family<'_>> = BTreeMap::new();
+    for site in sites {
+        add_site(&mut families, *site, global);
     }
-    if limit > 0 {
+    if !sites.is_empty() {
         for breaker in all_breakers() {
             add_breaker(&mut families, breaker, global);
         }
@@ -63,32 +130,38 @@ pub(crate) fn render_parts(
     }
 }
 
-fn base_labels(spec: &Site, own: &[botwatch_spec::model::Label]) -> Labels {
+fn base_labels<'a>(spec: &'a Site, own: &'a [botwatch_spec::model::Label]) -> Labels<'a> {
     let mut labels = vec![
-        (names::LABEL_FUNCTION.to_owned(), spec.function.to_string()),
-        (names::LABEL_MODULE.to_owned(), spec.module.to_string()),
+        label(names::LABEL_FUNCTION, &*spec.function),
+        label(names::LABEL_MODULE, &*spec.module),
     ];
-    labels.extend(own.iter().map(|l| (l.key.to_string(), l.value.to_string())));
+    labels.extend(own.iter().map(|l| label(&*l.key, &*l.value)));
     labels
 }
 
-fn family_of<'a>(
-    families: &'a mut BTreeMap<String, Family>,
+fn family_of<'f, 'a>(
+    families: &'f mut BTreeMap<String, Family<'a>>,
     name: &str,
-    help: &str,
+    help: &'a str,
     kind: &'static str,
-) -> &'a mut Family {
-    families.entry(name.to_owned()).or_insert_with(|| Family {
-        help: help.to_owned(),
-        kind,
-        series: BTreeMap::new(),
-    })
+) -> &'f mut Family<'a> {
+    if !families.contains_key(name) {
+        families.insert(
+            name.to_owned(),
+            Family {
+                help: Cow::Borrowed(help),
+                kind,
+                series: BTreeMap::new(),
+            },
+        );
+    }
+    families.get_mut(name).expect("inserted above")
 }
 
-fn add_site(
-    families: &mut BTreeMap<String, Family>,
+fn add_site<'a>(
+    families: &mut BTreeMap<String, Family<'a>>,
     site: RegisteredSite,
-    global: &[(String, String)],
+    global: &'a [(String, String)],
 ) {
     let spec = site.spec();
     match (site, &spec.attribute) {
@@ -112,9 +185,9 @@ fn add_site(
             for (values, (ok, error)) in sets {
                 for (result, value) in [(names::RESULT_OK, ok), (names::RESULT_ERROR, error)] {
                     let mut labels = base_labels(spec, &metric.labels);
-                    labels.insert(2, (names::LABEL_RESULT.to_owned(), result.to_owned()));
+                    labels.insert(2, label(names::LABEL_RESULT, result));
                     labels.extend(call_labels(&metric.call_labels, values));
-                    labels.extend_from_slice(global);
+                    labels.extend(globals(global));
                     let entry = family.series.entry(labels).or_insert(Values::Counter(0));
                     if let Values::Counter(total) = entry {
                         *total += value;
@@ -142,7 +215,7 @@ fn add_site(
             for (values, snapshot) in sets {
                 let mut labels = base_labels(spec, &metric.labels);
                 labels.extend(call_labels(&metric.call_labels, values));
-                labels.extend_from_slice(global);
+                labels.extend(globals(global));
                 match family.series.get_mut(&labels) {
                     // Two functions of one name in one module (methods of two types) share a
                     // series, since Prometheus rejects a scrape that repeats one. With
@@ -170,22 +243,22 @@ fn add_site(
 fn call_labels<'a>(
     keys: &'a [botwatch_spec::model::Text],
     values: &'a [Box<str>],
-) -> impl Iterator<Item = (String, String)> + 'a {
+) -> impl Iterator<Item = (Text<'a>, Text<'a>)> + 'a {
     keys.iter()
         .zip(values)
-        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .map(|(key, value)| label(&**key, &**value))
 }
 
 /// `botwatch_label_overflow_total{function, module}` of a function with per-call labels
 /// (a function both counted and timed adds its overflows once per attribute).
-fn add_overflow(
-    families: &mut BTreeMap<String, Family>,
-    spec: &Site,
+fn add_overflow<'a>(
+    families: &mut BTreeMap<String, Family<'a>>,
+    spec: &'a Site,
     overflowed: u64,
-    global: &[(String, String)],
+    global: &'a [(String, String)],
 ) {
     let mut labels = base_labels(spec, &[]);
-    labels.extend_from_slice(global);
+    labels.extend(globals(global));
     let family = family_of(
         families,
         names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
@@ -198,23 +271,19 @@ fn add_overflow(
     }
 }
 
-fn add_breaker(
-    families: &mut BTreeMap<String, Family>,
-    breaker: &Breaker,
-    global: &[(String, String)],
+fn add_breaker<'a>(
+    families: &mut BTreeMap<String, Family<'a>>,
+    breaker: &'a Breaker,
+    global: &'a [(String, String)],
 ) {
     let key = breaker.key_name();
-    let labels = |extra: &[(&str, &str)]| -> Labels {
-        let mut labels = vec![(names::LABEL_BREAKER.to_owned(), breaker.name().to_owned())];
+    let labels = |extra: &[(&'static str, &'static str)]| -> Labels<'a> {
+        let mut labels = vec![label(names::LABEL_BREAKER, breaker.name())];
         if let Some(key) = &key {
-            labels.push((names::LABEL_KEY.to_owned(), key.clone()));
+            labels.push(label(names::LABEL_KEY, key.clone()));
         }
-        labels.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        labels.extend_from_slice(global);
+        labels.extend(extra.iter().map(|(k, v)| label(*k, *v)));
+        labels.extend(globals(global));
         labels
     };
     let snapshot = breaker.snapshot();
@@ -274,11 +343,11 @@ fn add_breaker(
 }
 
 /// A declared metric's series: its static labels, a labelled family's own, the global ones.
-fn add_declared(
-    families: &mut BTreeMap<String, Family>,
-    spec: &Declared,
+fn add_declared<'a>(
+    families: &mut BTreeMap<String, Family<'a>>,
+    spec: &'a Declared,
     metric: DeclaredStatic,
-    global: &[(String, String)],
+    global: &'a [(String, String)],
 ) {
     let name = spec.metric_name();
     // A name already served (another declaration: a build error; or one of botwatch's own
@@ -287,21 +356,21 @@ fn add_declared(
         return;
     }
     let family = families.entry(name.into_owned()).or_insert_with(|| Family {
-        help: spec.help_text().into_owned(),
+        help: spec.help_text(),
         kind: spec.kind.prometheus_type(),
         series: BTreeMap::new(),
     });
-    let labels = |values: &[Box<str>]| -> Labels {
-        let mut labels: Labels = spec
+    let labels = |values: &'a [Box<str>]| -> Labels<'a> {
+        let mut labels: Labels<'a> = spec
             .labels
             .iter()
-            .map(|l| (l.key.to_string(), l.value.to_string()))
+            .map(|l| label(&*l.key, &*l.value))
             .collect();
         labels.extend(call_labels(&spec.label_keys, values));
-        labels.extend_from_slice(global);
+        labels.extend(globals(global));
         labels
     };
-    let mut insert = |values: &[Box<str>], value: Values| {
+    let mut insert = |values: &'a [Box<str>], value: Values| {
         family.series.insert(labels(values), value);
     };
     let overflowed = match metric {
@@ -312,11 +381,8 @@ fn add_declared(
         }),
     };
     if let Some(overflowed) = overflowed {
-        let mut labels = vec![(
-            names::LABEL_METRIC.to_owned(),
-            spec.metric_name().into_owned(),
-        )];
-        labels.extend_from_slice(global);
+        let mut labels = vec![label(names::LABEL_METRIC, spec.metric_name())];
+        labels.extend(globals(global));
         family_of(
             families,
             names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
@@ -330,7 +396,7 @@ fn add_declared(
 
 /// Calls `f` with each series' label values (none for an unlabelled metric) and storage;
 /// a labelled family's updates sent to its overflow series.
-fn each<S>(series: Series<'_, S>, mut f: impl FnMut(&[Box<str>], &S)) -> Option<u64> {
+fn each<'a, S>(series: Series<'a, S>, mut f: impl FnMut(&'a [Box<str>], &'a S)) -> Option<u64> {
     match series {
         Series::One(one) => {
             f(&[], one);
@@ -346,95 +412,147 @@ fn each<S>(series: Series<'_, S>, mut f: impl FnMut(&[Box<str>], &S)) -> Option<
     }
 }
 
-fn write_family(out: &mut String, name: &str, family: &Family) {
+fn write_family(out: &mut String, name: &str, family: &Family<'_>) {
     let _ = writeln!(out, "# HELP {name} {}", escape_help(&family.help));
     let _ = writeln!(out, "# TYPE {name} {}", family.kind);
     for (labels, values) in &family.series {
         match values {
             Values::Counter(value) | Values::Gauge(value) => {
-                let _ = writeln!(out, "{name}{} {value}", label_text(labels, None));
+                sample(out, name, "", labels, None, format_args!("{value}"));
             }
             Values::Histogram(h) => {
                 for (bound, count) in h.bounds.iter().zip(&h.cumulative) {
                     let le = nanos_as_seconds_text(*bound);
-                    let _ = writeln!(
+                    sample(
                         out,
-                        "{name}_bucket{} {count}",
-                        label_text(labels, Some(&le))
+                        name,
+                        "_bucket",
+                        labels,
+                        Some(&le),
+                        format_args!("{count}"),
                     );
                 }
-                let _ = writeln!(
+                let count = h.count;
+                sample(
                     out,
-                    "{name}_bucket{} {}",
-                    label_text(labels, Some("+Inf")),
-                    h.count
+                    name,
+                    "_bucket",
+                    labels,
+                    Some("+Inf"),
+                    format_args!("{count}"),
                 );
                 let sum = format_float(h.sum_nanos as f64 / 1e9);
-                let _ = writeln!(out, "{name}_sum{} {sum}", label_text(labels, None));
-                let _ = writeln!(out, "{name}_count{} {}", label_text(labels, None), h.count);
+                sample(out, name, "_sum", labels, None, format_args!("{sum}"));
+                sample(out, name, "_count", labels, None, format_args!("{count}"));
             }
             Values::Float(value) => {
-                let _ = writeln!(
-                    out,
-                    "{name}{} {}",
-                    label_text(labels, None),
-                    format_float(*value)
-                );
+                let value = format_float(*value);
+                sample(out, name, "", labels, None, format_args!("{value}"));
             }
             Values::ValueHistogram(h) => {
                 for (bound, count) in h.bounds.iter().zip(&h.cumulative) {
                     let le = format_float(*bound);
-                    let _ = writeln!(
+                    sample(
                         out,
-                        "{name}_bucket{} {count}",
-                        label_text(labels, Some(&le))
+                        name,
+                        "_bucket",
+                        labels,
+                        Some(&le),
+                        format_args!("{count}"),
                     );
                 }
-                let _ = writeln!(
+                let count = h.count;
+                sample(
                     out,
-                    "{name}_bucket{} {}",
-                    label_text(labels, Some("+Inf")),
-                    h.count
+                    name,
+                    "_bucket",
+                    labels,
+                    Some("+Inf"),
+                    format_args!("{count}"),
                 );
                 let sum = format_float(h.sum);
-                let _ = writeln!(out, "{name}_sum{} {sum}", label_text(labels, None));
-                let _ = writeln!(out, "{name}_count{} {}", label_text(labels, None), h.count);
+                sample(out, name, "_sum", labels, None, format_args!("{sum}"));
+                sample(out, name, "_count", labels, None, format_args!("{count}"));
             }
         }
     }
 }
 
+/// One sample line, `name_suffix{labels} value`, written straight into `out`.
+fn sample(
+    out: &mut String,
+    name: &str,
+    suffix: &str,
+    labels: &Labels<'_>,
+    le: Option<&str>,
+    value: std::fmt::Arguments<'_>,
+) {
+    out.push_str(name);
+    out.push_str(suffix);
+    write_labels(out, labels, le);
+    out.push(' ');
+    let _ = out.write_fmt(value);
+    out.push('\n');
+}
+
 /// `{k="v",...}` with an optional trailing `le`.
-pub(crate) fn label_text(labels: &[(String, String)], le: Option<&str>) -> String {
-    let mut out = String::from("{");
+fn write_labels(out: &mut String, labels: &Labels<'_>, le: Option<&str>) {
+    out.push('{');
     for (i, (key, value)) in labels.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        let _ = write!(out, "{key}=\"{}\"", escape_label_value(value));
+        out.push_str(key);
+        out.push_str("=\"");
+        push_escaped(out, value);
+        out.push('"');
     }
     if let Some(le) = le {
         if !labels.is_empty() {
             out.push(',');
         }
-        let _ = write!(out, "le=\"{le}\"");
+        out.push_str("le=\"");
+        out.push_str(le);
+        out.push('"');
     }
     out.push('}');
+}
+
+/// `{k="v",...}` with an optional trailing `le`.
+#[cfg(test)]
+fn label_text(labels: &[(String, String)], le: Option<&str>) -> String {
+    let labels: Labels<'_> = labels
+        .iter()
+        .map(|(k, v)| label(k.as_str(), v.as_str()))
+        .collect();
+    let mut out = String::new();
+    write_labels(&mut out, &labels, le);
     out
 }
 
 /// Label values escape `\`, `"` and newlines.
-pub(crate) fn escape_label_value(value: &str) -> String {
+#[cfg(test)]
+fn escape_label_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for ch in value.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            _ => out.push(ch),
-        }
-    }
+    push_escaped(&mut out, value);
     out
+}
+
+/// Appends `value` with `\`, `"` and newlines escaped, copying the runs between them whole.
+fn push_escaped(out: &mut String, value: &str) {
+    let mut plain = 0;
+    for (i, byte) in value.bytes().enumerate() {
+        let escaped = match byte {
+            b'\\' => "\\\\",
+            b'"' => "\\\"",
+            b'\n' => "\\n",
+            _ => continue,
+        };
+        out.push_str(&value[plain..i]);
+        out.push_str(escaped);
+        plain = i + 1;
+    }
+    out.push_str(&value[plain..]);
 }
 
 /// HELP text escapes `\` and newlines.
