@@ -27,6 +27,9 @@ mod queries;
 mod values;
 mod variables;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeSet;
 
 use crate::declared::Declared;
