@@ -1,132 +1,162 @@
-//! A small JSON value and its one pretty-printed form: keys keep the order they were put
-//! in, numbers print in their shortest round-trip form, so the same model always gives the
-//! same bytes (which `serde_json` with a map would not promise without extra features).
+//! JSON in its one pretty-printed form, written straight into a `String`: keys keep the
+//! order they are written in, numbers print in their shortest round-trip form, so the same
+//! model always gives the same bytes (which `serde_json` with a map would not promise
+//! without extra features).
+//!
+//! There is no value tree: a dashboard of 1,000 functions is some 6 MB of JSON, and
+//! building, printing and freeing a tree of it cost twice as much as printing alone.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// A JSON value.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Json {
-    /// `null`
-    Null,
-    /// `true` / `false`
-    Bool(bool),
-    /// A number; integers print without a fraction.
-    Number(f64),
-    /// A string (borrowed when it is a constant: a dashboard is mostly constants, and
-    /// rendering 1,000 functions' panels is then mostly writing).
-    Text(Cow<'static, str>),
-    /// An array.
-    Array(Vec<Json>),
-    /// An object whose keys print in insertion order.
-    Object(Vec<(Cow<'static, str>, Json)>),
+/// Writes one JSON document, indented by two spaces. Objects and arrays are written by
+/// closures, so every one opened is closed; an empty one prints as `{}` or `[]`.
+///
+/// ```text
+/// w.object(|w| {
+///     w.field("refresh", "30s");
+///     w.key("links").array(|_| {});
+/// });
+/// ```
+#[derive(Debug)]
+pub(crate) struct Writer {
+    out: String,
+    /// How many objects and arrays are open.
+    depth: usize,
+    /// The innermost open object or array has no item yet.
+    empty: bool,
+    /// A key was just written: the next value follows it on its line.
+    after_key: bool,
 }
 
-impl Json {
-    /// An object from `(key, value)` pairs.
-    pub(crate) fn object<I, K>(entries: I) -> Json
-    where
-        I: IntoIterator<Item = (K, Json)>,
-        K: Into<Cow<'static, str>>,
-    {
-        Json::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
-    }
+/// A value written whole: a string, number, boolean or `null`.
+pub(crate) trait Scalar {
+    /// Appends the value's JSON to `out`.
+    fn write(self, out: &mut String);
+}
 
-    /// Adds `key` to an object (a no-op on other values).
-    pub(crate) fn push(&mut self, key: &'static str, value: Json) {
-        if let Json::Object(entries) = self {
-            entries.push((Cow::Borrowed(key), value));
-        }
+impl Scalar for &str {
+    fn write(self, out: &mut String) {
+        string(out, self);
     }
+}
 
-    /// The document, indented by two spaces, with a final newline.
-    pub(crate) fn pretty(&self) -> String {
-        let mut out = String::with_capacity(4096);
-        self.write(&mut out, 0);
-        out.push('\n');
-        out
+impl Scalar for bool {
+    fn write(self, out: &mut String) {
+        out.push_str(if self { "true" } else { "false" });
     }
+}
 
-    fn write(&self, out: &mut String, depth: usize) {
+impl Scalar for f64 {
+    fn write(self, out: &mut String) {
+        number(out, self);
+    }
+}
+
+impl Scalar for u32 {
+    fn write(self, out: &mut String) {
+        number(out, f64::from(self));
+    }
+}
+
+/// A number, or `null` for none.
+impl Scalar for Option<f64> {
+    fn write(self, out: &mut String) {
         match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Number(n) => number(out, *n),
-            Json::Text(s) => string(out, s),
-            Json::Array(items) if items.is_empty() => out.push_str("[]"),
-            Json::Object(entries) if entries.is_empty() => out.push_str("{}"),
-            Json::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    out.push_str(if i == 0 { "\n" } else { ",\n" });
-                    indent(out, depth + 1);
-                    item.write(out, depth + 1);
-                }
-                out.push('\n');
-                indent(out, depth);
-                out.push(']');
-            }
-            Json::Object(entries) => {
-                out.push('{');
-                for (i, (key, value)) in entries.iter().enumerate() {
-                    out.push_str(if i == 0 { "\n" } else { ",\n" });
-                    indent(out, depth + 1);
-                    string(out, key);
-                    out.push_str(": ");
-                    value.write(out, depth + 1);
-                }
-                out.push('\n');
-                indent(out, depth);
-                out.push('}');
-            }
+            Some(n) => number(out, n),
+            None => out.push_str("null"),
         }
     }
 }
 
-impl From<&'static str> for Json {
-    fn from(value: &'static str) -> Json {
-        Json::Text(Cow::Borrowed(value))
-    }
-}
+/// `,` then a newline and the indentation of the deepest level a dashboard reaches (and
+/// more): an item's separator and indent are then one slice of it.
+const BREAK: &str = ",\n                                                                ";
 
-impl From<String> for Json {
-    fn from(value: String) -> Json {
-        Json::Text(Cow::Owned(value))
+impl Writer {
+    /// A writer whose output holds `capacity` bytes before it grows.
+    pub(crate) fn with_capacity(capacity: usize) -> Writer {
+        Writer {
+            out: String::with_capacity(capacity),
+            depth: 0,
+            empty: true,
+            after_key: false,
+        }
     }
-}
 
-impl From<bool> for Json {
-    fn from(value: bool) -> Json {
-        Json::Bool(value)
+    /// The document, with a final newline.
+    pub(crate) fn finish(mut self) -> String {
+        self.out.push('\n');
+        self.out
     }
-}
 
-impl From<f64> for Json {
-    fn from(value: f64) -> Json {
-        Json::Number(value)
+    /// Writes `key` of the open object; the value written next is its value.
+    pub(crate) fn key(&mut self, key: &str) -> &mut Writer {
+        self.item();
+        string(&mut self.out, key);
+        self.out.push_str(": ");
+        self.after_key = true;
+        self
     }
-}
 
-impl From<u32> for Json {
-    fn from(value: u32) -> Json {
-        Json::Number(f64::from(value))
+    /// Writes `key` and its value.
+    pub(crate) fn field(&mut self, key: &str, value: impl Scalar) {
+        self.key(key).value(value);
     }
-}
 
-impl From<Vec<Json>> for Json {
-    fn from(value: Vec<Json>) -> Json {
-        Json::Array(value)
+    /// Writes a value: after a key, in an array, or as the document.
+    pub(crate) fn value(&mut self, value: impl Scalar) {
+        self.item();
+        value.write(&mut self.out);
     }
-}
 
-fn indent(out: &mut String, depth: usize) {
-    const SPACES: &str = "                                ";
-    let mut width = depth * 2;
-    while width > 0 {
-        let step = width.min(SPACES.len());
-        out.push_str(&SPACES[..step]);
-        width -= step;
+    /// Writes an object whose keys and values `body` writes.
+    pub(crate) fn object(&mut self, body: impl FnOnce(&mut Writer)) {
+        self.container('{', '}', body);
+    }
+
+    /// Writes an array whose items `body` writes.
+    pub(crate) fn array(&mut self, body: impl FnOnce(&mut Writer)) {
+        self.container('[', ']', body);
+    }
+
+    fn container(&mut self, open: char, close: char, body: impl FnOnce(&mut Writer)) {
+        self.item();
+        self.out.push(open);
+        self.depth += 1;
+        self.empty = true;
+        body(self);
+        self.depth -= 1;
+        if !self.empty {
+            self.new_line(false);
+        }
+        self.out.push(close);
+        // The container was an item of the one around it.
+        self.empty = false;
+    }
+
+    /// Starts an item: on the line of its key, or on a line of its own after the one
+    /// before it.
+    fn item(&mut self) {
+        if std::mem::take(&mut self.after_key) || self.depth == 0 {
+            return;
+        }
+        self.new_line(!self.empty);
+        self.empty = false;
+    }
+
+    /// A newline (after a comma when `comma`) and the indentation of the current depth.
+    fn new_line(&mut self, comma: bool) {
+        let from = if comma { 0 } else { 1 };
+        let width = self.depth * 2;
+        match BREAK.get(from..2 + width) {
+            Some(text) => self.out.push_str(text),
+            None => {
+                self.out.push_str(&BREAK[from..2]);
+                for _ in 0..width {
+                    self.out.push(' ');
+                }
+            }
+        }
     }
 }
 
@@ -200,24 +230,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pretty_prints_in_insertion_order() {
-        let doc = Json::object([
-            ("b", Json::from(1.0)),
-            (
-                "n",
-                Json::Array(vec![
-                    Json::from(0.0),
-                    Json::from(2_147_483_647.0),
-                    Json::from(-3.0),
-                ]),
-            ),
-            ("a", Json::Array(vec![Json::from("x\"y"), Json::from(0.25)])),
-            ("e", Json::Object(Vec::new())),
-        ]);
+    fn pretty_prints_in_writing_order() {
+        let mut w = Writer::with_capacity(0);
+        w.object(|w| {
+            w.field("b", 1.0);
+            w.key("n").array(|w| {
+                w.value(0.0);
+                w.value(2_147_483_647.0);
+                w.value(-3.0);
+            });
+            w.key("a").array(|w| {
+                w.value("x\"y");
+                w.value(0.25);
+            });
+            w.key("e").object(|_| {});
+        });
         assert_eq!(
-            doc.pretty(),
+            w.finish(),
             "{\n  \"b\": 1,\n  \"n\": [\n    0,\n    2147483647,\n    -3\n  ],\n  \"a\": [\n    \"x\\\"y\",\n    0.25\n  ],\n  \"e\": {}\n}\n"
         );
+    }
+
+    #[test]
+    fn deep_documents_keep_their_indentation() {
+        let mut w = Writer::with_capacity(0);
+        let depth = 40;
+        fn nest(w: &mut Writer, levels: usize) {
+            if levels == 0 {
+                w.value(Option::<f64>::None);
+            } else {
+                w.array(|w| nest(w, levels - 1));
+            }
+        }
+        nest(&mut w, depth);
+        let text = w.finish();
+        let null_line = format!("{}null\n", " ".repeat(depth * 2));
+        assert!(text.contains(&null_line), "{text}");
+        assert!(text.ends_with("\n  ]\n]\n"));
     }
 
     #[test]
