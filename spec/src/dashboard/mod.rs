@@ -504,7 +504,7 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                         "Latency quantiles of {}::{}; the dashed line is the latency alert's threshold.",
                         site.module, site.function
                     ),
-                    quantiles.iter().map(|q| queries::latency(site, metric, *q)).collect(),
+                    queries::latency(site, metric, &quantiles),
                     "s",
                     thresholds,
                 ));

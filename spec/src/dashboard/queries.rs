@@ -123,19 +123,29 @@ pub(crate) fn error_ratio(site: &Site, metric: &str) -> Query {
     )
 }
 
-/// A latency quantile of a `#[timed]` function, grouped like its latency alerts.
-pub(crate) fn latency(site: &Site, metric: &str, quantile: crate::model::Quantile) -> Query {
+/// Latency quantiles of a `#[timed]` function, grouped like its latency alerts: a query
+/// per quantile, the selector built once for them all.
+pub(crate) fn latency(
+    site: &Site,
+    metric: &str,
+    quantiles: &[crate::model::Quantile],
+) -> Vec<Query> {
     let f = Function::of(site);
     let by = f.by();
-    let selector = f.selector(&format!("{metric}_bucket"), &scope(&f));
-    Query::new(
-        format!(
-            "histogram_quantile({}, sum by ({by}, le) ({}))",
-            format_float(quantile.fraction()),
-            rate(&selector)
-        ),
-        format!("{}{}", quantile.keyword(), call_legend(&f)),
-    )
+    let buckets = rate(&f.selector(&format!("{metric}_bucket"), &scope(&f)));
+    let legend = call_legend(&f);
+    quantiles
+        .iter()
+        .map(|quantile| {
+            Query::new(
+                format!(
+                    "histogram_quantile({}, sum by ({by}, le) ({buckets}))",
+                    format_float(quantile.fraction())
+                ),
+                format!("{}{legend}", quantile.keyword()),
+            )
+        })
+        .collect()
 }
 
 /// The bad share of an SLO's calls over `window`: errors for `#[counted]`, calls slower
