@@ -68,6 +68,16 @@ impl Scalar for Option<f64> {
     }
 }
 
+/// The text of a value written once and copied after: for the parts every panel of a
+/// kind has alike (its data source, legend and tooltip).
+#[derive(Debug, Default)]
+pub(crate) struct Fragment {
+    /// The depth it was written at: its indentation.
+    depth: usize,
+    /// Its text; empty until written.
+    text: String,
+}
+
 /// `,` then a newline and the indentation of the deepest level a dashboard reaches (and
 /// more): an item's separator and indent are then one slice of it.
 const BREAK: &str = ",\n                                                                ";
@@ -120,6 +130,22 @@ impl Writer {
     /// Writes an array whose items `body` writes.
     pub(crate) fn array(&mut self, body: impl FnOnce(&mut Writer)) {
         self.container('[', ']', body);
+    }
+
+    /// Writes the value `body` writes, which must be the same at every call with this
+    /// `fragment`: the first time by `body`, then as a copy of that text.
+    pub(crate) fn fragment(&mut self, fragment: &mut Fragment, body: impl FnOnce(&mut Writer)) {
+        self.item();
+        if fragment.depth == self.depth && !fragment.text.is_empty() {
+            self.out.push_str(&fragment.text);
+            return;
+        }
+        // The separator is written: `body`'s value follows it as it would a key.
+        self.after_key = true;
+        let start = self.out.len();
+        body(self);
+        fragment.depth = self.depth;
+        fragment.text = self.out[start..].to_owned();
     }
 
     fn container(&mut self, open: char, close: char, body: impl FnOnce(&mut Writer)) {
@@ -282,6 +308,36 @@ mod tests {
             w.finish(),
             "{\n  \"b\": 1,\n  \"n\": [\n    0,\n    2147483647,\n    -3\n  ],\n  \"a\": [\n    \"x\\\"y\",\n    0.25\n  ],\n  \"e\": {}\n}\n"
         );
+    }
+
+    #[test]
+    fn a_fragment_writes_what_its_body_would() {
+        // Copied at the depth it was written at, written again at another, after a key and
+        // as an array's item alike.
+        fn document(mut fragment: Option<&mut Fragment>) -> String {
+            let mut w = Writer::with_capacity(0);
+            let mut legend = |w: &mut Writer| {
+                let body = |w: &mut Writer| w.object(|w| w.field("showLegend", true));
+                match fragment.as_deref_mut() {
+                    Some(fragment) => w.fragment(fragment, body),
+                    None => body(w),
+                }
+            };
+            w.array(|w| {
+                w.object(|w| {
+                    w.field("id", 1.0);
+                    w.key("legend");
+                    legend(w);
+                    w.key("more").array(|w| legend(w));
+                });
+                w.object(|w| {
+                    w.key("legend");
+                    legend(w);
+                });
+            });
+            w.finish()
+        }
+        assert_eq!(document(Some(&mut Fragment::default())), document(None));
     }
 
     #[test]

@@ -87,6 +87,7 @@ struct Bot<'a> {
 struct Layout<'w> {
     ids: Ids,
     grid: Grid,
+    shared: panels::Shared,
     panels: &'w mut Writer,
 }
 
@@ -100,7 +101,7 @@ impl Layout<'_> {
     fn add(&mut self, panel: &Panel) {
         let id = self.ids.id(&panel.key);
         let place = self.grid.place(panel.size.0, panel.size.1);
-        panels::render(self.panels, panel, id, place);
+        panels::render(self.panels, &mut self.shared, panel, id, place);
     }
 }
 
@@ -143,6 +144,7 @@ fn dashboard(w: &mut Writer, bot: &Bot<'_>) {
             let mut layout = Layout {
                 ids: Ids::default(),
                 grid: Grid::default(),
+                shared: panels::Shared::default(),
                 panels: w,
             };
             for section in SECTIONS {

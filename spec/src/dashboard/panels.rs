@@ -7,7 +7,7 @@
 //! its caller the key (`mappings` that array's items).
 
 use super::ids::Place;
-use super::json::Writer;
+use super::json::{Fragment, Writer};
 use super::queries::Query;
 
 /// The data source every panel and variable reads: the dashboard's `datasource` variable.
@@ -60,6 +60,17 @@ impl Kind {
     }
 }
 
+/// The parts of a panel that are the same in every panel of its kind, written once per
+/// dashboard and copied after.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    datasource: Fragment,
+    /// By [`Kind`].
+    options: [Fragment; 4],
+    /// A time series' `custom`, by whether it draws threshold lines.
+    custom: [Fragment; 2],
+}
+
 /// A row header, expanded, holding the panels placed after it.
 pub(crate) fn row(w: &mut Writer, id: u32, title: &str, place: Place) {
     w.object(|w| {
@@ -73,14 +84,19 @@ pub(crate) fn row(w: &mut Writer, id: u32, title: &str, place: Place) {
 }
 
 /// The panel as Grafana's JSON, with its id and place.
-pub(crate) fn render(w: &mut Writer, panel: &Panel, id: u32, place: Place) {
+pub(crate) fn render(w: &mut Writer, shared: &mut Shared, panel: &Panel, id: u32, place: Place) {
     w.object(|w| {
-        w.key("datasource").object(datasource);
+        w.key("datasource")
+            .fragment(&mut shared.datasource, |w| w.object(datasource));
         w.field("description", panel.description.as_str());
-        w.key("fieldConfig").object(|w| field_config(w, panel));
+        w.key("fieldConfig")
+            .object(|w| field_config(w, &mut shared.custom, panel));
         w.key("gridPos").object(|w| grid_pos(w, place));
         w.field("id", id);
-        w.key("options").object(|w| options(w, panel.kind));
+        w.key("options")
+            .fragment(&mut shared.options[panel.kind as usize], |w| {
+                w.object(|w| options(w, panel.kind))
+            });
         w.key("targets").array(|w| {
             for (i, query) in panel.queries.iter().enumerate() {
                 target(w, query, i, panel.kind);
@@ -128,7 +144,7 @@ fn step(w: &mut Writer, color: &str, value: Option<f64>) {
     });
 }
 
-fn field_config(w: &mut Writer, panel: &Panel) {
+fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
     w.key("defaults").object(|w| {
         w.key("color")
             .object(|w| w.field("mode", color_mode(panel.kind)));
@@ -144,9 +160,13 @@ fn field_config(w: &mut Writer, panel: &Panel) {
         });
         w.field("unit", panel.unit);
         match panel.kind {
-            Kind::TimeSeries => w
-                .key("custom")
-                .object(|w| time_series_custom(w, !panel.thresholds.is_empty())),
+            Kind::TimeSeries => {
+                let lines = !panel.thresholds.is_empty();
+                w.key("custom")
+                    .fragment(&mut custom[usize::from(lines)], |w| {
+                        w.object(|w| time_series_custom(w, lines))
+                    });
+            }
             Kind::BreakerState => {
                 w.key("custom").object(|w| {
                     w.field("fillOpacity", 80.0);
