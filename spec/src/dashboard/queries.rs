@@ -133,13 +133,14 @@ pub(crate) fn latency(
     let f = Function::of(site);
     let by = f.by();
     let buckets = rate(&f.selector(&format!("{metric}_bucket"), &scope(&f)));
+    let sum = format!("sum by ({by}, le) ({buckets})");
     let legend = call_legend(&f);
     quantiles
         .iter()
         .map(|quantile| {
             Query::new(
                 format!(
-                    "histogram_quantile({}, sum by ({by}, le) ({buckets}))",
+                    "histogram_quantile({}, {sum})",
                     format_float(quantile.fraction())
                 ),
                 format!("{}{legend}", quantile.keyword()),
