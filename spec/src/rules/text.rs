@@ -69,7 +69,10 @@ pub fn promql_string(value: &str) -> String {
 pub fn regex_escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for ch in value.chars() {
-        if "\\.+*?()|[]{}^$".contains(ch) {
+        if matches!(
+            ch,
+            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
+        ) {
             out.push('\\');
         }
         out.push(ch);
@@ -397,5 +400,9 @@ mod tests {
         assert_eq!(yaml_single_quoted("x{a=\"it's\"}"), "'x{a=\"it''s\"}'");
         assert_eq!(promql_string("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
         assert_eq!(regex_escape("0.25"), "0\\.25");
+        assert_eq!(
+            regex_escape(r"a\.+*?()|[]{}^$-b"),
+            r"a\\\.\+\*\?\(\)\|\[\]\{\}\^\$-b"
+        );
     }
 }
