@@ -103,16 +103,16 @@ pub(crate) fn calls_by_result(site: &Site, metric: &str) -> Query {
 pub(crate) fn error_ratio(site: &Site, metric: &str) -> Query {
     let f = Function::of(site);
     let by = f.by();
+    let scope = scope(&f);
     let errors = f.selector(
         metric,
         &format!(
-            ", {}=\"{}\"{}",
+            ", {}=\"{}\"{scope}",
             names::LABEL_RESULT,
             names::RESULT_ERROR,
-            scope(&f)
         ),
     );
-    let all = f.selector(metric, &scope(&f));
+    let all = f.selector(metric, &scope);
     Query::new(
         format!(
             "sum by ({by}) ({}) / sum by ({by}) ({})",
