@@ -51,7 +51,8 @@ pub const TAG: &str = "botwatch";
 /// The dashboard of `sites` and the `declared` metrics as Grafana's JSON, pretty-printed,
 /// ending in a newline.
 pub fn json(sites: &[Site], declared: &[Declared]) -> String {
-    let mut sorted = sites.to_vec();
+    // References: the sort moves pointers, and no site is cloned.
+    let mut sorted: Vec<&Site> = sites.iter().collect();
     // Two sites of one function told apart by static labels sort equal by `Site::order`:
     // their model decides, so the build helper and the runtime agree whatever they found
     // first.
@@ -77,7 +78,7 @@ pub fn json(sites: &[Site], declared: &[Declared]) -> String {
 /// What the dashboard charts: the functions' sites and the declared metrics, both sorted.
 #[derive(Debug)]
 struct Bot<'a> {
-    sites: &'a [Site],
+    sites: &'a [&'a Site],
     declared: &'a [Declared],
 }
 
@@ -256,7 +257,7 @@ fn anchor(bot: &Bot<'_>) -> String {
 const RESERVED: [&str; 3] = ["datasource", "job", "instance"];
 
 /// Each per-call label key, once, with the first metric carrying it (its values' source).
-fn call_labels(sites: &[Site]) -> Vec<(String, String)> {
+fn call_labels(sites: &[&Site]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for site in sites {
         let (keys, metric) = match &site.attribute {
@@ -305,7 +306,7 @@ fn alert_names(bot: &Bot<'_>) -> Vec<String> {
     names.into_iter().collect()
 }
 
-fn has_breakers(sites: &[Site]) -> bool {
+fn has_breakers(sites: &[&Site]) -> bool {
     sites
         .iter()
         .any(|s| matches!(s.attribute, Attribute::CircuitBreaker(_)))
@@ -353,7 +354,7 @@ fn overview(bot: &Bot<'_>, layout: &mut Layout<'_>) {
     let counted: BTreeSet<&str> = sites
         .iter()
         .filter(|s| matches!(s.attribute, Attribute::Counted(_)))
-        .filter_map(queries::metric)
+        .filter_map(|s| queries::metric(s))
         .collect();
     if !counted.is_empty() {
         let series = |key: &str, title: &str, description: &str, queries, unit| Panel {
