@@ -4,7 +4,7 @@
 //! without extra features).
 //!
 //! There is no value tree: a dashboard of 1,000 functions is some 6 MB of JSON, and
-//! building, printing and freeing a tree of it cost twice as much as printing alone.
+//! allocating and freeing a tree of it cost as much as printing it.
 
 use std::fmt::Write as _;
 
