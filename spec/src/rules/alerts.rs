@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::scenario::{round_up, samples, LatencyLine, Probe, Series, Shape, REPLICAS};
-use super::text::promql_string;
+use super::text::{promql_string, push_promql_string};
 use super::{AlertRule, RuleSet};
 use crate::model::{Alert, Attribute, Comparison, Condition, Site};
 use crate::names::{self, format_float, nanos_as_seconds_text, prometheus_duration};
@@ -45,14 +45,14 @@ impl<'a> Function<'a> {
         let mut out = String::with_capacity(metric.len() + extra.len() + 64);
         out.push_str(metric);
         out.push_str("{function=");
-        out.push_str(&promql_string(self.name));
+        push_promql_string(&mut out, self.name);
         out.push_str(", module=");
-        out.push_str(&promql_string(self.module));
+        push_promql_string(&mut out, self.module);
         for (k, v) in &self.labels {
             out.push_str(", ");
             out.push_str(k);
             out.push('=');
-            out.push_str(&promql_string(v));
+            push_promql_string(&mut out, v);
         }
         out.push_str(extra);
         out.push('}');
