@@ -7,6 +7,8 @@
 //! labels. Declared metrics' panels read the selectors and groupings of their alerts
 //! ([`DeclaredMetric`]), one line per replica where an alert compares each replica.
 
+use std::borrow::Cow;
+
 use crate::model::{Attribute, Site, Slo};
 use crate::names::{self, format_float, nanos_as_seconds_text};
 use crate::rules::alerts::Function;
@@ -46,13 +48,17 @@ pub(crate) fn call_label_variable(key: &str) -> String {
     format!("${key}")
 }
 
-/// The scope matchers plus one per per-call label of `function`.
-fn scope(function: &Function<'_>) -> String {
+/// The scope matchers plus one per per-call label of `function` (borrowed when it has none:
+/// most functions, and the dashboard builds thousands of selectors).
+fn scope(function: &Function<'_>) -> Cow<'static, str> {
+    if function.call_labels.is_empty() {
+        return Cow::Borrowed(SCOPE);
+    }
     let mut out = SCOPE.to_owned();
     for key in &function.call_labels {
         out.push_str(&format!(", {key}=~\"{}\"", call_label_variable(key)));
     }
-    out
+    Cow::Owned(out)
 }
 
 /// ` {{venue}} {{side}}`: the legend part telling per-call label sets apart.
