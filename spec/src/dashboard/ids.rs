@@ -27,12 +27,12 @@ impl Ids {
     pub(crate) fn id(&mut self, key: &str) -> u32 {
         let mut attempt = 0u32;
         loop {
-            let salted = if attempt == 0 {
-                key.to_owned()
+            let hash = if attempt == 0 {
+                fnv1a(key)
             } else {
-                format!("{key}#{attempt}")
+                fnv1a(&format!("{key}#{attempt}"))
             };
-            let id = (fnv1a(&salted) & 0x7fff_ffff).max(1);
+            let id = (hash & 0x7fff_ffff).max(1);
             if self.taken.insert(id) {
                 return id;
             }

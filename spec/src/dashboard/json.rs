@@ -1,132 +1,191 @@
-//! A small JSON value and its one pretty-printed form: keys keep the order they were put
-//! in, numbers print in their shortest round-trip form, so the same model always gives the
-//! same bytes (which `serde_json` with a map would not promise without extra features).
+//! JSON in its one pretty-printed form, written straight into a `String`: keys keep the
+//! order they are written in, numbers print in their shortest round-trip form, so the same
+//! model always gives the same bytes (which `serde_json` with a map would not promise
+//! without extra features).
+//!
+//! There is no value tree: a dashboard of 1,000 functions is some 6 MB of JSON, and
+//! allocating and freeing a tree of it cost as much as printing it.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// A JSON value.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Json {
-    /// `null`
-    Null,
-    /// `true` / `false`
-    Bool(bool),
-    /// A number; integers print without a fraction.
-    Number(f64),
-    /// A string (borrowed when it is a constant: a dashboard is mostly constants, and
-    /// rendering 1,000 functions' panels is then mostly writing).
-    Text(Cow<'static, str>),
-    /// An array.
-    Array(Vec<Json>),
-    /// An object whose keys print in insertion order.
-    Object(Vec<(Cow<'static, str>, Json)>),
+/// Writes one JSON document, indented by two spaces. Objects and arrays are written by
+/// closures, so every one opened is closed; an empty one prints as `{}` or `[]`.
+///
+/// ```text
+/// w.object(|w| {
+///     w.field("refresh", "30s");
+///     w.key("links").array(|_| {});
+/// });
+/// ```
+#[derive(Debug)]
+pub(crate) struct Writer {
+    out: String,
+    /// How many objects and arrays are open.
+    depth: usize,
+    /// The innermost open object or array has no item yet.
+    empty: bool,
+    /// A key was just written: the next value follows it on its line.
+    after_key: bool,
 }
 
-impl Json {
-    /// An object from `(key, value)` pairs.
-    pub(crate) fn object<I, K>(entries: I) -> Json
-    where
-        I: IntoIterator<Item = (K, Json)>,
-        K: Into<Cow<'static, str>>,
-    {
-        Json::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
-    }
+/// A value written whole: a string, number, boolean or `null`.
+pub(crate) trait Scalar {
+    /// Appends the value's JSON to `out`.
+    fn write(self, out: &mut String);
+}
 
-    /// Adds `key` to an object (a no-op on other values).
-    pub(crate) fn push(&mut self, key: &'static str, value: Json) {
-        if let Json::Object(entries) = self {
-            entries.push((Cow::Borrowed(key), value));
-        }
+impl Scalar for &str {
+    fn write(self, out: &mut String) {
+        string(out, self);
     }
+}
 
-    /// The document, indented by two spaces, with a final newline.
-    pub(crate) fn pretty(&self) -> String {
-        let mut out = String::with_capacity(4096);
-        self.write(&mut out, 0);
-        out.push('\n');
-        out
+impl Scalar for bool {
+    fn write(self, out: &mut String) {
+        out.push_str(if self { "true" } else { "false" });
     }
+}
 
-    fn write(&self, out: &mut String, depth: usize) {
+impl Scalar for f64 {
+    fn write(self, out: &mut String) {
+        number(out, self);
+    }
+}
+
+impl Scalar for u32 {
+    fn write(self, out: &mut String) {
+        number(out, f64::from(self));
+    }
+}
+
+/// A number, or `null` for none.
+impl Scalar for Option<f64> {
+    fn write(self, out: &mut String) {
         match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Number(n) => number(out, *n),
-            Json::Text(s) => string(out, s),
-            Json::Array(items) if items.is_empty() => out.push_str("[]"),
-            Json::Object(entries) if entries.is_empty() => out.push_str("{}"),
-            Json::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    out.push_str(if i == 0 { "\n" } else { ",\n" });
-                    indent(out, depth + 1);
-                    item.write(out, depth + 1);
-                }
-                out.push('\n');
-                indent(out, depth);
-                out.push(']');
-            }
-            Json::Object(entries) => {
-                out.push('{');
-                for (i, (key, value)) in entries.iter().enumerate() {
-                    out.push_str(if i == 0 { "\n" } else { ",\n" });
-                    indent(out, depth + 1);
-                    string(out, key);
-                    out.push_str(": ");
-                    value.write(out, depth + 1);
-                }
-                out.push('\n');
-                indent(out, depth);
-                out.push('}');
-            }
+            Some(n) => number(out, n),
+            None => out.push_str("null"),
         }
     }
 }
 
-impl From<&'static str> for Json {
-    fn from(value: &'static str) -> Json {
-        Json::Text(Cow::Borrowed(value))
-    }
+/// The text of a value written once and copied after: for the parts every panel of a
+/// kind has alike (its data source, legend and tooltip).
+#[derive(Debug, Default)]
+pub(crate) struct Fragment {
+    /// The depth it was written at: its indentation.
+    depth: usize,
+    /// Its text; empty until written.
+    text: String,
 }
 
-impl From<String> for Json {
-    fn from(value: String) -> Json {
-        Json::Text(Cow::Owned(value))
-    }
-}
+/// `,` then a newline and the indentation of the deepest level a dashboard reaches (and
+/// more): an item's separator and indent are then one slice of it.
+const BREAK: &str = ",\n                                                                ";
 
-impl From<bool> for Json {
-    fn from(value: bool) -> Json {
-        Json::Bool(value)
+impl Writer {
+    /// A writer whose output holds `capacity` bytes before it grows.
+    pub(crate) fn with_capacity(capacity: usize) -> Writer {
+        Writer {
+            out: String::with_capacity(capacity),
+            depth: 0,
+            empty: true,
+            after_key: false,
+        }
     }
-}
 
-impl From<f64> for Json {
-    fn from(value: f64) -> Json {
-        Json::Number(value)
+    /// The document, with a final newline.
+    pub(crate) fn finish(mut self) -> String {
+        self.out.push('\n');
+        self.out
     }
-}
 
-impl From<u32> for Json {
-    fn from(value: u32) -> Json {
-        Json::Number(f64::from(value))
+    /// Writes `key` of the open object; the value written next is its value. Keys are the
+    /// dashboard's own names, never the user's text: written as they are, not escaped.
+    pub(crate) fn key(&mut self, key: &'static str) -> &mut Writer {
+        debug_assert!(!key.bytes().any(special), "{key:?} needs an escape");
+        self.item();
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\": ");
+        self.after_key = true;
+        self
     }
-}
 
-impl From<Vec<Json>> for Json {
-    fn from(value: Vec<Json>) -> Json {
-        Json::Array(value)
+    /// Writes `key` and its value.
+    pub(crate) fn field(&mut self, key: &'static str, value: impl Scalar) {
+        self.key(key).value(value);
     }
-}
 
-fn indent(out: &mut String, depth: usize) {
-    const SPACES: &str = "                                ";
-    let mut width = depth * 2;
-    while width > 0 {
-        let step = width.min(SPACES.len());
-        out.push_str(&SPACES[..step]);
-        width -= step;
+    /// Writes a value: after a key, in an array, or as the document.
+    pub(crate) fn value(&mut self, value: impl Scalar) {
+        self.item();
+        value.write(&mut self.out);
+    }
+
+    /// Writes an object whose keys and values `body` writes.
+    pub(crate) fn object(&mut self, body: impl FnOnce(&mut Writer)) {
+        self.container('{', '}', body);
+    }
+
+    /// Writes an array whose items `body` writes.
+    pub(crate) fn array(&mut self, body: impl FnOnce(&mut Writer)) {
+        self.container('[', ']', body);
+    }
+
+    /// Writes the value `body` writes, which must be the same at every call with this
+    /// `fragment`: the first time by `body`, then as a copy of that text.
+    pub(crate) fn fragment(&mut self, fragment: &mut Fragment, body: impl FnOnce(&mut Writer)) {
+        self.item();
+        if fragment.depth == self.depth && !fragment.text.is_empty() {
+            self.out.push_str(&fragment.text);
+            return;
+        }
+        // The separator is written: `body`'s value follows it as it would a key.
+        self.after_key = true;
+        let start = self.out.len();
+        body(self);
+        fragment.depth = self.depth;
+        fragment.text = self.out[start..].to_owned();
+    }
+
+    fn container(&mut self, open: char, close: char, body: impl FnOnce(&mut Writer)) {
+        self.item();
+        self.out.push(open);
+        self.depth += 1;
+        self.empty = true;
+        body(self);
+        self.depth -= 1;
+        if !self.empty {
+            self.new_line(false);
+        }
+        self.out.push(close);
+        // The container was an item of the one around it.
+        self.empty = false;
+    }
+
+    /// Starts an item: on the line of its key, or on a line of its own after the one
+    /// before it.
+    fn item(&mut self) {
+        if std::mem::take(&mut self.after_key) || self.depth == 0 {
+            return;
+        }
+        self.new_line(!self.empty);
+        self.empty = false;
+    }
+
+    /// A newline (after a comma when `comma`) and the indentation of the current depth.
+    fn new_line(&mut self, comma: bool) {
+        let from = if comma { 0 } else { 1 };
+        let width = self.depth * 2;
+        match BREAK.get(from..2 + width) {
+            Some(text) => self.out.push_str(text),
+            None => {
+                self.out.push_str(&BREAK[from..2]);
+                for _ in 0..width {
+                    self.out.push(' ');
+                }
+            }
+        }
     }
 }
 
@@ -155,16 +214,46 @@ fn number(out: &mut String, n: f64) {
     }
 }
 
+/// Whether [`string`] may have to escape a byte: `"`, `\\`, a control character, or the
+/// first byte of U+2028 and U+2029 (escaped too).
+const fn special(b: u8) -> bool {
+    // `|`, not `||`: no branch, so a chunk's tests run side by side.
+    (b < 0x20) | (b == b'"') | (b == b'\\') | (b == 0xe2)
+}
+
+/// The index of the first byte at or after `from` that may need an escape, or the length.
+fn next_special(bytes: &[u8], mut from: usize) -> usize {
+    // Sixteen bytes at a time: the test of a chunk compiles to a few vector instructions,
+    // and almost none of a dashboard's text needs an escape.
+    let any = |chunk: &[u8; 16]| chunk.iter().fold(false, |any, &b| any | special(b));
+    while let Some(chunk) = bytes[from..].first_chunk::<16>() {
+        if any(chunk) {
+            break;
+        }
+        from += 16;
+    }
+    // The rest of a long text is the end of its last sixteen bytes.
+    if let Some(last) = bytes.last_chunk::<16>() {
+        if from + 16 > bytes.len() && !any(last) {
+            return bytes.len();
+        }
+    }
+    while from < bytes.len() && !special(bytes[from]) {
+        from += 1;
+    }
+    from
+}
+
 fn string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     // Copy the runs that need no escape whole; bytes, since every character escaped is
     // ASCII or starts with 0xE2 (U+2028, U+2029).
     let bytes = s.as_bytes();
     let mut plain = 0;
-    let mut i = 0;
+    let mut i = next_special(bytes, 0);
     while i < bytes.len() {
-        let b = bytes[i];
-        let escaped = match b {
+        let escaped = match bytes[i] {
             b'"' => "\\\"",
             b'\\' => "\\\\",
             b'\n' => "\\n",
@@ -177,7 +266,7 @@ fn string(out: &mut String, s: &str) {
                 ""
             }
             _ => {
-                i += 1;
+                i = next_special(bytes, i + 1);
                 continue;
             }
         };
@@ -188,8 +277,8 @@ fn string(out: &mut String, s: &str) {
         } else {
             out.push_str(escaped);
         }
-        i += c.len_utf8();
-        plain = i;
+        plain = i + c.len_utf8();
+        i = next_special(bytes, plain);
     }
     out.push_str(&s[plain..]);
     out.push('"');
@@ -200,24 +289,73 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pretty_prints_in_insertion_order() {
-        let doc = Json::object([
-            ("b", Json::from(1.0)),
-            (
-                "n",
-                Json::Array(vec![
-                    Json::from(0.0),
-                    Json::from(2_147_483_647.0),
-                    Json::from(-3.0),
-                ]),
-            ),
-            ("a", Json::Array(vec![Json::from("x\"y"), Json::from(0.25)])),
-            ("e", Json::Object(Vec::new())),
-        ]);
+    fn pretty_prints_in_writing_order() {
+        let mut w = Writer::with_capacity(0);
+        w.object(|w| {
+            w.field("b", 1.0);
+            w.key("n").array(|w| {
+                w.value(0.0);
+                w.value(2_147_483_647.0);
+                w.value(-3.0);
+            });
+            w.key("a").array(|w| {
+                w.value("x\"y");
+                w.value(0.25);
+            });
+            w.key("e").object(|_| {});
+        });
         assert_eq!(
-            doc.pretty(),
+            w.finish(),
             "{\n  \"b\": 1,\n  \"n\": [\n    0,\n    2147483647,\n    -3\n  ],\n  \"a\": [\n    \"x\\\"y\",\n    0.25\n  ],\n  \"e\": {}\n}\n"
         );
+    }
+
+    #[test]
+    fn a_fragment_writes_what_its_body_would() {
+        // Copied at the depth it was written at, written again at another, after a key and
+        // as an array's item alike.
+        fn document(mut fragment: Option<&mut Fragment>) -> String {
+            let mut w = Writer::with_capacity(0);
+            let mut legend = |w: &mut Writer| {
+                let body = |w: &mut Writer| w.object(|w| w.field("showLegend", true));
+                match fragment.as_deref_mut() {
+                    Some(fragment) => w.fragment(fragment, body),
+                    None => body(w),
+                }
+            };
+            w.array(|w| {
+                w.object(|w| {
+                    w.field("id", 1.0);
+                    w.key("legend");
+                    legend(w);
+                    w.key("more").array(|w| legend(w));
+                });
+                w.object(|w| {
+                    w.key("legend");
+                    legend(w);
+                });
+            });
+            w.finish()
+        }
+        assert_eq!(document(Some(&mut Fragment::default())), document(None));
+    }
+
+    #[test]
+    fn deep_documents_keep_their_indentation() {
+        let mut w = Writer::with_capacity(0);
+        let depth = 40;
+        fn nest(w: &mut Writer, levels: usize) {
+            if levels == 0 {
+                w.value(Option::<f64>::None);
+            } else {
+                w.array(|w| nest(w, levels - 1));
+            }
+        }
+        nest(&mut w, depth);
+        let text = w.finish();
+        let null_line = format!("{}null\n", " ".repeat(depth * 2));
+        assert!(text.contains(&null_line), "{text}");
+        assert!(text.ends_with("\n  ]\n]\n"));
     }
 
     #[test]
@@ -225,5 +363,25 @@ mod tests {
         let mut out = String::new();
         string(&mut out, "a\u{1}\u{2028}\\");
         assert_eq!(out, "\"a\\u0001\\u2028\\\\\"");
+    }
+
+    #[test]
+    fn escapes_are_found_wherever_they_fall() {
+        // Before, within and after the first sixteen-byte chunk, and a U+2028 split across
+        // two chunks; `…` shares U+2028's first byte and stays as it is.
+        for (text, expected) in [
+            ("0123456789abcde\"", "0123456789abcde\\\""),
+            ("0123456789abcdef\n", "0123456789abcdef\\n"),
+            ("0123456789abcd\u{2028}x", "0123456789abcd\\u2028x"),
+            ("…0123456789abcdef…\t", "…0123456789abcdef…\\t"),
+            (
+                "plain text, thirty-two bytes!!!!",
+                "plain text, thirty-two bytes!!!!",
+            ),
+        ] {
+            let mut out = String::new();
+            string(&mut out, text);
+            assert_eq!(out, format!("\"{expected}\""), "{text:?}");
+        }
     }
 }

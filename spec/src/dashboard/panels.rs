@@ -1,17 +1,19 @@
 //! Grafana panels as JSON: a row header, a time series (with an alert's threshold drawn as a
 //! line), a stat, and a state timeline with the breaker's states mapped to names and
 //! colours. Every panel reads the `${datasource}` variable.
+//!
+//! A function writing a panel, a target or a step writes the whole object, an item of its
+//! array; one named after a key (`grid_pos`, `options`) writes that object's entries, and
+//! its caller the key (`mappings` that array's items).
 
 use super::ids::Place;
-use super::json::Json;
+use super::json::{Fragment, Writer};
 use super::queries::Query;
 
 /// The data source every panel and variable reads: the dashboard's `datasource` variable.
-pub(crate) fn datasource() -> Json {
-    Json::object([
-        ("type", Json::from("prometheus")),
-        ("uid", Json::from("${datasource}")),
-    ])
+pub(crate) fn datasource(w: &mut Writer) {
+    w.field("type", "prometheus");
+    w.field("uid", "${datasource}");
 }
 
 /// What a panel shows, before it is placed.
@@ -58,46 +60,58 @@ impl Kind {
     }
 }
 
+/// The parts of a panel that are the same in every panel of its kind, written once per
+/// dashboard and copied after.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    datasource: Fragment,
+    /// By [`Kind`].
+    options: [Fragment; 4],
+    /// A time series' `custom`, by whether it draws threshold lines.
+    custom: [Fragment; 2],
+}
+
 /// A row header, expanded, holding the panels placed after it.
-pub(crate) fn row(id: u32, title: &str, place: Place) -> Json {
-    Json::object([
-        ("collapsed", Json::from(false)),
-        ("gridPos", grid_pos(place)),
-        ("id", Json::from(id)),
-        ("panels", Json::Array(Vec::new())),
-        ("title", Json::from(title.to_owned())),
-        ("type", Json::from("row")),
-    ])
+pub(crate) fn row(w: &mut Writer, id: u32, title: &str, place: Place) {
+    w.object(|w| {
+        w.field("collapsed", false);
+        w.key("gridPos").object(|w| grid_pos(w, place));
+        w.field("id", id);
+        w.key("panels").array(|_| {});
+        w.field("title", title);
+        w.field("type", "row");
+    });
 }
 
 /// The panel as Grafana's JSON, with its id and place.
-pub(crate) fn render(panel: &Panel, id: u32, place: Place) -> Json {
-    let targets: Vec<Json> = panel
-        .queries
-        .iter()
-        .enumerate()
-        .map(|(i, q)| target(q, i, panel.kind))
-        .collect();
-    Json::object([
-        ("datasource", datasource()),
-        ("description", Json::from(panel.description.clone())),
-        ("fieldConfig", field_config(panel)),
-        ("gridPos", grid_pos(place)),
-        ("id", Json::from(id)),
-        ("options", options(panel.kind)),
-        ("targets", Json::Array(targets)),
-        ("title", Json::from(panel.title.clone())),
-        ("type", Json::from(panel.kind.plugin())),
-    ])
+pub(crate) fn render(w: &mut Writer, shared: &mut Shared, panel: &Panel, id: u32, place: Place) {
+    w.object(|w| {
+        w.key("datasource")
+            .fragment(&mut shared.datasource, |w| w.object(datasource));
+        w.field("description", panel.description.as_str());
+        w.key("fieldConfig")
+            .object(|w| field_config(w, &mut shared.custom, panel));
+        w.key("gridPos").object(|w| grid_pos(w, place));
+        w.field("id", id);
+        w.key("options")
+            .fragment(&mut shared.options[panel.kind as usize], |w| {
+                w.object(|w| options(w, panel.kind))
+            });
+        w.key("targets").array(|w| {
+            for (i, query) in panel.queries.iter().enumerate() {
+                target(w, query, i, panel.kind);
+            }
+        });
+        w.field("title", panel.title.as_str());
+        w.field("type", panel.kind.plugin());
+    });
 }
 
-fn grid_pos(place: Place) -> Json {
-    Json::object([
-        ("h", Json::from(place.h)),
-        ("w", Json::from(place.w)),
-        ("x", Json::from(place.x)),
-        ("y", Json::from(place.y)),
-    ])
+fn grid_pos(w: &mut Writer, place: Place) {
+    w.field("h", place.h);
+    w.field("w", place.w);
+    w.field("x", place.x);
+    w.field("y", place.y);
 }
 
 /// `A`, `B`, ..., `Z`, `AA`, ...
@@ -110,156 +124,144 @@ fn ref_id(index: usize) -> String {
     }
 }
 
-fn target(query: &Query, index: usize, kind: Kind) -> Json {
+fn target(w: &mut Writer, query: &Query, index: usize, kind: Kind) {
     let instant = matches!(kind, Kind::Stat | Kind::Up);
     // No data source of its own: the panel's (`${datasource}`) applies.
-    Json::object([
-        ("editorMode", Json::from("code")),
-        ("expr", Json::from(query.expr.clone())),
-        ("instant", Json::from(instant)),
-        ("legendFormat", Json::from(query.legend.clone())),
-        ("range", Json::from(!instant)),
-        ("refId", Json::from(ref_id(index))),
-    ])
+    w.object(|w| {
+        w.field("editorMode", "code");
+        w.field("expr", query.expr.as_str());
+        w.field("instant", instant);
+        w.field("legendFormat", query.legend.as_str());
+        w.field("range", !instant);
+        w.field("refId", ref_id(index).as_str());
+    });
 }
 
-fn step(color: &'static str, value: Option<f64>) -> Json {
-    Json::object([
-        ("color", Json::from(color)),
-        ("value", value.map_or(Json::Null, Json::from)),
-    ])
+fn step(w: &mut Writer, color: &str, value: Option<f64>) {
+    w.object(|w| {
+        w.field("color", color);
+        w.field("value", value);
+    });
 }
 
-fn field_config(panel: &Panel) -> Json {
-    let mut steps = vec![step("green", None)];
-    steps.extend(panel.thresholds.iter().map(|(v, c)| step(c, Some(*v))));
-    let mut defaults = Json::object([
-        ("color", color(panel.kind)),
-        ("mappings", mappings(panel.kind)),
-        (
-            "thresholds",
-            Json::object([
-                ("mode", Json::from("absolute")),
-                ("steps", Json::Array(steps)),
-            ]),
-        ),
-        ("unit", Json::from(panel.unit)),
-    ]);
-    match panel.kind {
-        Kind::TimeSeries => {
-            defaults.push("custom", time_series_custom(!panel.thresholds.is_empty()))
+fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
+    w.key("defaults").object(|w| {
+        w.key("color")
+            .object(|w| w.field("mode", color_mode(panel.kind)));
+        w.key("mappings").array(|w| mappings(w, panel.kind));
+        w.key("thresholds").object(|w| {
+            w.field("mode", "absolute");
+            w.key("steps").array(|w| {
+                step(w, "green", None);
+                for (value, color) in &panel.thresholds {
+                    step(w, color, Some(*value));
+                }
+            });
+        });
+        w.field("unit", panel.unit);
+        match panel.kind {
+            Kind::TimeSeries => {
+                let lines = !panel.thresholds.is_empty();
+                w.key("custom")
+                    .fragment(&mut custom[usize::from(lines)], |w| {
+                        w.object(|w| time_series_custom(w, lines))
+                    });
+            }
+            Kind::BreakerState => {
+                w.key("custom").object(|w| {
+                    w.field("fillOpacity", 80.0);
+                    w.field("lineWidth", 0.0);
+                });
+                w.field("max", 2.0);
+                w.field("min", 0.0);
+            }
+            Kind::Stat | Kind::Up => {}
         }
-        Kind::BreakerState => {
-            defaults.push(
-                "custom",
-                Json::object([
-                    ("fillOpacity", Json::from(80.0)),
-                    ("lineWidth", Json::from(0.0)),
-                ]),
-            );
-            defaults.push("max", Json::from(2.0));
-            defaults.push("min", Json::from(0.0));
-        }
-        Kind::Stat | Kind::Up => {}
-    }
-    Json::object([
-        ("defaults", defaults),
-        ("overrides", Json::Array(Vec::new())),
-    ])
+    });
+    w.key("overrides").array(|_| {});
 }
 
-fn color(kind: Kind) -> Json {
-    let mode = match kind {
+fn color_mode(kind: Kind) -> &'static str {
+    match kind {
         Kind::TimeSeries => "palette-classic",
         Kind::Stat | Kind::Up | Kind::BreakerState => "thresholds",
-    };
-    Json::object([("mode", Json::from(mode))])
+    }
 }
 
 /// Draws the thresholds as dashed lines when the panel has any: the alert's threshold.
-fn time_series_custom(lines: bool) -> Json {
-    Json::object([
-        ("drawStyle", Json::from("line")),
-        ("fillOpacity", Json::from(10.0)),
-        ("lineWidth", Json::from(1.0)),
-        ("showPoints", Json::from("never")),
-        ("spanNulls", Json::from(false)),
-        (
-            "thresholdsStyle",
-            Json::object([("mode", Json::from(if lines { "dashed" } else { "off" }))]),
-        ),
-    ])
+fn time_series_custom(w: &mut Writer, lines: bool) {
+    w.field("drawStyle", "line");
+    w.field("fillOpacity", 10.0);
+    w.field("lineWidth", 1.0);
+    w.field("showPoints", "never");
+    w.field("spanNulls", false);
+    w.key("thresholdsStyle")
+        .object(|w| w.field("mode", if lines { "dashed" } else { "off" }));
 }
 
 /// The text and colour of each value: a breaker's three states, the bot's up and down.
-fn mappings(kind: Kind) -> Json {
-    let states: &[(&'static str, &'static str, &'static str)] = match kind {
+fn mappings(w: &mut Writer, kind: Kind) {
+    let states: &[(&str, &str, &str)] = match kind {
         Kind::BreakerState => &[
             ("0", "closed", "green"),
             ("1", "open", "red"),
             ("2", "half-open", "yellow"),
         ],
         Kind::Up => &[("0", "DOWN", "red"), ("1", "UP", "green")],
-        Kind::TimeSeries | Kind::Stat => return Json::Array(Vec::new()),
+        Kind::TimeSeries | Kind::Stat => return,
     };
-    let options = states
-        .iter()
-        .enumerate()
-        .map(|(index, (value, text, color))| {
-            (
-                *value,
-                Json::object([
-                    ("color", Json::from(*color)),
-                    ("index", Json::from(index as f64)),
-                    ("text", Json::from(*text)),
-                ]),
-            )
+    w.object(|w| {
+        w.key("options").object(|w| {
+            for (index, (value, text, color)) in states.iter().enumerate() {
+                w.key(value).object(|w| {
+                    w.field("color", *color);
+                    w.field("index", index as f64);
+                    w.field("text", *text);
+                });
+            }
         });
-    Json::Array(vec![Json::object([
-        ("options", Json::object(options)),
-        ("type", Json::from("value")),
-    ])])
+        w.field("type", "value");
+    });
 }
 
-fn legend() -> Json {
-    Json::object([
-        ("calcs", Json::Array(Vec::new())),
-        ("displayMode", Json::from("list")),
-        ("placement", Json::from("bottom")),
-        ("showLegend", Json::from(true)),
-    ])
+fn legend(w: &mut Writer) {
+    w.key("calcs").array(|_| {});
+    w.field("displayMode", "list");
+    w.field("placement", "bottom");
+    w.field("showLegend", true);
 }
 
-fn tooltip() -> Json {
-    Json::object([("mode", Json::from("multi")), ("sort", Json::from("none"))])
+fn tooltip(w: &mut Writer) {
+    w.field("mode", "multi");
+    w.field("sort", "none");
 }
 
-fn options(kind: Kind) -> Json {
+fn options(w: &mut Writer, kind: Kind) {
     match kind {
-        Kind::TimeSeries => Json::object([("legend", legend()), ("tooltip", tooltip())]),
-        Kind::Stat | Kind::Up => Json::object([
-            ("colorMode", Json::from("background")),
-            ("graphMode", Json::from("none")),
-            ("justifyMode", Json::from("auto")),
-            ("orientation", Json::from("auto")),
-            (
-                "reduceOptions",
-                Json::object([
-                    ("calcs", Json::Array(vec![Json::from("lastNotNull")])),
-                    ("fields", Json::from("")),
-                    ("values", Json::from(false)),
-                ]),
-            ),
-            ("textMode", Json::from("auto")),
-        ]),
-        Kind::BreakerState => Json::object([
-            ("alignValue", Json::from("left")),
-            ("legend", legend()),
-            ("mergeValues", Json::from(true)),
-            ("rowHeight", Json::from(0.9)),
-            ("showValue", Json::from("auto")),
-            ("tooltip", tooltip()),
-        ]),
+        Kind::TimeSeries => {
+            w.key("legend").object(legend);
+            w.key("tooltip").object(tooltip);
+        }
+        Kind::Stat | Kind::Up => {
+            w.field("colorMode", "background");
+            w.field("graphMode", "none");
+            w.field("justifyMode", "auto");
+            w.field("orientation", "auto");
+            w.key("reduceOptions").object(|w| {
+                w.key("calcs").array(|w| w.value("lastNotNull"));
+                w.field("fields", "");
+                w.field("values", false);
+            });
+            w.field("textMode", "auto");
+        }
+        Kind::BreakerState => {
+            w.field("alignValue", "left");
+            w.key("legend").object(legend);
+            w.field("mergeValues", true);
+            w.field("rowHeight", 0.9);
+            w.field("showValue", "auto");
+            w.key("tooltip").object(tooltip);
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 //! labels. Declared metrics' panels read the selectors and groupings of their alerts
 //! ([`DeclaredMetric`]), one line per replica where an alert compares each replica.
 
+use std::borrow::Cow;
+
 use crate::model::{Attribute, Site, Slo};
 use crate::names::{self, format_float, nanos_as_seconds_text};
 use crate::rules::alerts::Function;
@@ -46,13 +48,17 @@ pub(crate) fn call_label_variable(key: &str) -> String {
     format!("${key}")
 }
 
-/// The scope matchers plus one per per-call label of `function`.
-fn scope(function: &Function<'_>) -> String {
+/// The scope matchers plus one per per-call label of `function` (borrowed when it has none:
+/// most functions, and the dashboard builds thousands of selectors).
+fn scope(function: &Function<'_>) -> Cow<'static, str> {
+    if function.call_labels.is_empty() {
+        return Cow::Borrowed(SCOPE);
+    }
     let mut out = SCOPE.to_owned();
     for key in &function.call_labels {
         out.push_str(&format!(", {key}=~\"{}\"", call_label_variable(key)));
     }
-    out
+    Cow::Owned(out)
 }
 
 /// ` {{venue}} {{side}}`: the legend part telling per-call label sets apart.
@@ -75,7 +81,9 @@ fn by_call_labels(function: &Function<'_>, extra: &[&str]) -> String {
 }
 
 fn rate(selector: &str) -> String {
-    format!("rate({selector}[{RATE_INTERVAL}])")
+    // `concat` sizes the text once; `format!` grows it as it goes, and the dashboard builds
+    // thousands of these.
+    ["rate(", selector, "[", RATE_INTERVAL, "])"].concat()
 }
 
 /// The metric a counted or timed site records into.
@@ -103,16 +111,16 @@ pub(crate) fn calls_by_result(site: &Site, metric: &str) -> Query {
 pub(crate) fn error_ratio(site: &Site, metric: &str) -> Query {
     let f = Function::of(site);
     let by = f.by();
+    let scope = scope(&f);
     let errors = f.selector(
         metric,
         &format!(
-            ", {}=\"{}\"{}",
+            ", {}=\"{}\"{scope}",
             names::LABEL_RESULT,
             names::RESULT_ERROR,
-            scope(&f)
         ),
     );
-    let all = f.selector(metric, &scope(&f));
+    let all = f.selector(metric, &scope);
     Query::new(
         format!(
             "sum by ({by}) ({}) / sum by ({by}) ({})",
@@ -123,19 +131,28 @@ pub(crate) fn error_ratio(site: &Site, metric: &str) -> Query {
     )
 }
 
-/// A latency quantile of a `#[timed]` function, grouped like its latency alerts.
-pub(crate) fn latency(site: &Site, metric: &str, quantile: crate::model::Quantile) -> Query {
+/// Latency quantiles of a `#[timed]` function, grouped like its latency alerts: a query
+/// per quantile, the selector built once for them all.
+pub(crate) fn latency(
+    site: &Site,
+    metric: &str,
+    quantiles: &[crate::model::Quantile],
+) -> Vec<Query> {
     let f = Function::of(site);
     let by = f.by();
-    let selector = f.selector(&format!("{metric}_bucket"), &scope(&f));
-    Query::new(
-        format!(
-            "histogram_quantile({}, sum by ({by}, le) ({}))",
-            format_float(quantile.fraction()),
-            rate(&selector)
-        ),
-        format!("{}{}", quantile.keyword(), call_legend(&f)),
-    )
+    let buckets = rate(&f.selector(&format!("{metric}_bucket"), &scope(&f)));
+    let sum = format!("sum by ({by}, le) ({buckets})");
+    let legend = call_legend(&f);
+    quantiles
+        .iter()
+        .map(|quantile| {
+            let fraction = format_float(quantile.fraction());
+            Query::new(
+                ["histogram_quantile(", &fraction, ", ", &sum, ")"].concat(),
+                [quantile.keyword(), &legend].concat(),
+            )
+        })
+        .collect()
 }
 
 /// The bad share of an SLO's calls over `window`: errors for `#[counted]`, calls slower

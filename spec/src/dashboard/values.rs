@@ -91,7 +91,7 @@ fn per(metric: &Metric<'_>) -> String {
 }
 
 /// Adds the Values row: each declared metric's panels, in the rules' order.
-pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout) {
+pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
     if bot.declared.is_empty() {
         return;
     }

@@ -1,67 +1,54 @@
 //! The dashboard's variables: the data source, the Prometheus `job` and `instance`, and one
 //! per per-call label (`venue`, `side`) narrowing the functions that carry it.
 
-use std::borrow::Cow;
-
-use super::json::Json;
+use super::json::Writer;
 use super::panels::datasource;
 
 /// The data source picker, Prometheus data sources only.
-fn datasource_variable() -> Json {
-    Json::object([
-        ("current", Json::Object(Vec::new())),
-        ("hide", Json::from(0.0)),
-        ("includeAll", Json::from(false)),
-        ("label", Json::from("Data source")),
-        ("multi", Json::from(false)),
-        ("name", Json::from("datasource")),
-        ("options", Json::Array(Vec::new())),
-        ("query", Json::from("prometheus")),
-        ("refresh", Json::from(1.0)),
-        ("regex", Json::from("")),
-        ("type", Json::from("datasource")),
-    ])
+fn datasource_variable(w: &mut Writer) {
+    w.object(|w| {
+        w.key("current").object(|_| {});
+        w.field("hide", 0.0);
+        w.field("includeAll", false);
+        w.field("label", "Data source");
+        w.field("multi", false);
+        w.field("name", "datasource");
+        w.key("options").array(|_| {});
+        w.field("query", "prometheus");
+        w.field("refresh", 1.0);
+        w.field("regex", "");
+        w.field("type", "datasource");
+    });
 }
 
 /// A variable listing the values of its label on its series. "All" stands for every value
 /// listed, or for any value at all when `any` (per-call labels: a label set first seen
 /// after the list was loaded still shows).
-fn label_variable(variable: &Variable) -> Json {
+fn label_variable(w: &mut Writer, variable: &Variable) {
     let name = variable.name.as_str();
     let definition = label_values(&variable.series, name);
-    let mut entries = Vec::new();
-    if variable.any {
-        entries.push((Cow::Borrowed("allValue"), Json::from(".*")));
-    }
-    let Json::Object(rest) = Json::object([
-        ("current", Json::Object(Vec::new())),
-        ("datasource", datasource()),
-        ("hide", Json::from(0.0)),
-        ("includeAll", Json::from(true)),
-        ("label", Json::from(name.to_owned())),
-        ("multi", Json::from(true)),
-        ("name", Json::from(name.to_owned())),
-        ("options", Json::Array(Vec::new())),
-        (
-            "query",
-            Json::object([
-                ("qryType", Json::from(1.0)),
-                ("query", Json::from(definition)),
-                (
-                    "refId",
-                    Json::from("PrometheusVariableQueryEditor-VariableQuery"),
-                ),
-            ]),
-        ),
-        ("refresh", Json::from(2.0)),
-        ("regex", Json::from("")),
-        ("sort", Json::from(1.0)),
-        ("type", Json::from("query")),
-    ]) else {
-        unreachable!("Json::object builds an object")
-    };
-    entries.extend(rest);
-    Json::Object(entries)
+    w.object(|w| {
+        if variable.any {
+            w.field("allValue", ".*");
+        }
+        w.key("current").object(|_| {});
+        w.key("datasource").object(datasource);
+        w.field("hide", 0.0);
+        w.field("includeAll", true);
+        w.field("label", name);
+        w.field("multi", true);
+        w.field("name", name);
+        w.key("options").array(|_| {});
+        w.key("query").object(|w| {
+            w.field("qryType", 1.0);
+            w.field("query", definition.as_str());
+            w.field("refId", "PrometheusVariableQueryEditor-VariableQuery");
+        });
+        w.field("refresh", 2.0);
+        w.field("regex", "");
+        w.field("sort", 1.0);
+        w.field("type", "query");
+    });
 }
 
 /// `label_values(series, label)`, Grafana's query for a label's values.
@@ -107,9 +94,12 @@ pub(crate) fn variables(anchor: &str, call_labels: &[(String, String)]) -> Vec<V
     out
 }
 
-/// The `templating` object.
-pub(crate) fn templating(variables: &[Variable]) -> Json {
-    let mut list = vec![datasource_variable()];
-    list.extend(variables.iter().map(label_variable));
-    Json::object([("list", Json::Array(list))])
+/// The `templating` object's entries.
+pub(crate) fn templating(w: &mut Writer, variables: &[Variable]) {
+    w.key("list").array(|w| {
+        datasource_variable(w);
+        for variable in variables {
+            label_variable(w, variable);
+        }
+    });
 }

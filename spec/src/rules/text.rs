@@ -20,6 +20,12 @@ pub fn yaml_quoted(value: &str) -> String {
 /// character `unicode_escape` picks (YAML and PromQL refuse different ones).
 fn quoted(value: &str, unicode_escape: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(value.len() + 2);
+    push_quoted(&mut out, value, unicode_escape);
+    out
+}
+
+/// [`quoted`], appended to `out`.
+fn push_quoted(out: &mut String, value: &str, unicode_escape: impl Fn(char) -> bool) {
     out.push('"');
     for ch in value.chars() {
         match ch {
@@ -35,7 +41,6 @@ fn quoted(value: &str, unicode_escape: impl Fn(char) -> bool) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 /// A mapping key: plain when it is an identifier (label names always are), else quoted.
@@ -59,17 +64,28 @@ pub fn yaml_single_quoted(value: &str) -> String {
 
 /// A PromQL string literal for a label value.
 pub fn promql_string(value: &str) -> String {
+    quoted(value, promql_escape)
+}
+
+/// [`promql_string`], appended to `out`.
+pub(crate) fn push_promql_string(out: &mut String, value: &str) {
+    push_quoted(out, value, promql_escape);
+}
+
+/// The characters a PromQL string literal writes as `\u` escapes.
+fn promql_escape(c: char) -> bool {
     // PromQL's lexer reads a literal U+FFFD as invalid UTF-8; the escape is fine.
-    quoted(value, |c| {
-        c.is_control() || c == char::REPLACEMENT_CHARACTER
-    })
+    c.is_control() || c == char::REPLACEMENT_CHARACTER
 }
 
 /// Escapes regex metacharacters for a PromQL (RE2) regex.
 pub fn regex_escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for ch in value.chars() {
-        if "\\.+*?()|[]{}^$".contains(ch) {
+        if matches!(
+            ch,
+            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
+        ) {
             out.push('\\');
         }
         out.push(ch);
@@ -397,5 +413,9 @@ mod tests {
         assert_eq!(yaml_single_quoted("x{a=\"it's\"}"), "'x{a=\"it''s\"}'");
         assert_eq!(promql_string("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
         assert_eq!(regex_escape("0.25"), "0\\.25");
+        assert_eq!(
+            regex_escape(r"a\.+*?()|[]{}^$-b"),
+            r"a\\\.\+\*\?\(\)\|\[\]\{\}\^\$-b"
+        );
     }
 }
