@@ -265,8 +265,8 @@ pub struct Breaker {
     counts: [CacheAligned<[AtomicU64; 3]>; STRIPES],
     transitions: [AtomicU64; TRANSITIONS.len()],
     latency: OwnedHistogram,
-    /// A success of a closed-state call records nothing but its count and the end of a
-    /// failure run: no latency histogram, no `slow` threshold, no failure-rate window.
+    /// A success of a closed-state call records nothing but its latency, its count and
+    /// the end of a failure run: no `slow` threshold, no failure-rate window.
     plain_success: bool,
 }
 
@@ -283,9 +283,7 @@ impl Breaker {
         let now = clock.now();
         Breaker {
             name,
-            plain_success: !policy.latency
-                && policy.slow_nanos.is_none()
-                && policy.failure_rate.is_none(),
+            plain_success: policy.slow_nanos.is_none() && policy.failure_rate.is_none(),
             window: policy.failure_rate.map(|_| RateWindow::new(policy.window)),
             policy,
             word: CacheAligned(AtomicU64::new(Word::INITIAL.pack())),
@@ -634,10 +632,14 @@ impl Breaker {
     /// Records a finished call that took `nanos`.
     #[inline(always)]
     fn complete(&self, epoch: u32, probe: bool, outcome: Outcome, nanos: u64) {
-        // The healthy call of a closed breaker that times nothing and keeps no window, in
-        // line: a count and a read of the consecutive failures. (The same steps as below.)
+        // The healthy call of a closed breaker without a `slow` threshold or a failure-rate
+        // window, in line: its latency, a count and a read of the consecutive failures.
+        // (The same steps as below.)
         if !probe && outcome == Outcome::Success && self.plain_success {
             if !Word::is_before(epoch, self.recycled_before.load(Ordering::Relaxed)) {
+                if self.policy.latency {
+                    self.latency.cells().record(nanos);
+                }
                 self.count(SUCCESSES);
                 self.consecutive.succeeded(epoch);
             }
