@@ -421,61 +421,40 @@ fn write_family(out: &mut String, name: &str, family: &Family<'_>) {
                 sample(out, name, "", labels, None, format_args!("{value}"));
             }
             Values::Histogram(h) => {
-                for (bound, count) in h.bounds.iter().zip(&h.cumulative) {
-                    let le = nanos_as_seconds_text(*bound);
-                    sample(
-                        out,
-                        name,
-                        "_bucket",
-                        labels,
-                        Some(&le),
-                        format_args!("{count}"),
-                    );
-                }
-                let count = h.count;
-                sample(
-                    out,
-                    name,
-                    "_bucket",
-                    labels,
-                    Some("+Inf"),
-                    format_args!("{count}"),
-                );
+                let buckets = h.bounds.iter().map(|b| nanos_as_seconds_text(*b));
                 let sum = format_float(h.sum_nanos as f64 / 1e9);
-                sample(out, name, "_sum", labels, None, format_args!("{sum}"));
-                sample(out, name, "_count", labels, None, format_args!("{count}"));
+                histogram(out, name, labels, buckets.zip(&h.cumulative), h.count, &sum);
             }
             Values::Float(value) => {
                 let value = format_float(*value);
                 sample(out, name, "", labels, None, format_args!("{value}"));
             }
             Values::ValueHistogram(h) => {
-                for (bound, count) in h.bounds.iter().zip(&h.cumulative) {
-                    let le = format_float(*bound);
-                    sample(
-                        out,
-                        name,
-                        "_bucket",
-                        labels,
-                        Some(&le),
-                        format_args!("{count}"),
-                    );
-                }
-                let count = h.count;
-                sample(
-                    out,
-                    name,
-                    "_bucket",
-                    labels,
-                    Some("+Inf"),
-                    format_args!("{count}"),
-                );
+                let buckets = h.bounds.iter().map(|b| format_float(*b));
                 let sum = format_float(h.sum);
-                sample(out, name, "_sum", labels, None, format_args!("{sum}"));
-                sample(out, name, "_count", labels, None, format_args!("{count}"));
+                histogram(out, name, labels, buckets.zip(&h.cumulative), h.count, &sum);
             }
         }
     }
+}
+
+/// A histogram's lines: each bucket's cumulative count by its `le`, `+Inf`, sum and count.
+fn histogram<'c>(
+    out: &mut String,
+    name: &str,
+    labels: &Labels<'_>,
+    buckets: impl Iterator<Item = (String, &'c u64)>,
+    count: u64,
+    sum: &str,
+) {
+    for (le, cumulative) in buckets {
+        let line = format_args!("{cumulative}");
+        sample(out, name, "_bucket", labels, Some(&le), line);
+    }
+    let all = format_args!("{count}");
+    sample(out, name, "_bucket", labels, Some("+Inf"), all);
+    sample(out, name, "_sum", labels, None, format_args!("{sum}"));
+    sample(out, name, "_count", labels, None, format_args!("{count}"));
 }
 
 /// One sample line, `name_suffix{labels} value`, written straight into `out`.
