@@ -16,7 +16,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{free_port, query, spawn, wait_for, Killed, BOT};
+use common::{free_port, query, spawn_bots, spawn_prometheus, wait_for};
 
 /// The job in the test's `prometheus.yml`.
 const JOB: &str = "trading-bot";
@@ -176,43 +176,17 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         ),
     )
     .unwrap();
-    let _prometheus = spawn(
-        "prometheus",
+    let _prometheus = spawn_prometheus(
         &prometheus,
-        &[
-            format!("--config.file={}", dir.join("prometheus.yml").display()),
-            format!(
-                "--storage.tsdb.path={}",
-                dir.join("prometheus-data").display()
-            ),
-            format!("--web.listen-address=127.0.0.1:{prometheus_port}"),
-        ],
+        &dir.join("prometheus.yml"),
+        &dir.join("prometheus-data"),
+        prometheus_port,
         &dir.join("prometheus.log"),
     );
     // An outage from 1s to 5s: the relay breaker opens, rejects and recovers, so its
     // transitions and rejections are real data rather than zeros.
     let started = Instant::now();
-    let _replicas: Vec<Killed> = bots
-        .iter()
-        .enumerate()
-        .map(|(i, port)| {
-            spawn(
-                "trading-bot",
-                Path::new(BOT),
-                &[
-                    "--listen".to_owned(),
-                    format!("127.0.0.1:{port}"),
-                    "--chaos".to_owned(),
-                    "outage-at=1s,for=4s,flaky=0%".to_owned(),
-                    "--duration".to_owned(),
-                    "90s".to_owned(),
-                    "--seed".to_owned(),
-                    format!("{}", 21 + i),
-                ],
-                &dir.join(format!("bot-{i}.log")),
-            )
-        })
-        .collect();
+    let _replicas = spawn_bots(&dir, &bots, "outage-at=1s,for=4s,flaky=0%", "90s", 21);
     let prom: SocketAddr = format!("127.0.0.1:{prometheus_port}").parse().unwrap();
     let bot: SocketAddr = format!("127.0.0.1:{}", bots[0]).parse().unwrap();
 

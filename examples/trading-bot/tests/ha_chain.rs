@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use botwatch_tests::{scratch_dir, tool};
-use common::{api, free_port, generated, query, spawn, wait_for, webhook_sink, Killed, BOT};
+use common::{
+    api, free_port, generated, query, spawn, spawn_bots, spawn_prometheus, wait_for, webhook_sink,
+    Killed,
+};
 use serde_json::Value;
 
 /// How long the second Alertmanager of the cluster waits for the first's notification to
@@ -128,45 +131,18 @@ fn an_ha_pair_and_an_alertmanager_cluster_page_once_and_resolve_once() {
         .iter()
         .enumerate()
         .map(|(i, replica)| {
-            let config = prometheus_config(&dir, replica, &bots, &web);
-            spawn(
-                "prometheus",
+            spawn_prometheus(
                 &prometheus,
-                &[
-                    format!("--config.file={}", config.display()),
-                    format!(
-                        "--storage.tsdb.path={}",
-                        dir.join(format!("prometheus-{replica}-data")).display()
-                    ),
-                    format!("--web.listen-address=127.0.0.1:{}", proms[i]),
-                ],
+                &prometheus_config(&dir, replica, &bots, &web),
+                &dir.join(format!("prometheus-{replica}-data")),
+                proms[i],
                 &dir.join(format!("prometheus-{replica}.log")),
             )
         })
         .collect();
     // The outage starts 2s in and lasts 14s: longer than the relay breaker's first resets
     // and the alert's `for = 10s`.
-    let _replicas: Vec<Killed> = bots
-        .iter()
-        .enumerate()
-        .map(|(i, port)| {
-            spawn(
-                "trading-bot",
-                Path::new(BOT),
-                &[
-                    "--listen".to_owned(),
-                    format!("127.0.0.1:{port}"),
-                    "--chaos".to_owned(),
-                    "outage-at=2s,for=14s,flaky=0%".to_owned(),
-                    "--duration".to_owned(),
-                    "120s".to_owned(),
-                    "--seed".to_owned(),
-                    format!("{}", 21 + i),
-                ],
-                &dir.join(format!("bot-{i}.log")),
-            )
-        })
-        .collect();
+    let _replicas = spawn_bots(&dir, &bots, "outage-at=2s,for=14s,flaky=0%", "120s", 21);
     let outage_start = Instant::now() + Duration::from_secs(2);
     let prom: Vec<SocketAddr> = proms
         .iter()

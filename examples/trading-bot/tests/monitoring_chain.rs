@@ -11,7 +11,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use botwatch_tests::{run_ok, scratch_dir, tool};
-use common::{api, free_port, generated, query, spawn, wait_for, webhook_sink, Killed, BOT};
+use common::{
+    api, free_port, generated, query, spawn, spawn_bots, spawn_prometheus, wait_for, webhook_sink,
+};
 use serde_json::Value;
 
 #[test]
@@ -60,43 +62,17 @@ fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {
         ],
         &dir.join("alertmanager.log"),
     );
-    let _prometheus = spawn(
-        "prometheus",
+    let _prometheus = spawn_prometheus(
         &prometheus,
-        &[
-            format!("--config.file={}", dir.join("prometheus.yml").display()),
-            format!(
-                "--storage.tsdb.path={}",
-                dir.join("prometheus-data").display()
-            ),
-            format!("--web.listen-address=127.0.0.1:{prometheus_port}"),
-        ],
+        &dir.join("prometheus.yml"),
+        &dir.join("prometheus-data"),
+        prometheus_port,
         &dir.join("prometheus.log"),
     );
     // The outage starts 2s in and lasts 14s: longer than the relay breaker's first resets
     // and the alert's `for = 10s`.
     let started = Instant::now();
-    let _replicas: Vec<Killed> = bots
-        .iter()
-        .enumerate()
-        .map(|(i, port)| {
-            spawn(
-                "trading-bot",
-                Path::new(BOT),
-                &[
-                    "--listen".to_owned(),
-                    format!("127.0.0.1:{port}"),
-                    "--chaos".to_owned(),
-                    "outage-at=2s,for=14s,flaky=0%".to_owned(),
-                    "--duration".to_owned(),
-                    "120s".to_owned(),
-                    "--seed".to_owned(),
-                    format!("{}", 11 + i),
-                ],
-                &dir.join(format!("bot-{i}.log")),
-            )
-        })
-        .collect();
+    let _replicas = spawn_bots(&dir, &bots, "outage-at=2s,for=14s,flaky=0%", "120s", 11);
     let prom: SocketAddr = format!("127.0.0.1:{prometheus_port}").parse().unwrap();
 
     wait_for(

@@ -45,6 +45,56 @@ pub(crate) fn spawn(name: &'static str, program: &Path, args: &[String], log: &P
     Killed(child)
 }
 
+/// Replicas of the example bot, one on each of `ports`, under `chaos` for `duration`, seeded
+/// `first_seed`, `first_seed + 1`, ...; logs `bot-<i>.log` in `dir`.
+pub(crate) fn spawn_bots(
+    dir: &Path,
+    ports: &[u16],
+    chaos: &str,
+    duration: &str,
+    first_seed: u64,
+) -> Vec<Killed> {
+    ports
+        .iter()
+        .zip(first_seed..)
+        .enumerate()
+        .map(|(i, (port, seed))| {
+            let args = [
+                "--listen".to_owned(),
+                format!("127.0.0.1:{port}"),
+                "--chaos".to_owned(),
+                chaos.to_owned(),
+                "--duration".to_owned(),
+                duration.to_owned(),
+                "--seed".to_owned(),
+                seed.to_string(),
+            ];
+            spawn(
+                "trading-bot",
+                Path::new(BOT),
+                &args,
+                &dir.join(format!("bot-{i}.log")),
+            )
+        })
+        .collect()
+}
+
+/// A Prometheus server reading `config`, keeping its data in `data`, on loopback `port`.
+pub(crate) fn spawn_prometheus(
+    program: &Path,
+    config: &Path,
+    data: &Path,
+    port: u16,
+    log: &Path,
+) -> Killed {
+    let args = [
+        format!("--config.file={}", config.display()),
+        format!("--storage.tsdb.path={}", data.display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+    ];
+    spawn("prometheus", program, &args, log)
+}
+
 /// Waits for `check` to return Some, polling every 250 ms, up to `limit`.
 pub(crate) fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + limit;
