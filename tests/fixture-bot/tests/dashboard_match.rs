@@ -1,24 +1,13 @@
 //! The fixture's build-time dashboard (`.dashboard_to(...)`) equals
 //! `botwatch::dashboard::json()` and `GET /dashboard.json` byte for byte, like its rules.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use botwatch_tests::http_get;
+use botwatch_tests::{http_get, serve};
 
 const BUILD_TIME_DASHBOARD: &str =
     include_str!(concat!(env!("OUT_DIR"), "/botwatch/dashboard.json"));
 const BIN: &str = env!("CARGO_BIN_EXE_fixture-bot");
-
-/// Kills the served fixture however the test ends.
-struct Served(std::process::Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Catches a runtime that renders from other sites than the build helper (unsorted, a
 /// breaker counted twice, the crate name read differently, declared metrics missing on
@@ -35,24 +24,8 @@ fn build_time_dashboard_equals_runtime_dashboard_and_the_endpoint() {
         &String::from_utf8(printed.stdout).unwrap(),
     );
 
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let stdout = child.stdout.take().unwrap();
-    let _served = Served(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the address line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening ")
-        .expect("listening <addr>")
-        .parse()
-        .unwrap();
-    let served = http_get(addr, "/dashboard.json").unwrap();
+    let fixture = serve(BIN);
+    let served = http_get(fixture.addr, "/dashboard.json").unwrap();
     assert_eq!(served.status, 200);
     same("GET /dashboard.json", &served.body);
     assert!(BUILD_TIME_DASHBOARD.contains("\"title\": \"relay: state\""));

@@ -4,27 +4,16 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use botwatch_tests::{http_get, run_ok, scratch_dir, tool, Exposition};
+use botwatch_tests::{http_get, run_ok, scratch_dir, serve, tool, Exposition};
 
 const BUILD_TIME_RULES: &str = include_str!(concat!(env!("OUT_DIR"), "/botwatch/alerts.yml"));
 const BIN: &str = env!("CARGO_BIN_EXE_fixture-bot");
 
 fn generated(file: &str) -> PathBuf {
     Path::new(env!("OUT_DIR")).join("botwatch").join(file)
-}
-
-/// Kills the served fixture however the test ends.
-struct Served(std::process::Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -36,23 +25,8 @@ fn build_time_rules_equal_runtime_rules_and_the_endpoint() {
     assert!(printed.status.success());
     assert_eq!(String::from_utf8(printed.stdout).unwrap(), BUILD_TIME_RULES);
 
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let stdout = child.stdout.take().unwrap();
-    let served = Served(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the address line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening ")
-        .expect("listening <addr>")
-        .parse()
-        .unwrap();
+    let served = serve(BIN);
+    let addr = served.addr;
 
     let rules = http_get(addr, "/rules").unwrap();
     assert_eq!(rules.status, 200);
