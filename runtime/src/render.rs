@@ -497,26 +497,6 @@ fn write_labels(out: &mut String, labels: &Labels<'_>, le: Option<&str>) {
     out.push('}');
 }
 
-/// `{k="v",...}` with an optional trailing `le`.
-#[cfg(test)]
-fn label_text(labels: &[(String, String)], le: Option<&str>) -> String {
-    let labels: Labels<'_> = labels
-        .iter()
-        .map(|(k, v)| label(k.as_str(), v.as_str()))
-        .collect();
-    let mut out = String::new();
-    write_labels(&mut out, &labels, le);
-    out
-}
-
-/// Label values escape `\`, `"` and newlines.
-#[cfg(test)]
-fn escape_label_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    push_escaped(&mut out, value);
-    out
-}
-
 /// Appends `value` with `\`, `"` and newlines escaped, copying the runs between them whole.
 fn push_escaped(out: &mut String, value: &str) {
     let mut plain = 0;
@@ -545,9 +525,12 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        assert_eq!(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-        let labels = vec![("k".to_owned(), "v".to_owned())];
-        assert_eq!(label_text(&labels, Some("0.5")), "{k=\"v\",le=\"0.5\"}");
+        let mut escaped = String::new();
+        push_escaped(&mut escaped, "a\"b\\c\nd");
+        assert_eq!(escaped, "a\\\"b\\\\c\\nd");
+        let mut text = String::new();
+        write_labels(&mut text, &vec![label("k", "v")], Some("0.5"));
+        assert_eq!(text, "{k=\"v\",le=\"0.5\"}");
         assert_eq!(escape_help("line\nnext \\"), "line\\nnext \\\\");
     }
 }
