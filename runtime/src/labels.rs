@@ -52,6 +52,15 @@ impl LabelValue<'_> {
         }
     }
 
+    /// The bytes an in-line key holds for this value: text only, cut like the stored text.
+    #[inline(always)]
+    fn inline_text(&self) -> Option<&[u8]> {
+        match self {
+            LabelValue::Str(text) => Some(truncate(text).as_bytes()),
+            _ => None,
+        }
+    }
+
     #[inline(never)]
     fn scalar_matches(&self, stored: &str) -> bool {
         match self {
@@ -178,10 +187,7 @@ impl InlineKey {
         };
         let mut at = 0;
         for value in values {
-            let LabelValue::Str(text) = value else {
-                return None;
-            };
-            let text = truncate(text).as_bytes();
+            let text = value.inline_text()?;
             let end = at + 1 + text.len();
             if end > INLINE_KEY {
                 return None;
@@ -200,10 +206,7 @@ impl InlineKey {
     fn matches(&self, values: &[LabelValue<'_>]) -> Option<bool> {
         let mut at = 0;
         for value in values {
-            let LabelValue::Str(text) = value else {
-                return None;
-            };
-            let text = truncate(text).as_bytes();
+            let text = value.inline_text()?;
             let end = at + 1 + text.len();
             if end > usize::from(self.len) || usize::from(self.bytes[at]) != text.len() {
                 return Some(false);
