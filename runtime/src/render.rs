@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::iter::Peekable;
 
 use botwatch_spec::declared::Declared;
 use botwatch_spec::model::{Attribute, Site};
@@ -80,10 +81,35 @@ enum Values {
     ValueHistogram(ValueHistogramSnapshot),
 }
 
+impl Values {
+    /// Folds a later series of the same labels into this one (two functions of one name in
+    /// one module, methods of two types, share a series, since Prometheus rejects a scrape
+    /// that repeats one): counts add up, histograms of the same buckets merge, anything else
+    /// keeps the first.
+    fn absorb(&mut self, later: &Values) {
+        match (self, later) {
+            (Values::Counter(total), Values::Counter(more)) => *total += more,
+            (Values::Histogram(first), Values::Histogram(more)) => {
+                first.merge(more);
+            }
+            _ => {}
+        }
+    }
+}
+
 struct Family<'a> {
     help: Cow<'a, str>,
     kind: &'static str,
-    series: BTreeMap<Labels<'a>, Values>,
+    /// Every series added, in any order and possibly repeated: sorted and merged once, when
+    /// written. Added mostly in order already, they sort in about one comparison each, where
+    /// keeping a map ordered while adding took a dozen.
+    series: Vec<(Labels<'a>, Values)>,
+}
+
+impl<'a> Family<'a> {
+    fn add(&mut self, labels: Labels<'a>, values: Values) {
+        self.series.push((labels, values));
+    }
 }
 
 /// Appends every registered site's and declared metric's series to `out`, each with
@@ -112,8 +138,15 @@ pub(crate) fn render_these(
     with_declared: bool,
 ) {
     let mut families: BTreeMap<String, Family<'_>> = BTreeMap::new();
-    for site in sites {
-        add_site(&mut families, *site, global);
+    // In the order their series sort in (by function, then module), so that each family's
+    // series arrive almost sorted; sites of one function and module keep theirs.
+    let mut ordered = sites.to_vec();
+    ordered.sort_by(|a, b| {
+        let (a, b) = (a.spec(), b.spec());
+        (&a.function, &a.module).cmp(&(&b.function, &b.module))
+    });
+    for site in ordered {
+        add_site(&mut families, site, global);
     }
     if !sites.is_empty() {
         for breaker in all_breakers() {
@@ -125,16 +158,25 @@ pub(crate) fn render_these(
             add_declared(&mut families, spec, metric, global);
         }
     }
-    for (name, family) in &families {
-        write_family(out, name, family);
+    for (name, family) in families {
+        write_family(out, &name, family);
     }
 }
 
-fn base_labels<'a>(spec: &'a Site, own: &'a [botwatch_spec::model::Label]) -> Labels<'a> {
-    let mut labels = vec![
-        label(names::LABEL_FUNCTION, &*spec.function),
-        label(names::LABEL_MODULE, &*spec.module),
-    ];
+/// `function`, `module`, an optional `result`, the function's own static labels, and room
+/// for `more`.
+fn base_labels<'a>(
+    spec: &'a Site,
+    result: Option<&'static str>,
+    own: &'a [botwatch_spec::model::Label],
+    more: usize,
+) -> Labels<'a> {
+    let mut labels = Vec::with_capacity(3 + own.len() + more);
+    labels.push(label(names::LABEL_FUNCTION, &*spec.function));
+    labels.push(label(names::LABEL_MODULE, &*spec.module));
+    if let Some(result) = result {
+        labels.push(label(names::LABEL_RESULT, result));
+    }
     labels.extend(own.iter().map(|l| label(&*l.key, &*l.value)));
     labels
 }
@@ -151,7 +193,7 @@ fn family_of<'f, 'a>(
             Family {
                 help: Cow::Borrowed(help),
                 kind,
-                series: BTreeMap::new(),
+                series: Vec::new(),
             },
         );
     }
@@ -168,7 +210,7 @@ fn add_site<'a>(
         (RegisteredSite::Counted(counted), Attribute::Counted(args)) => {
             let metric = &args.metric;
             let name = metric.metric_name(names::FUNCTION_CALLS_TOTAL);
-            let (sets, overflowed) = match counted.labelled() {
+            let (mut sets, overflowed) = match counted.labelled() {
                 Some(labelled) => (labelled.sets, Some(labelled.overflowed)),
                 None if !metric.call_labels.is_empty() => (Vec::new(), Some(0)),
                 None => (
@@ -182,16 +224,20 @@ fn add_site<'a>(
                 metric.help_text(names::HELP_CALLS),
                 "counter",
             );
-            for (values, (ok, error)) in sets {
-                for (result, value) in [(names::RESULT_OK, ok), (names::RESULT_ERROR, error)] {
-                    let mut labels = base_labels(spec, &metric.labels);
-                    labels.insert(2, label(names::LABEL_RESULT, result));
+            // Sorted as their series will be: by result, then by the per-call labels.
+            sets.sort_by_key(|(values, _)| *values);
+            let more = metric.call_labels.len() + global.len();
+            for result in [names::RESULT_ERROR, names::RESULT_OK] {
+                for (values, (ok, error)) in &sets {
+                    let value = if result == names::RESULT_OK {
+                        ok
+                    } else {
+                        error
+                    };
+                    let mut labels = base_labels(spec, Some(result), &metric.labels, more);
                     labels.extend(call_labels(&metric.call_labels, values));
                     labels.extend(globals(global));
-                    let entry = family.series.entry(labels).or_insert(Values::Counter(0));
-                    if let Values::Counter(total) = entry {
-                        *total += value;
-                    }
+                    family.add(labels, Values::Counter(*value));
                 }
             }
             if let Some(overflowed) = overflowed {
@@ -201,7 +247,7 @@ fn add_site<'a>(
         (RegisteredSite::Timed(timed), Attribute::Timed(args)) => {
             let metric = &args.metric;
             let name = metric.metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
-            let (sets, overflowed) = match timed.labelled() {
+            let (mut sets, overflowed) = match timed.labelled() {
                 Some(labelled) => (labelled.sets, Some(labelled.overflowed)),
                 None if !metric.call_labels.is_empty() => (Vec::new(), Some(0)),
                 None => (vec![(&[][..], timed.snapshot())], None),
@@ -212,22 +258,13 @@ fn add_site<'a>(
                 metric.help_text(names::HELP_DURATION),
                 "histogram",
             );
+            sets.sort_by_key(|(values, _)| *values);
+            let more = metric.call_labels.len() + global.len();
             for (values, snapshot) in sets {
-                let mut labels = base_labels(spec, &metric.labels);
+                let mut labels = base_labels(spec, None, &metric.labels, more);
                 labels.extend(call_labels(&metric.call_labels, values));
                 labels.extend(globals(global));
-                match family.series.get_mut(&labels) {
-                    // Two functions of one name in one module (methods of two types) share a
-                    // series, since Prometheus rejects a scrape that repeats one. With
-                    // different buckets the first one's series is kept.
-                    Some(Values::Histogram(existing)) => {
-                        existing.merge(&snapshot);
-                    }
-                    Some(_) => {}
-                    None => {
-                        family.series.insert(labels, Values::Histogram(snapshot));
-                    }
-                }
+                family.add(labels, Values::Histogram(snapshot));
             }
             if let Some(overflowed) = overflowed {
                 add_overflow(families, spec, overflowed, global);
@@ -257,18 +294,15 @@ fn add_overflow<'a>(
     overflowed: u64,
     global: &'a [(String, String)],
 ) {
-    let mut labels = base_labels(spec, &[]);
+    let mut labels = base_labels(spec, None, &[], global.len());
     labels.extend(globals(global));
-    let family = family_of(
+    family_of(
         families,
         names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
         names::HELP_LABEL_OVERFLOW,
         "counter",
-    );
-    let entry = family.series.entry(labels).or_insert(Values::Counter(0));
-    if let Values::Counter(total) = entry {
-        *total += overflowed;
-    }
+    )
+    .add(labels, Values::Counter(overflowed));
 }
 
 fn add_breaker<'a>(
@@ -294,8 +328,7 @@ fn add_breaker<'a>(
         names::HELP_BREAKER_STATE,
         "gauge",
     )
-    .series
-    .insert(labels(&[]), Values::Gauge(state));
+    .add(labels(&[]), Values::Gauge(state));
     let transitions = family_of(
         families,
         names::CIRCUIT_BREAKER_TRANSITIONS_TOTAL,
@@ -307,9 +340,7 @@ fn add_breaker<'a>(
             (names::LABEL_FROM, from.label()),
             (names::LABEL_TO, to.label()),
         ]);
-        transitions
-            .series
-            .insert(series, Values::Counter(breaker.transition_count(index)));
+        transitions.add(series, Values::Counter(breaker.transition_count(index)));
     }
     for (name, help, value) in [
         (
@@ -328,9 +359,7 @@ fn add_breaker<'a>(
             snapshot.rejected,
         ),
     ] {
-        family_of(families, name, help, "counter")
-            .series
-            .insert(labels(&[]), Values::Counter(value));
+        family_of(families, name, help, "counter").add(labels(&[]), Values::Counter(value));
     }
     family_of(
         families,
@@ -338,8 +367,7 @@ fn add_breaker<'a>(
         names::HELP_BREAKER_LATENCY,
         "histogram",
     )
-    .series
-    .insert(labels(&[]), Values::Histogram(breaker.latency_snapshot()));
+    .add(labels(&[]), Values::Histogram(breaker.latency_snapshot()));
 }
 
 /// A declared metric's series: its static labels, a labelled family's own, the global ones.
@@ -358,7 +386,7 @@ fn add_declared<'a>(
     let family = families.entry(name.into_owned()).or_insert_with(|| Family {
         help: spec.help_text(),
         kind: spec.kind.prometheus_type(),
-        series: BTreeMap::new(),
+        series: Vec::new(),
     });
     let labels = |values: &'a [Box<str>]| -> Labels<'a> {
         let mut labels: Labels<'a> = spec
@@ -371,7 +399,7 @@ fn add_declared<'a>(
         labels
     };
     let mut insert = |values: &'a [Box<str>], value: Values| {
-        family.series.insert(labels(values), value);
+        family.add(labels(values), value);
     };
     let overflowed = match metric {
         DeclaredStatic::Gauge(g) => each(g.series(), |v, c| insert(v, Values::Float(c.get()))),
@@ -389,8 +417,7 @@ fn add_declared<'a>(
             names::HELP_LABEL_OVERFLOW,
             "counter",
         )
-        .series
-        .insert(labels, Values::Counter(overflowed));
+        .add(labels, Values::Counter(overflowed));
     }
 }
 
@@ -412,10 +439,14 @@ fn each<'a, S>(series: Series<'a, S>, mut f: impl FnMut(&'a [Box<str>], &'a S)) 
     }
 }
 
-fn write_family(out: &mut String, name: &str, family: &Family<'_>) {
+fn write_family(out: &mut String, name: &str, mut family: Family<'_>) {
     let _ = writeln!(out, "# HELP {name} {}", escape_help(&family.help));
     let _ = writeln!(out, "# TYPE {name} {}", family.kind);
-    for (labels, values) in &family.series {
+    // Stable: of the series with equal labels, the first added stays first.
+    family.series.sort_by(|(a, _), (b, _)| a.cmp(b));
+    let mut series = family.series.into_iter().peekable();
+    while let Some((labels, values)) = next_merged(&mut series) {
+        let labels = &labels;
         match values {
             Values::Counter(value) | Values::Gauge(value) => {
                 sample(out, name, "", labels, None, format_args!("{value}"));
@@ -426,7 +457,7 @@ fn write_family(out: &mut String, name: &str, family: &Family<'_>) {
                 histogram(out, name, labels, buckets.zip(&h.cumulative), h.count, &sum);
             }
             Values::Float(value) => {
-                let value = format_float(*value);
+                let value = format_float(value);
                 sample(out, name, "", labels, None, format_args!("{value}"));
             }
             Values::ValueHistogram(h) => {
@@ -436,6 +467,17 @@ fn write_family(out: &mut String, name: &str, family: &Family<'_>) {
             }
         }
     }
+}
+
+/// The next series of sorted `series`, with the ones after it of the same labels folded in.
+fn next_merged<'a>(
+    series: &mut Peekable<impl Iterator<Item = (Labels<'a>, Values)>>,
+) -> Option<(Labels<'a>, Values)> {
+    let (labels, mut values) = series.next()?;
+    while let Some((_, later)) = series.next_if(|(next, _)| *next == labels) {
+        values.absorb(&later);
+    }
+    Some((labels, values))
 }
 
 /// A histogram's lines: each bucket's cumulative count by its `le`, `+Inf`, sum and count.

@@ -171,6 +171,47 @@ fn methods_and_generic_instantiations_share_one_series() {
     assert_eq!(calls("generic_len", "ok"), Some(2.0));
 }
 
+struct Binance;
+struct Kraken;
+
+impl Binance {
+    #[botwatch::counted(labels(side = side))]
+    #[botwatch::timed]
+    fn submit(side: &str) -> Result<(), ()> {
+        let _ = side;
+        Ok(())
+    }
+}
+
+impl Kraken {
+    #[botwatch::counted(labels(side = side))]
+    #[botwatch::timed]
+    fn submit(side: &str) -> Result<(), ()> {
+        let _ = side;
+        Err(())
+    }
+}
+
+#[test]
+fn methods_of_one_name_in_one_module_add_up_in_one_series() {
+    for side in ["buy", "sell", "buy"] {
+        let _ = Binance::submit(side);
+        let _ = Kraken::submit(side);
+    }
+    // `value` finds at most one series: two lines of one series would fail the scrape.
+    let submit = |side: &str, result: &str| {
+        scrape().value(
+            CALLS,
+            &[("function", "submit"), ("side", side), ("result", result)],
+        )
+    };
+    assert_eq!(submit("buy", "ok"), Some(2.0));
+    assert_eq!(submit("buy", "error"), Some(2.0));
+    assert_eq!(submit("sell", "ok"), Some(1.0));
+    assert_eq!(submit("sell", "error"), Some(1.0));
+    assert_eq!(timed_count("submit"), Some(6.0));
+}
+
 #[botwatch::timed]
 #[botwatch::counted]
 fn timed_outside(fail: bool) -> Result<(), ()> {
