@@ -37,7 +37,7 @@ impl Cells<'_> {
     }
 
     /// Records one observation of `nanos` on this thread's stripe.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record(self, nanos: u64) {
         let base = stripes::current() * self.row();
         // A linear scan from the smallest bound: hot-path calls land in the first buckets,

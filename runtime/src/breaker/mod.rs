@@ -219,17 +219,23 @@ impl Consecutive {
     /// A success in `epoch`. Reads first: a healthy breaker's success writes nothing shared.
     /// Only a count of `epoch` itself is reset, so a success of an earlier epoch finishing
     /// late changes nothing (the caller need not check the epoch first).
+    #[inline(always)]
     fn succeeded(&self, epoch: u32) {
         let bits = self.0.load(Ordering::Relaxed);
         let (stored, count) = Self::unpack(bits);
         if stored == epoch && count != 0 {
-            let _ = self.0.compare_exchange(
-                bits,
-                u64::from(epoch) << 32,
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            );
+            self.end_run(bits, epoch);
         }
+    }
+
+    #[cold]
+    fn end_run(&self, bits: u64, epoch: u32) {
+        let _ = self.0.compare_exchange(
+            bits,
+            u64::from(epoch) << 32,
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        );
     }
 }
 
@@ -639,11 +645,12 @@ impl Breaker {
         // (The same steps as below.)
         if !probe && outcome == Outcome::Success && self.plain_success {
             if !Word::is_before(epoch, self.recycled_before.load(Ordering::Relaxed)) {
+                // Loads first: a load after a locked add waits for it to finish.
+                self.consecutive.succeeded(epoch);
                 if self.policy.latency {
                     self.latency.cells().record(nanos);
                 }
                 self.count(SUCCESSES);
-                self.consecutive.succeeded(epoch);
             }
             return;
         }
@@ -881,7 +888,7 @@ impl Permit<'_> {
 
     /// Records the call's outcome and how long it took (`nanos` is read only for the
     /// latency histogram and `slow`, see [`Breaker::needs_duration`]).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome, nanos: u64) {
         self.breaker
             .complete(self.epoch(), self.probe(), outcome, nanos);
