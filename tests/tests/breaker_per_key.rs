@@ -124,6 +124,72 @@ fn idle_closed_keys_are_evicted_then_busy_ones_overflow() {
     small.force_closed();
     assert_eq!(small.key("b").unwrap().state(), State::Closed);
     assert_eq!(overflow.state(), State::Closed);
+    // "d", sent to the overflow breaker before, now gets a slot of its own.
+    quote("d", false).unwrap();
+    assert_eq!(small.key("d").unwrap().snapshot().successes, 1);
+}
+
+#[botwatch::circuit_breaker(name = "recycled_venue", per = venue, max_keys = 2, failures = 1, reset = 1h)]
+fn hedge(venue: &str, fail: bool) -> Result<u32, VenueError> {
+    if fail {
+        Err(VenueError::Down)
+    } else {
+        Ok(1)
+    }
+}
+
+#[test]
+fn a_key_whose_breaker_went_to_another_key_gets_a_breaker_of_its_own() {
+    // This thread calls "a" first, so it knows a's breaker when "c" takes it over.
+    hedge("a", false).unwrap();
+    hedge("b", false).unwrap();
+    hedge("c", false).unwrap();
+    let family = handle("recycled_venue");
+    assert!(family.key("a").is_none(), "a was evicted for c");
+    hedge("c", true).unwrap_err();
+    assert_eq!(family.key("c").unwrap().state(), State::Open);
+    // "a" again: not c's open breaker (its old one), but the idle "b"'s slot, closed.
+    assert_eq!(hedge("a", false), Ok(1));
+    assert_eq!(family.key("a").unwrap().snapshot().successes, 1);
+    assert!(family.key("b").is_none(), "b was evicted for a");
+    let c = family.key("c").unwrap().snapshot();
+    assert_eq!((c.successes, c.failures, c.rejected), (1, 1, 0));
+}
+
+#[botwatch::circuit_breaker(name = "spot_venue", per = venue, failures = 1, reset = 1h)]
+fn spot(venue: &str, fail: bool) -> Result<u32, VenueError> {
+    if fail {
+        Err(VenueError::Down)
+    } else {
+        Ok(1)
+    }
+}
+
+#[botwatch::circuit_breaker(name = "perp_venue", per = venue, failures = 1, reset = 1h)]
+fn perp(venue: &str, fail: bool) -> Result<u32, VenueError> {
+    if fail {
+        Err(VenueError::Down)
+    } else {
+        Ok(1)
+    }
+}
+
+#[test]
+fn one_key_in_two_per_key_breakers_is_two_breakers() {
+    // One thread, one key, two families: each call finds its own family's breaker.
+    spot("binance", false).unwrap();
+    perp("binance", false).unwrap();
+    spot("binance", true).unwrap_err();
+    assert!(matches!(spot("binance", false), Err(VenueError::Open(_))));
+    assert_eq!(
+        perp("binance", false),
+        Ok(1),
+        "perp's binance is still closed"
+    );
+    assert_eq!(
+        handle("perp_venue").key("binance").unwrap().state(),
+        State::Closed
+    );
 }
 
 #[botwatch::circuit_breaker(name = "served_venue", per = venue, failures = 1, reset = 1h)]

@@ -8,15 +8,18 @@
 //! counters and state reset; calls still running on the old key count nowhere. When no
 //! key can be evicted — every one is open, half-open or in steady use — calls for new keys
 //! go to one shared breaker, `key="__overflow__"`, until a slot frees.
+//!
+//! Each thread remembers the breakers of the keys it called last (`recent`), valid until
+//! the next eviction: a call on a known key takes no lock.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use botwatch_spec::model::CircuitBreaker;
 
 use super::clock::BreakerClock;
-use super::{Breaker, State};
+use super::{recent, Breaker, State};
 
 /// The key calls go to when every slot is busy.
 pub(crate) const OVERFLOW_KEY: &str = "__overflow__";
@@ -27,6 +30,8 @@ pub(crate) struct Family {
     spec: CircuitBreaker,
     max_keys: usize,
     keys: RwLock<Keys>,
+    /// Counts evictions: a key's breaker, once read, is its breaker until this changes.
+    generation: AtomicU64,
     overflow: &'static Breaker,
 }
 
@@ -45,6 +50,7 @@ impl Family {
             spec: spec.clone(),
             max_keys: usize::try_from(spec.max_keys.max(1)).unwrap_or(usize::MAX),
             keys: RwLock::default(),
+            generation: AtomicU64::new(0),
             overflow: Box::leak(Box::new(keyed_breaker(name, spec, OVERFLOW_KEY))),
         }
     }
@@ -52,11 +58,26 @@ impl Family {
     /// The breaker of `key`, made (or recycled) if it is new.
     #[inline]
     pub(crate) fn member(&self, key: &str) -> &'static Breaker {
-        if let Some(&breaker) = self.read().by_key.get(key) {
+        // Read before the lookup: an eviction after it leaves the mapping remembered under
+        // an old generation, never a stale one under the new.
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some(breaker) = recent::find(self, generation, key) {
             breaker.mark_used();
             return breaker;
         }
-        self.insert(key)
+        let found = self.read().by_key.get(key).copied();
+        let breaker = match found {
+            Some(breaker) => {
+                breaker.mark_used();
+                breaker
+            }
+            None => self.insert(key),
+        };
+        // The overflow breaker is not the key's own: the next call tries for a slot again.
+        if !std::ptr::eq(breaker, self.overflow) {
+            recent::remember(self, generation, key, breaker);
+        }
+        breaker
     }
 
     /// The breaker of `key` if it exists now.
@@ -92,6 +113,7 @@ impl Family {
         let Some(index) = keys.evictable() else {
             return self.overflow;
         };
+        self.generation.fetch_add(1, Ordering::Release);
         let old = std::mem::replace(&mut keys.order[index], key.into());
         let breaker = keys
             .by_key

@@ -30,6 +30,7 @@ mod family;
 mod live;
 pub(crate) mod nesting;
 mod policy;
+mod recent;
 mod result;
 mod table;
 mod window;
