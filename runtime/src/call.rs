@@ -120,6 +120,7 @@ impl Call {
 
     /// The body panicked: an error and a breaker failure; the histogram is left alone.
     #[cold]
+    #[inline(never)]
     fn panicked(self) {
         if let Some(counted) = self.instruments.counted {
             counted.record(self.series.counted, true);
@@ -163,7 +164,9 @@ impl PanicGuard<'_> {
 }
 
 impl Drop for PanicGuard<'_> {
-    #[cold]
+    // In line, so that the call's state is reached only by inlined code and can stay in
+    // registers on the normal path; the recording itself is a cold call.
+    #[inline(always)]
     fn drop(&mut self) {
         if let Some(call) = self.call.take() {
             call.panicked();
