@@ -146,6 +146,59 @@ fn histogram_record_floor(x: u64) -> u64 {
     black_box(x).wrapping_add(1)
 }
 
+/// The fewest steps a closed breaker keeping issue 16's guarantees takes, written by hand
+/// with nothing generic: mark the breaker as running on this thread (own rejections) and
+/// check it was not already, read the state word, run the call, unmark, check the result's
+/// epoch against the breaker's, read the failure run (a success ends it), count the success
+/// on this thread's stripe. No clock, no permit, no panic guard, no outcome hooks.
+mod breaker_floor {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        static RUNNING: Cell<usize> = const { Cell::new(0) };
+        static STRIPE: Cell<usize> = const { Cell::new(0) };
+    }
+
+    #[repr(align(64))]
+    struct Line([AtomicU64; 8]);
+
+    static WORD: AtomicU64 = AtomicU64::new(0);
+    static RECYCLED_BEFORE: AtomicU64 = AtomicU64::new(0);
+    static CONSECUTIVE: AtomicU64 = AtomicU64::new(0);
+    static SUCCESSES: [Line; 4] = [const { Line([const { AtomicU64::new(0) }; 8]) }; 4];
+
+    #[inline(never)]
+    pub fn call(x: u64) -> Result<u64, CircuitOpen> {
+        let me = std::ptr::from_ref(&WORD) as usize;
+        let outer = RUNNING.with(|running| running.replace(me));
+        if outer == me {
+            RUNNING.with(|running| running.set(outer));
+            return Ok(black_box(x).wrapping_add(1));
+        }
+        let word = WORD.load(Ordering::Acquire);
+        if word & 3 != 0 {
+            RUNNING.with(|running| running.set(outer));
+            return Err(CircuitOpen {
+                breaker: "floor",
+                retry_after: Duration::from_secs(1),
+            });
+        }
+        let out = Ok(black_box(x).wrapping_add(1));
+        RUNNING.with(|running| running.set(outer));
+        let epoch = word >> 3;
+        if epoch >= RECYCLED_BEFORE.load(Ordering::Relaxed) {
+            let run = CONSECUTIVE.load(Ordering::Relaxed);
+            if run >> 32 == epoch && run as u32 != 0 {
+                CONSECUTIVE.store(epoch << 32, Ordering::Relaxed);
+            }
+            let stripe = STRIPE.with(Cell::get);
+            SUCCESSES[stripe].0[0].fetch_add(1, Ordering::Relaxed);
+        }
+        out
+    }
+}
+
 #[botwatch::gauge]
 static BENCH_GAUGE: botwatch::Gauge = botwatch::Gauge::new();
 
@@ -373,6 +426,7 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         ("botwatch_breaker_open", |x| breaker_open(x).unwrap_or(0)),
         ("floor_atomic_store", atomic_store),
         ("floor_histogram_record", histogram_record_floor),
+        ("floor_breaker_steps", |x| breaker_floor::call(x).unwrap_or(0)),
         ("botwatch_gauge_set", gauge_set),
         ("botwatch_counter_add", counter_add),
         ("botwatch_counter_increment", counter_increment),
