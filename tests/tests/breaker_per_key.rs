@@ -40,6 +40,15 @@ fn place_order(venue: Venue, fail: bool) -> Result<String, VenueError> {
     }
 }
 
+/// What a venue answers: a quote, or an error when it is down.
+fn outcome(fail: bool) -> Result<u32, VenueError> {
+    if fail {
+        Err(VenueError::Down)
+    } else {
+        Ok(1)
+    }
+}
+
 fn handle(name: &str) -> &'static botwatch::Breaker {
     botwatch::breaker(name).expect("declared")
 }
@@ -80,11 +89,7 @@ fn each_key_has_its_own_breaker_and_series() {
 
 #[botwatch::circuit_breaker(name = "small_venue", per = venue, max_keys = 2, failures = 1, reset = 1h)]
 fn quote(venue: &str, fail: bool) -> Result<u32, VenueError> {
-    if fail {
-        Err(VenueError::Down)
-    } else {
-        Ok(1)
-    }
+    outcome(fail)
 }
 
 #[test]
@@ -131,11 +136,7 @@ fn idle_closed_keys_are_evicted_then_busy_ones_overflow() {
 
 #[botwatch::circuit_breaker(name = "recycled_venue", per = venue, max_keys = 2, failures = 1, reset = 1h)]
 fn hedge(venue: &str, fail: bool) -> Result<u32, VenueError> {
-    if fail {
-        Err(VenueError::Down)
-    } else {
-        Ok(1)
-    }
+    outcome(fail)
 }
 
 #[test]
@@ -158,20 +159,12 @@ fn a_key_whose_breaker_went_to_another_key_gets_a_breaker_of_its_own() {
 
 #[botwatch::circuit_breaker(name = "spot_venue", per = venue, failures = 1, reset = 1h)]
 fn spot(venue: &str, fail: bool) -> Result<u32, VenueError> {
-    if fail {
-        Err(VenueError::Down)
-    } else {
-        Ok(1)
-    }
+    outcome(fail)
 }
 
 #[botwatch::circuit_breaker(name = "perp_venue", per = venue, failures = 1, reset = 1h)]
 fn perp(venue: &str, fail: bool) -> Result<u32, VenueError> {
-    if fail {
-        Err(VenueError::Down)
-    } else {
-        Ok(1)
-    }
+    outcome(fail)
 }
 
 #[test]
