@@ -490,9 +490,18 @@ impl Breaker {
     }
 
     /// Admits a call, or says why not.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn admit(&self) -> Result<Permit<'_>, CircuitOpen> {
-        let mut bits = self.word.0.load(Ordering::Acquire);
+        let bits = self.word.0.load(Ordering::Acquire);
+        match Word::closed_epoch(bits) {
+            Some(epoch) => Ok(self.permit(epoch, false)),
+            None => self.admit_any(bits),
+        }
+    }
+
+    /// [`admit`](Self::admit) in any state (it may have changed since `bits` was read).
+    #[inline(never)]
+    fn admit_any(&self, mut bits: u64) -> Result<Permit<'_>, CircuitOpen> {
         loop {
             let word = Word::unpack(bits);
             match word.state {

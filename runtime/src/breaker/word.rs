@@ -67,6 +67,13 @@ impl Word {
         }
     }
 
+    /// The epoch of a closed word, read without decoding the rest: the check every call of
+    /// a healthy breaker makes.
+    #[inline(always)]
+    pub(crate) fn closed_epoch(bits: u64) -> Option<u32> {
+        (bits & 0b11 == 0).then_some(((bits >> EPOCH_SHIFT) & EPOCH_MASK) as u32)
+    }
+
     /// The first word of a new epoch in `state`. Probes still running keep their slots:
     /// "at most `half_open` probes at once" holds across half-open periods too.
     pub(crate) fn next(self, state: State) -> Word {
@@ -112,5 +119,22 @@ mod tests {
         assert!(Word::is_before(3, 4));
         assert!(!Word::is_before(4, 4));
         assert!(!Word::is_before(5, 4));
+    }
+
+    #[test]
+    fn only_a_closed_word_reads_as_closed_with_its_epoch() {
+        for state in [State::Closed, State::Open, State::HalfOpen] {
+            for forced in [false, true] {
+                let word = Word {
+                    state,
+                    forced,
+                    in_flight: 3,
+                    probe_successes: 1,
+                    epoch: (EPOCH_MASK as u32) - 2,
+                };
+                let expected = (state == State::Closed).then_some(word.epoch);
+                assert_eq!(Word::closed_epoch(word.pack()), expected, "{word:?}");
+            }
+        }
     }
 }
