@@ -70,15 +70,17 @@ impl LabelValue<'_> {
         }
     }
 
+    /// This value's hash on its own: each value of a set starts from the same seed, so
+    /// the multiplies of a set's values do not wait for each other.
     #[inline]
-    fn hash_into(&self, hash: &mut u64) {
+    fn hash(&self) -> u64 {
+        let mut hash = 0xcbf2_9ce4_8422_2325;
         match self {
-            LabelValue::Str(s) => mix(hash, truncate(s).as_bytes()),
-            LabelValue::Int(i) => mix(hash, &i.to_le_bytes()),
-            LabelValue::Bool(b) => mix(hash, &[u8::from(*b)]),
+            LabelValue::Str(s) => mix(&mut hash, truncate(s).as_bytes()),
+            LabelValue::Int(i) => mix(&mut hash, &i.to_le_bytes()),
+            LabelValue::Bool(b) => mix(&mut hash, &[u8::from(*b)]),
         }
-        // Separates values: ("ab", "c") and ("a", "bc") hash apart.
-        *hash = hash.rotate_left(7) ^ 0xff;
+        hash
     }
 }
 
@@ -126,11 +128,14 @@ fn mix(hash: &mut u64, bytes: &[u8]) {
     step(word ^ ((n as u64) << 59));
 }
 
+/// A label set's hash: its values' hashes, each rotated by its position, so that
+/// ("a", "b") and ("b", "a") hash apart (and, since a value's hash covers its length,
+/// ("ab", "c") and ("a", "bc") too).
 #[inline]
 fn hash_of(values: &[LabelValue<'_>]) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325;
+    let mut hash = 0u64;
     for value in values {
-        value.hash_into(&mut hash);
+        hash = hash.rotate_left(23) ^ value.hash();
     }
     // The table indexes with the low bits: fold the well-mixed high bits into them.
     hash ^ (hash >> 29)
@@ -279,6 +284,28 @@ impl<S> LabelTable<S> {
     ) -> &S {
         let hash = hash_of(values);
         let mut index = (hash as usize) & self.mask;
+        loop {
+            match self.slots[index].get() {
+                Some(entry) if entry.hash == hash && entry.is(values) => return &entry.storage,
+                Some(_) => index = (index + 1) & self.mask,
+                None => return self.insert(index, hash, &owner, values, &make),
+            }
+        }
+    }
+
+    /// A set not in the table (as far as the probe from `index` saw): give it a slot, or
+    /// the overflow series once `max_series` sets have one. Out of line, so that the hit
+    /// path above keeps a small frame.
+    #[cold]
+    #[inline(never)]
+    fn insert(
+        &self,
+        mut index: usize,
+        hash: u64,
+        owner: &impl Fn() -> String,
+        values: &[LabelValue<'_>],
+        make: &impl Fn() -> S,
+    ) -> &S {
         let mut reserved = false;
         loop {
             match self.slots[index].get() {
@@ -293,7 +320,7 @@ impl<S> LabelTable<S> {
                     if !reserved {
                         if self.len.fetch_add(1, Ordering::Relaxed) >= self.max {
                             self.len.fetch_sub(1, Ordering::Relaxed);
-                            return self.overflow(&owner, values.len(), &make);
+                            return self.overflow(owner, values.len(), make);
                         }
                         reserved = true;
                     }
@@ -501,6 +528,40 @@ mod tests {
         assert_eq!(table.entries().count(), 4, "3 sets and the overflow");
         assert_eq!(table.overflowed(), 2);
         assert_eq!(a, get("binance", 1), "known sets keep their series");
+    }
+
+    /// Sets that differ only in the order, the split or the length of their values hash
+    /// apart: with a plain xor of the values' hashes (or no length in them) such pairs would
+    /// share a probe sequence, and a venue × side table would probe twice as far.
+    #[test]
+    fn reordered_and_resplit_sets_hash_apart() {
+        let text = |values: &[&'static str]| -> Vec<LabelValue<'static>> {
+            values.iter().map(|v| LabelValue::Str(v)).collect()
+        };
+        let pairs = [
+            (text(&["binance", "buy"]), text(&["buy", "binance"])),
+            (text(&["ab", "c"]), text(&["a", "bc"])),
+            (text(&["a", "a"]), text(&["b", "b"])),
+            (text(&["", "x"]), text(&["x", ""])),
+            (text(&["a"]), text(&["a", ""])),
+            // Read as the same three bytes (first, middle, last): only the length differs.
+            (text(&["a", "sell"]), text(&["aaa", "sell"])),
+            (
+                text(&["0123456789abcdef-x", "s"]),
+                text(&["0123456789abcdef-", "xs"]),
+            ),
+        ];
+        for (a, b) in &pairs {
+            assert_ne!(hash_of(a), hash_of(b), "{a:?} and {b:?}");
+        }
+        // Values of the same text hash alike whatever their position's neighbours.
+        assert_eq!(
+            hash_of(&text(&["binance", "buy"])),
+            hash_of(&[
+                LabelValue::Str("binance"),
+                LabelValue::Str(&String::from("buy"))
+            ])
+        );
     }
 
     /// Every length up to past the in-line cases, a difference at every position.
