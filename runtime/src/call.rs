@@ -87,6 +87,30 @@ impl Call {
         Ok((call, scope))
     }
 
+    /// [`enter`](Self::enter) when the call's breaker is closed and not already running on
+    /// this thread — the healthy call — and `None` otherwise. A caller that finishes this
+    /// call on its own code path lets the compiler see a closed-state permit (no probe, no
+    /// pass-through) and drop every check of the other cases.
+    #[inline(always)]
+    fn enter_closed<R>(
+        instruments: &'static Instruments,
+        series: Series,
+        hooks: &impl BreakerHooks<R>,
+    ) -> Option<(Call, nesting::Scope)> {
+        let site = instruments.breaker?;
+        let breaker = hooks.breaker().unwrap_or_else(|| site.breaker());
+        let permit = breaker.admit_closed()?;
+        let scope = nesting::enter(breaker)?;
+        let started = (instruments.timed.is_some() || breaker.needs_duration()).then(clock::now);
+        let call = Call {
+            instruments,
+            series,
+            permit: Some(permit),
+            started,
+        };
+        Some((call, scope))
+    }
+
     /// Marks the breaker as running again, for one poll of the call's future.
     #[inline(always)]
     fn mark(&self) -> Option<nesting::Scope> {
@@ -188,6 +212,9 @@ where
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
 {
+    if let Some((call, scope)) = Call::enter_closed(instruments, series, &hooks) {
+        return run_entered(call, Some(scope), body, is_error, &hooks);
+    }
     let (call, scope) = match Call::enter(instruments, series, &hooks) {
         Ok(entered) => entered,
         Err((open, started)) => {
@@ -196,13 +223,30 @@ where
             return rejection;
         }
     };
+    run_entered(call, scope, body, is_error, &hooks)
+}
+
+/// Runs a synchronous body as the admitted `call`, then records it.
+#[inline(always)]
+fn run_entered<R, B, E, H>(
+    call: Call,
+    scope: Option<nesting::Scope>,
+    body: B,
+    is_error: E,
+    hooks: &H,
+) -> R
+where
+    B: FnOnce() -> R,
+    E: FnOnce(&R) -> bool,
+    H: BreakerHooks<R>,
+{
     let mut call = Some(call);
     let guard = PanicGuard { call: &mut call };
     let result = body();
     guard.disarm();
     drop(scope);
     if let Some(call) = call {
-        call.finish(&result, is_error, &hooks);
+        call.finish(&result, is_error, hooks);
     }
     result
 }

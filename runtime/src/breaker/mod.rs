@@ -499,6 +499,14 @@ impl Breaker {
         }
     }
 
+    /// A permit if the breaker is closed now, without looking further: the healthy call's
+    /// admission. `None` says nothing about the call: [`admit`](Self::admit) decides.
+    #[inline(always)]
+    pub(crate) fn admit_closed(&self) -> Option<Permit<'_>> {
+        let bits = self.word.0.load(Ordering::Acquire);
+        Word::closed_epoch(bits).map(|epoch| self.permit(epoch, false))
+    }
+
     /// [`admit`](Self::admit) in any state (it may have changed since `bits` was read).
     #[inline(never)]
     fn admit_any(&self, mut bits: u64) -> Result<Permit<'_>, CircuitOpen> {
