@@ -32,8 +32,11 @@ impl Cells<'_> {
         &self.lines[index / 8].0[index % 8]
     }
 
+    /// Counters per stripe: every stripe has the same whole lines (see [`histogram_lines`]),
+    /// so this is a shift of the lines' length, not the stride computed again per call.
+    #[inline(always)]
     fn row(&self) -> usize {
-        stride(self.bounds.len() + 2)
+        self.lines.len() / STRIPES * 8
     }
 
     /// Records one observation of `nanos` on this thread's stripe.
