@@ -110,6 +110,23 @@ fn counted_two_labels(x: u64, venue: &str, side: &str) -> u64 {
     black_box(x).wrapping_add(1)
 }
 
+/// The same function again, with a table of its own: a thread calling this one shares
+/// nothing with a thread calling `counted_two_labels`. The two-thread control for "no
+/// shared hot cache line on the hit path".
+#[botwatch::counted(labels(venue = venue, side = side))]
+#[inline(never)]
+fn counted_two_labels_apart(x: u64, venue: &str, side: &str) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
+thread_local! {
+    /// Whether this thread calls `counted_two_labels_apart` (every other thread does).
+    static APART: bool = {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2 == 1
+    };
+}
+
 #[botwatch::timed(labels(venue = venue))]
 #[inline(never)]
 fn timed_one_label(x: u64, venue: &str) -> u64 {
@@ -450,6 +467,15 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         }),
         ("botwatch_counted_two_labels", |x| {
             VENUE.with(|venue| counted_two_labels(x, venue, "buy"))
+        }),
+        ("botwatch_counted_two_labels_apart", |x| {
+            VENUE.with(|venue| {
+                if APART.with(|apart| *apart) {
+                    counted_two_labels_apart(x, venue, "buy")
+                } else {
+                    counted_two_labels(x, venue, "buy")
+                }
+            })
         }),
         ("botwatch_timed_one_label", |x| {
             VENUE.with(|venue| timed_one_label(x, venue))
