@@ -492,11 +492,7 @@ impl Breaker {
     /// Admits a call, or says why not.
     #[inline(always)]
     pub(crate) fn admit(&self) -> Result<Permit<'_>, CircuitOpen> {
-        let bits = self.word.0.load(Ordering::Acquire);
-        match Word::closed_epoch(bits) {
-            Some(epoch) => Ok(self.permit(epoch, false)),
-            None => self.admit_any(bits),
-        }
+        self.admit_closed().map_or_else(|| self.admit_any(), Ok)
     }
 
     /// A permit if the breaker is closed now, without looking further: the healthy call's
@@ -507,9 +503,10 @@ impl Breaker {
         Word::closed_epoch(bits).map(|epoch| self.permit(epoch, false))
     }
 
-    /// [`admit`](Self::admit) in any state (it may have changed since `bits` was read).
+    /// [`admit`](Self::admit) in any state.
     #[inline(never)]
-    fn admit_any(&self, mut bits: u64) -> Result<Permit<'_>, CircuitOpen> {
+    fn admit_any(&self) -> Result<Permit<'_>, CircuitOpen> {
+        let mut bits = self.word.0.load(Ordering::Acquire);
         loop {
             let word = Word::unpack(bits);
             match word.state {

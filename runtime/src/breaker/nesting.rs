@@ -59,30 +59,11 @@ pub(crate) fn enter(breaker: &Breaker) -> Option<Scope> {
 
 #[inline(always)]
 fn enter_key(key: usize) -> Option<Scope> {
-    // A thread being torn down has nothing to track: `NONE` admits the call.
-    let top = TOP.try_with(Cell::get).unwrap_or(NONE);
-    if top == NONE {
-        let _ = TOP.try_with(|t| t.set(key));
-        return Some(Scope { found: NONE });
-    }
-    enter_nested(top, key)
-}
-
-#[cold]
-#[inline(never)]
-fn enter_nested(top: usize, key: usize) -> Option<Scope> {
-    let running = top == key
-        || (top == MANY
-            && NESTED
-                .try_with(|nested| {
-                    let len = nested.len.get().min(DEPTH);
-                    nested.breakers[..len].iter().any(|b| b.get() == key)
-                })
-                .unwrap_or(false));
-    if running {
+    let top = top();
+    if top != NONE && is_running(top, key) {
         return None;
     }
-    Some(push(top, key))
+    Some(mark_under(top, key))
 }
 
 /// Marks `breaker` as running while an admitted call's future is polled.
@@ -93,7 +74,32 @@ pub(crate) fn mark(breaker: &Breaker) -> Scope {
 
 #[inline(always)]
 fn mark_key(key: usize) -> Scope {
-    let top = TOP.try_with(Cell::get).unwrap_or(NONE);
+    mark_under(top(), key)
+}
+
+/// `TOP` now; `NONE` on a thread being torn down, which has nothing to track.
+#[inline(always)]
+fn top() -> usize {
+    TOP.try_with(Cell::get).unwrap_or(NONE)
+}
+
+/// Whether `key` is marked, under a `top` that is not `NONE`.
+#[cold]
+#[inline(never)]
+fn is_running(top: usize, key: usize) -> bool {
+    top == key
+        || (top == MANY
+            && NESTED
+                .try_with(|nested| {
+                    let len = nested.len.get().min(DEPTH);
+                    nested.breakers[..len].iter().any(|b| b.get() == key)
+                })
+                .unwrap_or(false))
+}
+
+/// Marks `key` over `top`: in the word alone when nothing is marked, in the array otherwise.
+#[inline(always)]
+fn mark_under(top: usize, key: usize) -> Scope {
     if top == NONE {
         let _ = TOP.try_with(|t| t.set(key));
         return Scope { found: NONE };
