@@ -215,6 +215,13 @@ mod tests {
             enter_key(all[DEPTH + 1]).is_some(),
             "beyond the depth: not tracked, admitted"
         );
+        // The marks beyond the depth end first; the tracked ones stay tracked meanwhile.
+        drop(scopes.pop());
+        drop(scopes.pop());
+        assert!(
+            enter_key(all[DEPTH - 1]).is_none(),
+            "the deepest tracked mark outlives the untracked ones"
+        );
         while let Some(scope) = scopes.pop() {
             drop(scope);
         }
