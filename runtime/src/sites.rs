@@ -78,7 +78,7 @@ impl CountedSite {
     }
 
     /// The counts of this call's per-call label set.
-    #[inline]
+    #[inline(always)]
     pub fn series(&'static self, values: &[LabelValue<'_>]) -> &'static CallCounts {
         table(&self.labelled, self.spec).storage(self.spec, values, zero_counts)
     }
@@ -162,7 +162,7 @@ impl TimedSite {
     }
 
     /// The histogram of this call's per-call label set.
-    #[inline]
+    #[inline(always)]
     pub fn series(&'static self, values: &[LabelValue<'_>]) -> &'static OwnedHistogram {
         table(&self.labelled, self.spec).storage(self.spec, values, || {
             OwnedHistogram::new(self.bounds.to_vec())
