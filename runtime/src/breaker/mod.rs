@@ -217,26 +217,31 @@ impl Consecutive {
         }
     }
 
-    /// A success in `epoch`. Reads first: a healthy breaker's success writes nothing shared.
-    /// Only a count of `epoch` itself is reset, so a success of an earlier epoch finishing
-    /// late changes nothing (the caller need not check the epoch first).
+    /// A success in `epoch`. Reads first: a healthy breaker's success writes nothing shared,
+    /// and tests one register (no failure counted at all) before looking at epochs.
     #[inline(always)]
     fn succeeded(&self, epoch: u32) {
         let bits = self.0.load(Ordering::Relaxed);
-        let (stored, count) = Self::unpack(bits);
-        if stored == epoch && count != 0 {
+        if bits as u32 != 0 {
             self.end_run(bits, epoch);
         }
     }
 
+    /// Ends the run of `epoch`. A run of an earlier epoch reads as zero already; it is
+    /// cleared too, so that the next successes take the one-register test again. A run of
+    /// a later epoch belongs to calls admitted after this one: a success finishing late
+    /// leaves it alone (the caller need not check the epoch first).
     #[cold]
     fn end_run(&self, bits: u64, epoch: u32) {
-        let _ = self.0.compare_exchange(
-            bits,
-            u64::from(epoch) << 32,
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        );
+        let (stored, _) = Self::unpack(bits);
+        if stored == epoch || Word::is_before(stored, epoch) {
+            let _ = self.0.compare_exchange(
+                bits,
+                u64::from(epoch) << 32,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            );
+        }
     }
 }
 
