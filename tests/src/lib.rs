@@ -20,6 +20,7 @@ mod live_page_guide {}
 mod browser;
 mod exposition;
 mod http;
+mod promtool;
 mod rendered;
 mod served;
 mod tools;
@@ -27,6 +28,7 @@ mod tools;
 pub use browser::{chromium, dump_dom, screenshot};
 pub use exposition::{Exposition, Sample};
 pub use http::{http_get, request, Response};
+pub use promtool::promtool_test_rules;
 pub use rendered::{rendered, rendered_calls};
 pub use served::{serve, Served};
 pub use tools::{run_ok, run_ok_with_input, scratch_dir, tool, REQUIRE_TOOLS_ENV};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use botwatch::build::{BuildError, Rules};
-use botwatch_tests::{run_ok, scratch_dir, tool};
+use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool};
 
 /// Writes `source` as a crate's `src/lib.rs` and emits its rules with `configure`.
 fn emit(
@@ -55,8 +55,8 @@ fn promtool_test(root: &Path, tests: &str) {
 
 /// The generated unit tests pass too.
 fn generated_tests_pass(root: &Path) {
-    let file = root.join("alerts.test.yml");
-    if let Some(out) = promtool(&[OsStr::new("test"), OsStr::new("rules"), file.as_os_str()]) {
+    if let Some(promtool) = tool("promtool") {
+        let out = promtool_test_rules(&promtool, &root.join("alerts.test.yml"));
         assert!(out.contains("SUCCESS"), "{out}");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::OsStr;
 
-use botwatch_tests::{run_ok, scratch_dir, tool};
+use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool};
 
 #[derive(Debug)]
 struct RelayError;
@@ -88,9 +88,6 @@ fn runtime_rules_pass_promtool_check_and_their_own_unit_tests() {
         &[OsStr::new("check"), OsStr::new("rules"), rules.as_os_str()],
     );
     assert!(checked.contains("SUCCESS"), "{checked}");
-    let tested = run_ok(
-        &promtool,
-        &[OsStr::new("test"), OsStr::new("rules"), tests.as_os_str()],
-    );
+    let tested = promtool_test_rules(&promtool, &tests);
     assert!(tested.contains("SUCCESS"), "{tested}");
 }

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use botwatch_tests::{run_ok, scratch_dir, tool};
+use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool};
 use common::{
     api, free_port, generated, query, spawn, spawn_bots, spawn_prometheus, wait_for, webhook_sink,
 };
@@ -210,13 +210,6 @@ fn the_checked_in_monitoring_configs_are_valid() {
         committed,
         std::fs::read_to_string(generated("alerts.yml")).unwrap()
     );
-    let tested = run_ok(
-        &promtool,
-        &[
-            "test".as_ref(),
-            "rules".as_ref(),
-            monitoring.join("alerts.test.yml").as_os_str(),
-        ],
-    );
+    let tested = promtool_test_rules(&promtool, &monitoring.join("alerts.test.yml"));
     assert!(tested.contains("SUCCESS"), "{tested}");
 }

@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use botwatch_tests::{http_get, run_ok, scratch_dir, serve, tool, Exposition};
+use botwatch_tests::{http_get, promtool_test_rules, run_ok, scratch_dir, serve, tool, Exposition};
 
 const BUILD_TIME_RULES: &str = include_str!(concat!(env!("OUT_DIR"), "/botwatch/alerts.yml"));
 const BIN: &str = env!("CARGO_BIN_EXE_fixture-bot");
@@ -116,14 +116,7 @@ fn promtool_accepts_every_emitted_file_and_passes_the_emitted_tests() {
         )
     };
     assert!(check(&generated("alerts.yml")).contains("SUCCESS"));
-    let tested = run_ok(
-        &promtool,
-        &[
-            OsStr::new("test"),
-            OsStr::new("rules"),
-            generated("alerts.test.yml").as_os_str(),
-        ],
-    );
+    let tested = promtool_test_rules(&promtool, &generated("alerts.test.yml"));
     assert!(tested.contains("SUCCESS"), "{tested}");
 
     // The PrometheusRule's spec and the mimir file hold the same groups.

@@ -1,0 +1,169 @@
+//! `promtool test rules` on a file of many tests, on every core: the tests of one file are
+//! independent (promtool evaluates each from time zero on its own series), so running them
+//! in several promtool processes gives the same verdicts in a fraction of the wall time.
+//! A generated file's SLO tests hold hours of data each and take minutes on one core.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Runs `promtool test rules` on `file`, its tests spread over up to one process per core,
+/// and returns their combined output. Panics with promtool's output if any test fails.
+pub fn promtool_test_rules(promtool: &Path, file: &Path) -> String {
+    let text =
+        std::fs::read_to_string(file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunks = split_tests(&text, cores.min(4));
+    if chunks.len() <= 1 {
+        return crate::run_ok(
+            promtool,
+            &["test".as_ref(), "rules".as_ref(), file.as_os_str()],
+        );
+    }
+    // In a scratch directory (the original may be checked in), naming the rule files by
+    // their absolute paths.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let dir = crate::scratch_dir(&format!(
+        "promtool-parts-{}",
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let base = file.parent().unwrap_or(Path::new("."));
+    let paths: Vec<PathBuf> = chunks
+        .iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let path = dir.join(format!("part{i}.test.yml"));
+            std::fs::write(&path, absolute_rule_files(chunk, base))
+                .expect("write a part of the tests");
+            path
+        })
+        .collect();
+    let outputs: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = paths
+            .iter()
+            .map(|path| {
+                scope.spawn(move || {
+                    crate::run_ok(
+                        promtool,
+                        &["test".as_ref(), "rules".as_ref(), path.as_os_str()],
+                    )
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|run| {
+                run.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let output = outputs.concat();
+    // promtool names each file it tested: every part ran.
+    for path in &paths {
+        let name = path.file_name().expect("a file").to_string_lossy();
+        assert!(output.contains(&*name), "{name} was not tested:\n{output}");
+    }
+    output
+}
+
+/// `text` (a promtool test file) as up to `parts` files with the same header and a share of
+/// its `tests:` items each, dealt round-robin (a file's long tests come together). One part
+/// when there is nothing to split.
+fn split_tests(text: &str, parts: usize) -> Vec<String> {
+    let Some(start) = text.find("\ntests:\n") else {
+        return vec![text.to_owned()];
+    };
+    let (header, items) = text.split_at(start + "\ntests:\n".len());
+    let mut tests: Vec<String> = Vec::new();
+    for line in items.split_inclusive('\n') {
+        match tests.last_mut() {
+            Some(test) if !line.starts_with("  - ") => test.push_str(line),
+            _ if line.starts_with("  - ") => tests.push(line.to_owned()),
+            // Anything before the first item, or after the list (a top-level key): keep
+            // the file whole rather than guess.
+            _ => return vec![text.to_owned()],
+        }
+    }
+    if tests.iter().any(|t| {
+        t.lines()
+            .skip(1)
+            .any(|l| !l.is_empty() && !l.starts_with("    "))
+    }) {
+        return vec![text.to_owned()];
+    }
+    let parts = parts.clamp(1, tests.len().max(1));
+    let mut out = vec![header.to_owned(); parts];
+    for (i, test) in tests.iter().enumerate() {
+        out[i % parts].push_str(test);
+    }
+    out
+}
+
+/// `text` with each entry of its `rule_files:` list (`  - path`, quoted or not) made
+/// absolute against `base`.
+fn absolute_rule_files(text: &str, base: &Path) -> String {
+    let mut in_rule_files = false;
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if !line.starts_with(' ') {
+            in_rule_files = line.trim_end() == "rule_files:";
+        } else if let Some(entry) = line.strip_prefix("  - ").filter(|_| in_rule_files) {
+            let entry = entry.trim_end();
+            let unquoted = entry
+                .strip_prefix('"')
+                .and_then(|e| e.strip_suffix('"'))
+                .or_else(|| entry.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')))
+                .unwrap_or(entry);
+            let path = base.join(unquoted);
+            let quoted = path.to_string_lossy().replace('\'', "''");
+            out.push_str(&format!("  - '{quoted}'\n"));
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "rule_files:\n  - alerts.yml\nevaluation_interval: 15s\ntests:\n  - name: a\n    interval: 15s\n  - name: b\n    interval: 15s\n    input_series:\n      - series: x\n  - name: c\n";
+
+    #[test]
+    fn each_test_goes_to_exactly_one_part_with_the_header() {
+        let parts = split_tests(FILE, 2);
+        assert_eq!(parts.len(), 2);
+        let header = "rule_files:\n  - alerts.yml\nevaluation_interval: 15s\ntests:\n";
+        assert!(parts.iter().all(|p| p.starts_with(header)));
+        assert_eq!(
+            parts[0],
+            format!("{header}  - name: a\n    interval: 15s\n  - name: c\n")
+        );
+        assert_eq!(
+            parts[1],
+            format!(
+                "{header}  - name: b\n    interval: 15s\n    input_series:\n      - series: x\n"
+            )
+        );
+    }
+
+    #[test]
+    fn rule_files_are_made_absolute_and_nothing_else_changes() {
+        let text = "rule_files:\n  - \"alerts.yml\"\n  - other's.yml\nevaluation_interval: 15s\ntests:\n  - name: a\n";
+        assert_eq!(
+            absolute_rule_files(text, Path::new("/srv/bot")),
+            "rule_files:\n  - '/srv/bot/alerts.yml'\n  - '/srv/bot/other''s.yml'\nevaluation_interval: 15s\ntests:\n  - name: a\n"
+        );
+    }
+
+    #[test]
+    fn files_it_cannot_read_for_sure_stay_whole() {
+        assert_eq!(split_tests(FILE, 1), vec![FILE.to_owned()]);
+        let trailing = format!("{FILE}group_eval_order:\n  - g\n");
+        assert_eq!(split_tests(&trailing, 2), vec![trailing.clone()]);
+        let no_tests = "rule_files:\n  - alerts.yml\n";
+        assert_eq!(split_tests(no_tests, 2), vec![no_tests.to_owned()]);
+        let one = "tests:\n  - name: a\n";
+        assert_eq!(split_tests(&format!("x: 1\n{one}"), 3).len(), 1);
+    }
+}
