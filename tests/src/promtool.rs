@@ -147,6 +147,44 @@ mod tests {
         );
     }
 
+    /// Through the real promtool: parts that all pass pass, and a failing test fails the
+    /// run though it is not in the first part.
+    #[test]
+    fn a_failing_test_in_any_part_fails_the_run() {
+        let Some(promtool) = crate::tool("promtool") else {
+            return;
+        };
+        let dir = crate::scratch_dir("promtool-parts-check");
+        std::fs::write(
+            dir.join("rules.yml"),
+            "groups:\n  - name: g\n    rules:\n      - record: doubled\n        expr: x * 2\n",
+        )
+        .unwrap();
+        let test = |name: &str, value: u32| {
+            format!(
+                "  - name: {name}\n    interval: 1m\n    input_series:\n      - series: x\n        \
+                 values: \"1\"\n    promql_expr_test:\n      - expr: doubled\n        \
+                 eval_time: 0m\n        exp_samples:\n          - labels: doubled\n            \
+                 value: {value}\n"
+            )
+        };
+        let header = "rule_files:\n  - rules.yml\nevaluation_interval: 1m\ntests:\n";
+        let tests = |wrong: Option<usize>| -> String {
+            (0..5)
+                .map(|i| test(&format!("t{i}"), if Some(i) == wrong { 3 } else { 2 }))
+                .collect()
+        };
+        let good = dir.join("good.test.yml");
+        std::fs::write(&good, format!("{header}{}", tests(None))).unwrap();
+        let out = promtool_test_rules(&promtool, &good);
+        assert!(out.contains("SUCCESS"), "{out}");
+        // The second test: in the second part whenever the file is split.
+        let bad = dir.join("bad.test.yml");
+        std::fs::write(&bad, format!("{header}{}", tests(Some(1)))).unwrap();
+        let run = std::panic::catch_unwind(|| promtool_test_rules(&promtool, &bad));
+        assert!(run.is_err(), "a failing test passed: {run:?}");
+    }
+
     #[test]
     fn rule_files_are_made_absolute_and_nothing_else_changes() {
         let text = "rule_files:\n  - \"alerts.yml\"\n  - other's.yml\nevaluation_interval: 15s\ntests:\n  - name: a\n";
