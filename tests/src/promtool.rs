@@ -75,20 +75,17 @@ fn split_tests(text: &str, parts: usize) -> Vec<String> {
     let (header, items) = text.split_at(start + "\ntests:\n".len());
     let mut tests: Vec<String> = Vec::new();
     for line in items.split_inclusive('\n') {
+        // A comment (the generated files note tests they leave out) goes with its test.
+        let continues = line.starts_with("    ")
+            || line.trim().is_empty()
+            || line.trim_start().starts_with('#');
         match tests.last_mut() {
-            Some(test) if !line.starts_with("  - ") => test.push_str(line),
             _ if line.starts_with("  - ") => tests.push(line.to_owned()),
+            Some(test) if continues => test.push_str(line),
             // Anything before the first item, or after the list (a top-level key): keep
             // the file whole rather than guess.
             _ => return vec![text.to_owned()],
         }
-    }
-    if tests.iter().any(|t| {
-        t.lines()
-            .skip(1)
-            .any(|l| !l.is_empty() && !l.starts_with("    "))
-    }) {
-        return vec![text.to_owned()];
     }
     let parts = parts.clamp(1, tests.len().max(1));
     let mut out = vec![header.to_owned(); parts];
@@ -192,6 +189,18 @@ mod tests {
             absolute_rule_files(text, Path::new("/srv/bot")),
             "rule_files:\n  - '/srv/bot/alerts.yml'\n  - '/srv/bot/other''s.yml'\nevaluation_interval: 15s\ntests:\n  - name: a\n"
         );
+    }
+
+    #[test]
+    fn a_comment_between_tests_does_not_stop_the_split() {
+        let noted = FILE.replace(
+            "  - name: c\n",
+            "  # X (f): 2 alerts share this name; not tested\n  - name: c\n",
+        );
+        let parts = split_tests(&noted, 2);
+        assert_eq!(parts.len(), 2);
+        assert!(parts[1]
+            .ends_with("      - series: x\n  # X (f): 2 alerts share this name; not tested\n"));
     }
 
     #[test]
