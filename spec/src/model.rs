@@ -506,6 +506,8 @@ impl Alert {
     pub fn for_duration(&self) -> Duration {
         self.for_.unwrap_or(match self.condition {
             Condition::Open => Self::DEFAULT_FOR_OPEN,
+            // A burst of errors pages at once: it leaves the window after `within`.
+            Condition::Errors { .. } => Duration::ZERO,
             _ => Self::DEFAULT_FOR,
         })
     }

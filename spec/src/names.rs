@@ -36,6 +36,8 @@ pub const LABEL_RESULT: &str = "result";
 pub const LABEL_BREAKER: &str = "breaker";
 /// The key label of a per-key breaker's series (`per = ...`).
 pub const LABEL_KEY: &str = "key";
+/// The Prometheus job label: every alert groups by it.
+pub const LABEL_JOB: &str = "job";
 /// The label naming a declared metric in [`BOTWATCH_LABEL_OVERFLOW_TOTAL`].
 pub const LABEL_METRIC: &str = "metric";
 /// `result` value of a call that returned anything but `Err(_)`.

@@ -28,7 +28,7 @@ mod tools;
 pub use browser::{chromium, dump_dom, screenshot};
 pub use exposition::{Exposition, Sample};
 pub use http::{http_get, request, Response};
-pub use promtool::promtool_test_rules;
+pub use promtool::{promtool_test_rules, with_companions, write_unit_tests};
 pub use rendered::{rendered, rendered_calls};
 pub use served::{serve, Served};
 pub use tools::{run_ok, run_ok_with_input, scratch_dir, tool, REQUIRE_TOOLS_ENV};

@@ -6,19 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Runs `promtool test rules` on `file`, its tests spread over up to one process per core,
-/// and returns their combined output. Panics with promtool's output if any test fails.
+/// Runs `promtool test rules` on `file` and the files the generator writes beside it
+/// (`alerts.test.yml` and `alerts.1m.test.yml`), each file's tests spread over up to one
+/// process per core, and returns their combined output. Panics with promtool's output if
+/// any test fails.
 pub fn promtool_test_rules(promtool: &Path, file: &Path) -> String {
-    let text =
-        std::fs::read_to_string(file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunks = split_tests(&text, cores.min(4));
-    if chunks.len() <= 1 {
-        return crate::run_ok(
-            promtool,
-            &["test".as_ref(), "rules".as_ref(), file.as_os_str()],
-        );
-    }
     // In a scratch directory (the original may be checked in), naming the rule files by
     // their absolute paths.
     static CALLS: AtomicUsize = AtomicUsize::new(0);
@@ -26,17 +19,18 @@ pub fn promtool_test_rules(promtool: &Path, file: &Path) -> String {
         "promtool-parts-{}",
         CALLS.fetch_add(1, Ordering::Relaxed)
     ));
-    let base = file.parent().unwrap_or(Path::new("."));
-    let paths: Vec<PathBuf> = chunks
-        .iter()
-        .enumerate()
-        .map(|(i, chunk)| {
-            let path = dir.join(format!("part{i}.test.yml"));
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for (f, file) in with_companions(file).iter().enumerate() {
+        let text = std::fs::read_to_string(file)
+            .unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
+        let base = file.parent().unwrap_or(Path::new("."));
+        for (i, chunk) in split_tests(&text, cores.min(4)).iter().enumerate() {
+            let path = dir.join(format!("file{f}-part{i}.test.yml"));
             std::fs::write(&path, absolute_rule_files(chunk, base))
                 .expect("write a part of the tests");
-            path
-        })
-        .collect();
+            paths.push(path);
+        }
+    }
     let outputs: Vec<String> = std::thread::scope(|scope| {
         let runs: Vec<_> = paths
             .iter()
@@ -63,6 +57,47 @@ pub fn promtool_test_rules(promtool: &Path, file: &Path) -> String {
         assert!(output.contains(&*name), "{name} was not tested:\n{output}");
     }
     output
+}
+
+/// `file` (`alerts.test.yml`) and the test files of other intervals the generator writes
+/// beside it (`alerts.1m.test.yml`).
+pub fn with_companions(file: &Path) -> Vec<PathBuf> {
+    let mut files = vec![file.to_path_buf()];
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let Some(stem) = name.as_deref().and_then(|n| n.strip_suffix(".test.yml")) else {
+        return files;
+    };
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut others: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.as_deref()
+                .and_then(|n| n.strip_prefix(stem))
+                .and_then(|n| n.strip_prefix('.'))
+                .and_then(|n| n.strip_suffix(".test.yml"))
+                .is_some_and(|interval| {
+                    !interval.is_empty() && interval.chars().all(|c| c.is_ascii_alphanumeric())
+                })
+        })
+        .collect();
+    others.sort();
+    files.extend(others);
+    files
+}
+
+/// Writes the unit-test files of `set` into `dir`, referring to the rule file
+/// `rule_file`, the first as `alerts.test.yml`; returns its path.
+pub fn write_unit_tests(dir: &Path, set: &botwatch::rules::RuleSet, rule_file: &str) -> PathBuf {
+    let first = dir.join("alerts.test.yml");
+    for file in set.unit_tests(rule_file) {
+        let path = file.path(&first, set.options.scrape_interval);
+        std::fs::write(&path, &file.yaml).expect("write a unit-test file");
+    }
+    first
 }
 
 /// `text` (a promtool test file) as up to `parts` files with the same header and a share of

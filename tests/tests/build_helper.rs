@@ -128,7 +128,7 @@ pub fn quote() {}
         .map(|a| {
             (
                 a.name.clone(),
-                a.grouping
+                a.identity
                     .iter()
                     .map(|(_, v)| v.as_str())
                     .collect::<Vec<_>>()
@@ -158,8 +158,14 @@ pub fn quote() {}
     );
     let tests = std::fs::read_to_string(root.join("monitoring/alerts.test.yml")).unwrap();
     assert!(
-        tests.contains("rule_files:\n  - \"alerts.yml\"\n"),
+        tests.contains("rule_files:\n  - \"alerts.yml\"\nevaluation_interval: 15s\n"),
         "{tests}"
+    );
+    // The alerts reading hours are tested every minute, in a file of their own beside it.
+    let hours = std::fs::read_to_string(root.join("monitoring/alerts.1m.test.yml")).unwrap();
+    assert!(
+        hours.contains("rule_files:\n  - \"alerts.yml\"\nevaluation_interval: 1m\n"),
+        "{hours}"
     );
 }
 

@@ -5,7 +5,10 @@
 use std::net::SocketAddr;
 
 use botwatch::{Counter, Gauge, Histogram};
-use botwatch_tests::{http_get, run_ok, run_ok_with_input, scratch_dir, tool, Exposition};
+use botwatch_tests::{
+    http_get, promtool_test_rules, run_ok, run_ok_with_input, scratch_dir, tool, write_unit_tests,
+    Exposition,
+};
 
 /// Balance of the operator's wallet,
 /// in ETH.
@@ -280,10 +283,10 @@ fn declared_alerts_are_in_the_rules_and_pass_promtool() {
     let yaml = botwatch::rules::yaml();
     for expected in [
         "alert: OperatorBalanceEthLow",
-        "expr: 'min(operator_balance_eth) < 0.5'",
+        "expr: 'min by (job) (last_over_time(operator_balance_eth[45s])) < 0.5'",
         "alert: VolumeLimitApproaching",
         // The ratio names the other static's metric as its declaration renames it.
-        "expr: 'max(daily_volume_usd / on (instance, job) group_left daily_limit_dollars{desk=\"mev\"}) > 0.8'",
+        "expr: 'max by (job) (last_over_time(daily_volume_usd[45s]) / on (instance, job) group_left last_over_time(daily_limit_dollars{desk=\"mev\"}[45s])) > 0.8'",
         "alert: ProfitEthTotalIncreaseLow",
         "alert: SimulationAccuracyP50Low",
     ] {
@@ -295,11 +298,7 @@ fn declared_alerts_are_in_the_rules_and_pass_promtool() {
     let dir = scratch_dir("declared-rules");
     let set = botwatch::rules::rule_set().expect("rules");
     std::fs::write(dir.join("alerts.yml"), set.prometheus_yaml()).unwrap();
-    std::fs::write(
-        dir.join("alerts.test.yml"),
-        set.unit_tests_yaml("alerts.yml"),
-    )
-    .unwrap();
+    let tests = write_unit_tests(&dir, &set, "alerts.yml");
     run_ok(
         &promtool,
         &[
@@ -309,12 +308,5 @@ fn declared_alerts_are_in_the_rules_and_pass_promtool() {
             dir.join("alerts.yml").as_os_str(),
         ],
     );
-    run_ok(
-        &promtool,
-        &[
-            "test".as_ref(),
-            "rules".as_ref(),
-            dir.join("alerts.test.yml").as_os_str(),
-        ],
-    );
+    promtool_test_rules(&promtool, &tests);
 }

@@ -86,7 +86,7 @@ pub fn submit() -> Result<(), String> { Ok(()) }
     }
     let text = std::fs::read_to_string(&rules).unwrap();
     assert!(
-        text.contains("  - name: \"botwatch.recording.long\"\n    interval: 5m\n"),
+        text.contains("  - name: \"botwatch.recording.long\"\n    interval: 2m\n"),
         "{text}"
     );
     generated_tests_pass(&root);
@@ -105,8 +105,9 @@ fn flapping_counts_closed_to_open_trips_on_one_instance_and_exactly() {
             "      - series: 'circuit_breaker_transitions_total{{breaker=\"relay\", from=\"{from}\", to=\"open\", instance=\"{instance}\"}}'\n        values: '{values}'\n"
         )
     };
-    // Three trips on one instance, scraped every 20s: increase() extrapolates to 3.1.
-    let three = trips("a", "closed", "5x4 6x3 7x3 8x40");
+    // Three trips on one instance that has been up for ten minutes, scraped every 20s:
+    // increase() extrapolates to 3.1.
+    let three = trips("a", "closed", "5x35 6x3 7x3 8x40");
     // Five replicas tripping once each: no replica flaps.
     let five: String = (0..5)
         .map(|i| trips(&format!("r{i}"), "closed", "0x4 1x40"))
@@ -122,7 +123,7 @@ fn flapping_counts_closed_to_open_trips_on_one_instance_and_exactly() {
     };
     let mut tests = silent("exactly three", &three)
         .replace("interval: 15s", "interval: 20s")
-        .replace("eval_time: 10m", "eval_time: 9m45s")
+        .replace("eval_time: 10m", "eval_time: 19m45s")
         + &silent("five replicas once each", &five)
         + &silent("a steady outage", &outage);
     tests.push_str(&format!(
@@ -371,8 +372,9 @@ fn errors_counts_failed_calls_across_instances_exactly() {
         )
     };
     let ok = "      - series: 'function_calls_total{function=\"submit\", module=\"bot\", result=\"ok\", instance=\"a\"}'\n        values: '0+100x40'\n";
-    // Three errors, scraped every 20s: increase() would extrapolate them past 3.
-    let three = errors("a", "5x4 6x3 7x3 8x40");
+    // Three errors on a replica up for ten minutes, scraped every 20s: increase() would
+    // extrapolate them past 3.
+    let three = errors("a", "5x35 6x3 7x3 8x40");
     // Two errors on each of two replicas: four in the fleet.
     let four = errors("a", "0x4 1x3 2x40") + &errors("b", "0x6 1x3 2x40");
     let test = |name: &str, series: &str, expected: &str| {
@@ -382,6 +384,7 @@ fn errors_counts_failed_calls_across_instances_exactly() {
     };
     let tests = test("exactly three", &three, "        exp_alerts: []\n")
         .replace("interval: 15s", "interval: 20s")
+        .replace("eval_time: 9m45s", "eval_time: 19m45s")
         + &test(
             "four across two replicas",
             &four,

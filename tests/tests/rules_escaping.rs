@@ -10,7 +10,7 @@ use std::time::Duration;
 use botwatch_spec::model::{Alert, Attribute, CircuitBreaker, Condition, Counted, Label, Site};
 use botwatch_spec::rules::text::{literal, template};
 use botwatch_spec::rules::RuleSet;
-use botwatch_tests::{run_ok, scratch_dir, tool};
+use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool, write_unit_tests};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -127,8 +127,9 @@ proptest! {
             prop_assert_eq!(annotations["runbook_url"].as_str(), Some(expected[2].as_str()));
             prop_assert_eq!(rule["labels"]["note"].as_str(), Some(expected[3].as_str()));
         }
-        let tests = set.unit_tests_yaml("alerts.yml");
-        prop_assert!(YamlLoader::load_from_str(&tests).is_ok(), "{}", tests);
+        for file in set.unit_tests("alerts.yml") {
+            prop_assert!(YamlLoader::load_from_str(&file.yaml).is_ok(), "{}", file.yaml);
+        }
     }
 }
 
@@ -147,11 +148,7 @@ fn promtool_accepts_random_strings_and_shows_them_as_written() {
     };
     let dir = scratch_dir("rules-escaping");
     std::fs::write(dir.join("alerts.yml"), set.prometheus_yaml()).unwrap();
-    std::fs::write(
-        dir.join("alerts.test.yml"),
-        set.unit_tests_yaml("alerts.yml"),
-    )
-    .unwrap();
+    let tests = write_unit_tests(&dir, &set, "alerts.yml");
     let checked = run_ok(
         &promtool,
         &[
@@ -161,13 +158,6 @@ fn promtool_accepts_random_strings_and_shows_them_as_written() {
         ],
     );
     assert!(checked.contains("SUCCESS: 80 rules found"), "{checked}");
-    let tested = run_ok(
-        &promtool,
-        &[
-            OsStr::new("test"),
-            OsStr::new("rules"),
-            dir.join("alerts.test.yml").as_os_str(),
-        ],
-    );
+    let tested = promtool_test_rules(&promtool, &tests);
     assert!(tested.contains("SUCCESS"), "{tested}");
 }

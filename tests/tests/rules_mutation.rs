@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use botwatch::build::Rules;
-use botwatch_tests::{scratch_dir, tool};
+use botwatch_tests::{scratch_dir, tool, with_companions};
 
 /// One wrong rule file: line `line` of the rules replaced by `text`.
 #[derive(Clone, Debug)]
@@ -250,34 +250,37 @@ fn rules_for(rules: &str, alerts: &[String]) -> String {
     fixed
 }
 
-/// Runs promtool on `tests` beside `rules`; true when the tests pass. One group at a time,
-/// stopping at the first that fails: most mutants fail early.
-fn passes(promtool: &Path, dir: &Path, rules: &str, tests: &str) -> bool {
+/// Runs promtool on `tests` (the generated files, each with its evaluation interval)
+/// beside `rules`; true when the tests pass. One group at a time, stopping at the first
+/// that fails: most mutants fail early.
+fn passes(promtool: &Path, dir: &Path, rules: &str, tests: &[String]) -> bool {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("alerts.yml"), rules).unwrap();
-    // No test for these alerts: nothing can fail.
-    let Some((head, groups)) = tests.split_once("tests:\n") else {
-        return true;
-    };
-    let groups: Vec<&str> = groups
-        .split("\n  - name: ")
-        .filter(|g| !g.trim().is_empty() && !g.trim_start().starts_with('['))
-        .collect();
-    groups.iter().all(|group| {
-        let group = group.strip_prefix("  - name: ").unwrap_or(group);
-        let file = dir.join("alerts.test.yml");
-        std::fs::write(
-            &file,
-            format!("{head}tests:\n  - name: {}\n", group.trim_end_matches('\n')),
-        )
-        .unwrap();
-        Command::new(promtool)
-            .args(["test", "rules"])
-            .arg(&file)
-            .output()
-            .expect("run promtool")
-            .status
-            .success()
+    tests.iter().all(|tests| {
+        // No test for these alerts: nothing can fail.
+        let Some((head, groups)) = tests.split_once("tests:\n") else {
+            return true;
+        };
+        let groups: Vec<&str> = groups
+            .split("\n  - name: ")
+            .filter(|g| !g.trim().is_empty() && !g.trim_start().starts_with('['))
+            .collect();
+        groups.iter().all(|group| {
+            let group = group.strip_prefix("  - name: ").unwrap_or(group);
+            let file = dir.join("alerts.test.yml");
+            std::fs::write(
+                &file,
+                format!("{head}tests:\n  - name: {}\n", group.trim_end_matches('\n')),
+            )
+            .unwrap();
+            Command::new(promtool)
+                .args(["test", "rules"])
+                .arg(&file)
+                .output()
+                .expect("run promtool")
+                .status
+                .success()
+        })
     })
 }
 
@@ -307,7 +310,14 @@ fn run(
     .expect("rules emitted");
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     let rules = std::fs::read_to_string(dir.join("botwatch/alerts.yml")).unwrap();
-    let tests = std::fs::read_to_string(dir.join("botwatch/alerts.test.yml")).unwrap();
+    let tests: Vec<String> = with_companions(&dir.join("botwatch/alerts.test.yml"))
+        .iter()
+        .map(|file| std::fs::read_to_string(file).unwrap())
+        .collect();
+    assert!(
+        tests.len() > 1,
+        "the tests of hours-long alerts have a file of their own"
+    );
     assert!(
         passes(promtool, &dir.join("original"), &rules, &tests),
         "the unmutated rules fail their own tests: {}",
@@ -337,7 +347,10 @@ fn run(
                     promtool,
                     &dir.join(format!("mutant-{index}")),
                     &rules_for(&text, &mutant.alerts),
-                    &tests_for(&tests, &mutant.alerts),
+                    &tests
+                        .iter()
+                        .map(|t| tests_for(t, &mutant.alerts))
+                        .collect::<Vec<_>>(),
                 );
                 outcomes.lock().unwrap().push(Outcome {
                     mutant: mutant.clone(),
@@ -352,7 +365,8 @@ fn run(
     });
     let _ = std::fs::remove_dir_all(&dir);
     let untested = tests
-        .lines()
+        .iter()
+        .flat_map(|t| t.lines())
         .filter_map(|l| l.strip_prefix("  # "))
         .filter(|l| l.ends_with("not tested"))
         .filter_map(|l| l.split(' ').next())

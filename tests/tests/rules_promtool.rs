@@ -2,7 +2,7 @@
 
 use std::ffi::OsStr;
 
-use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool};
+use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool, write_unit_tests};
 
 #[derive(Debug)]
 struct RelayError;
@@ -61,11 +61,11 @@ fn runtime_rules_pass_promtool_check_and_their_own_unit_tests() {
     place_order();
     let yaml = botwatch::rules::yaml();
     assert!(
-        yaml.contains(r#"count by (breaker, key) (circuit_breaker_state{breaker="venue"} > 0)"#),
+        yaml.contains(r#"count by (job, breaker, key) (last_over_time(circuit_breaker_state{breaker="venue"}[45s]) > 0)"#),
         "a per-key breaker's alert groups by key:\n{yaml}"
     );
     assert!(
-        yaml.contains("sum by (function, module, venue, side) (rate(function_calls_total{"),
+        yaml.contains("sum by (job, function, module, venue, side) (rate(function_calls_total{"),
         "per-call labels join the grouping:\n{yaml}"
     );
     let set = botwatch::rules::rule_set().expect("no duplicate alerts");
@@ -80,9 +80,8 @@ fn runtime_rules_pass_promtool_check_and_their_own_unit_tests() {
     };
     let dir = scratch_dir("rules-promtool");
     let rules = dir.join("alerts.yml");
-    let tests = dir.join("alerts.test.yml");
     std::fs::write(&rules, botwatch::rules::yaml()).unwrap();
-    std::fs::write(&tests, set.unit_tests_yaml("alerts.yml")).unwrap();
+    let tests = write_unit_tests(&dir, &set, "alerts.yml");
     let checked = run_ok(
         &promtool,
         &[OsStr::new("check"), OsStr::new("rules"), rules.as_os_str()],

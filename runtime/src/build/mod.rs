@@ -13,7 +13,8 @@
 //! ```
 //!
 //! It always writes `$OUT_DIR/botwatch/alerts.yml` and its promtool unit tests
-//! `$OUT_DIR/botwatch/alerts.test.yml`. A source file that does not parse is a
+//! `$OUT_DIR/botwatch/alerts.test.yml` (evaluated at the scrape interval) and
+//! `alerts.1m.test.yml` (the alerts reading hours, evaluated every minute). A source file that does not parse is a
 //! `cargo:warning` and the build goes on; two functions naming one breaker with different
 //! options, and two different alerts with one name and one label set, are errors naming
 //! both places.
@@ -285,8 +286,11 @@ impl Rules {
         self
     }
 
-    /// Also writes the promtool unit tests here (relative to the crate directory). They
-    /// refer to the `write_to` copy of the rules, or to the one in `OUT_DIR`.
+    /// Also writes the promtool unit tests here (relative to the crate directory), and
+    /// those of the alerts reading hours beside it with the interval they are evaluated at
+    /// before `.test.yml` (`alerts.test.yml` and `alerts.1m.test.yml`: run both with
+    /// `promtool test rules alerts*.test.yml`). They refer to the `write_to` copy of the
+    /// rules, or to the one in `OUT_DIR`.
     pub fn unit_tests_to(mut self, path: impl Into<PathBuf>) -> Rules {
         self.unit_tests_to = Some(path.into());
         self
@@ -422,11 +426,11 @@ impl Rules {
         let generated = out_dir.join("botwatch");
         let rules_file = generated.join("alerts.yml");
         write(&rules_file, &rules.prometheus_yaml(), &mut written)?;
-        write(
-            &generated.join("alerts.test.yml"),
-            &rules.unit_tests_yaml("alerts.yml"),
-            &mut written,
-        )?;
+        let scrape = self.options.scrape_interval;
+        for file in rules.unit_tests("alerts.yml") {
+            let path = file.path(&generated.join("alerts.test.yml"), scrape);
+            write(&path, &file.yaml, &mut written)?;
+        }
         let rules_copy = self.write_to.as_ref().map(|p| crate_dir.join(p));
         if let Some(copy) = &rules_copy {
             write(copy, &rules.prometheus_yaml(), &mut written)?;
@@ -435,7 +439,9 @@ impl Rules {
             let tests = crate_dir.join(tests);
             let target = rules_copy.as_ref().unwrap_or(&rules_file);
             let reference = relative(target, tests.parent().unwrap_or(Path::new(".")));
-            write(&tests, &rules.unit_tests_yaml(&reference), &mut written)?;
+            for file in rules.unit_tests(&reference) {
+                write(&file.path(&tests, scrape), &file.yaml, &mut written)?;
+            }
         }
         if let Some((path, meta)) = &self.prometheus_rule {
             write(

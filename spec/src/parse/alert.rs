@@ -62,13 +62,29 @@ pub(crate) fn parse_alert(
     span: Span,
     kind: AttributeKind,
 ) -> syn::Result<Alert> {
-    parse_alert_with(
+    let alert = parse_alert_with(
         tokens,
         span,
         condition_forms(kind),
         |condition| parse_condition(condition, kind),
         function_key_applies,
-    )
+    )?;
+    // A count within a window: a burst leaves the window `within` after it, so a `for` as
+    // long would never see it.
+    if let Condition::Errors { .. } | Condition::Flapping { .. } = alert.condition {
+        let (for_, within) = (alert.for_duration(), alert.within_duration());
+        if for_ >= within {
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "`for = {}` is not shorter than `within = {}`: a burst leaves the window before `for` has passed, so the alert would never fire; make `for` shorter than `within` (or leave it out: `errors` fire at once by default)",
+                    crate::names::prometheus_duration(for_),
+                    crate::names::prometheus_duration(within)
+                ),
+            ));
+        }
+    }
+    Ok(alert)
 }
 
 /// Whether `key` (`within`, `window`, `min_rate`) applies to a function's condition; the
@@ -83,14 +99,17 @@ fn function_key_applies(key: &str, condition: &Condition) -> Result<(), &'static
             condition,
             Condition::Latency { .. } | Condition::ErrorRate { .. } | Condition::Rate { .. }
         ),
-        "min_rate" => matches!(condition, Condition::ErrorRate { .. }),
+        "min_rate" => matches!(
+            condition,
+            Condition::ErrorRate { .. } | Condition::Latency { .. }
+        ),
         _ => true,
     };
     match (applies, key) {
         (true, _) => Ok(()),
         (false, "within") => Err("`within` only applies to `flapping > N` and `errors > N` alerts; the range of a rate is `window = 10m`"),
         (false, "window") => Err("`window` (the range of a rate) only applies to `error_rate`, latency (`p99 > ...`) and `rate` alerts; `idle > 10m` is its own window, and `flapping`/`errors` count within `within = 15m`"),
-        (false, _) => Err("`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate` alerts"),
+        (false, _) => Err("`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate` and latency (`p99 > ...`) alerts"),
     }
 }
 

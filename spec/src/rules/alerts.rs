@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use super::scenario::{round_up, samples, LatencyLine, Probe, Series, Shape, REPLICAS};
+use super::scenario::{
+    call_value, round_up, samples, test_step, LatencyLine, Probe, Series, Shape, JOB, REPLICAS,
+};
 use super::text::{promql_string, push_promql_string};
 use super::{AlertRule, RuleSet};
 use crate::model::{Alert, Attribute, Comparison, Condition, Site};
@@ -80,15 +82,18 @@ impl<'a> Function<'a> {
         out
     }
 
-    /// The labels of one of the function's series in the generated tests: its
-    /// [`identity`](Self::identity) and one sample value per per-call label.
+    /// The grouping label names of its alerts and recording rules, for `by (...)`: `job`
+    /// first, so two deployments of one code base on one Prometheus stay apart.
+    pub(crate) fn alert_by(&self) -> String {
+        format!("{}, {}", names::LABEL_JOB, self.by())
+    }
+
+    /// The labels of one of the function's series in the generated tests: the test job,
+    /// its [`identity`](Self::identity) and a value per per-call label.
     pub(crate) fn grouping(&self) -> Vec<(String, String)> {
-        let mut out = self.identity();
-        out.extend(
-            self.call_labels
-                .iter()
-                .map(|k| (k.clone(), format!("sample_{k}"))),
-        );
+        let mut out = vec![(names::LABEL_JOB.to_owned(), JOB.to_owned())];
+        out.extend(self.identity());
+        out.extend(self.call_labels.iter().map(|k| (k.clone(), call_value(k))));
         out
     }
 
@@ -97,13 +102,15 @@ impl<'a> Function<'a> {
     }
 }
 
-pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
+pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape_interval: Duration) {
     let function = Function::of(site);
     for alert in site.attribute.alerts() {
+        // Probes are built at their test step: what they call a scrape is that step.
+        let scrape = test_step(scrape_interval, super::range_window(alert));
         let rule = match &site.attribute {
             Attribute::Counted(counted) => {
                 let metric = counted.metric.metric_name(names::FUNCTION_CALLS_TOTAL);
-                counted_alert(&function, metric, alert, scrape)
+                counted_alert(&function, metric, alert, scrape, scrape_interval)
             }
             Attribute::Timed(timed) => {
                 let metric = timed
@@ -120,7 +127,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
             Attribute::CircuitBreaker(options) => {
                 let name = site.breaker_name().unwrap_or_default();
                 let keyed = options.per.is_some();
-                breaker_alert(&name, keyed, &function, alert, scrape)
+                breaker_alert(&name, keyed, &function, alert, scrape, scrape_interval)
             }
         };
         set.alerts.push(rule);
@@ -130,12 +137,20 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
 /// What a condition contributes to its rule; [`rule`] adds what every alert shares.
 struct Draft {
     expr: String,
+    /// The labels of the tested series set, as the expression yields them.
     grouping: Vec<(String, String)>,
+    /// The labels every series of the alert carries with one value, written as the rule's
+    /// static labels: never a per-call label, `key` or `job`, whose values come from the
+    /// series (a static `venue` would page a Kraken outage as the test's venue, and two
+    /// venues at once would be one label set Prometheus refuses).
+    identity: Vec<(String, String)>,
     origin: String,
     summary: String,
     description: String,
     probes: Vec<Probe>,
     latency: Option<LatencyLine>,
+    /// The probes' step.
+    step: Duration,
 }
 
 /// The rule of `alert` on `function_name`: name, `for`, labels, annotations.
@@ -171,11 +186,13 @@ fn rule(alert: &Alert, function_name: &str, draft: Draft) -> AlertRule {
         expr: draft.expr,
         for_: alert.for_duration(),
         grouping: draft.grouping,
+        identity: draft.identity,
         labels,
         annotations,
         origin: draft.origin,
         probes: draft.probes,
         latency: draft.latency,
+        test_step: draft.step,
     }
 }
 
@@ -331,18 +348,27 @@ fn latency_alert(
     let rate_window = alert.window_duration();
     let window = prometheus_duration(rate_window);
     let threshold_text = prometheus_duration(*threshold);
-    let by = function.by();
-    let expr = format!(
+    let by = function.alert_by();
+    let mut expr = format!(
         "histogram_quantile({}, sum by ({by}, le) (rate({}[{window}]))) > {}",
         format_float(quantile.fraction()),
         function.selector(&format!("{metric}_bucket"), ""),
         format_float(threshold.as_secs_f64()),
     );
+    if let Some(m) = alert.min_rate {
+        // One slow call at night is not a page.
+        expr.push_str(&format!(
+            " and sum by ({by}) (rate({}[{window}])) >= {}",
+            function.selector(&format!("{metric}_count"), ""),
+            format_float(m)
+        ));
+    }
     let q = quantile.keyword();
     let probes = latency_probes(function, metric, bounds, alert, scrape);
     let draft = Draft {
         expr,
         grouping: function.grouping(),
+        identity: function.identity(),
         origin: function.origin(),
         summary: format!("{q} latency of {{{{ $labels.function }}}} above {threshold_text}"),
         description: format!(
@@ -354,7 +380,9 @@ fn latency_alert(
             threshold: threshold.as_secs_f64(),
             window: rate_window,
             for_: alert.for_duration(),
+            min_rate: alert.min_rate,
         }),
+        step: scrape,
     };
     rule(alert, function.name, draft)
 }
@@ -428,6 +456,22 @@ fn latency_probes(
                 Some(samples(stop, scrape)),
             )),
     );
+    if let Some(m) = alert.min_rate {
+        // Every call over the threshold, on half the minimum traffic (a quarter on each
+        // replica): silent.
+        let per_sample = m / 4.0 * scrape.as_secs_f64();
+        probes.push(
+            Probe::new("every call over the threshold on half the minimum traffic")
+                .silent(round_up(onset + for_ + rate_window, scrape))
+                .with(histogram(
+                    function,
+                    metric,
+                    bounds,
+                    [vec![(u, per_sample)], vec![(u, per_sample)]],
+                    None,
+                )),
+        );
+    }
     probes
 }
 
@@ -447,9 +491,10 @@ fn counted_alert(
     metric: &str,
     alert: &Alert,
     scrape: Duration,
+    scrape_interval: Duration,
 ) -> AlertRule {
     let all = |extra: &str| function.selector(metric, extra);
-    let by = function.by();
+    let by = function.alert_by();
     let rate =
         |selector: String, window: &str| format!("sum by ({by}) (rate({selector}[{window}]))");
     let rate_window = alert.window_duration();
@@ -588,16 +633,14 @@ fn counted_alert(
                     }
                     s
                 });
-            let absent = Probe::new("no series at all: never started").for_edge(
-                Duration::ZERO,
-                for_,
-                scrape,
-                severity,
-                0.0,
-            );
+            let absent = Probe::new("no series at all: never started")
+                .for_edge(Duration::ZERO, for_, scrape, severity, 0.0)
+                .without_job();
             (
+                // Absent for the whole window, not just now: after a restart a labelled
+                // function has no series until its first call, which is no silence.
                 format!(
-                    "sum by ({by}) (increase({}[{idle_text}])) == 0 or absent({}) * 0",
+                    "sum by ({by}) (increase({}[{idle_text}])) == 0 or absent_over_time({}[{idle_text}]) * 0",
                     all(""),
                     all("")
                 ),
@@ -638,13 +681,11 @@ fn counted_alert(
                                     None,
                                 )),
                         );
-                        probes.push(Probe::new("no series at all: never started").for_edge(
-                            Duration::ZERO,
-                            for_,
-                            scrape,
-                            severity,
-                            0.0,
-                        ));
+                        probes.push(
+                            Probe::new("no series at all: never started")
+                                .for_edge(Duration::ZERO, for_, scrape, severity, 0.0)
+                                .without_job(),
+                        );
                     }
                     probes.push(
                         Probe::new("rate above the threshold, one replica alone below")
@@ -689,7 +730,10 @@ fn counted_alert(
                 format_float(p)
             );
             if *comparison == Comparison::Below {
-                expr.push_str(&format!(" or absent({}) * 0", all("")));
+                expr.push_str(&format!(
+                    " or absent_over_time({}[{rate_window_text}]) * 0",
+                    all("")
+                ));
             }
             (
                 expr,
@@ -749,7 +793,8 @@ fn counted_alert(
                 // would extrapolate), summed over instances. A restart forgets earlier
                 // errors.
                 format!(
-                    "sum by ({by}) ({errors} - min_over_time({errors}[{within_text}])) > {more_than}"
+                    "sum by ({by}) ({}) > {more_than}",
+                    counted_within(&errors, within, scrape_interval)
                 ),
                 format!("{{{{ $labels.function }}}} failed more than {more_than} times in {within_text}"),
                 format!(
@@ -763,13 +808,37 @@ fn counted_alert(
     let draft = Draft {
         expr,
         grouping: function.grouping(),
+        identity: function.identity(),
         origin: function.origin(),
         summary,
         description,
         probes,
         latency: None,
+        step: scrape,
     };
     rule(alert, function.name, draft)
+}
+
+/// What the counter `selector` counted within `within`, exactly, per series: every step's
+/// rise, where a series that has just appeared (a new label set, a first call after a
+/// restart) or that restarted from zero counts its whole value, and a failed scrape's
+/// stale marker skips nothing (the step after it compares with the value before it).
+/// `increase()` would extrapolate (3 errors read as 3.02) and miss a new series' first
+/// sample; `x - min_over_time(x[w])` misses both that and the count before a restart.
+fn counted_within(selector: &str, within: Duration, scrape: Duration) -> String {
+    let step = prometheus_duration(scrape);
+    // The rises at the points in `(now - within, now]`: a subquery's range holds its first
+    // point too, so it reaches one step less far back.
+    let within = prometheus_duration(within.saturating_sub(scrape));
+    let previous = format!(
+        "last_over_time({selector}[{}] offset {step})",
+        super::fresh_window(scrape)
+    );
+    // `+ 0` drops the metric name, as the difference does: the subquery's points must be
+    // one series, whichever side of `or` each came from.
+    format!(
+        "sum_over_time(((({selector} - {previous}) >= 0) or ({selector} + 0))[{within}:{step}])"
+    )
 }
 
 fn unit(per: Duration) -> &'static str {
@@ -788,15 +857,22 @@ fn breaker_alert(
     function: &Function<'_>,
     alert: &Alert,
     scrape: Duration,
+    scrape_interval: Duration,
 ) -> AlertRule {
     let selector = |metric: &str, extra: &str| {
         format!("{metric}{{breaker={}{extra}}}", promql_string(breaker))
     };
-    let mut labels = vec![(names::LABEL_BREAKER.to_owned(), breaker.to_owned())];
+    let identity = vec![(names::LABEL_BREAKER.to_owned(), breaker.to_owned())];
+    let mut labels = vec![(names::LABEL_JOB.to_owned(), JOB.to_owned())];
+    labels.extend(identity.iter().cloned());
     if keyed {
-        labels.push((names::LABEL_KEY.to_owned(), "binance".to_owned()));
+        labels.push((names::LABEL_KEY.to_owned(), call_value(names::LABEL_KEY)));
     }
-    let by = if keyed { "breaker, key" } else { "breaker" };
+    let by = if keyed {
+        "job, breaker, key"
+    } else {
+        "job, breaker"
+    };
     let which = if keyed {
         "{{ $labels.breaker }} ({{ $labels.key }})"
     } else {
@@ -835,8 +911,13 @@ fn breaker_alert(
                     ],
                 ));
             (
-                // Not closed: half-open (2) is still an outage whose probes fail.
-                format!("count by ({by}) ({} > 0)", selector(names::CIRCUIT_BREAKER_STATE, "")),
+                // Not closed: half-open (2) is still an outage whose probes fail. The last
+                // state of the last few scrapes: one failed scrape does not end `for`.
+                format!(
+                    "count by ({by}) (last_over_time({}[{}]) > 0)",
+                    selector(names::CIRCUIT_BREAKER_STATE, ""),
+                    super::fresh_window(scrape)
+                ),
                 format!("Circuit breaker {which} is open"),
                 format!(
                     "Circuit breaker {which} has not been closed for {for_text} on {{{{ $value }}}} instance(s); calls through it are rejected."
@@ -893,7 +974,8 @@ fn breaker_alert(
                 // replicas tripping once each is not flapping. A restart forgets earlier
                 // trips.
                 format!(
-                    "max by ({by}) ({trips_selector} - min_over_time({trips_selector}[{within_text}])) > {more_than}"
+                    "max by ({by}) ({}) > {more_than}",
+                    counted_within(&trips_selector, within, scrape_interval)
                 ),
                 format!("Circuit breaker {which} is flapping"),
                 format!(
@@ -907,11 +989,13 @@ fn breaker_alert(
     let draft = Draft {
         expr,
         grouping: labels,
+        identity,
         origin: format!("{} (breaker {breaker})", function.origin()),
         summary,
         description,
         probes,
         latency: None,
+        step: scrape,
     };
     rule(alert, function.name, draft)
 }

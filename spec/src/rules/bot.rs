@@ -8,7 +8,7 @@ use super::scenario::{round_up, Probe, Series, Shape, REPLICAS};
 use super::text::promql_string;
 use super::AlertRule;
 
-const LABEL_JOB: &str = "job";
+use crate::names::LABEL_JOB;
 
 /// Restarts within [`RESTART_WINDOW`] above which `BotRestarting` fires.
 pub(super) const RESTARTS: u32 = 3;
@@ -62,6 +62,7 @@ fn bot_down(job: &str, scrape: Duration) -> AlertRule {
         expr: format!("{up_selector} == 0 or absent({up_selector})"),
         for_: DOWN_FOR,
         grouping: vec![(LABEL_JOB.to_owned(), job.to_owned())],
+        identity: vec![(LABEL_JOB.to_owned(), job.to_owned())],
         labels: vec![("severity".to_owned(), "critical".to_owned())],
         annotations: vec![
             (
@@ -76,6 +77,7 @@ fn bot_down(job: &str, scrape: Duration) -> AlertRule {
         origin: format!("Rules::job({job:?})"),
         probes: vec![down, missing, running],
         latency: None,
+        test_step: scrape,
     }
 }
 
@@ -114,6 +116,7 @@ fn bot_restarting(job: &str, scrape: Duration) -> AlertRule {
         expr: format!("changes({start}[{window}]) > {RESTARTS}"),
         for_: Duration::ZERO,
         grouping: vec![(LABEL_JOB.to_owned(), job.to_owned())],
+        identity: vec![(LABEL_JOB.to_owned(), job.to_owned())],
         labels: vec![("severity".to_owned(), "warning".to_owned())],
         annotations: vec![
             (
@@ -128,6 +131,7 @@ fn bot_restarting(job: &str, scrape: Duration) -> AlertRule {
         origin: format!("Rules::job({job:?})"),
         probes: vec![more, exactly],
         latency: None,
+        test_step: scrape,
     }
 }
 

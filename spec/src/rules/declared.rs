@@ -9,7 +9,9 @@
 use std::time::Duration;
 
 use super::alerts::round;
-use super::scenario::{round_up, samples, Probe, Series, Shape, REPLICAS};
+use super::scenario::{
+    call_value, round_up, samples, test_step, Probe, Series, Shape, JOB, REPLICAS,
+};
 use super::text::promql_string;
 use super::{AlertRule, RuleSet, RulesError};
 use crate::model::Alert;
@@ -18,7 +20,7 @@ use crate::model::Alert;
 const RATE_WINDOW: Duration = Alert::DEFAULT_WINDOW;
 use crate::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
 use crate::model::Comparison;
-use crate::names::{format_float, prometheus_duration};
+use crate::names::{format_float, prometheus_duration, LABEL_JOB};
 
 /// A declared metric's identity in PromQL: its name, its static labels, and the keys of a
 /// labelled family (one alert per label set). The dashboard's Values row reads it too, so a
@@ -28,6 +30,8 @@ pub(crate) struct Metric<'a> {
     pub(crate) name: String,
     labels: Vec<(String, String)>,
     pub(crate) keys: Vec<String>,
+    /// The range of a last-value read (`last_over_time`), from the scrape interval.
+    fresh: String,
 }
 
 impl<'a> Metric<'a> {
@@ -45,7 +49,32 @@ impl<'a> Metric<'a> {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
+            fresh: super::fresh_window(super::RuleOptions::DEFAULT_SCRAPE_INTERVAL),
         }
+    }
+
+    /// Its alerts' reads for a scrape interval of `scrape`.
+    fn scraped_every(mut self, scrape: Duration) -> Self {
+        self.fresh = super::fresh_window(scrape);
+        self
+    }
+
+    /// Its last value on each replica over the last few scrapes: one failed scrape (which
+    /// stale-marks the series) does not end a `for`, and a replica gone for good drops out.
+    fn last_value(&self, selector: &str) -> String {
+        format!("last_over_time({selector}[{}])", self.fresh)
+    }
+
+    /// `inner` (a range function of the metric over `window`) on the replicas that are
+    /// still scraped and were already there when the window began: a deleted pod's tail
+    /// and a new pod's partial window are no verdict on the feed.
+    fn on_live_replicas(&self, inner: &str, window: &str) -> String {
+        let selector = self.selector("");
+        format!(
+            "{inner} and {} and last_over_time({selector}[{}] offset {window})",
+            self.last_value(&selector),
+            self.fresh
+        )
     }
 
     /// `name{static="v"}` with `suffix` on the name (`_bucket`).
@@ -69,9 +98,9 @@ impl<'a> Metric<'a> {
         }
     }
 
-    /// `op by (labels) (inner)`, or `op(inner)` without labels.
+    /// `op by (job, labels) (inner)`: an alert's aggregation over the replicas of each job.
     fn aggregate(&self, op: &str, inner: &str) -> String {
-        self.aggregate_with(op, &[], inner)
+        self.aggregate_with(op, &[LABEL_JOB], inner)
     }
 
     /// `op by (first, labels) (inner)`: the alert's grouping with `first` kept too (the
@@ -108,21 +137,37 @@ impl<'a> Metric<'a> {
         )
     }
 
+    /// [`ratio`](Self::ratio) of the last values, as an alert reads it.
+    fn last_ratio(&self, denominator: &Metric<'_>) -> String {
+        format!(
+            "{} / on (instance, job) group_left {}",
+            self.last_value(&self.selector("")),
+            self.last_value(&denominator.selector(""))
+        )
+    }
+
     /// The `q` quantile over every replica's buckets together, per label set, as a
     /// quantile alert reads it; `scope` narrows the selector.
     pub(crate) fn quantile(&self, q: f64, window: &str, scope: &[&str]) -> String {
+        self.quantile_by(&[], q, window, scope)
+    }
+
+    /// [`quantile`](Self::quantile) kept apart by `first` too (an alert's `job`).
+    fn quantile_by(&self, first: &[&str], q: f64, window: &str, scope: &[&str]) -> String {
         format!(
             "histogram_quantile({}, sum by ({}) (rate({}[{window}])))",
             format_float(q),
-            self.by_with(&[], &["le"]),
+            self.by_with(first, &["le"]),
             self.selector_with("_bucket", scope)
         )
     }
 
-    /// The labels of the test data's series set (one sample value per family key).
+    /// The labels of the test data's series set: the test job, the static labels and a
+    /// value per family key.
     fn grouping(&self) -> Vec<(String, String)> {
-        let mut out = self.labels.clone();
-        out.extend(self.keys.iter().map(|k| (k.clone(), format!("sample_{k}"))));
+        let mut out = vec![(LABEL_JOB.to_owned(), JOB.to_owned())];
+        out.extend(self.labels.iter().cloned());
+        out.extend(self.keys.iter().map(|k| (k.clone(), call_value(k))));
         out
     }
 
@@ -147,9 +192,12 @@ pub(super) fn add_declared(
     scrape: Duration,
 ) -> Result<(), RulesError> {
     for declared in all {
-        let metric = Metric::of(declared);
+        let metric = Metric::of(declared).scraped_every(scrape);
         for alert in declared.alerts.iter() {
-            let rule = rule(&metric, all, alert, scrape)?;
+            // Probes are built at their test step: what they call a scrape is that step.
+            let step = test_step(scrape, window(alert));
+            let mut rule = rule(&metric, all, alert, step)?;
+            rule.test_step = step;
             set.alerts.push(rule);
         }
     }
@@ -350,11 +398,13 @@ fn rule(
         expr: draft.expr,
         for_: alert.value_for(),
         grouping: metric.grouping(),
+        identity: metric.labels.clone(),
         labels,
         annotations,
         origin: declared.origin(),
         probes: draft.probes,
         latency: None,
+        test_step: scrape,
     })
 }
 
@@ -381,7 +431,7 @@ fn value_draft(
     x: f64,
     scrape: Duration,
 ) -> Draft {
-    let selector = metric.selector("");
+    let selector = metric.last_value(&metric.selector(""));
     let line = format_float(x);
     let op = comparison.symbol();
     let expr = match comparison {
@@ -477,7 +527,7 @@ fn ratio_draft(
     let line = format_float(r);
     let percent = format!("{}%", format_float(round(r * 100.0)));
     // Each replica's ratio to its own denominator (same target), then the worst replica.
-    let ratio = metric.ratio(other, &[]);
+    let ratio = metric.last_ratio(other);
     let expr = format!(
         "{} {} {line}",
         metric.aggregate(aggregate(value_comparison), &ratio),
@@ -546,7 +596,11 @@ impl Metric<'_> {
         REPLICAS
             .iter()
             .zip(shapes)
-            .map(|(replica, shape)| Series::new(&self.name, &self.labels, replica, shape))
+            .map(|(replica, shape)| {
+                let mut labels = vec![(LABEL_JOB.to_owned(), JOB.to_owned())];
+                labels.extend(self.labels.iter().cloned());
+                Series::new(&self.name, &labels, replica, shape)
+            })
             .collect()
     }
 }
@@ -565,7 +619,10 @@ fn unchanged_draft(
     let w = prometheus_duration(window);
     let expr = format!(
         "{} == 0",
-        metric.aggregate("min", &format!("changes({}[{w}])", metric.selector("")))
+        metric.aggregate(
+            "min",
+            &metric.on_live_replicas(&format!("changes({}[{w}])", metric.selector("")), &w)
+        )
     );
     let probes = still_probes(metric, alert, window, scrape);
     Draft {
@@ -588,7 +645,10 @@ fn idle_draft(
     let w = prometheus_duration(window);
     let expr = format!(
         "{} == 0",
-        metric.aggregate("min", &format!("increase({}[{w}])", metric.selector("")))
+        metric.aggregate(
+            "min",
+            &metric.on_live_replicas(&format!("increase({}[{w}])", metric.selector("")), &w)
+        )
     );
     let probes = still_probes(metric, alert, window, scrape);
     Draft {
@@ -661,7 +721,7 @@ fn change_draft(
         "{} {} {}",
         metric.aggregate(
             aggregate(value_comparison),
-            &format!("{function}({}[{w}])", metric.selector(""))
+            &metric.on_live_replicas(&format!("{function}({}[{w}])", metric.selector("")), &w)
         ),
         value_comparison.symbol(),
         format_float(line)
@@ -765,9 +825,10 @@ fn change_probes(
     probe = probe
         .fires(settled, severity, after / per_line)
         .with(metric.series("", &[], shapes));
-    // The `for` edge, exactly: replica a at the new pace from the start. A counter starting
-    // at zero reads its real increase while the window is not yet full (no extrapolation
-    // past the zero), so each evaluation's value is known: `k` steps after `k` scrapes.
+    // The `for` edge, exactly: replica a at the new pace from the start, judged from its
+    // first whole window on (a new replica's partial window is no verdict). A counter
+    // starting at zero reads its real increase (no extrapolation past the zero), so each
+    // evaluation's value is known: `k` steps after `k` scrapes.
     let step = after_units * unit;
     let first = match comparison {
         // Two samples give the first increase: one step, already under the line.
@@ -775,7 +836,8 @@ fn change_probes(
         // The first scrape whose increase is over the line.
         Comparison::Above => ((a / step).floor() as u64 + 1).max(1),
     };
-    let onset_new = scrape * first as u32;
+    // A replica is judged once it has a whole window of data: never before `w`.
+    let onset_new = (scrape * first as u32).max(w);
     let fires_new = onset_new + f;
     let steps_at = |t: Duration| (samples(t, scrape)).min(n) as f64 * step;
     let mut probes = vec![probe];
@@ -822,7 +884,7 @@ fn quantile_draft(
     let side = ValueComparison::from(comparison).symbol();
     let expr = format!(
         "{} {side} {}",
-        metric.quantile(q, &window, &[]),
+        metric.quantile_by(&[LABEL_JOB], q, &window, &[]),
         format_float(x)
     );
     let bounds = metric.declared.bucket_bounds();

@@ -30,13 +30,25 @@ pub const RECORDING_GROUP: &str = "botwatch.recording";
 /// The group holding the SLO recording rules of the day-long windows, evaluated every
 /// [`LONG_RECORDING_INTERVAL`].
 pub const LONG_RECORDING_GROUP: &str = "botwatch.recording.long";
-/// How often the day-long ratios are recomputed: a 3-day ratio need not be every 15 s.
-pub const LONG_RECORDING_INTERVAL: Duration = Duration::from_secs(300);
+/// How often the day-long ratios are recomputed: a 3-day ratio need not be every 15 s, but
+/// more often than Prometheus' 5-minute lookback, so one late evaluation does not leave the
+/// ratio absent (and reset the ticket's `for`).
+pub const LONG_RECORDING_INTERVAL: Duration = Duration::from_secs(120);
 /// The group holding every alert.
 pub const ALERT_GROUP: &str = "botwatch.alerts";
 
 /// The group holding the bot-level alerts of [`RuleOptions::job`].
 pub const BOT_GROUP: &str = "botwatch.bot";
+
+/// How far back an alert reads a series' last value: a failed scrape (which stale-marks
+/// every series of the target) must not end a `for`, and a replica that is gone (stale, no
+/// longer scraped) drops out after this many scrapes.
+const FRESH_SCRAPES: u32 = 3;
+
+/// The range of an alert's "last value" read, `last_over_time(x[...])`.
+pub(crate) fn fresh_window(scrape: Duration) -> String {
+    prometheus_duration(scrape * FRESH_SCRAPES)
+}
 
 /// The fewest scrapes a rule's range window may hold.
 pub const MIN_SCRAPES_PER_WINDOW: u32 = 4;
@@ -88,9 +100,14 @@ pub struct AlertRule {
     pub expr: String,
     /// How long the condition must hold.
     pub for_: Duration,
-    /// The labels the expression yields (`function`, `module` or `breaker`) with their
-    /// values.
+    /// The labels the expression yields for the generated tests' series set (`job`,
+    /// `function`, `module`, per-call labels; or `job`, `breaker`, `key`) with their values.
     pub grouping: Vec<(String, String)>,
+    /// The labels every series of the alert carries with one value (`function`, `module`,
+    /// static labels, `breaker`), written as the rule's static labels. Never a per-call
+    /// label, a breaker's `key` or `job` (but for the build helper's own job alerts): their
+    /// values come from the series.
+    pub identity: Vec<(String, String)>,
     /// Rule labels: `severity`, then the user's, as literal text.
     pub labels: Vec<(String, String)>,
     /// Annotations as the user wrote them (template actions included): `summary`,
@@ -102,6 +119,9 @@ pub struct AlertRule {
     pub(crate) probes: Vec<scenario::Probe>,
     /// A latency alert's line, to predict it on the probes of alerts sharing its name.
     pub(crate) latency: Option<scenario::LatencyLine>,
+    /// The sample and evaluation interval of its probes: the scrape interval, or
+    /// [`scenario::LONG_STEP`] for alerts reading hours.
+    pub(crate) test_step: Duration,
 }
 
 impl AlertRule {
@@ -125,6 +145,42 @@ pub struct RuleSet {
     pub bot: Vec<AlertRule>,
     /// What the set was built with.
     pub options: RuleOptions,
+}
+
+/// One promtool unit-test file: the tests evaluated at one interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitTestFile {
+    /// Its `evaluation_interval`.
+    pub interval: Duration,
+    /// The file.
+    pub yaml: String,
+}
+
+impl UnitTestFile {
+    /// Where this file goes when the first file goes to `first` (`alerts.test.yml`): there,
+    /// or beside it with the interval before `.test.yml` (`alerts.1m.test.yml`), so
+    /// `promtool test rules alerts*.test.yml` runs them all.
+    pub fn path(&self, first: &std::path::Path, scrape_interval: Duration) -> std::path::PathBuf {
+        if self.interval == scrape_interval {
+            return first.to_path_buf();
+        }
+        let name = first
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let interval = prometheus_duration(self.interval);
+        let renamed = match name
+            .strip_suffix(".test.yml")
+            .map(|stem| (stem, ".test.yml"))
+            .or_else(|| {
+                name.rsplit_once('.')
+                    .map(|(stem, _)| (stem, &name[stem.len()..]))
+            }) {
+            Some((stem, ext)) => format!("{stem}.{interval}{ext}"),
+            None => format!("{name}.{interval}"),
+        };
+        first.with_file_name(renamed)
+    }
 }
 
 /// Why a rule set cannot be built.
@@ -294,10 +350,12 @@ impl RuleSet {
         render::mimir(self, namespace, Some(crate_name))
     }
 
-    /// A promtool unit-test file for the rule file named `rule_file`, proving that every
+    /// The promtool unit-test files for the rule file named `rule_file`, proving that every
     /// alert fires on synthetic data from two replicas and stays silent on data that must
-    /// not trigger it.
-    pub fn unit_tests_yaml(&self, rule_file: &str) -> String {
+    /// not trigger it: the first evaluated at the scrape interval, then (when the scrape
+    /// interval is under a minute) one evaluated every minute for the alerts that read hours
+    /// (SLOs). Name them with [`UnitTestFile::path`].
+    pub fn unit_tests(&self, rule_file: &str) -> Vec<UnitTestFile> {
         unit_tests::render(self, rule_file)
     }
 }
@@ -337,21 +395,25 @@ fn written(condition: &Condition) -> String {
     }
 }
 
+/// The range window a function's alert reads, if any.
+fn range_window(alert: &crate::model::Alert) -> Option<Duration> {
+    match &alert.condition {
+        Condition::Latency { .. } | Condition::ErrorRate { .. } | Condition::Rate { .. } => {
+            Some(alert.window_duration())
+        }
+        Condition::Idle { window } => Some(*window),
+        Condition::Flapping { .. } | Condition::Errors { .. } => Some(alert.within_duration()),
+        Condition::Open => None,
+    }
+}
+
 /// Every range window of a site's rules holds at least [`MIN_SCRAPES_PER_WINDOW`] scrapes.
 fn check_windows(site: &Site, scrape: Duration) -> Result<(), RulesError> {
     let shortest = scrape * MIN_SCRAPES_PER_WINDOW;
     let origin = format!("{}::{}", site.module, site.function);
     let attribute = site.attribute.kind().attribute_name();
     for alert in site.attribute.alerts() {
-        let window = match &alert.condition {
-            Condition::Latency { .. } | Condition::ErrorRate { .. } | Condition::Rate { .. } => {
-                Some(alert.window_duration())
-            }
-            Condition::Idle { window } => Some(*window),
-            Condition::Flapping { .. } | Condition::Errors { .. } => Some(alert.within_duration()),
-            Condition::Open => None,
-        };
-        if let Some(window) = window.filter(|w| *w < shortest) {
+        if let Some(window) = range_window(alert).filter(|w| *w < shortest) {
             return Err(RulesError::WindowTooShort {
                 alert: format!("#[{attribute}(alert({}))]", written(&alert.condition)),
                 origin,

@@ -109,11 +109,12 @@ fn alert_rules(out: &mut String, pad: &str, rules: &[AlertRule]) {
             if !rule.for_.is_zero() {
                 let _ = writeln!(out, "{pad}        for: {}", prometheus_duration(rule.for_));
             }
-            // The grouping labels are repeated as static labels (the values the expression
-            // yields anyway), so promtool does not take one alert per breaker or function
-            // for duplicates. Label values are expanded as templates too: keep them literal.
+            // The identity is repeated as static labels (the values the expression yields
+            // anyway), so promtool does not take one alert per breaker or function for
+            // duplicates; the labels whose values vary by series come from the series.
+            // Label values are expanded as templates too: keep them literal.
             let mut labels = rule.labels.clone();
-            labels.splice(1..1, rule.grouping.iter().cloned());
+            labels.splice(1..1, rule.identity.iter().cloned());
             map(out, &format!("{pad}        "), "labels", &labels, |v| {
                 yaml_quoted(&literal(v))
             });

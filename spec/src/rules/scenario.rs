@@ -6,8 +6,41 @@
 
 use std::time::Duration;
 
+/// The job of the probes' series: alerts group by it and carry it.
+pub(crate) const JOB: &str = "bot";
+
+/// The value of the per-call label (or breaker key) `key` in a probe's series set: a value
+/// of its own per key, so no rule can pass by writing one value for every key.
+pub(crate) fn call_value(key: &str) -> String {
+    format!("{key}-1")
+}
+
 /// The two replicas every probe's data comes from.
 pub(crate) const REPLICAS: [&str; 2] = ["replica-a", "replica-b"];
+
+/// The step of the probes of alerts reading an hour or more (SLOs, `increase` within
+/// hours): promtool evaluates every rule at every step of a test file, so hours of data at
+/// a 15 s step cost minutes of CPU, and the same scenario sampled and evaluated every minute
+/// costs a sixteenth of that while every window still holds dozens of samples.
+pub(crate) const LONG_STEP: Duration = Duration::from_secs(60);
+
+/// Windows from this long on are tested at [`LONG_STEP`].
+const LONG_WINDOW: Duration = Duration::from_secs(3600);
+
+/// The step (sample and evaluation interval) of the probes of an alert whose longest range
+/// window is `window`.
+pub(crate) fn test_step(scrape: Duration, window: Option<Duration>) -> Duration {
+    if window.is_some_and(|w| w >= LONG_WINDOW) {
+        long_step(scrape)
+    } else {
+        scrape
+    }
+}
+
+/// [`LONG_STEP`], or the scrape interval when it is longer.
+pub(crate) fn long_step(scrape: Duration) -> Duration {
+    scrape.max(LONG_STEP)
+}
 
 /// An input series: its samples given as runs, then held at its last value.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,7 +86,8 @@ pub(crate) struct Expect {
     pub(crate) severity: String,
     /// `$value` as the annotations show it.
     pub(crate) value: f64,
-    /// Labels the expression adds to the rule's own (`instance` of a per-target alert).
+    /// Labels the expression adds to the grouping (`instance` of a per-target alert), or
+    /// sets to another value; an empty value: a grouping label the alert does not carry.
     pub(crate) labels: Vec<(String, String)>,
 }
 
@@ -119,6 +153,17 @@ impl Probe {
         self
     }
 
+    /// Every alert it expects fires without `job`: `absent(...)` of a selector that names
+    /// no job (a function whose series are gone everywhere) cannot know it.
+    pub(crate) fn without_job(mut self) -> Probe {
+        for expect in self.checks.iter_mut().flat_map(|c| c.firing.iter_mut()) {
+            expect
+                .labels
+                .push((crate::names::LABEL_JOB.to_owned(), String::new()));
+        }
+        self
+    }
+
     pub(crate) fn check(mut self, at: Duration, firing: Vec<Expect>) -> Probe {
         self.checks.push(Check { at, firing });
         self
@@ -166,6 +211,9 @@ pub(crate) struct LatencyLine {
     pub(crate) threshold: f64,
     pub(crate) window: Duration,
     pub(crate) for_: Duration,
+    /// Its traffic floor: the probes of the others do not model traffic, so such a line
+    /// cannot be predicted on them.
+    pub(crate) min_rate: Option<f64>,
 }
 
 impl LatencyLine {
@@ -178,6 +226,9 @@ impl LatencyLine {
         at: Duration,
         step: Duration,
     ) -> Option<Option<f64>> {
+        if self.min_rate.is_some() {
+            return None;
+        }
         // Per-sample increments per `le`, summed over replicas; every bucket of every
         // replica must increase for the same samples, so the quantile is the same at any
         // time the window holds an increase.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::alerts::{calls, histogram, round, Function};
-use super::scenario::{round_up, Probe, Series, Shape};
+use super::scenario::{long_step, round_up, Probe, Series, Shape};
 use super::text::{promql_string, regex_escape};
 use super::{AlertRule, RecordingRule, RuleSet, LONG_RECORDING_INTERVAL};
 use crate::model::{Attribute, Site, Slo};
@@ -103,7 +103,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                 let f = Function::of(site);
                 let ok = f.selector(metric, "");
                 let bad = f.selector(metric, ", result=\"error\"");
-                let by = f.by();
+                let by = f.alert_by();
                 let base = metric.strip_suffix("_total").unwrap_or(metric);
                 let objective = Objective {
                     record_prefix: format!("function_module:{base}:error_ratio_rate"),
@@ -140,7 +140,7 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                 let threshold = latency_nanos(slo);
                 let le = le_regex(threshold);
                 let f = Function::of(site);
-                let by = f.by();
+                let by = f.alert_by();
                 let good = f.selector(
                     &format!("{metric}_bucket"),
                     &format!(", le=~{}", promql_string(&le)),
@@ -168,24 +168,34 @@ pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
                         let f = Function::of(site);
                         let calls =
                             vec![(threshold, CALLS * (1.0 - share)), (above, CALLS * share)];
-                        histogram(&f, metric, &bounds, [calls.clone(), calls], None)
+                        // Hours of data: only the buckets the ratio could read, the
+                        // threshold's and the next (where a wrong `le` would look).
+                        let read: Vec<u64> = bounds
+                            .iter()
+                            .copied()
+                            .filter(|b| *b == threshold || *b == above)
+                            .collect();
+                        histogram(&f, metric, &read, [calls.clone(), calls], None)
                     }),
                     function: f,
                 };
+                // Only the replicas that have the threshold's bucket count: an old replica
+                // (before the deploy that added the threshold) has calls but no bucket, and
+                // all of them would read as slow.
                 record(set, &objective, |w| {
                     format!(
-                        "1 - (sum by ({by}) (rate({good}[{w}])) / sum by ({by}) (rate({total}[{w}])))"
+                        "1 - (sum by ({by}) (rate({good}[{w}])) / sum by ({by}) (rate({total}[{w}]) and ignoring (le) rate({good}[{w}])))"
                     )
                 });
                 objective
             }
             Attribute::CircuitBreaker(_) => continue,
         };
-        let page = burn_alert(&objective, &PAGE);
-        let mut ticket = burn_alert(&objective, &TICKET);
-        let mut page = page;
-        page.probes = probes(&objective, scrape);
-        ticket.probes.clear();
+        // Hours of data: sampled and evaluated every minute.
+        let step = long_step(scrape);
+        let mut page = burn_alert(&objective, &PAGE, step);
+        let ticket = burn_alert(&objective, &TICKET, step);
+        page.probes = probes(&objective, step);
         set.alerts.push(page);
         set.alerts.push(ticket);
     }
@@ -503,7 +513,7 @@ fn record(set: &mut RuleSet, objective: &Objective<'_>, expr: impl Fn(&str) -> S
     }
 }
 
-fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
+fn burn_alert(objective: &Objective<'_>, policy: &Policy, step: Duration) -> AlertRule {
     let budget = 1.0 - objective.objective;
     let matcher = objective.function.selector("", "");
     let ratio = |window: Duration| {
@@ -566,6 +576,7 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         expr: clauses.join(" or "),
         for_: policy.for_,
         grouping: objective.function.grouping(),
+        identity: objective.function.identity(),
         labels: vec![("severity".to_owned(), policy.severity.to_owned())],
         annotations: vec![
             ("summary".to_owned(), summary),
@@ -574,6 +585,7 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy) -> AlertRule {
         origin: objective.function.origin(),
         probes: Vec::new(),
         latency: None,
+        test_step: step,
     }
 }
 
