@@ -157,17 +157,13 @@ impl Call {
     }
 }
 
-/// A rejected call returns `rejection` at once: counted (as the error it is), never timed —
-/// the body never ran, so there is no duration to record.
+/// A rejected call returns its rejection at once: counted as an error (the caller did not
+/// get its result, whatever `ok_if` says of the `CircuitOpen` error), never timed — the
+/// body never ran, so there is no duration to record.
 #[cold]
-fn rejected<R>(
-    instruments: &'static Instruments,
-    series: Series,
-    rejection: &R,
-    is_error: impl FnOnce(&R) -> bool,
-) {
+fn rejected(instruments: &'static Instruments, series: Series) {
     if let Some(counted) = instruments.counted {
-        counted.record(series.counted, is_error(rejection));
+        counted.record(series.counted, true);
     }
 }
 
@@ -216,7 +212,7 @@ where
         Ok(entered) => entered,
         Err(open) => {
             let rejection = hooks.reject(open);
-            rejected(instruments, series, &rejection, is_error);
+            rejected(instruments, series);
             return rejection;
         }
     };
@@ -353,7 +349,7 @@ where
         }
         Err(open) => {
             let rejection = hooks.reject(open);
-            rejected(instruments, series, &rejection, is_error);
+            rejected(instruments, series);
             (None, None, Some(rejection), None)
         }
     };
@@ -390,8 +386,8 @@ where
                 Ok((call, _)) => *this.call = Some(call),
                 Err(open) => {
                     let rejection = this.hooks.reject(open);
-                    let is_error = this.is_error.take().expect("classified once");
-                    rejected(this.instruments, *this.series, &rejection, is_error);
+                    this.is_error.take();
+                    rejected(this.instruments, *this.series);
                     this.body.set(None);
                     return Poll::Ready(rejection);
                 }
