@@ -598,3 +598,36 @@ fn cargo_metadata_failures_are_errors_not_panics() {
     let (report, _) = emit_bot(&root, Rules::new().only_this_crate());
     assert!(report.is_ok());
 }
+
+/// `.scrape_interval(5s)` is what rule windows are checked against: `idle > 30s` holds six
+/// scrapes at 5s (and only two at the default 15s).
+#[test]
+fn rule_windows_are_checked_against_the_given_scrape_interval() {
+    let root = scratch_dir("build-helper-scrape-interval");
+    write(
+        &root,
+        "src/lib.rs",
+        "#[botwatch::counted(alert(idle > 30s))]\npub fn heartbeat() {}\n",
+    );
+    let mut directives = Vec::new();
+    let report = Rules::new()
+        .only_this_crate()
+        .crate_dir(&root)
+        .out_dir(root.join("out"))
+        .crate_name("scan-bot")
+        .scrape_interval(std::time::Duration::from_secs(5))
+        .emit_to(&mut directives)
+        .expect("30s holds six scrapes at 5s");
+    assert!(
+        report
+            .rules
+            .alerts
+            .iter()
+            .any(|a| a.name == "HeartbeatIdle"),
+        "{:?}",
+        report.rules.alerts
+    );
+    let (report, _) = emit(&root);
+    let message = report.expect_err("two scrapes at 15s").to_string();
+    assert!(message.contains("heartbeat"), "{message}");
+}
