@@ -647,6 +647,36 @@ fn rule_windows_are_checked_against_the_given_scrape_interval() {
     assert!(message.contains("heartbeat"), "{message}");
 }
 
+/// A ratio to a misspelt static (`DAILY_LIMT_USD` for the declared `DAILY_LIMIT_USD`) is a
+/// build error naming the attribute, the declaration and the nearest declared name.
+#[test]
+fn a_ratio_to_a_misspelt_static_is_an_error_with_a_suggestion() {
+    let root = scratch_dir("build-helper-misspelt-ratio");
+    write(
+        &root,
+        "src/lib.rs",
+        r#"
+/// Volume traded today, in USD.
+#[botwatch::gauge(alert(value / DAILY_LIMT_USD > 80%, name = "VolumeLimitApproaching"))]
+static DAILY_VOLUME_USD: botwatch::Gauge = botwatch::Gauge::new();
+
+#[botwatch::gauge]
+static DAILY_LIMIT_USD: botwatch::Gauge = botwatch::Gauge::new();
+"#,
+    );
+    let (report, _) = emit(&root);
+    let message = report
+        .expect_err("a ratio to an undeclared static")
+        .to_string();
+    assert!(
+        message.contains("DAILY_LIMT_USD")
+            && message.contains("DAILY_VOLUME_USD")
+            && message.contains("src/lib.rs:3")
+            && message.contains("did you mean `DAILY_LIMIT_USD`?"),
+        "{message}"
+    );
+}
+
 /// Every file the build helper writes, each holding `previous` bytes.
 const OUTPUTS: [&str; 5] = [
     "monitoring/alerts.yml",
@@ -692,6 +722,7 @@ fn a_failed_build_leaves_every_previous_file_as_it_was() {
         // Errors of the whole: a duplicate alert, a ratio to an undeclared static.
         "#[botwatch::circuit_breaker(name = \"venue\", alert(open, for = 1m))]\npub fn a() -> Result<(), botwatch::CircuitOpen> { Ok(()) }\n\
          #[botwatch::circuit_breaker(name = \"venue\", alert(open, for = 5m))]\npub fn b() -> Result<(), botwatch::CircuitOpen> { Ok(()) }\n",
+        "#[botwatch::gauge(alert(value / LIMT > 80%))]\nstatic SPEND: botwatch::Gauge = botwatch::Gauge::new();\n",
         // A file that does not parse: a warning, and the files under the crate are kept.
         "pub fn cancel( {\n",
     ];
@@ -704,14 +735,14 @@ fn a_failed_build_leaves_every_previous_file_as_it_was() {
         }
         let (report, directives) = emit_everything(&root);
         match (case, report) {
-            (5, Ok(report)) => assert_eq!(report.kept.len(), 4, "{directives}"),
+            (6, Ok(report)) => assert_eq!(report.kept.len(), 4, "{directives}"),
             (_, Err(_)) => {}
             (_, Ok(_)) => panic!("case {case} must fail: {bad}\n{directives}"),
         }
         for (i, file) in OUTPUTS
             .iter()
             .enumerate()
-            .take(if case == 5 { 4 } else { 5 })
+            .take(if case == 6 { 4 } else { 5 })
         {
             assert_eq!(
                 std::fs::read_to_string(root.join(file)).unwrap(),

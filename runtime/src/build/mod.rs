@@ -16,8 +16,9 @@
 //! `$OUT_DIR/botwatch/alerts.test.yml`, and the files asked for, all or nothing: when
 //! [`emit`](Rules::emit) fails, no file is written and the previous ones stay as they were.
 //! It fails on a botwatch attribute whose arguments do not parse (the crate's compile fails
-//! on it too), on two functions naming one breaker with different options, and on two
-//! different alerts with one name and one label set, naming the places. A source file that cannot be read or does not
+//! on it too), on two functions naming one breaker with different options, on two
+//! different alerts with one name and one label set, and on a ratio to a static that is
+//! not a declared gauge, naming the places. A source file that cannot be read or does not
 //! parse as Rust is a `cargo:warning`, never an error (syn may lag rustc); since its alerts
 //! are missing, the files under the crate are then left as they were and only `OUT_DIR`'s
 //! are written.
@@ -53,8 +54,8 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use botwatch_spec::declared::Declared;
-use botwatch_spec::model::{Attribute, CircuitBreaker, Site};
+use botwatch_spec::declared::{Declared, ValueCondition};
+use botwatch_spec::model::{Attribute, CircuitBreaker, Comparison, Site};
 pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleOptions, RuleSet, RulesError};
 
 use cfg::{Cfg, TargetCfg};
@@ -152,6 +153,17 @@ pub enum BuildError {
     /// Botwatch attributes whose arguments do not parse (the crate's own compile fails on
     /// them too): each as `file:line: #[attribute] on `item`: what is wrong`.
     Attributes(Vec<String>),
+    /// A declared metric's `value / OTHER > X` names a static that is not a declared metric.
+    UnknownRatio {
+        /// The attribute, `#[gauge(alert(value / DAILY_LIMT_USD > 80%))]`.
+        attribute: String,
+        /// The declaration carrying it, `module::STATIC (file:line)`.
+        declaration: String,
+        /// The denominator as written.
+        denominator: String,
+        /// The declared static nearest to it, if one is near enough to be a typo.
+        suggestion: Option<String>,
+    },
     /// Two different alerts share a name and labels.
     Rules(RulesError),
     /// A file could not be written.
@@ -217,6 +229,26 @@ impl fmt::Display for BuildError {
                 if errors.len() == 1 { "" } else { "s" },
                 errors.join("; ")
             ),
+            BuildError::UnknownRatio {
+                attribute,
+                declaration,
+                denominator,
+                suggestion,
+            } => {
+                write!(
+                    f,
+                    "{attribute} on {declaration} divides by `{denominator}`, which is not a static declared \
+                     with #[botwatch::gauge]"
+                )?;
+                match suggestion {
+                    Some(name) => write!(f, "; did you mean `{name}`?"),
+                    None => write!(
+                        f,
+                        "; declare it (`#[botwatch::gauge] static {denominator}: botwatch::Gauge = \
+                         botwatch::Gauge::new();`), or name the static of a declared gauge"
+                    ),
+                }
+            }
             BuildError::Rules(error) => write!(f, "{error}"),
             BuildError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
         }
@@ -428,6 +460,9 @@ impl Rules {
         }
         if let Some(conflict) = breaker_conflicts(&scan.sites).into_iter().next() {
             return Err(conflict);
+        }
+        if let Some(unknown) = unknown_ratio(&scan.declared) {
+            return Err(unknown);
         }
 
         let mut sites: Vec<Site> = scan.sites.iter().map(|f| f.site.clone()).collect();
@@ -779,6 +814,53 @@ fn write_all(outputs: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, BuildError> 
         std::fs::rename(temporary, path).map_err(failed(path))?;
     }
     Ok(outputs.iter().map(|(path, _)| path.clone()).collect())
+}
+
+/// The first ratio (`value / OTHER > X`) whose denominator names no declared metric, as an
+/// error naming the attribute, its declaration and the nearest declared static. (A
+/// denominator that is declared but not an unlabelled gauge is the rules' error.)
+fn unknown_ratio(declared: &[FoundDeclared]) -> Option<BuildError> {
+    let all: Vec<Declared> = declared.iter().map(|d| d.declared.clone()).collect();
+    for found in declared {
+        let metric = &found.declared;
+        for alert in metric.alerts.iter() {
+            let ValueCondition::Ratio {
+                denominator,
+                comparison,
+                threshold,
+            } = &alert.condition
+            else {
+                continue;
+            };
+            if Declared::resolve(&all, metric, denominator).is_some() {
+                continue;
+            }
+            let written = denominator.rsplit("::").next().unwrap_or(denominator);
+            let suggestion =
+                botwatch_spec::suggest::closest(written, all.iter().map(|d| &*d.static_name)).map(
+                    |name| match denominator.rsplit_once("::") {
+                        Some((modules, _)) => format!("{modules}::{name}"),
+                        None => name.to_owned(),
+                    },
+                );
+            let symbol = match comparison {
+                Comparison::Below => "<",
+                Comparison::Above => ">",
+            };
+            return Some(BuildError::UnknownRatio {
+                attribute: format!(
+                    "#[{}(alert(value / {denominator} {symbol} {}%))]",
+                    metric.kind.attribute_name(),
+                    // Rounded, so `80%` reads back as 80, not 80.00000000000001.
+                    (threshold * 100.0 * 1e6).round() / 1e6
+                ),
+                declaration: format!("{} ({})", metric.origin(), found.location),
+                denominator: denominator.to_string(),
+                suggestion,
+            });
+        }
+    }
+    None
 }
 
 /// `target` as seen from directory `from`, for the unit tests' `rule_files:`.
