@@ -137,10 +137,17 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     for attribute in parsed {
         match attribute {
             Parsed::Counted(parsed) => {
+                if let (Some(ok_if), Shape::Diverging) = (&parsed.ok_if, &shape) {
+                    return Err(syn::Error::new_spanned(
+                        ok_if,
+                        "`ok_if` counts some `Err`s as `ok`, but a `-> !` function never returns; \
+                         remove `ok_if`",
+                    ));
+                }
                 items.extend(counted_items(name, Attribute::Counted(parsed.spec)));
                 items.extend(generic_result_warning(function));
                 counted = quote!(::core::option::Option::Some(&__BOTWATCH_COUNTED));
-                is_error = counted_is_error(parsed.error_if.as_ref());
+                is_error = counted_is_error(parsed.error_if.as_ref(), parsed.ok_if.as_ref());
                 counted_series = series(quote!(__BOTWATCH_COUNTED), &parsed.call_labels);
             }
             Parsed::Timed(parsed) => {
@@ -303,11 +310,29 @@ fn none() -> TokenStream {
 }
 
 /// `#[counted]`'s classifier: `Err(_)` is an error, whatever the `Result` is called (the
-/// type decides, see the runtime's `outcome` module), and so is what `error_if` flags.
-/// Its argument's type comes from the wrapper's explicit result type, not an annotation
-/// here, so lints on the user's return type (`ref_option_ref`) never fire on our code.
-fn counted_is_error(error_if: Option<&syn::Path>) -> TokenStream {
+/// type decides, see the runtime's `outcome` module), unless `ok_if` excuses it, and so is
+/// what `error_if` flags. Its argument's type comes from the wrapper's explicit result
+/// type, not an annotation here, so lints on the user's return type (`ref_option_ref`)
+/// never fire on our code.
+fn counted_is_error(error_if: Option<&syn::Path>, ok_if: Option<&syn::Path>) -> TokenStream {
     let result = local("__botwatch_result");
+    let excused = match ok_if {
+        None => quote!(false),
+        Some(path) => {
+            // Spanned at the option, so a function that returns no `Result` is reported
+            // there, with `ErrOutcome`'s message.
+            let span = Span::mixed_site().located_at(path.span());
+            let argument = Ident::new("__botwatch_result", span);
+            let error = local("__botwatch_error");
+            let call = crate::breaker::predicate_call(path, &error);
+            quote_spanned! {span=>
+                match ::botwatch::__private::err_of(#argument) {
+                    ::core::option::Option::Some(#error) => #call,
+                    ::core::option::Option::None => false,
+                }
+            }
+        }
+    };
     let flagged = match error_if {
         None => quote!(false),
         Some(path) => {
@@ -325,7 +350,7 @@ fn counted_is_error(error_if: Option<&syn::Path>) -> TokenStream {
         |#result| {
             #[allow(unused_imports)]
             use ::botwatch::__private::{OtherOutcome as _, ResultOutcome as _};
-            (&::botwatch::__private::Probe(#result)).botwatch_is_err() || #flagged
+            ((&::botwatch::__private::Probe(#result)).botwatch_is_err() && !#excused) || #flagged
         }
     }
 }

@@ -45,8 +45,9 @@ fn counted(c: &Counted) -> TokenStream {
     let alerts = list(c.alerts.iter().map(alert));
     let slos = list(c.slos.iter().map(slo));
     let error_if = option(c.error_if.as_deref().map(text));
+    let ok_if = option(c.ok_if.as_deref().map(text));
     quote!(::botwatch::__private::spec::Counted {
-        metric: #metric, alerts: #alerts, slos: #slos, error_if: #error_if
+        metric: #metric, alerts: #alerts, slos: #slos, error_if: #error_if, ok_if: #ok_if
     })
 }
 

@@ -53,31 +53,32 @@ struct Call {
 }
 
 impl Call {
-    /// Admits a call, or returns the rejection (with the entry time, for `#[timed]`).
-    /// A `per` breaker's hooks name the breaker of the call's key. An admitted call comes
-    /// with its breaker marked as running on this thread (see `nesting`), for the caller
-    /// to keep while the body runs; a call nested in one through the same breaker passes
-    /// through, with no permit and no mark.
+    /// Admits a call, or returns the rejection. A `per` breaker's hooks name the breaker of
+    /// the call's key. An admitted call comes with its breaker marked as running on this
+    /// thread (see `nesting`), for the caller to keep while the body runs; a call nested in
+    /// one through the same breaker passes through, with no permit and no mark.
+    ///
+    /// The clock is read only once the call is admitted: a rejection has no duration (its
+    /// body never ran), and timing it would make latency look better during an outage.
     #[inline(always)]
     fn enter<R>(
         instruments: &'static Instruments,
         series: Series,
         hooks: &impl BreakerHooks<R>,
-    ) -> Result<(Call, Option<nesting::Scope>), (CircuitOpen, Option<u64>)> {
-        let mut started = instruments.timed.map(|_| clock::now());
+    ) -> Result<(Call, Option<nesting::Scope>), CircuitOpen> {
+        let mut needs_clock = instruments.timed.is_some();
         let mut permit = None;
         let mut scope = None;
         if let Some(site) = instruments.breaker {
             let breaker = hooks.breaker().unwrap_or_else(|| site.breaker());
             if let Some(mark) = nesting::enter(breaker) {
-                let admitted = breaker.admit().map_err(|open| (open, started))?;
-                if started.is_none() && breaker.needs_duration() {
-                    started = Some(clock::now());
-                }
+                let admitted = breaker.admit()?;
+                needs_clock |= breaker.needs_duration();
                 permit = Some(admitted);
                 scope = Some(mark);
             }
         }
+        let started = needs_clock.then(clock::now);
         let call = Call {
             instruments,
             series,
@@ -156,21 +157,13 @@ impl Call {
     }
 }
 
-/// A rejected call returns `rejection` at once: counted (as the error it is) and timed, but
-/// the body never ran.
+/// A rejected call returns its rejection at once: counted as an error (the caller did not
+/// get its result, whatever `ok_if` says of the `CircuitOpen` error), never timed — the
+/// body never ran, so there is no duration to record.
 #[cold]
-fn rejected<R>(
-    instruments: &'static Instruments,
-    series: Series,
-    started: Option<u64>,
-    rejection: &R,
-    is_error: impl FnOnce(&R) -> bool,
-) {
+fn rejected(instruments: &'static Instruments, series: Series) {
     if let Some(counted) = instruments.counted {
-        counted.record(series.counted, is_error(rejection));
-    }
-    if let (Some(timed), Some(started)) = (instruments.timed, started) {
-        timed.record(series.timed, clock::nanos_since(started));
+        counted.record(series.counted, true);
     }
 }
 
@@ -217,9 +210,9 @@ where
     }
     let (call, scope) = match Call::enter(instruments, series, &hooks) {
         Ok(entered) => entered,
-        Err((open, started)) => {
+        Err(open) => {
             let rejection = hooks.reject(open);
-            rejected(instruments, series, started, &rejection, is_error);
+            rejected(instruments, series);
             return rejection;
         }
     };
@@ -354,9 +347,9 @@ where
             drop(scope);
             (call, Some(body), None, Some(is_error))
         }
-        Err((open, started)) => {
+        Err(open) => {
             let rejection = hooks.reject(open);
-            rejected(instruments, series, started, &rejection, is_error);
+            rejected(instruments, series);
             (None, None, Some(rejection), None)
         }
     };
@@ -391,16 +384,10 @@ where
             match Call::enter(this.instruments, *this.series, this.hooks) {
                 // The admission's mark ends here; each poll marks again below.
                 Ok((call, _)) => *this.call = Some(call),
-                Err((open, started)) => {
+                Err(open) => {
                     let rejection = this.hooks.reject(open);
-                    let is_error = this.is_error.take().expect("classified once");
-                    rejected(
-                        this.instruments,
-                        *this.series,
-                        started,
-                        &rejection,
-                        is_error,
-                    );
+                    this.is_error.take();
+                    rejected(this.instruments, *this.series);
                     this.body.set(None);
                     return Poll::Ready(rejection);
                 }

@@ -125,8 +125,8 @@ pub mod __private {
     pub use crate::histogram::{histogram_lines, zero_line, Line};
     pub use crate::labels::{LabelArg, LabelValue, ScalarLabelArg, TextLabel};
     pub use crate::outcome::{
-        require_not_future, FutureCheck, OtherOutcome, Probe, ResultOutcome, ReturnsFuture,
-        ReturnsValue,
+        err_of, require_not_future, ErrOutcome, FutureCheck, OtherOutcome, Probe, ResultOutcome,
+        ReturnsFuture, ReturnsValue,
     };
     pub use crate::registry::{RegisteredSite, SITES};
     pub use crate::sites::{CallCounts, CountedSite, TimedSite};

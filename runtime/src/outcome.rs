@@ -57,6 +57,35 @@ impl<T> OtherOutcome for &Probe<'_, T> {
     }
 }
 
+/// What `ok_if` looks at: the `Err` value. Implemented only for `Result`, so `ok_if` on a
+/// function that returns anything else fails to compile, at the option.
+#[diagnostic::on_unimplemented(
+    message = "`ok_if` needs a function that returns `Result<T, E>`, but this one returns `{Self}`",
+    label = "`ok_if` counts some `Err`s as `ok`, and `{Self}` has no `Err`",
+    note = "remove `ok_if`, or use `error_if = path` (a `fn(&{Self}) -> bool`) to count some returns as errors instead"
+)]
+pub trait ErrOutcome {
+    /// The `Err` type.
+    type Error;
+    /// The `Err` value, if the value is one.
+    fn botwatch_err(&self) -> Option<&Self::Error>;
+}
+
+impl<T, E> ErrOutcome for Result<T, E> {
+    type Error = E;
+
+    #[inline(always)]
+    fn botwatch_err(&self) -> Option<&E> {
+        self.as_ref().err()
+    }
+}
+
+/// The `Err` value of a returned `Result`, for `ok_if`.
+#[inline(always)]
+pub fn err_of<R: ErrOutcome>(value: &R) -> Option<&R::Error> {
+    value.botwatch_err()
+}
+
 /// Wraps a returned value to ask, at compile time, whether it is a future.
 #[derive(Debug)]
 pub struct FutureCheck<'a, T>(pub &'a T);

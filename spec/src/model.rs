@@ -97,6 +97,9 @@ pub struct Counted {
     pub slos: List<Slo>,
     /// `error_if = path`: the predicate's path as written; returns it flags count as errors.
     pub error_if: Option<Text>,
+    /// `ok_if = path`: the predicate's path as written (a `fn(&E) -> bool`); `Err`s it
+    /// flags count as `ok` (an expected outcome, like a post-only order that would cross).
+    pub ok_if: Option<Text>,
 }
 
 /// The arguments of `#[timed(...)]`.

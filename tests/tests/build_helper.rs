@@ -151,6 +151,21 @@ pub fn quote() {}
         ]
     );
 
+    // broken.rs's alerts would be missing: the files under the crate are not written.
+    assert!(!root.join("monitoring/alerts.yml").exists(), "{directives}");
+    assert!(
+        directives.contains(
+            "cargo:warning=botwatch: monitoring/alerts.yml, monitoring/alerts.test.yml left as they were: \
+             the alerts of src/broken.rs would be missing from them"
+        ),
+        "{directives}"
+    );
+    assert_eq!(report.written.len(), 2, "OUT_DIR's files only");
+
+    write(&root, "src/broken.rs", "fn half() {}\n");
+    let (report, directives) = emit(&root);
+    let report = report.expect("the fixed crate builds");
+    assert!(report.kept.is_empty(), "{directives}");
     let written = std::fs::read_to_string(root.join("monitoring/alerts.yml")).unwrap();
     assert_eq!(
         written,
@@ -603,4 +618,169 @@ fn cargo_metadata_failures_are_errors_not_panics() {
     // Alone, the bot's own crate still builds its rules.
     let (report, _) = emit_bot(&root, Rules::new().only_this_crate());
     assert!(report.is_ok());
+}
+
+/// `.scrape_interval(5s)` is what rule windows are checked against: `idle > 30s` holds six
+/// scrapes at 5s (and only two at the default 15s).
+#[test]
+fn rule_windows_are_checked_against_the_given_scrape_interval() {
+    let root = scratch_dir("build-helper-scrape-interval");
+    write(
+        &root,
+        "src/lib.rs",
+        "#[botwatch::counted(alert(idle > 30s))]\npub fn heartbeat() {}\n",
+    );
+    let mut directives = Vec::new();
+    let report = Rules::new()
+        .only_this_crate()
+        .crate_dir(&root)
+        .out_dir(root.join("out"))
+        .crate_name("scan-bot")
+        .scrape_interval(std::time::Duration::from_secs(5))
+        .emit_to(&mut directives)
+        .expect("30s holds six scrapes at 5s");
+    assert!(
+        report
+            .rules
+            .alerts
+            .iter()
+            .any(|a| a.name == "HeartbeatIdle"),
+        "{:?}",
+        report.rules.alerts
+    );
+    let (report, _) = emit(&root);
+    let message = report.expect_err("two scrapes at 15s").to_string();
+    assert!(message.contains("heartbeat"), "{message}");
+}
+
+/// A ratio to a misspelt static (`DAILY_LIMT_USD` for the declared `DAILY_LIMIT_USD`) is a
+/// build error naming the attribute, the declaration and the nearest declared name.
+#[test]
+fn a_ratio_to_a_misspelt_static_is_an_error_with_a_suggestion() {
+    let root = scratch_dir("build-helper-misspelt-ratio");
+    write(
+        &root,
+        "src/lib.rs",
+        r#"
+/// Volume traded today, in USD.
+#[botwatch::gauge(alert(value / DAILY_LIMT_USD > 80%, name = "VolumeLimitApproaching"))]
+static DAILY_VOLUME_USD: botwatch::Gauge = botwatch::Gauge::new();
+
+#[botwatch::gauge]
+static DAILY_LIMIT_USD: botwatch::Gauge = botwatch::Gauge::new();
+"#,
+    );
+    let (report, _) = emit(&root);
+    let message = report
+        .expect_err("a ratio to an undeclared static")
+        .to_string();
+    assert!(
+        message.contains("DAILY_LIMT_USD")
+            && message.contains("DAILY_VOLUME_USD")
+            && message.contains("src/lib.rs:3")
+            && message.contains("did you mean `DAILY_LIMIT_USD`?"),
+        "{message}"
+    );
+}
+
+/// Every file the build helper writes, each holding `previous` bytes.
+const OUTPUTS: [&str; 5] = [
+    "monitoring/alerts.yml",
+    "monitoring/alerts.test.yml",
+    "monitoring/prometheus-rule.yml",
+    "monitoring/dashboard.json",
+    "out/botwatch/alerts.yml",
+];
+
+fn emit_everything(root: &Path) -> (Result<botwatch::build::Report, BuildError>, String) {
+    let mut directives = Vec::new();
+    let report = Rules::new()
+        .only_this_crate()
+        .crate_dir(root)
+        .out_dir(root.join("out"))
+        .crate_name("scan-bot")
+        .write_to("monitoring/alerts.yml")
+        .unit_tests_to("monitoring/alerts.test.yml")
+        .prometheus_rule_to(
+            "monitoring/prometheus-rule.yml",
+            botwatch::build::PrometheusRuleMeta {
+                name: "bot".to_owned(),
+                namespace: None,
+                labels: Vec::new(),
+            },
+        )
+        .dashboard_to("monitoring/dashboard.json")
+        .emit_to(&mut directives);
+    (report, String::from_utf8(directives).unwrap())
+}
+
+/// A build that fails, for whatever reason, writes nothing: `monitoring/alerts.yml` keeps the
+/// alerts it had, rather than losing the one whose attribute is wrong.
+#[test]
+fn a_failed_build_leaves_every_previous_file_as_it_was() {
+    let good = "#[botwatch::counted(alert(error_rate > 5%))]\npub fn place() -> Result<(), String> { Ok(()) }\n";
+    let failing = [
+        // An attribute the scan cannot parse (the crate's compile fails on it too).
+        "#[botwatch::counted(alert(error_rat > 5%))]\npub fn cancel() -> Result<(), String> { Ok(()) }\n",
+        "#[botwatch::counted(retries = 3)]\npub fn cancel() {}\n",
+        "#[botwatch::counted = 3]\npub fn cancel() {}\n",
+        "#[botwatch::gauge(alert(value <> 3))]\nstatic SPEND: botwatch::Gauge = botwatch::Gauge::new();\n",
+        // Errors of the whole: a duplicate alert, a ratio to an undeclared static.
+        "#[botwatch::circuit_breaker(name = \"venue\", alert(open, for = 1m))]\npub fn a() -> Result<(), botwatch::CircuitOpen> { Ok(()) }\n\
+         #[botwatch::circuit_breaker(name = \"venue\", alert(open, for = 5m))]\npub fn b() -> Result<(), botwatch::CircuitOpen> { Ok(()) }\n",
+        "#[botwatch::gauge(alert(value / LIMT > 80%))]\nstatic SPEND: botwatch::Gauge = botwatch::Gauge::new();\n",
+        // A file that does not parse: a warning, and the files under the crate are kept.
+        "pub fn cancel( {\n",
+    ];
+    for (case, bad) in failing.iter().enumerate() {
+        let root = scratch_dir(&format!("build-helper-failed-{case}"));
+        write(&root, "src/lib.rs", &format!("{good}\nmod bad;\n"));
+        write(&root, "src/bad.rs", bad);
+        for (i, file) in OUTPUTS.iter().enumerate() {
+            write(&root, file, &format!("previous {i}\n"));
+        }
+        let (report, directives) = emit_everything(&root);
+        match (case, report) {
+            (6, Ok(report)) => assert_eq!(report.kept.len(), 4, "{directives}"),
+            (_, Err(_)) => {}
+            (_, Ok(_)) => panic!("case {case} must fail: {bad}\n{directives}"),
+        }
+        for (i, file) in OUTPUTS
+            .iter()
+            .enumerate()
+            .take(if case == 6 { 4 } else { 5 })
+        {
+            assert_eq!(
+                std::fs::read_to_string(root.join(file)).unwrap(),
+                format!("previous {i}\n"),
+                "case {case}: {file} was rewritten\n{directives}"
+            );
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(root.join("monitoring"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+/// The error for an attribute the scan cannot parse says where, what, and that nothing was
+/// written.
+#[test]
+fn an_attribute_that_does_not_parse_is_an_error_naming_it() {
+    let root = scratch_dir("build-helper-bad-attribute");
+    write(
+        &root,
+        "src/lib.rs",
+        "#[botwatch::counted(alert(error_rat > 5%))]\npub fn cancel() -> Result<(), String> { Ok(()) }\n",
+    );
+    let (report, _) = emit(&root);
+    let message = report.expect_err("a malformed attribute").to_string();
+    assert!(
+        message.starts_with("1 botwatch attribute cannot be read, so no file was written")
+            && message.contains("src/lib.rs:1: #[counted] on `cancel`: ")
+            && message.contains("error_rate"),
+        "{message}"
+    );
 }

@@ -20,6 +20,7 @@ const FRAGMENTS: &[&str] = &[
     "alert",
     "slo",
     "error_if",
+    "ok_if",
     "buckets",
     "failures",
     "failure_rate",

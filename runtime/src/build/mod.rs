@@ -12,12 +12,18 @@
 //! }
 //! ```
 //!
-//! It always writes `$OUT_DIR/botwatch/alerts.yml` and its promtool unit tests
+//! It writes `$OUT_DIR/botwatch/alerts.yml` and its promtool unit tests
 //! `$OUT_DIR/botwatch/alerts.test.yml` (evaluated at the scrape interval) and
-//! `alerts.1m.test.yml` (the alerts reading hours, evaluated every minute). A source file that does not parse is a
-//! `cargo:warning` and the build goes on; two functions naming one breaker with different
-//! options, and two different alerts with one name and one label set, are errors naming
-//! both places.
+//! `alerts.1m.test.yml` (the alerts reading hours, evaluated every minute), and the files
+//! asked for, all or nothing: when [`emit`](Rules::emit) fails, no file is written and the
+//! previous ones stay as they were.
+//! It fails on a botwatch attribute whose arguments do not parse (the crate's compile fails
+//! on it too), on two functions naming one breaker with different options, on two
+//! different alerts with one name and one label set, and on a ratio to a static that is
+//! not a declared gauge, naming the places. A source file that cannot be read or does not
+//! parse as Rust is a `cargo:warning`, never an error (syn may lag rustc); since its alerts
+//! are missing, the files under the crate are then left as they were and only `OUT_DIR`'s
+//! are written.
 //!
 //! # A bot made of several crates
 //!
@@ -50,8 +56,8 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use botwatch_spec::declared::Declared;
-use botwatch_spec::model::{Attribute, CircuitBreaker, Site};
+use botwatch_spec::declared::{Declared, ValueCondition};
+use botwatch_spec::model::{Attribute, CircuitBreaker, Comparison, Site};
 pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleOptions, RuleSet, RulesError};
 
 use cfg::{Cfg, TargetCfg};
@@ -103,6 +109,9 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Files written.
     pub written: Vec<PathBuf>,
+    /// Files under the crate left as they were, because a source file could not be read or
+    /// parsed and its alerts would be missing from them.
+    pub kept: Vec<PathBuf>,
 }
 
 /// Why [`Rules::emit`] failed.
@@ -142,6 +151,20 @@ pub enum BuildError {
         second: String,
         /// Each option that differs, `failures = 5 vs 3`.
         differences: Vec<String>,
+    },
+    /// Botwatch attributes whose arguments do not parse (the crate's own compile fails on
+    /// them too): each as `file:line: #[attribute] on `item`: what is wrong`.
+    Attributes(Vec<String>),
+    /// A declared metric's `value / OTHER > X` names a static that is not a declared metric.
+    UnknownRatio {
+        /// The attribute, `#[gauge(alert(value / DAILY_LIMT_USD > 80%))]`.
+        attribute: String,
+        /// The declaration carrying it, `module::STATIC (file:line)`.
+        declaration: String,
+        /// The denominator as written.
+        denominator: String,
+        /// The declared static nearest to it, if one is near enough to be a typo.
+        suggestion: Option<String>,
     },
     /// Two different alerts share a name and labels.
     Rules(RulesError),
@@ -200,6 +223,34 @@ impl fmt::Display for BuildError {
                  them the same in both places, or give one of them another name",
                 differences.join(", ")
             ),
+            BuildError::Attributes(errors) => write!(
+                f,
+                "{} botwatch attribute{} cannot be read, so no file was written (the previous ones stay): {}; \
+                 fix the attribute (the compiler reports it too)",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                errors.join("; ")
+            ),
+            BuildError::UnknownRatio {
+                attribute,
+                declaration,
+                denominator,
+                suggestion,
+            } => {
+                write!(
+                    f,
+                    "{attribute} on {declaration} divides by `{denominator}`, which is not a static declared \
+                     with #[botwatch::gauge]"
+                )?;
+                match suggestion {
+                    Some(name) => write!(f, "; did you mean `{name}`?"),
+                    None => write!(
+                        f,
+                        "; declare it (`#[botwatch::gauge] static {denominator}: botwatch::Gauge = \
+                         botwatch::Gauge::new();`), or name the static of a declared gauge"
+                    ),
+                }
+            }
             BuildError::Rules(error) => write!(f, "{error}"),
             BuildError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
         }
@@ -409,8 +460,14 @@ impl Rules {
                 warning.replace('\n', " ")
             );
         }
+        if !scan.errors.is_empty() {
+            return Err(BuildError::Attributes(scan.errors));
+        }
         if let Some(conflict) = breaker_conflicts(&scan.sites).into_iter().next() {
             return Err(conflict);
+        }
+        if let Some(unknown) = unknown_ratio(&scan.declared) {
+            return Err(unknown);
         }
 
         let mut sites: Vec<Site> = scan.sites.iter().map(|f| f.site.clone()).collect();
@@ -422,55 +479,81 @@ impl Rules {
             BuildError::Rules(with_locations(error, &scan.sites, &scan.declared))
         })?;
 
-        let mut written = Vec::new();
+        // Everything is rendered before anything is written, so a failure leaves every
+        // file as it was.
         let generated = out_dir.join("botwatch");
         let rules_file = generated.join("alerts.yml");
-        write(&rules_file, &rules.prometheus_yaml(), &mut written)?;
         let scrape = self.options.scrape_interval;
+        let mut outputs: Vec<(PathBuf, String)> =
+            vec![(rules_file.clone(), rules.prometheus_yaml())];
         for file in rules.unit_tests("alerts.yml") {
-            let path = file.path(&generated.join("alerts.test.yml"), scrape);
-            write(&path, &file.yaml, &mut written)?;
+            outputs.push((
+                file.path(&generated.join("alerts.test.yml"), scrape),
+                file.yaml,
+            ));
         }
+        let mut in_crate: Vec<(PathBuf, String)> = Vec::new();
         let rules_copy = self.write_to.as_ref().map(|p| crate_dir.join(p));
         if let Some(copy) = &rules_copy {
-            write(copy, &rules.prometheus_yaml(), &mut written)?;
+            in_crate.push((copy.clone(), rules.prometheus_yaml()));
         }
         if let Some(tests) = &self.unit_tests_to {
             let tests = crate_dir.join(tests);
             let target = rules_copy.as_ref().unwrap_or(&rules_file);
             let reference = relative(target, tests.parent().unwrap_or(Path::new(".")));
             for file in rules.unit_tests(&reference) {
-                write(&file.path(&tests, scrape), &file.yaml, &mut written)?;
+                in_crate.push((file.path(&tests, scrape), file.yaml));
             }
         }
         if let Some((path, meta)) = &self.prometheus_rule {
-            write(
-                &crate_dir.join(path),
-                &rules.prometheus_rule_yaml(meta),
-                &mut written,
-            )?;
+            in_crate.push((crate_dir.join(path), rules.prometheus_rule_yaml(meta)));
         }
         if let Some((path, namespace)) = &self.mimir {
-            write(
-                &crate_dir.join(path),
-                &rules.mimir_yaml_for(namespace, &this_crate),
-                &mut written,
-            )?;
+            in_crate.push((
+                crate_dir.join(path),
+                rules.mimir_yaml_for(namespace, &this_crate),
+            ));
         }
         if let Some(path) = &self.dashboard {
-            write(
-                &crate_dir.join(path),
-                &botwatch_spec::dashboard::json(&sites, &declared),
-                &mut written,
-            )?;
+            in_crate.push((
+                crate_dir.join(path),
+                botwatch_spec::dashboard::json(&sites, &declared),
+            ));
         }
+        let mut warnings = scan.warnings;
+        let mut kept = Vec::new();
+        if scan.unreadable.is_empty() {
+            outputs.extend(in_crate);
+        } else if !in_crate.is_empty() {
+            kept = in_crate.into_iter().map(|(path, _)| path).collect();
+            let names: Vec<String> = kept
+                .iter()
+                .map(|p| {
+                    p.strip_prefix(&crate_dir)
+                        .unwrap_or(p)
+                        .display()
+                        .to_string()
+                })
+                .collect();
+            let warning = format!(
+                "{} left as {} were: the alerts of {} would be missing from them; fix {} and build again",
+                names.join(", "),
+                if names.len() == 1 { "it" } else { "they" },
+                scan.unreadable.join(", "),
+                if scan.unreadable.len() == 1 { "it" } else { "them" },
+            );
+            let _ = writeln!(directives, "cargo:warning=botwatch: {warning}");
+            warnings.push(warning);
+        }
+        let written = write_all(&outputs)?;
         Ok(Report {
             rules,
             crates: bot.crates.into_iter().map(|c| c.package).collect(),
             sites: scan.sites.len(),
             files: scan.files.len(),
-            warnings: scan.warnings,
+            warnings,
             written,
+            kept,
         })
     }
 }
@@ -701,25 +784,91 @@ fn with_locations(
     }
 }
 
-/// Writes `contents` unless the file already holds them, through a temporary file so a
-/// failed write never leaves half a file.
-fn write(path: &Path, contents: &str, written: &mut Vec<PathBuf>) -> Result<(), BuildError> {
-    let failed = |source| BuildError::Write {
-        path: path.to_path_buf(),
-        source,
+/// Writes each file that does not already hold its contents, in two steps so a failure
+/// leaves the previous files in place: every new content goes to a temporary file beside
+/// its target first (a failure there removes the temporary files and changes nothing),
+/// then each temporary file is renamed over its target.
+fn write_all(outputs: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, BuildError> {
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Write { path, source }
     };
-    if std::fs::read_to_string(path).is_ok_and(|existing| existing == contents) {
-        written.push(path.to_path_buf());
-        return Ok(());
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    let stage = |path: &Path, contents: &str| {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(failed(path))?;
+        }
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".botwatch.tmp");
+        let temporary = path.with_file_name(name);
+        std::fs::write(&temporary, contents).map_err(failed(path))?;
+        Ok::<_, BuildError>(temporary)
+    };
+    for (path, contents) in outputs {
+        if std::fs::read_to_string(path).is_ok_and(|existing| existing == *contents) {
+            continue;
+        }
+        match stage(path, contents) {
+            Ok(temporary) => staged.push((temporary, path)),
+            Err(error) => {
+                for (temporary, _) in &staged {
+                    let _ = std::fs::remove_file(temporary);
+                }
+                return Err(error);
+            }
+        }
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(failed)?;
+    for (temporary, path) in &staged {
+        std::fs::rename(temporary, path).map_err(failed(path))?;
     }
-    let temporary = path.with_extension("yml.tmp");
-    std::fs::write(&temporary, contents).map_err(failed)?;
-    std::fs::rename(&temporary, path).map_err(failed)?;
-    written.push(path.to_path_buf());
-    Ok(())
+    Ok(outputs.iter().map(|(path, _)| path.clone()).collect())
+}
+
+/// The first ratio (`value / OTHER > X`) whose denominator names no declared metric, as an
+/// error naming the attribute, its declaration and the nearest declared static. (A
+/// denominator that is declared but not an unlabelled gauge is the rules' error.)
+fn unknown_ratio(declared: &[FoundDeclared]) -> Option<BuildError> {
+    let all: Vec<Declared> = declared.iter().map(|d| d.declared.clone()).collect();
+    for found in declared {
+        let metric = &found.declared;
+        for alert in metric.alerts.iter() {
+            let ValueCondition::Ratio {
+                denominator,
+                comparison,
+                threshold,
+            } = &alert.condition
+            else {
+                continue;
+            };
+            if Declared::resolve(&all, metric, denominator).is_some() {
+                continue;
+            }
+            let written = denominator.rsplit("::").next().unwrap_or(denominator);
+            let suggestion =
+                botwatch_spec::suggest::closest(written, all.iter().map(|d| &*d.static_name)).map(
+                    |name| match denominator.rsplit_once("::") {
+                        Some((modules, _)) => format!("{modules}::{name}"),
+                        None => name.to_owned(),
+                    },
+                );
+            let symbol = match comparison {
+                Comparison::Below => "<",
+                Comparison::Above => ">",
+            };
+            return Some(BuildError::UnknownRatio {
+                attribute: format!(
+                    "#[{}(alert(value / {denominator} {symbol} {}%))]",
+                    metric.kind.attribute_name(),
+                    // Rounded, so `80%` reads back as 80, not 80.00000000000001.
+                    (threshold * 100.0 * 1e6).round() / 1e6
+                ),
+                declaration: format!("{} ({})", metric.origin(), found.location),
+                denominator: denominator.to_string(),
+                suggestion,
+            });
+        }
+    }
+    None
 }
 
 /// `target` as seen from directory `from`, for the unit tests' `rule_files:`.

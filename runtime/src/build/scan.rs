@@ -39,6 +39,12 @@ pub(crate) struct Scan {
     seen: HashSet<PathBuf>,
     /// Problems worth a `cargo:warning`; the scan goes on past each.
     pub(crate) warnings: Vec<String>,
+    /// Files that could not be read or parsed: their alerts are missing from what was
+    /// found, so the files written under the crate must not be replaced.
+    pub(crate) unreadable: Vec<String>,
+    /// Botwatch attributes whose arguments do not parse: the crate's own compile fails on
+    /// each, and the build helper fails too, writing nothing.
+    pub(crate) errors: Vec<String>,
 }
 
 /// One crate root to scan and what its code is compiled with.
@@ -85,6 +91,7 @@ fn scan_file(scan: &mut Scan, file: &Path, at: Place, root: &Root<'_>) {
             scan.warnings.push(format!(
                 "cannot read {shown}: {error}; its alerts are left out"
             ));
+            scan.unreadable.push(shown);
             return;
         }
     };
@@ -101,6 +108,7 @@ fn scan_file(scan: &mut Scan, file: &Path, at: Place, root: &Root<'_>) {
                 at.line,
                 at.column + 1
             ));
+            scan.unreadable.push(shown);
             return;
         }
     };
@@ -232,8 +240,8 @@ impl Visitor<'_, '_> {
                 syn::Meta::Path(_) => proc_macro2::TokenStream::new(),
                 syn::Meta::List(list) => list.tokens.clone(),
                 syn::Meta::NameValue(_) => {
-                    self.scan.warnings.push(format!(
-                        "{location}: #[{}] takes a list of options, not `= value`; left out",
+                    self.scan.errors.push(format!(
+                        "{location}: #[{}] takes a list of options, not `= value`",
                         kind.attribute_name()
                     ));
                     continue;
@@ -258,8 +266,8 @@ impl Visitor<'_, '_> {
                         location,
                     })
                 }
-                Err(error) => self.scan.warnings.push(format!(
-                    "{location}: #[{}] on `{function}`: {error}; left out (the compiler reports it too)",
+                Err(error) => self.scan.errors.push(format!(
+                    "{location}: #[{}] on `{function}`: {error}",
                     kind.attribute_name()
                 )),
             }
@@ -313,8 +321,8 @@ impl Visitor<'_, '_> {
                         location,
                     });
                 }
-                Err(error) => self.scan.warnings.push(format!(
-                    "{location}: #[{}] on `{name}`: {error}; left out (the compiler reports it too)",
+                Err(error) => self.scan.errors.push(format!(
+                    "{location}: #[{}] on `{name}`: {error}",
                     kind.attribute_name()
                 )),
             }

@@ -144,13 +144,13 @@ pub(crate) fn parse_alert_with<C>(
             "within" => {
                 let value = assigned(item, "15m")?;
                 let within = duration(value)?;
-                at_least_a_minute(within, value, "within")?;
+                positive_window(within, value, "within")?;
                 alert.within = Some(within);
             }
             "window" => {
                 let value = assigned(item, "10m")?;
                 let window = duration(value)?;
-                at_least_a_minute(window, value, "window")?;
+                positive_window(window, value, "window")?;
                 alert.window = Some(window);
             }
             "min_rate" => {
@@ -242,7 +242,7 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
         "idle" => {
             require(&word, comparison, Comparison::Above, &value, "10m")?;
             let window = duration(&value)?;
-            at_least_a_minute(window, &value, "idle")?;
+            positive_window(window, &value, "idle")?;
             Condition::Idle { window }
         }
         "rate" => {
@@ -341,18 +341,21 @@ fn require(
     Ok(())
 }
 
-/// Range windows of at least a minute hold 4 scrapes at a 15 s interval, the fewest that
-/// `increase()` reads reliably.
-pub(crate) fn at_least_a_minute(
+/// A range window must be above zero. Whether it holds enough scrapes (4, the fewest that
+/// `increase()` reads reliably) depends on the scrape interval, which only the build helper
+/// knows (`Rules::scrape_interval`, default 15s): it checks that, naming the attribute. The
+/// grammar must not assume an interval, or `idle > 30s` on a bot scraped every 5s would be
+/// refused here, by the macros and by the scan alike.
+pub(crate) fn positive_window(
     window: std::time::Duration,
     value: &TokenStream,
     what: &str,
 ) -> syn::Result<()> {
-    if window < std::time::Duration::from_secs(60) {
+    if window.is_zero() {
         return Err(syn::Error::new_spanned(
             value,
             format!(
-                "`{what}` windows under 1m hold fewer than 4 scrapes at 15s; use at least `1m`"
+                "a `{what}` window of zero holds no scrape; use at least 4 scrape intervals, like `1m` at the default 15s"
             ),
         ));
     }

@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
 use syn::{Ident, Lit, Token};
 
-use super::alert::{at_least_a_minute, parse_alert_with, per_unit};
+use super::alert::{parse_alert_with, per_unit, positive_window};
 use super::items::{parse_items, Errors, Item, ItemValue, KeySet};
 use super::values::{
     assigned, bucket_bound, count, duration, for_each_item, labels, metric_name, nested, string,
@@ -336,7 +336,7 @@ fn parse_value_condition(
         "unchanged" => {
             ordered_above(&word, comparison, "unchanged > 10m")?;
             let window = duration(&value)?;
-            at_least_a_minute(window, &value, "unchanged")?;
+            positive_window(window, &value, "unchanged")?;
             ValueCondition::Unchanged { window }
         }
         "increase" => ValueCondition::Increase {
@@ -354,7 +354,7 @@ fn parse_value_condition(
         "idle" => {
             ordered_above(&word, comparison, "idle > 10m")?;
             let window = duration(&value)?;
-            at_least_a_minute(window, &value, "idle")?;
+            positive_window(window, &value, "idle")?;
             ValueCondition::Idle { window }
         }
         _ if Quantile::from_keyword(&name).is_some() => ValueCondition::Quantile {

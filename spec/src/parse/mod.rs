@@ -33,6 +33,7 @@ const COUNTED_KEYS: &[&str] = &[
     "alert",
     "slo",
     "error_if",
+    "ok_if",
 ];
 const TIMED_KEYS: &[&str] = &[
     "name",
@@ -90,6 +91,8 @@ pub struct ParsedCounted {
     pub spec: Counted,
     /// `error_if = path`, as tokens with the user's spans.
     pub error_if: Option<syn::Path>,
+    /// `ok_if = path`, as tokens with the user's spans.
+    pub ok_if: Option<syn::Path>,
     /// Per-call labels: each key with its expression, in the order written.
     pub call_labels: Vec<(Text, syn::Expr)>,
 }
@@ -105,6 +108,7 @@ pub struct ParsedTimed {
 fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
     let mut counted = Counted::default();
     let mut error_if = None;
+    let mut ok_if = None;
     let mut call_labels = Vec::new();
     let mut max_series_at = None;
     let mut errors = Errors::default();
@@ -131,6 +135,15 @@ fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
                 counted.error_if = Some(Cow::Owned(values::path_text(&p)));
                 error_if = Some(p);
             }
+            "ok_if" => {
+                let p = values::path(
+                    assigned(item, "path::to::predicate")?,
+                    key,
+                    "fn(&E) -> bool",
+                )?;
+                counted.ok_if = Some(Cow::Owned(values::path_text(&p)));
+                ok_if = Some(p);
+            }
             _ => {
                 if key == "max_series" {
                     max_series_at = Some(item.key.span());
@@ -146,6 +159,7 @@ fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
     errors.finish(ParsedCounted {
         spec: counted,
         error_if,
+        ok_if,
         call_labels,
     })
 }

@@ -389,6 +389,7 @@ fn predicate_example(key: &str) -> &'static str {
         "ignore_if" => "errors::is_nonce_too_low",
         "success_if" => "responses::is_accepted",
         "error_if" => "responses::is_rejected",
+        "ok_if" => "orders::would_cross",
         _ => "errors::is_transient",
     }
 }
