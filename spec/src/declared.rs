@@ -314,14 +314,29 @@ impl Declared {
             Some(buckets) => buckets.to_vec(),
             None => DEFAULT_VALUE_BUCKETS.to_vec(),
         };
-        for alert in self.alerts.iter() {
-            if let ValueCondition::Quantile { threshold, .. } = alert.condition {
-                bounds.push(threshold);
-            }
-        }
+        let thresholds: Vec<f64> = self
+            .alerts
+            .iter()
+            .filter_map(|alert| match alert.condition {
+                ValueCondition::Quantile { threshold, .. } => Some(threshold),
+                _ => None,
+            })
+            .filter(|t| t.is_finite())
+            .collect();
+        bounds.extend(&thresholds);
         bounds.retain(|b| b.is_finite());
         bounds.sort_by(f64::total_cmp);
         bounds.dedup();
+        // `histogram_quantile` never reads above the highest bound: a `pNN > X` at it could
+        // never fire, so a bound above it is added (as `#[timed]` does).
+        let highest = thresholds.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if bounds.last() == Some(&highest) {
+            bounds.push(if highest > 0.0 {
+                highest * 2.0
+            } else {
+                highest + 1.0
+            });
+        }
         bounds
     }
 
@@ -450,5 +465,25 @@ mod tests {
             threshold: 0.8,
         })]);
         assert_eq!(d.bucket_bounds(), vec![0.5, 0.8, 0.9]);
+    }
+
+    /// `p99 > 0.99` with 0.99 the highest bucket: the quantile could never read above it.
+    #[test]
+    fn a_bound_above_the_highest_threshold_is_added() {
+        let mut d = Declared::new(MetricKind::Histogram, "ACCURACY", "bot");
+        d.buckets = Some(Cow::Owned(vec![0.5, 0.99]));
+        d.alerts = Cow::Owned(vec![ValueAlert::new(ValueCondition::Quantile {
+            quantile: Quantile::P99,
+            comparison: Comparison::Above,
+            threshold: 0.99,
+        })]);
+        assert_eq!(d.bucket_bounds(), vec![0.5, 0.99, 1.98]);
+        d.buckets = Some(Cow::Owned(vec![-2.0, -1.0]));
+        d.alerts = Cow::Owned(vec![ValueAlert::new(ValueCondition::Quantile {
+            quantile: Quantile::P50,
+            comparison: Comparison::Above,
+            threshold: -1.0,
+        })]);
+        assert_eq!(d.bucket_bounds(), vec![-2.0, -1.0, 0.0]);
     }
 }

@@ -637,12 +637,17 @@ fn counted_alert(
                 .for_edge(Duration::ZERO, for_, scrape, severity, 0.0)
                 .without_job();
             (
-                // Absent for the whole window, not just now: after a restart a labelled
-                // function has no series until its first call, which is no silence.
+                // No rise within the window (a new label set's first call is one); or a
+                // label set, or a whole job, whose series vanished for the whole window
+                // (stale since a restart); or no series at all for the whole window (never
+                // started). Absent for the whole window, not just now: after a restart a
+                // labelled function has no series until its first call, which is no silence.
                 format!(
-                    "sum by ({by}) (increase({}[{idle_text}])) == 0 or absent_over_time({}[{idle_text}]) * 0",
+                    "sum by ({by}) ({}) == 0 or {} or absent_over_time({}[{}]) * 0",
+                    counted_within(&all(""), *idle, scrape_interval),
+                    vanished(&all(""), &by, *idle),
                     all(""),
-                    all("")
+                    prometheus_duration(*idle * 2)
                 ),
                 format!("{{{{ $labels.function }}}} not called for {idle_text}"),
                 format!("No call of {WHO} in the last {idle_text}."),
@@ -731,8 +736,10 @@ fn counted_alert(
             );
             if *comparison == Comparison::Below {
                 expr.push_str(&format!(
-                    " or absent_over_time({}[{rate_window_text}]) * 0",
-                    all("")
+                    " or {} or absent_over_time({}[{}]) * 0",
+                    vanished(&all(""), &by, rate_window),
+                    all(""),
+                    prometheus_duration(rate_window * 2)
                 ));
             }
             (
@@ -817,6 +824,19 @@ fn counted_alert(
         step: scrape,
     };
     rule(alert, function.name, draft)
+}
+
+/// `0` for each `by` group whose series were there a window before the window and have no
+/// sample in it: a label set, or a whole job, gone silent since a restart (its series
+/// stale), which `absent_over_time` cannot tell while another job still has them. Two
+/// windows after the last sample, `absent_over_time` over two windows takes over (without
+/// labels: nothing is left to name them), so the two never page for one silence together.
+fn vanished(selector: &str, by: &str, window: Duration) -> String {
+    format!(
+        "(group by ({by}) (last_over_time({selector}[{}])) unless group by ({by}) (last_over_time({selector}[{}]))) * 0",
+        prometheus_duration(window * 2),
+        prometheus_duration(window)
+    )
 }
 
 /// What the counter `selector` counted within `within`, exactly, per series: every step's

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::scenario::{round_up, Probe, Series, Shape, REPLICAS};
+use super::scenario::{round_up, Expect, Probe, Series, Shape, REPLICAS};
 use super::text::promql_string;
 use super::AlertRule;
 
@@ -51,6 +51,30 @@ fn bot_down(job: &str, scrape: Duration) -> AlertRule {
         );
     let missing =
         Probe::new("no target at all").for_edge(Duration::ZERO, DOWN_FOR, scrape, "critical", 1.0);
+    // Every target down: one alert per target, and one for the job without `instance`
+    // (the one an inhibition of the job's other alerts keys on).
+    let everywhere = Probe::new("every target down")
+        .with(vec![
+            up(job, REPLICAS[0], vec![(2, 1.0), (1, 0.0)]),
+            up(job, REPLICAS[1], vec![(2, 1.0), (1, 0.0)]),
+        ])
+        .silent(onset + round_up(DOWN_FOR, scrape) - scrape)
+        .check(
+            onset + round_up(DOWN_FOR, scrape),
+            REPLICAS
+                .iter()
+                .map(|replica| Expect {
+                    severity: "critical".to_owned(),
+                    value: 0.0,
+                    labels: vec![("instance".to_owned(), (*replica).to_owned())],
+                })
+                .chain(std::iter::once(Expect {
+                    severity: "critical".to_owned(),
+                    value: 0.0,
+                    labels: Vec::new(),
+                }))
+                .collect(),
+        );
     let running = Probe::new("every target up")
         .with(vec![
             up(job, REPLICAS[0], vec![(1, 1.0)]),
@@ -59,7 +83,9 @@ fn bot_down(job: &str, scrape: Duration) -> AlertRule {
         .silent(round_up(DOWN_FOR, scrape) + scrape * 2);
     AlertRule {
         name: "BotDown".to_owned(),
-        expr: format!("{up_selector} == 0 or absent({up_selector})"),
+        expr: format!(
+            "{up_selector} == 0 or sum by (job) ({up_selector}) == 0 or absent({up_selector})"
+        ),
         for_: DOWN_FOR,
         grouping: vec![(LABEL_JOB.to_owned(), job.to_owned())],
         identity: vec![(LABEL_JOB.to_owned(), job.to_owned())],
@@ -71,11 +97,11 @@ fn bot_down(job: &str, scrape: Duration) -> AlertRule {
             ),
             (
                 "description".to_owned(),
-                "Prometheus cannot scrape {{ $labels.job }} {{ $labels.instance }} (no instance: the job has no target at all); its other alerts cannot fire meanwhile.".to_owned(),
+                "Prometheus cannot scrape {{ $labels.job }} {{ $labels.instance }} (no instance: no target of the job can be scraped, or it has none); its other alerts cannot fire meanwhile.".to_owned(),
             ),
         ],
         origin: format!("Rules::job({job:?})"),
-        probes: vec![down, missing, running],
+        probes: vec![down, everywhere, missing, running],
         latency: None,
         test_step: scrape,
     }

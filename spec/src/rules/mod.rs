@@ -10,6 +10,7 @@
 pub(crate) mod alerts;
 mod bot;
 pub(crate) mod declared;
+mod fleet;
 mod render;
 mod scenario;
 pub(crate) mod slo;

@@ -611,7 +611,8 @@ mod tests {
         assert_eq!(set.recording.len(), WINDOWS.len());
         for rule in &set.recording {
             assert!(
-                rule.expr.contains("by (function, module, desk, venue)"),
+                rule.expr
+                    .contains("by (job, function, module, desk, venue)"),
                 "{}",
                 rule.expr
             );

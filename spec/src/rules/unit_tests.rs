@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::fleet;
 use super::scenario::{long_step, samples, Check, Expect, Probe, Series, Shape};
 use super::text::{expand, promql_string, yaml_key, yaml_quoted, yaml_single_quoted};
 use super::{
@@ -181,17 +182,30 @@ fn write_probe(out: &mut String, case: &Case<'_>, probe: &Probe, who: &str, step
     let _ = writeln!(out, "    interval: {}", prometheus_duration(step));
     let horizon = probe.checks.iter().map(|c| c.at).max().unwrap_or_default() + step;
     let count = samples(horizon, step) + 1;
-    if probe.series.is_empty() {
+    // The probe's own series, then the fleet's copies of them that hold any.
+    let mut alerting: Vec<fleet::Copy> = Vec::new();
+    let mut series: Vec<Series> = probe.series.clone();
+    for copy in fleet::copies(case.rules[0]) {
+        let copied: Vec<Series> = probe.series.iter().filter_map(|s| copy.series(s)).collect();
+        if copied.is_empty() {
+            continue;
+        }
+        series.extend(copied);
+        if copy.alerts {
+            alerting.push(copy);
+        }
+    }
+    if series.is_empty() {
         out.push_str("    input_series: []\n");
     } else {
         out.push_str("    input_series:\n");
-        for series in &probe.series {
+        for series in &series {
             write_series(out, series, count);
         }
     }
     out.push_str("    alert_rule_test:\n");
     for check in &probe.checks {
-        write_check(out, case, check);
+        write_check(out, case, check, &alerting);
     }
 }
 
@@ -261,7 +275,9 @@ fn values(shape: &Shape, count: u64) -> String {
     parts.join(" ")
 }
 
-fn write_check(out: &mut String, case: &Case<'_>, check: &Check) {
+/// The alerts expected at `check`: the probe's own, and the same alert of each copy that
+/// alerts (with the copy's labels).
+fn write_check(out: &mut String, case: &Case<'_>, check: &Check, copies: &[fleet::Copy]) {
     let _ = writeln!(out, "      - alertname: {}", yaml_key(&case.rules[0].name));
     let _ = writeln!(out, "        eval_time: {}", prometheus_duration(check.at));
     if check.firing.is_empty() {
@@ -275,7 +291,6 @@ fn write_check(out: &mut String, case: &Case<'_>, check: &Check) {
             .iter()
             .find(|r| severity(r) == expect.severity)
             .expect("a probe names a severity of its case");
-        out.push_str("          - exp_labels:\n");
         let mut labels: Vec<(String, String)> = rule.grouping.clone();
         for (key, value) in &expect.labels {
             match labels.iter_mut().find(|(k, _)| k == key) {
@@ -283,23 +298,31 @@ fn write_check(out: &mut String, case: &Case<'_>, check: &Check) {
                 None => labels.push((key.clone(), value.clone())),
             }
         }
-        // Prometheus drops labels whose value is empty.
-        for (k, v) in labels
-            .iter()
-            .chain(&rule.labels)
-            .filter(|(_, v)| !v.is_empty())
-        {
-            let _ = writeln!(out, "              {}: {}", yaml_key(k), yaml_quoted(v));
+        write_alert(out, rule, &labels, expect.value);
+        for copy in copies {
+            write_alert(out, rule, &copy.labels(&labels), expect.value);
         }
-        out.push_str("            exp_annotations:\n");
-        for (k, v) in &rule.annotations {
-            let shown = expand(v, &labels, expect.value);
-            let _ = writeln!(
-                out,
-                "              {}: {}",
-                yaml_key(k),
-                yaml_quoted(&shown)
-            );
-        }
+    }
+}
+
+fn write_alert(out: &mut String, rule: &AlertRule, labels: &[(String, String)], value: f64) {
+    out.push_str("          - exp_labels:\n");
+    // Prometheus drops labels whose value is empty.
+    for (k, v) in labels
+        .iter()
+        .chain(&rule.labels)
+        .filter(|(_, v)| !v.is_empty())
+    {
+        let _ = writeln!(out, "              {}: {}", yaml_key(k), yaml_quoted(v));
+    }
+    out.push_str("            exp_annotations:\n");
+    for (k, v) in &rule.annotations {
+        let shown = expand(v, labels, value);
+        let _ = writeln!(
+            out,
+            "              {}: {}",
+            yaml_key(k),
+            yaml_quoted(&shown)
+        );
     }
 }
