@@ -2,7 +2,10 @@
 //! for the example bot and for the fixture bot (every alert kind) are mutated the ways an
 //! alert goes wrong — a threshold halved or doubled, a range window ×4, `for` dropped or
 //! ×4, another quantile, `and` → `or`, `instance` added to a `by (...)`, the
-//! `result="error"` matcher dropped — and each mutant runs the emitted unit tests with the
+//! `result="error"` matcher dropped, and the ways a rule goes wrong in a fleet: an identity
+//! matcher dropped (`function=`, `module=`, `breaker=`, `job=`), `job` dropped from a
+//! `by (...)`, `min_rate` judged per replica, `max by (le)` for `sum`, `on (instance, job)`
+//! narrowed to `on (instance)` — and each mutant runs the emitted unit tests with the
 //! real promtool. A mutant the tests still pass on survives. Each bot's tests must kill
 //! 95 %, and every mutant outside the known gaps (an SLO's day-long windows ×4, alerts
 //! sharing a name that are not tested) must be killed.
@@ -157,13 +160,75 @@ fn mutants(rules: &str) -> Vec<Mutant> {
         for (needle, replacement, kind) in [
             ("by (", "by (instance, ", "instance added to by (...)"),
             (", result=\"error\"", "", "result=\"error\" dropped"),
+            ("by (job, ", "by (", "job dropped from by (...)"),
+            ("on (instance, job)", "on (instance)", "on (instance, job) narrowed"),
         ] {
             if line.contains(needle) {
                 push(kind, Some(line.replace(needle, replacement)));
             }
         }
+        // An identity matcher lost: the rule reads other functions', breakers' or jobs'
+        // series too.
+        for (label, kind) in [
+            ("function", "function= dropped"),
+            ("module", "module= dropped"),
+            ("breaker", "breaker= dropped"),
+            ("job", "job= dropped"),
+        ] {
+            if let Some(text) = drop_matcher(line, label) {
+                push(kind, Some(text));
+            }
+        }
+        // `min_rate` judged per replica: the traffic sum kept apart by instance.
+        if let Some(at) = line.rfind(" >= ").and_then(|at| line[..at].rfind("sum by (")) {
+            let mut text = line.to_string();
+            text.replace_range(at..at + "sum by (".len(), "sum by (instance, ");
+            push("min_rate per replica", Some(text));
+        }
+        // The buckets of the replicas not added up but the busiest one's taken.
+        if line.contains("histogram_quantile(") {
+            push(
+                "max by (le) for sum",
+                Some(line.replace("sum by (", "max by (")),
+            );
+        }
     }
     out
+}
+
+/// `line` with every `label="..."` matcher removed; `None` when it has none.
+fn drop_matcher(line: &str, label: &str) -> Option<String> {
+    let needle = format!("{label}=\"");
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    let mut dropped = false;
+    while let Some(at) = rest.find(&needle) {
+        // A matcher starts a selector's braces or follows a comma.
+        let before = &rest[..at];
+        let starts = before.ends_with('{') || before.ends_with(", ");
+        let value_start = at + needle.len();
+        let Some(len) = rest[value_start..].find('"') else {
+            break;
+        };
+        let end = value_start + len + 1;
+        if !starts {
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        dropped = true;
+        let mut kept = before.to_owned();
+        let mut after = &rest[end..];
+        if let Some(stripped) = after.strip_prefix(", ") {
+            after = stripped;
+        } else if kept.ends_with(", ") {
+            kept.truncate(kept.len() - 2);
+        }
+        out.push_str(&kept);
+        rest = after;
+    }
+    out.push_str(rest);
+    dropped.then_some(out)
 }
 
 /// The unit-test file reduced to the groups checking one of `alerts`.
@@ -463,4 +528,20 @@ fn generated_unit_tests_kill_wrong_rules() {
     }
     eprintln!("{report}took {:.0?}", started.elapsed());
     assert!(failed.is_empty(), "{failed:#?}\n{report}");
+}
+
+#[test]
+fn a_dropped_matcher_leaves_a_valid_selector() {
+    let line = r#"expr: 'sum by (job) (x{function="f", module="m"}) / y{function="f"} and z{module="m", function="f"}'"#;
+    assert_eq!(
+        drop_matcher(line, "function").as_deref(),
+        Some(r#"expr: 'sum by (job) (x{module="m"}) / y{} and z{module="m"}'"#)
+    );
+    assert_eq!(
+        drop_matcher(line, "module").as_deref(),
+        Some(r#"expr: 'sum by (job) (x{function="f"}) / y{function="f"} and z{function="f"}'"#)
+    );
+    assert_eq!(drop_matcher(line, "job"), None);
+    // A label value that merely contains the needle is no matcher.
+    assert_eq!(drop_matcher(r#"x{a="function="", b="c"}"#, "function"), None);
 }

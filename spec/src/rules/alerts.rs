@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use super::scenario::{
-    call_value, round_up, samples, test_step, LatencyLine, Probe, Series, Shape, JOB, REPLICAS,
+    call_value, first_replica_leaves, round_up, samples, test_step, LatencyLine, Probe, Series,
+    Shape, JOB, REPLICAS,
 };
 use super::text::{promql_string, push_promql_string};
 use super::{AlertRule, RuleSet};
@@ -920,6 +921,21 @@ fn breaker_alert(
                     &labels,
                     [state(probing), state(vec![(1, 0.0)])],
                 ));
+            // The open replica leaves (a deleted pod): its last state counts for the last
+            // few scrapes, then it is gone.
+            let gone = round_up(onset + for_, scrape) + scrape * 2;
+            let leaves = Probe::new("one replica open, then it leaves")
+                .for_edge(onset, for_, scrape, severity, 1.0)
+                .fires(gone, severity, 1.0)
+                .silent(gone + scrape * (super::FRESH_SCRAPES + 1))
+                .with(first_replica_leaves(
+                    per_replica(
+                        names::CIRCUIT_BREAKER_STATE,
+                        &labels,
+                        [state(vec![(2, 0.0), (1, 1.0)]), state(vec![(1, 0.0)])],
+                    ),
+                    samples(gone, scrape) + 1,
+                ));
             let both = Probe::new("both replicas open: one alert")
                 .for_edge(onset, for_, scrape, severity, 2.0)
                 .with(per_replica(
@@ -942,7 +958,7 @@ fn breaker_alert(
                 format!(
                     "Circuit breaker {which} has not been closed for {for_text} on {{{{ $value }}}} instance(s); calls through it are rejected."
                 ),
-                vec![one, both],
+                vec![one, leaves, both],
             )
         }
         Condition::Flapping { more_than } => {

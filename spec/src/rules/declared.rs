@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use super::alerts::round;
 use super::scenario::{
-    call_value, round_up, samples, test_step, Probe, Series, Shape, JOB, REPLICAS,
+    call_value, first_replica_leaves, round_up, samples, test_step, Probe, Series, Shape, JOB,
+    REPLICAS,
 };
+use super::FRESH_SCRAPES;
 use super::text::promql_string;
 use super::{AlertRule, RuleSet, RulesError};
 use crate::model::Alert;
@@ -470,6 +472,24 @@ fn value_draft(
                 Shape::Gauge(vec![(u64::MAX, other)]),
             ],
         ));
+    // The replica over the line leaves (a deleted pod): its last value still counts for the
+    // last few scrapes (one failed scrape is no verdict), then it is gone.
+    let gone = recover;
+    let leaving_probe = Probe::new("the replica over the line leaves")
+        .for_edge(Duration::ZERO, for_, scrape, severity, firing)
+        .fires(gone, severity, firing)
+        .silent(gone + scrape * (FRESH_SCRAPES + 1))
+        .with(first_replica_leaves(
+            metric.series(
+                "",
+                &[],
+                [
+                    Shape::Gauge(vec![(u64::MAX, firing)]),
+                    Shape::Gauge(vec![(u64::MAX, other)]),
+                ],
+            ),
+            samples(gone, scrape) + 1,
+        ));
     let edge_probe = Probe::new("both replicas at the line, not over it")
         .silent(fires_at + scrape)
         .with(metric.series(
@@ -511,7 +531,7 @@ fn value_draft(
         expr,
         summary,
         description,
-        probes: vec![firing_probe, edge_probe],
+        probes: vec![firing_probe, leaving_probe, edge_probe],
     }
 }
 
@@ -562,6 +582,30 @@ fn ratio_draft(
                 ],
             )),
     );
+    // The replica over the line leaves, its denominator with it.
+    let gone = fires_at + 2 * scrape;
+    let leaving_probe = Probe::new("the replica over the line leaves")
+        .for_edge(Duration::ZERO, for_, scrape, severity, firing)
+        .fires(gone, severity, firing)
+        .silent(gone + scrape * (FRESH_SCRAPES + 1))
+        .with(first_replica_leaves(
+            other.series_of_replicas([
+                Shape::Gauge(vec![(u64::MAX, denominator)]),
+                Shape::Gauge(vec![(u64::MAX, denominator)]),
+            ]),
+            samples(gone, scrape) + 1,
+        ))
+        .with(first_replica_leaves(
+            metric.series(
+                "",
+                &[],
+                [
+                    Shape::Gauge(vec![(u64::MAX, firing * denominator)]),
+                    Shape::Gauge(vec![(u64::MAX, other_side * denominator)]),
+                ],
+            ),
+            samples(gone, scrape) + 1,
+        ));
     let silent_probe = denominators(
         Probe::new("both replicas' ratios on the safe side of the line")
             .silent(fires_at + scrape)
@@ -586,7 +630,7 @@ fn ratio_draft(
             "{} is {{{{ $value | humanizePercentage }}}} of {} on the worst replica, {word} the line of {percent}.",
             metric.name, other.name
         ),
-        probes: vec![firing_probe, silent_probe],
+        probes: vec![firing_probe, leaving_probe, silent_probe],
     }
 }
 

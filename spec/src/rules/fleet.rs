@@ -3,7 +3,8 @@
 //! once), another deployment of the same code (a paper-trading twin scraped by the same
 //! Prometheus), other functions and breakers. Every probe is rendered with such copies of
 //! its series, so a rule that pins a per-call label to one value, merges two jobs, or lost
-//! an identity matcher fails the generated tests, whatever the probe itself checks.
+//! an identity matcher (a decoy per identity label) fails the generated tests, whatever the
+//! probe itself checks.
 //!
 //! The copies are not predictions of the model: a copy that must alert alerts exactly as
 //! the probe's own set does (its labels aside), and a decoy must never alert.
@@ -106,8 +107,9 @@ pub(super) fn copies(rule: &AlertRule) -> Vec<Copy> {
             alerts: true,
         });
     }
-    // Another function, breaker or job beside it: never this rule's business.
-    if let Some((key, _)) = rule.identity.first() {
+    // Another function, a function of the same name in another module, another static
+    // label value, breaker or job beside it: never this rule's business.
+    for (key, _) in &rule.identity {
         copies.push(Copy {
             relabel: vec![(key.clone(), Relabel::Decoy)],
             alerts: false,

@@ -44,7 +44,7 @@ pub const BOT_GROUP: &str = "botwatch.bot";
 /// How far back an alert reads a series' last value: a failed scrape (which stale-marks
 /// every series of the target) must not end a `for`, and a replica that is gone (stale, no
 /// longer scraped) drops out after this many scrapes.
-const FRESH_SCRAPES: u32 = 3;
+pub(crate) const FRESH_SCRAPES: u32 = 3;
 
 /// The range of an alert's "last value" read, `last_over_time(x[...])`.
 pub(crate) fn fresh_window(scrape: Duration) -> String {

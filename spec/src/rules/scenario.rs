@@ -15,6 +15,17 @@ pub(crate) fn call_value(key: &str) -> String {
     format!("{key}-1")
 }
 
+/// `series` (one per replica, as [`REPLICAS`] orders them) with the first replica leaving
+/// after `samples` samples: a deleted pod.
+pub(crate) fn first_replica_leaves(mut series: Vec<Series>, samples: u64) -> Vec<Series> {
+    for s in series.iter_mut() {
+        if s.labels.iter().any(|(k, v)| k == "instance" && v == REPLICAS[0]) {
+            s.leaves_after = Some(samples);
+        }
+    }
+    series
+}
+
 /// The two replicas every probe's data comes from.
 pub(crate) const REPLICAS: [&str; 2] = ["replica-a", "replica-b"];
 
@@ -48,6 +59,9 @@ pub(crate) struct Series {
     pub(crate) name: String,
     pub(crate) labels: Vec<(String, String)>,
     pub(crate) shape: Shape,
+    /// The replica leaves after this many samples: Prometheus writes a stale marker at the
+    /// next scrape, and the series has no sample after it.
+    pub(crate) leaves_after: Option<u64>,
 }
 
 /// How a series' samples move.
@@ -75,8 +89,11 @@ impl Series {
             name: name.to_owned(),
             labels,
             shape,
+            leaves_after: None,
         }
     }
+
+
 }
 
 /// What one check expects of one rule of the case: it fires with this value.

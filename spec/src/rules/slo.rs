@@ -258,6 +258,7 @@ fn segmented(objective: &Objective<'_>, segments: &[(u64, f64)], scrape: Duratio
 
 fn good_template(_: f64, _: f64) -> Series {
     Series {
+        leaves_after: None,
         name: String::new(),
         labels: Vec::new(),
         shape: Shape::Counter(Vec::new()),

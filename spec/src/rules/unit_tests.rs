@@ -217,11 +217,11 @@ fn write_series(out: &mut String, series: &Series, count: u64) {
         .collect();
     let selector = format!("{}{{{}}}", series.name, labels.join(", "));
     let _ = writeln!(out, "      - series: {}", yaml_single_quoted(&selector));
-    let _ = writeln!(
-        out,
-        "        values: {}",
-        yaml_quoted(&values(&series.shape, count))
-    );
+    let values = match series.leaves_after {
+        Some(samples) => format!("{} stale", values(&series.shape, samples.clamp(1, count))),
+        None => values(&series.shape, count),
+    };
+    let _ = writeln!(out, "        values: {}", yaml_quoted(&values));
 }
 
 /// promtool's expanding notation for `count` samples (`a+bxn` is `n + 1` samples).
