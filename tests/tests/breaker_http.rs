@@ -58,7 +58,7 @@ fn metrics_and_health_follow_the_breaker() {
     submit(true).unwrap_err();
     submit(false).unwrap_err();
 
-    // promtool's check of a page with an open breaker: mounted_exporter.rs.
+    // promtool's check of a page with an open breaker: bots/mounted_exporter.rs.
     let e = Exposition::parse(&http_get(addr, "/metrics").unwrap().body);
     assert_eq!(e.value("circuit_breaker_state", &relay), Some(1.0));
     assert_eq!(e.value("circuit_breaker_failures_total", &relay), Some(2.0));

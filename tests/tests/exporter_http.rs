@@ -108,7 +108,7 @@ fn serves_metrics_health_and_rules() {
     }
 
     // That promtool accepts such a whole page (global label, the user's own metrics, an
-    // open breaker) is checked in mounted_exporter.rs, outside the quick loop.
+    // open breaker) is checked in bots/mounted_exporter.rs, outside the quick loop.
 
     let health = http_get(addr, "/health").expect("GET /health");
     assert_eq!(health.status, 200);
