@@ -182,6 +182,7 @@ mod tests {
     /// Through the real promtool: parts that all pass pass, and a failing test fails the
     /// run though it is not in the first part.
     #[test]
+    #[ignore = "slow: promtool"]
     fn a_failing_test_in_any_part_fails_the_run() {
         let Some(promtool) = crate::tool("promtool") else {
             return;

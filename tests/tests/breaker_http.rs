@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use botwatch_tests::{http_get, run_ok_with_input, tool, Exposition};
+use botwatch_tests::{http_get, Exposition};
 
 #[derive(Debug)]
 struct RelayDown;
@@ -58,11 +58,8 @@ fn metrics_and_health_follow_the_breaker() {
     submit(true).unwrap_err();
     submit(false).unwrap_err();
 
-    let body = http_get(addr, "/metrics").unwrap().body;
-    if let Some(promtool) = tool("promtool") {
-        run_ok_with_input(&promtool, &["check", "metrics"], &body);
-    }
-    let e = Exposition::parse(&body);
+    // promtool's check of a page with an open breaker: bots/mounted_exporter.rs.
+    let e = Exposition::parse(&http_get(addr, "/metrics").unwrap().body);
     assert_eq!(e.value("circuit_breaker_state", &relay), Some(1.0));
     assert_eq!(e.value("circuit_breaker_failures_total", &relay), Some(2.0));
     assert_eq!(e.value("circuit_breaker_rejected_total", &relay), Some(1.0));

@@ -71,6 +71,7 @@ fn scrape(addr: SocketAddr) -> (String, Exposition) {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn declared_metrics_are_served_with_their_names_help_types_and_values() {
     let addr = serve();
     // Before any update: unlabelled series at zero, labelled families not yet.
@@ -175,6 +176,7 @@ fn declared_metrics_are_served_with_their_names_help_types_and_values() {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn a_labelled_family_keeps_its_bound_and_escapes_hostile_values() {
     let addr = serve();
     let hostile = "BTC\"USD\\\n</script>";
@@ -279,6 +281,7 @@ fn snapshots_read_declared_values_and_counters_since() {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn declared_alerts_are_in_the_rules_and_pass_promtool() {
     let yaml = botwatch::rules::yaml();
     for expected in [

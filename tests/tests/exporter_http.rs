@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use botwatch_tests::{http_get, request, run_ok_with_input, tool, Exposition};
+use botwatch_tests::{http_get, request, Exposition};
 
 #[botwatch::counted]
 fn place_order(size: u64) -> Result<u64, String> {
@@ -107,10 +107,8 @@ fn serves_metrics_health_and_rules() {
         );
     }
 
-    // Prometheus' own linter accepts the whole page.
-    if let Some(promtool) = tool("promtool") {
-        run_ok_with_input(&promtool, &["check", "metrics"], &response.body);
-    }
+    // That promtool accepts such a whole page (global label, the user's own metrics, an
+    // open breaker) is checked in bots/mounted_exporter.rs, outside the quick loop.
 
     let health = http_get(addr, "/health").expect("GET /health");
     assert_eq!(health.status, 200);

@@ -50,6 +50,7 @@ fn wrk(wrk: &std::path::Path, addr: SocketAddr, seconds: u64) -> String {
 }
 
 #[test]
+#[ignore = "slow: wrk"]
 fn scrapes_under_load_have_no_errors_and_memory_stays_flat() {
     if !cfg!(target_os = "linux") {
         return;

@@ -377,6 +377,7 @@ fn head_and_other_methods_and_the_handle() {
 /// Catches, in a real browser: the script building rows with `innerHTML` (the hostile key
 /// would run), or a script that fails before it renders.
 #[test]
+#[ignore = "slow: chromium"]
 fn in_a_browser_the_script_renders_hostile_values_as_text() {
     let Some(browser) = chromium() else { return };
     order_on(HOSTILE, false).unwrap();

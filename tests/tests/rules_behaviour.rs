@@ -62,6 +62,7 @@ fn generated_tests_pass(root: &Path) {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn two_functions_with_slos_pass_lint_fatal() {
     let root = emitted(
         "behaviour-lint",
@@ -98,6 +99,7 @@ pub fn submit() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
 "#;
 
 #[test]
+#[ignore = "slow: promtool"]
 fn flapping_counts_closed_to_open_trips_on_one_instance_and_exactly() {
     let root = emitted("behaviour-flapping", BREAKER);
     let trips = |instance: &str, from: &str, values: &str| {
@@ -134,6 +136,7 @@ fn flapping_counts_closed_to_open_trips_on_one_instance_and_exactly() {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn open_fires_while_not_closed_even_when_probing_at_some_scrapes() {
     let root = emitted("behaviour-open", BREAKER);
     // Open 95 % of the scrapes, half-open at every 20th (`for` is 20 scrapes): `== 1`
@@ -149,6 +152,7 @@ fn open_fires_while_not_closed_even_when_probing_at_some_scrapes() {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn annotations_show_thresholds_without_float_noise() {
     let root = emitted(
         "behaviour-noise",
@@ -166,6 +170,7 @@ pub fn quote() -> Result<(), String> { Ok(()) }
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn static_labels_keep_two_functions_of_one_name_apart() {
     let root = emitted(
         "behaviour-static-labels",
@@ -243,6 +248,7 @@ pub mod feed {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn idle_and_rate_below_fire_while_the_series_are_absent() {
     let root = emitted(
         "behaviour-absent",
@@ -258,6 +264,7 @@ pub fn on_block() {}
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn job_adds_bot_down_and_bot_restarting() {
     let (root, report) = emit(
         "behaviour-job",
@@ -313,6 +320,7 @@ pub fn cancel() -> Result<(), String> { Ok(()) }
 "#;
 
 #[test]
+#[ignore = "slow: promtool"]
 fn min_rate_silences_an_error_rate_on_too_little_traffic_only() {
     let root = emitted("behaviour-min-rate", SPARSE);
     let calls = |function: &str, result: &str, values: &str| {
@@ -359,6 +367,7 @@ fn min_rate_silences_an_error_rate_on_too_little_traffic_only() {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn errors_counts_failed_calls_across_instances_exactly() {
     let root = emitted(
         "behaviour-errors",

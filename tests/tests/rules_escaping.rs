@@ -134,6 +134,7 @@ proptest! {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn promtool_accepts_random_strings_and_shows_them_as_written() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let strategy = prop::array::uniform5(text());

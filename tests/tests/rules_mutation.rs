@@ -482,6 +482,7 @@ fn known_gap(outcome: &Outcome, untested: &[String]) -> bool {
 const GOAL_PERCENT: usize = 95;
 
 #[test]
+#[ignore = "slow: promtool, the mutation harness"]
 fn generated_unit_tests_kill_wrong_rules() {
     let Some(promtool) = tool("promtool") else {
         return;

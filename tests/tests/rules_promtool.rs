@@ -50,6 +50,7 @@ fn cancel_order(venue: &str, side: &str) -> Result<(), RelayError> {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn runtime_rules_pass_promtool_check_and_their_own_unit_tests() {
     // Calls are not needed for rules; they keep the fixture functions alive for the linter.
     let _ = (

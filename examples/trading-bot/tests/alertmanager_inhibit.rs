@@ -44,6 +44,7 @@ fn alert(name: &str, labels: Value) -> Value {
 }
 
 #[test]
+#[ignore = "slow: prometheus-alertmanager"]
 fn whole_bot_down_inhibits_the_bots_other_alerts_and_only_them() {
     let Some(alertmanager) = tool("prometheus-alertmanager") else {
         return;

@@ -72,6 +72,7 @@ fn is_breaker_notification(n: &Value) -> bool {
 }
 
 #[test]
+#[ignore = "slow: prometheus, prometheus-alertmanager"]
 fn an_ha_pair_and_an_alertmanager_cluster_page_once_and_resolve_once() {
     let (Some(prometheus), Some(alertmanager)) =
         (tool("prometheus"), tool("prometheus-alertmanager"))

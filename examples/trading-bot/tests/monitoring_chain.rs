@@ -17,6 +17,7 @@ use common::{
 use serde_json::Value;
 
 #[test]
+#[ignore = "slow: prometheus, prometheus-alertmanager"]
 fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {
     let (Some(prometheus), Some(alertmanager)) =
         (tool("prometheus"), tool("prometheus-alertmanager"))
@@ -180,6 +181,7 @@ fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {
 }
 
 #[test]
+#[ignore = "slow: promtool, amtool"]
 fn the_checked_in_monitoring_configs_are_valid() {
     let monitoring = Path::new(env!("CARGO_MANIFEST_DIR")).join("monitoring");
     let Some(promtool) = tool("promtool") else {

@@ -105,6 +105,7 @@ fn label_values(yaml: &str, label: &str) -> BTreeSet<String> {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn promtool_accepts_every_emitted_file_and_passes_the_emitted_tests() {
     let Some(promtool) = tool("promtool") else {
         return;

@@ -39,6 +39,9 @@ fn work() {
     place_order(0).unwrap_err();
     submit_bundle().unwrap_err(); // opens the breaker
     submit_bundle().unwrap_err(); // rejected
+                                  // Described, as a bot should: promtool's lint wants help text on every family.
+    botwatch::metrics::describe_counter!("operator_fills_total", "Fills reported by the venue.");
+    botwatch::metrics::describe_gauge!("operator_balance_eth", "The operator's balance in ETH.");
     botwatch::metrics::counter!("operator_fills_total", "venue" => "binance").increment(4);
     botwatch::metrics::gauge!("operator_balance_eth").set(1.25);
 }

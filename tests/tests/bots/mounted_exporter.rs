@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
-use botwatch_tests::{http_get, Exposition, Response};
+use botwatch_tests::{http_get, run_ok_with_input, tool, Exposition, Response};
 
 struct Bot {
     child: Child,
@@ -126,4 +126,21 @@ fn the_mounted_handle_serves_what_the_builtin_endpoints_serve() {
         "{}",
         theirs.body
     );
+}
+
+/// Prometheus' own linter accepts the whole page, served either way: the facade's series
+/// and botwatch's (an open breaker among them), globally labelled. The in-process tests
+/// (`exporter_http.rs`, `breaker_http.rs`) check the same shapes without promtool.
+#[test]
+#[ignore = "slow: promtool"]
+fn promtool_accepts_the_served_page() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    for mode in ["builtin", "mounted"] {
+        let bot = start(mode);
+        let page = http_get(bot.addr, "/metrics").expect("GET /metrics");
+        assert_eq!(page.status, 200);
+        run_ok_with_input(&promtool, &["check", "metrics"], &page.body);
+    }
 }

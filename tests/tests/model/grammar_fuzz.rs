@@ -4,7 +4,7 @@
 //! reported together, each at its own place, as the style asks).
 //!
 //! `cargo test` runs 2,000 cases per test; `BOTWATCH_FUZZ_CASES=100000 cargo test --release
-//! -p botwatch-tests --test grammar_fuzz` is the long run (about 1.3 s). Inputs that do not
+//! -p botwatch-tests --test model grammar_fuzz` is the long run (about 1.3 s). Inputs that do not
 //! lex (an unbalanced bracket) are skipped: rustc rejects them before any macro runs.
 
 use botwatch_spec::parse::parse_attribute;

@@ -1,0 +1,6 @@
+//! The rule and dashboard model and its one grammar, tested without the runtime's registry:
+//! nothing here annotates a function or installs an exporter, so the files share a binary
+//! (one link instead of one per file).
+
+mod dashboard;
+mod grammar_fuzz;
