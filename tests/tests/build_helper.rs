@@ -155,12 +155,13 @@ pub fn quote() {}
     assert!(!root.join("monitoring/alerts.yml").exists(), "{directives}");
     assert!(
         directives.contains(
-            "cargo:warning=botwatch: monitoring/alerts.yml, monitoring/alerts.test.yml left as they were: \
+            "cargo:warning=botwatch: monitoring/alerts.yml, monitoring/alerts.test.yml, \
+             monitoring/alerts.1m.test.yml left as they were: \
              the alerts of src/broken.rs would be missing from them"
         ),
         "{directives}"
     );
-    assert_eq!(report.written.len(), 2, "OUT_DIR's files only");
+    assert_eq!(report.written.len(), 3, "OUT_DIR's files only");
 
     write(&root, "src/broken.rs", "fn half() {}\n");
     let (report, directives) = emit(&root);
@@ -684,9 +685,10 @@ static DAILY_LIMIT_USD: botwatch::Gauge = botwatch::Gauge::new();
 }
 
 /// Every file the build helper writes, each holding `previous` bytes.
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 6] = [
     "monitoring/alerts.yml",
     "monitoring/alerts.test.yml",
+    "monitoring/alerts.1m.test.yml",
     "monitoring/prometheus-rule.yml",
     "monitoring/dashboard.json",
     "out/botwatch/alerts.yml",
@@ -741,7 +743,7 @@ fn a_failed_build_leaves_every_previous_file_as_it_was() {
         }
         let (report, directives) = emit_everything(&root);
         match (case, report) {
-            (6, Ok(report)) => assert_eq!(report.kept.len(), 4, "{directives}"),
+            (6, Ok(report)) => assert_eq!(report.kept.len(), 5, "{directives}"),
             (_, Err(_)) => {}
             (_, Ok(_)) => panic!("case {case} must fail: {bad}\n{directives}"),
         }

@@ -284,8 +284,8 @@ fn job_adds_bot_down_and_bot_restarting() {
     let restarts = start("a", "1 2 3 4 5x20") + &start("b", "1 2 3 4x20");
     let tests = format!(
         "  - name: one target down\n    interval: 15s\n    input_series:\n{down}    alert_rule_test:\n      - alertname: BotDown\n        eval_time: 1m15s\n        exp_alerts: []\n      - alertname: BotDown\n        eval_time: 1m30s\n        exp_alerts:\n          - exp_labels: {{severity: critical, job: trading-bot, instance: a}}\n            exp_annotations:\n              summary: trading-bot a is down\n              description: 'Prometheus cannot scrape trading-bot a (no instance{}\n  - name: no target\n    interval: 15s\n    input_series: []\n    alert_rule_test:\n      - alertname: BotDown\n        eval_time: 1m\n        exp_alerts:\n          - exp_labels: {{severity: critical, job: trading-bot}}\n            exp_annotations:\n              summary: 'trading-bot  is down'\n              description: 'Prometheus cannot scrape trading-bot  (no instance{}\n  - name: restarts\n    interval: 15s\n    input_series:\n{restarts}    alert_rule_test:\n      - alertname: BotRestarting\n        eval_time: 2m\n        exp_alerts:\n          - exp_labels: {{severity: warning, job: trading-bot, instance: a}}\n            exp_annotations:\n              summary: trading-bot a keeps restarting\n              description: trading-bot a restarted 4 times in the last 15m (more than 3).\n",
-        ": the job has no target at all); its other alerts cannot fire meanwhile.'",
-        ": the job has no target at all); its other alerts cannot fire meanwhile.'"
+        ": no target of the job can be scraped, or it has none); its other alerts cannot fire meanwhile.'",
+        ": no target of the job can be scraped, or it has none); its other alerts cannot fire meanwhile.'"
     );
     promtool_test(&root, &tests);
     generated_tests_pass(&root);

@@ -132,6 +132,7 @@ pub fn submit(venue: &str) -> Result<(), String> { let _ = venue; Ok(()) }
 "#;
 
 #[test]
+#[ignore = "slow: promtool"]
 fn error_rate_pages_each_failing_venue_with_its_own_venue() {
     let root = emitted("fleet-venues", VENUES);
     let venue = |v: &str, failing: bool| {
@@ -193,6 +194,7 @@ pub fn submit(venue: &str) -> Result<(), botwatch::CircuitOpen> { let _ = venue;
 "#;
 
 #[test]
+#[ignore = "slow: promtool"]
 fn per_key_breaker_pages_each_open_key_with_its_own_key() {
     let root = emitted("fleet-breaker-keys", PER_VENUE_BREAKER);
     // 0 closed, 1 open, 2 half-open.
@@ -263,6 +265,7 @@ fn per_key_breaker_pages_each_open_key_with_its_own_key() {
 //    the window before `for` ran out and never paged.
 
 #[test]
+#[ignore = "slow: promtool"]
 fn errors_burst_within_one_scrape_pages_at_once() {
     let root = emitted(
         "fleet-errors-burst",
@@ -309,6 +312,7 @@ fn errors_with_for_not_shorter_than_within_is_a_build_error() {
 //    traffic hid the live bot's outage.
 
 #[test]
+#[ignore = "slow: promtool"]
 fn error_rate_keeps_two_jobs_apart() {
     let root = emitted(
         "fleet-two-jobs",
@@ -349,6 +353,7 @@ pub static OPERATOR_BALANCE_ETH: botwatch::Gauge = botwatch::Gauge::new();
 "#;
 
 #[test]
+#[ignore = "slow: promtool"]
 fn low_balance_pages_across_one_failed_scrape() {
     let root = emitted("fleet-balance", BALANCE);
     let input = series(
@@ -381,6 +386,7 @@ pub static BLOCK_HEIGHT: botwatch::Gauge = botwatch::Gauge::new();
 "#;
 
 #[test]
+#[ignore = "slow: promtool"]
 fn unchanged_ignores_a_deleted_pods_tail_and_a_new_pods_first_minutes() {
     let root = emitted("fleet-unchanged", HEIGHT);
     let height = |pod: &str, values: &str| {
@@ -419,6 +425,7 @@ fn unchanged_ignores_a_deleted_pods_tail_and_a_new_pods_first_minutes() {
 //    paged `idle` right after every restart.
 
 #[test]
+#[ignore = "slow: promtool"]
 fn idle_stays_silent_across_a_restart_shorter_than_its_window() {
     let root = emitted(
         "fleet-idle-restart",
@@ -467,6 +474,7 @@ pub fn submit(venue: &str) -> Result<(), String> { let _ = venue; Ok(()) }
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn idle_counts_the_call_that_creates_a_label_set() {
     let root = emitted(
         "fleet-idle-first-call",
@@ -494,6 +502,7 @@ pub fn submit(venue: &str) -> Result<(), String> { let _ = venue; Ok(()) }
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn idle_pages_one_job_while_another_job_still_calls() {
     let root = emitted(
         "fleet-idle-two-jobs",
@@ -539,6 +548,7 @@ fn idle_pages_one_job_while_another_job_still_calls() {
 //    label set's first sample and the errors before a restart were not counted.
 
 #[test]
+#[ignore = "slow: promtool"]
 fn errors_count_a_new_label_sets_first_sample_and_across_a_restart() {
     let root = emitted(
         "fleet-errors-count",
@@ -588,6 +598,7 @@ pub fn submit(venue: &str) -> Result<(), String> { let _ = venue; Ok(()) }
 //    before the deploy that added it) as slow.
 
 #[test]
+#[ignore = "slow: promtool"]
 fn latency_slo_ignores_replicas_without_the_threshold_bucket() {
     let root = emitted(
         "fleet-slo-bucket",
@@ -684,6 +695,7 @@ fn latency_slo_ignores_replicas_without_the_threshold_bucket() {
 // 9. One slow call a minute at night is not a page; the same share at day traffic is.
 
 #[test]
+#[ignore = "slow: promtool"]
 fn latency_min_rate_silences_the_night_and_pages_the_day() {
     let root = emitted(
         "fleet-latency-min-rate",
@@ -761,6 +773,7 @@ fn latency_min_rate_silences_the_night_and_pages_the_day() {
 //     leaves its ratios absent whenever one evaluation is late.
 
 #[test]
+#[ignore = "slow: promtool"]
 fn long_recording_group_is_evaluated_within_the_lookback() {
     let root = emitted(
         "fleet-long-interval",

@@ -161,7 +161,11 @@ fn mutants(rules: &str) -> Vec<Mutant> {
             ("by (", "by (instance, ", "instance added to by (...)"),
             (", result=\"error\"", "", "result=\"error\" dropped"),
             ("by (job, ", "by (", "job dropped from by (...)"),
-            ("on (instance, job)", "on (instance)", "on (instance, job) narrowed"),
+            (
+                "on (instance, job)",
+                "on (instance)",
+                "on (instance, job) narrowed",
+            ),
         ] {
             if line.contains(needle) {
                 push(kind, Some(line.replace(needle, replacement)));
@@ -180,7 +184,10 @@ fn mutants(rules: &str) -> Vec<Mutant> {
             }
         }
         // `min_rate` judged per replica: the traffic sum kept apart by instance.
-        if let Some(at) = line.rfind(" >= ").and_then(|at| line[..at].rfind("sum by (")) {
+        if let Some(at) = line
+            .rfind(" >= ")
+            .and_then(|at| line[..at].rfind("sum by ("))
+        {
             let mut text = line.to_string();
             text.replace_range(at..at + "sum by (".len(), "sum by (instance, ");
             push("min_rate per replica", Some(text));
@@ -544,5 +551,8 @@ fn a_dropped_matcher_leaves_a_valid_selector() {
     );
     assert_eq!(drop_matcher(line, "job"), None);
     // A label value that merely contains the needle is no matcher.
-    assert_eq!(drop_matcher(r#"x{a="function="", b="c"}"#, "function"), None);
+    assert_eq!(
+        drop_matcher(r#"x{a="function="", b="c"}"#, "function"),
+        None
+    );
 }

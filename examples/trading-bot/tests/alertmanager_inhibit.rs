@@ -73,7 +73,7 @@ fn whole_bot_down_inhibits_the_bots_other_alerts_and_only_them() {
             .expect("start alertmanager"),
     );
     let alerts = json!([
-        // chimera: the job has no target at all.
+        // chimera: no target of the job can be scraped.
         alert("BotDown", json!({"severity": "critical", "job": "trading-bot", "bot": "chimera"})),
         alert("CircuitBreakerOpen", json!({"severity": "critical", "job": "trading-bot", "breaker": "relay", "bot": "chimera"})),
         alert("DetectOpportunityIdle", json!({"severity": "warning", "job": "trading-bot", "function": "detect_opportunity", "module": "trading_bot::strategy", "bot": "chimera"})),

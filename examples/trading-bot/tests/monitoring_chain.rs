@@ -92,7 +92,7 @@ fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {
         .map(|r| r.trim_end_matches('"'))
         .collect();
     assert!(!records.is_empty(), "the example's SLO records ratios");
-    // The day-long ratios are recorded every 5 minutes, from an offset of their group's
+    // The day-long ratios are recorded every 2 minutes, from an offset of their group's
     // own: check that Prometheus loaded that group, and wait for the others' data.
     let groups = wait_for("the rule groups loaded", Duration::from_secs(30), || {
         api(prom, "/api/v1/rules")?["data"]["groups"]
@@ -103,7 +103,7 @@ fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {
         .iter()
         .find(|g| g["name"] == "botwatch.recording.long")
         .expect("the long recording group is loaded");
-    assert_eq!(long["interval"].as_f64(), Some(300.0), "{long}");
+    assert_eq!(long["interval"].as_f64(), Some(120.0), "{long}");
     for record in records
         .iter()
         .filter(|r| !r.ends_with("1d") && !r.ends_with("3d"))

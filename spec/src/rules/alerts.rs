@@ -457,6 +457,25 @@ fn latency_probes(
                 Some(samples(stop, scrape)),
             )),
     );
+    // One replica fast, the other slow: the quantile of the fleet's calls together (the
+    // buckets summed over replicas), which neither replica's alone shows.
+    let apart = [vec![(t, 50_000.0)], vec![(u, 50_000.0)]];
+    let series = histogram(function, metric, bounds, apart, None);
+    let line = LatencyLine {
+        quantile: q,
+        threshold: t_s,
+        window: rate_window,
+        for_,
+        min_rate: None,
+    };
+    let fires_at = onset + round_up(for_, scrape);
+    if let Some(Some(value)) = line.fires(&series, fires_at, scrape) {
+        probes.push(
+            Probe::new("one replica fast, the other slow: the fleet's quantile")
+                .for_edge(onset, for_, scrape, severity, value)
+                .with(series),
+        );
+    }
     if let Some(m) = alert.min_rate {
         // Every call over the threshold, on half the minimum traffic (a quarter on each
         // replica): silent.

@@ -13,8 +13,8 @@ use super::scenario::{
     call_value, first_replica_leaves, round_up, samples, test_step, Probe, Series, Shape, JOB,
     REPLICAS,
 };
-use super::FRESH_SCRAPES;
 use super::text::promql_string;
+use super::FRESH_SCRAPES;
 use super::{AlertRule, RuleSet, RulesError};
 use crate::model::Alert;
 
@@ -732,6 +732,22 @@ fn still_probes(
                 Shape::Counter(vec![(u64::MAX, 1.0)]),
             ],
         ));
+    // Replica a stops changing and leaves once its window holds no change (a deleted pod):
+    // its constant tail is no verdict on the feed, which replica b keeps updating.
+    let left = stop + w;
+    let gone = Probe::new("a replica that stopped changing leaves, the other goes on")
+        .silent(left + (f + scrape).max(scrape * (FRESH_SCRAPES + 1)))
+        .with(first_replica_leaves(
+            metric.series(
+                "",
+                &[],
+                [
+                    moving_then_still(moving),
+                    Shape::Counter(vec![(u64::MAX, 1.0)]),
+                ],
+            ),
+            samples(left, scrape) + 1,
+        ));
     let both = Probe::new("both replicas keep changing")
         .silent(stop + w + scrape + f)
         .with(metric.series(
@@ -742,7 +758,7 @@ fn still_probes(
                 Shape::Counter(vec![(u64::MAX, 1.0)]),
             ],
         ));
-    vec![one, both]
+    vec![one, gone, both]
 }
 
 /// `increase` and `rate` of a counter: `line` is per `window` for `increase` and per

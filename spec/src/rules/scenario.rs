@@ -19,7 +19,10 @@ pub(crate) fn call_value(key: &str) -> String {
 /// after `samples` samples: a deleted pod.
 pub(crate) fn first_replica_leaves(mut series: Vec<Series>, samples: u64) -> Vec<Series> {
     for s in series.iter_mut() {
-        if s.labels.iter().any(|(k, v)| k == "instance" && v == REPLICAS[0]) {
+        if s.labels
+            .iter()
+            .any(|(k, v)| k == "instance" && v == REPLICAS[0])
+        {
             s.leaves_after = Some(samples);
         }
     }
@@ -92,8 +95,6 @@ impl Series {
             leaves_after: None,
         }
     }
-
-
 }
 
 /// What one check expects of one rule of the case: it fires with this value.

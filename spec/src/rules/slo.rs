@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::alerts::{calls, histogram, round, Function};
-use super::scenario::{long_step, round_up, Probe, Series, Shape};
+use super::scenario::{long_step, round_up, Probe, Series, Shape, REPLICAS};
 use super::text::{promql_string, regex_escape};
 use super::{AlertRule, RecordingRule, RuleSet, LONG_RECORDING_INTERVAL};
 use crate::model::{Attribute, Site, Slo};
@@ -434,6 +434,48 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
             .silent(page_at + scrape * 4),
     );
 
+    // The deploy that added the threshold's bucket: an old replica has calls but no such
+    // bucket. Every call fast: it must not read as slow.
+    if let Some(le) = &objective.threshold {
+        let old_replica_lacks = |series: &Series| {
+            let has =
+                |key: &str, value: &str| series.labels.iter().any(|(k, v)| k == key && v == value);
+            has("le", le) && has("instance", REPLICAS[1])
+        };
+        probes.push(
+            Probe::new("an old replica without the threshold's bucket, every call fast")
+                .with(
+                    (objective.calls)(0.0)
+                        .into_iter()
+                        .filter(|s| !old_replica_lacks(s))
+                        .collect(),
+                )
+                .silent(round_up(latest + TICKET.for_, scrape) + scrape),
+        );
+    }
+    // Another function's SLO beside it, burning: its recorded ratios are not this alert's.
+    let mut beside =
+        Probe::new("bad calls at 1/4 of the slowest burn rate, another SLO burning beside it")
+            .with((objective.calls)(0.25 * smallest * budget))
+            .silent(page_at + scrape * 4);
+    for (key, _) in objective.function.identity() {
+        for window in WINDOWS {
+            let mut labels = objective.function.grouping();
+            for (k, v) in labels.iter_mut() {
+                if *k == key {
+                    v.push_str("_other");
+                }
+            }
+            beside = beside.with(vec![Series::new(
+                &format!("{}{}", objective.record_prefix, prometheus_duration(window)),
+                &labels,
+                REPLICAS[0],
+                Shape::Gauge(vec![(u64::MAX, 1.0)]),
+            )]);
+        }
+    }
+    probes.push(beside);
+
     for (name, shape, at) in SHAPES {
         let segments: Vec<(u64, f64)> = shape.iter().map(|(m, x)| (*m, x * budget)).collect();
         if segments.iter().any(|(_, share)| *share > 1.0) {
@@ -466,11 +508,43 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
             .collect();
         probes.push(
             Probe::new(name)
-                .with(segmented(objective, &segments, scrape))
+                .with(with_old_replica(
+                    objective,
+                    segmented(objective, &segments, scrape),
+                ))
                 .check(Duration::from_secs(at * MINUTE), firing),
         );
     }
     probes
+}
+
+/// For a latency SLO, `series` with one more replica that predates the threshold's bucket:
+/// its calls (as many as each other replica's, all fast) are in `_count` but in no bucket
+/// the ratio reads, so a right ratio ignores it and the expectations stay exact, while a
+/// ratio that counted it would read half the calls as slow in whichever window it did.
+fn with_old_replica(objective: &Objective<'_>, mut series: Vec<Series>) -> Vec<Series> {
+    if objective.threshold.is_none() {
+        return series;
+    }
+    let old = series
+        .iter()
+        .find(|s| {
+            s.name.ends_with("_count")
+                && s.labels
+                    .iter()
+                    .any(|(k, v)| k == "instance" && v == REPLICAS[0])
+        })
+        .map(|s| {
+            let mut old = s.clone();
+            for (k, v) in old.labels.iter_mut() {
+                if k == "instance" {
+                    *v = "replica-old".to_owned();
+                }
+            }
+            old
+        });
+    series.extend(old);
+    series
 }
 
 fn latency_nanos(slo: &Slo) -> u64 {

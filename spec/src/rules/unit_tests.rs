@@ -129,6 +129,16 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
         );
         return;
     }
+    // The fleet around a probe multiplies its series: hours-long probes go without it,
+    // unless the alert has no shorter one (every alert's rule meets the fleet somewhere).
+    let shortest = case
+        .rules
+        .iter()
+        .flat_map(|r| &r.probes)
+        .map(horizon)
+        .min()
+        .unwrap_or_default();
+    let fleet_horizon = shortest.max(FLEET_HORIZON);
     for (index, rule) in case.rules.iter().enumerate() {
         for probe in &rule.probes {
             // Alone with probes (an SLO's page and ticket): its probes predict the case.
@@ -138,7 +148,10 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
                 Some(probe.clone())
             };
             match predicted {
-                Some(probe) => write_probe(out, case, &probe, &who, step),
+                Some(probe) => {
+                    let fleet = horizon(&probe) <= fleet_horizon;
+                    write_probe(out, case, &probe, &who, step, fleet);
+                }
                 None => {
                     let _ = writeln!(
                         out,
@@ -172,7 +185,22 @@ fn with_others(case: &Case<'_>, index: usize, probe: &Probe, step: Duration) -> 
     Some(probe)
 }
 
-fn write_probe(out: &mut String, case: &Case<'_>, probe: &Probe, who: &str, step: Duration) {
+/// Probes at most this long are written with the fleet around them.
+const FLEET_HORIZON: Duration = Duration::from_secs(3600);
+
+/// The last evaluation a probe checks.
+fn horizon(probe: &Probe) -> Duration {
+    probe.checks.iter().map(|c| c.at).max().unwrap_or_default()
+}
+
+fn write_probe(
+    out: &mut String,
+    case: &Case<'_>,
+    probe: &Probe,
+    who: &str,
+    step: Duration,
+    fleet: bool,
+) {
     let name = &case.rules[0].name;
     let _ = writeln!(
         out,
@@ -180,12 +208,16 @@ fn write_probe(out: &mut String, case: &Case<'_>, probe: &Probe, who: &str, step
         yaml_quoted(&format!("{name} ({who}): {}", probe.name))
     );
     let _ = writeln!(out, "    interval: {}", prometheus_duration(step));
-    let horizon = probe.checks.iter().map(|c| c.at).max().unwrap_or_default() + step;
-    let count = samples(horizon, step) + 1;
+    let count = samples(horizon(probe) + step, step) + 1;
     // The probe's own series, then the fleet's copies of them that hold any.
     let mut alerting: Vec<fleet::Copy> = Vec::new();
     let mut series: Vec<Series> = probe.series.clone();
-    for copy in fleet::copies(case.rules[0]) {
+    let copies = if fleet {
+        fleet::copies(case.rules[0])
+    } else {
+        Vec::new()
+    };
+    for copy in copies {
         let copied: Vec<Series> = probe.series.iter().filter_map(|s| copy.series(s)).collect();
         if copied.is_empty() {
             continue;

@@ -34,5 +34,7 @@ fn main() {
     assert_eq!(snapshot.value("daily_volume_usd").unwrap(), 1_250.5);
     assert_eq!(snapshot.value_of("orders_total", &["binance", "buy"]).unwrap(), 1.0);
     assert_eq!(snapshot.value("slippage_bps").unwrap(), 1.0);
-    assert!(botwatch::rules::yaml().contains("daily_volume_usd / on (instance, job) group_left daily_limit_usd"));
+    assert!(botwatch::rules::yaml().contains(
+        "last_over_time(daily_volume_usd[45s]) / on (instance, job) group_left last_over_time(daily_limit_usd[45s])"
+    ));
 }
