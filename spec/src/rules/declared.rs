@@ -649,6 +649,14 @@ impl Metric<'_> {
     }
 }
 
+/// A replica whose value moves every scrape for `moving` scrapes, then holds at zero (a
+/// value that no mistaken read of another time may take for a change).
+fn moving_then_zero(moving: u64) -> Shape {
+    let mut runs: Vec<(u64, f64)> = (1..=moving).map(|i| (1, i as f64)).collect();
+    runs.push((u64::MAX, 0.0));
+    Shape::Gauge(runs)
+}
+
 /// A replica whose value moves every scrape for `moving` scrapes, then holds.
 fn moving_then_still(moving: u64) -> Shape {
     Shape::Counter(vec![(moving, 1.0), (u64::MAX, 0.0)])
@@ -732,8 +740,9 @@ fn still_probes(
                 Shape::Counter(vec![(u64::MAX, 1.0)]),
             ],
         ));
-    // Replica a stops changing and leaves once its window holds no change (a deleted pod):
-    // its constant tail is no verdict on the feed, which replica b keeps updating.
+    // Replica a stops changing (at zero) and leaves once its window holds no change (a
+    // deleted pod): its constant tail is no verdict on the feed, which replica b keeps
+    // updating.
     let left = stop + w;
     let gone = Probe::new("a replica that stopped changing leaves, the other goes on")
         .silent(left + (f + scrape).max(scrape * (FRESH_SCRAPES + 1)))
@@ -742,7 +751,7 @@ fn still_probes(
                 "",
                 &[],
                 [
-                    moving_then_still(moving),
+                    moving_then_zero(moving),
                     Shape::Counter(vec![(u64::MAX, 1.0)]),
                 ],
             ),

@@ -17,8 +17,8 @@ fn main() {
     simulate();
     let rules = botwatch::rules::yaml();
     assert!(rules.contains("- alert: SubmitErrors"), "{rules}");
-    // `errors > 3, within = 10m`: the rises of the last 10m, a subquery one step shorter.
-    assert!(rules.contains("[9m45s:15s])) > 3"), "{rules}");
+    // `errors > 3, within = 10m`: the rises of the last 10m, a subquery one step (15s) shorter.
+    assert!(rules.contains("[585s:15s])) > 3"), "{rules}");
     assert!(rules.contains(">= 0.5'"), "{rules}");
     assert!(rules.contains("le) (rate(function_calls_duration_seconds_bucket{function=\"simulate\""), "{rules}");
     assert!(rules.contains("[15m]))) > 0.25"), "{rules}");
