@@ -3,37 +3,15 @@
 //! had.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use botwatch::build::{BuildError, Rules};
-use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool};
+#[path = "common/scratch_crate.rs"]
+mod scratch_crate;
 
-/// Writes `source` as a crate's `src/lib.rs` and emits its rules with `configure`.
-fn emit(
-    name: &str,
-    source: &str,
-    configure: impl FnOnce(Rules) -> Rules,
-) -> (PathBuf, Result<botwatch::build::Report, BuildError>) {
-    let root = scratch_dir(name);
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("src/lib.rs"), source).unwrap();
-    let rules = Rules::new()
-        .only_this_crate()
-        .crate_dir(&root)
-        .out_dir(root.join("out"))
-        .crate_name("bot")
-        .write_to("alerts.yml")
-        .unit_tests_to("alerts.test.yml");
-    let report = configure(rules).emit_to(&mut Vec::new());
-    (root, report)
-}
+use scratch_crate::{emit, emitted};
 
-fn emitted(name: &str, source: &str) -> PathBuf {
-    let (root, report) = emit(name, source, |r| r);
-    report.expect("rules emitted");
-    root
-}
+use botwatch_tests::{promtool_test_rules, run_ok, tool};
 
 fn promtool(args: &[&OsStr]) -> Option<String> {
     let promtool = tool("promtool")?;

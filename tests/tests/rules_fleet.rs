@@ -5,42 +5,21 @@
 //! test is a defect the rules had while the generated tests passed.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use botwatch::build::{BuildError, Rules};
-use botwatch_tests::{run_ok, scratch_dir, tool};
+#[path = "common/scratch_crate.rs"]
+mod scratch_crate;
+
+use scratch_crate::{emit, emitted};
+
+use botwatch_tests::{run_ok, tool};
 
 /// The job a real scrape config gives the bot.
 const JOB: &str = "mm-bot";
 /// Two pods of it.
 const POD_A: &str = "10.0.0.7:9000";
 const POD_B: &str = "10.0.0.8:9000";
-
-/// Writes `source` as a crate's `src/lib.rs` and emits its rules with `configure`.
-fn emit(
-    name: &str,
-    source: &str,
-    configure: impl FnOnce(Rules) -> Rules,
-) -> (PathBuf, Result<botwatch::build::Report, BuildError>) {
-    let root = scratch_dir(name);
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("src/lib.rs"), source).unwrap();
-    let rules = Rules::new()
-        .only_this_crate()
-        .crate_dir(&root)
-        .out_dir(root.join("out"))
-        .crate_name("bot")
-        .write_to("alerts.yml");
-    let report = configure(rules).emit_to(&mut Vec::new());
-    (root, report)
-}
-
-fn emitted(name: &str, source: &str) -> PathBuf {
-    let (root, report) = emit(name, source, |r| r);
-    report.expect("rules emitted");
-    root
-}
 
 /// Runs hand-written promtool unit tests (`tests:` items) against the crate's rules,
 /// evaluated every `interval` (recording rules first, as Prometheus' groups would have
