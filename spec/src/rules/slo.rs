@@ -453,25 +453,28 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
                 .silent(round_up(latest + TICKET.for_, scrape) + scrape),
         );
     }
-    // Another function's SLO beside it, burning: its recorded ratios are not this alert's.
+    // Another function's SLO beside it, burning: its recorded ratios are not this alert's,
+    // neither the page's nor (past its `for`) the ticket's. Named as the fleet's decoys
+    // are, so the decoys' calls are its traffic.
     let mut beside =
         Probe::new("bad calls at 1/4 of the slowest burn rate, another SLO burning beside it")
             .with((objective.calls)(0.25 * smallest * budget))
-            .silent(page_at + scrape * 4);
+            .silent(round_up(latest + TICKET.for_, scrape) + scrape);
     for (key, _) in objective.function.identity() {
         for window in WINDOWS {
             let mut labels = objective.function.grouping();
             for (k, v) in labels.iter_mut() {
                 if *k == key {
-                    v.push_str("_other");
+                    v.push_str("_decoy");
                 }
             }
-            beside = beside.with(vec![Series::new(
-                &format!("{}{}", objective.record_prefix, prometheus_duration(window)),
-                &labels,
-                REPLICAS[0],
-                Shape::Gauge(vec![(u64::MAX, 1.0)]),
-            )]);
+            // As a recording rule writes it: no `instance`.
+            beside = beside.with(vec![Series {
+                name: format!("{}{}", objective.record_prefix, prometheus_duration(window)),
+                labels,
+                shape: Shape::Gauge(vec![(u64::MAX, 1.0)]),
+                leaves_after: None,
+            }]);
         }
     }
     probes.push(beside);
