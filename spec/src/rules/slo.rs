@@ -479,6 +479,9 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
     }
     probes.push(beside);
 
+    // Shapes checked at the same minute share one test: each is a job of its own, so they
+    // cannot meet in any aggregation, and promtool steps through the hours once for all.
+    let mut decided: Vec<(&str, u64, Vec<Series>, Vec<super::scenario::Expect>)> = Vec::new();
     for (name, shape, at) in SHAPES {
         let segments: Vec<(u64, f64)> = shape.iter().map(|(m, x)| (*m, x * budget)).collect();
         if segments.iter().any(|(_, share)| *share > 1.0) {
@@ -509,16 +512,60 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
                 labels: Vec::new(),
             })
             .collect();
-        probes.push(
-            Probe::new(name)
-                .with(with_old_replica(
-                    objective,
-                    segmented(objective, &segments, scrape),
-                ))
-                .check(Duration::from_secs(at * MINUTE), firing),
+        let series = with_old_replica(objective, segmented(objective, &segments, scrape));
+        decided.push((name, at, series, firing));
+    }
+    let mut minutes: Vec<u64> = decided.iter().map(|d| d.1).collect();
+    minutes.sort_unstable();
+    minutes.dedup();
+    for at in minutes {
+        let together: Vec<_> = decided.iter().filter(|d| d.1 == at).collect();
+        if let [(name, _, series, firing)] = together[..] {
+            probes.push(
+                Probe::new(*name)
+                    .with(series.clone())
+                    .check(Duration::from_secs(at * MINUTE), firing.clone()),
+            );
+            continue;
+        }
+        let mut probe = Probe::new(
+            together
+                .iter()
+                .enumerate()
+                .map(|(k, d)| format!("{} ({})", d.0, shape_job(k)))
+                .collect::<Vec<_>>()
+                .join("; "),
         );
+        let mut all_firing = Vec::new();
+        for (k, (_, _, series, firing)) in together.iter().enumerate() {
+            let job = shape_job(k);
+            probe = probe.with(
+                series
+                    .iter()
+                    .cloned()
+                    .map(|mut s| {
+                        for (key, value) in s.labels.iter_mut() {
+                            if key == names::LABEL_JOB {
+                                value.clone_from(&job);
+                            }
+                        }
+                        s
+                    })
+                    .collect(),
+            );
+            all_firing.extend(firing.iter().cloned().map(|mut e| {
+                e.labels.push((names::LABEL_JOB.to_owned(), job.clone()));
+                e
+            }));
+        }
+        probes.push(probe.check(Duration::from_secs(at * MINUTE), all_firing));
     }
     probes
+}
+
+/// The job of the `k`th of the shapes sharing a test.
+fn shape_job(k: usize) -> String {
+    format!("{}-shape-{}", super::scenario::JOB, k + 1)
 }
 
 /// For a latency SLO, `series` with one more replica that predates the threshold's bucket:
