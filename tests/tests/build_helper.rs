@@ -15,16 +15,20 @@ fn write(root: &Path, file: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-fn emit(root: &Path) -> (Result<botwatch::build::Report, BuildError>, String) {
-    let mut directives = Vec::new();
-    let report = Rules::new()
+/// The builder of the scratch crate at `root`: its rules and unit tests under `monitoring/`.
+fn rules_of(root: &Path) -> Rules {
+    Rules::new()
         .only_this_crate()
         .crate_dir(root)
         .out_dir(root.join("out"))
         .crate_name("scan-bot")
         .write_to("monitoring/alerts.yml")
         .unit_tests_to("monitoring/alerts.test.yml")
-        .emit_to(&mut directives);
+}
+
+fn emit(root: &Path) -> (Result<botwatch::build::Report, BuildError>, String) {
+    let mut directives = Vec::new();
+    let report = rules_of(root).emit_to(&mut directives);
     (report, String::from_utf8(directives).unwrap())
 }
 
@@ -696,13 +700,7 @@ const OUTPUTS: [&str; 6] = [
 
 fn emit_everything(root: &Path) -> (Result<botwatch::build::Report, BuildError>, String) {
     let mut directives = Vec::new();
-    let report = Rules::new()
-        .only_this_crate()
-        .crate_dir(root)
-        .out_dir(root.join("out"))
-        .crate_name("scan-bot")
-        .write_to("monitoring/alerts.yml")
-        .unit_tests_to("monitoring/alerts.test.yml")
+    let report = rules_of(root)
         .prometheus_rule_to(
             "monitoring/prometheus-rule.yml",
             botwatch::build::PrometheusRuleMeta {
