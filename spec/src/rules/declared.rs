@@ -196,11 +196,10 @@ pub(super) fn add_declared(
     for declared in all {
         let metric = Metric::of(declared).scraped_every(scrape);
         for alert in declared.alerts.iter() {
-            // Probes are built at their test step: what they call a scrape is that step.
+            // Probes are built at their test step: what they call a scrape is that step (the
+            // rule's own reads of the scrape interval come from `metric`).
             let step = test_step(scrape, window(alert));
-            let mut rule = rule(&metric, all, alert, step)?;
-            rule.test_step = step;
-            set.alerts.push(rule);
+            set.alerts.push(rule(&metric, all, alert, step)?);
         }
     }
     Ok(())
