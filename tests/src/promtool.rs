@@ -218,6 +218,36 @@ mod tests {
         assert!(run.is_err(), "a failing test passed: {run:?}");
     }
 
+    /// The generator's file of hours-long alerts is run with the first: a helper that
+    /// missed it would let every SLO test go unrun.
+    #[test]
+    fn the_files_of_other_intervals_go_with_the_first() {
+        let dir = crate::scratch_dir("promtool-companions");
+        for name in [
+            "alerts.test.yml",
+            "alerts.1m.test.yml",
+            "alerts.2h.test.yml",
+            "other.test.yml",
+            "alerts.test.yml.bak",
+            "alerts..test.yml",
+            "alerts.old-1m.test.yml",
+        ] {
+            std::fs::write(dir.join(name), "tests: []\n").unwrap();
+        }
+        let found: Vec<String> = with_companions(&dir.join("alerts.test.yml"))
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "alerts.test.yml",
+                "alerts.1m.test.yml",
+                "alerts.2h.test.yml"
+            ]
+        );
+    }
+
     #[test]
     fn rule_files_are_made_absolute_and_nothing_else_changes() {
         let text = "rule_files:\n  - \"alerts.yml\"\n  - other's.yml\nevaluation_interval: 15s\ntests:\n  - name: a\n";
