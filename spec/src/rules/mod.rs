@@ -459,3 +459,35 @@ fn check_declared_windows(metric: &Declared, scrape: Duration) -> Result<(), Rul
 pub fn prometheus_yaml(sites: &[Site]) -> Result<String, RulesError> {
     RuleSet::build(sites).map(|set| set.prometheus_yaml())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use super::UnitTestFile;
+
+    /// The files of other intervals sit beside the first, named so one glob runs them all.
+    #[test]
+    fn unit_test_files_are_named_by_their_interval() {
+        let scrape = Duration::from_secs(15);
+        let file = |secs| UnitTestFile {
+            interval: Duration::from_secs(secs),
+            yaml: String::new(),
+        };
+        let first = Path::new("monitoring/alerts.test.yml");
+        assert_eq!(file(15).path(first, scrape), first);
+        assert_eq!(
+            file(60).path(first, scrape),
+            Path::new("monitoring/alerts.1m.test.yml")
+        );
+        assert_eq!(
+            file(60).path(Path::new("ci/rules.yaml"), scrape),
+            Path::new("ci/rules.1m.yaml")
+        );
+        assert_eq!(
+            file(60).path(Path::new("tests"), scrape),
+            Path::new("tests.1m")
+        );
+    }
+}
