@@ -815,6 +815,29 @@ fn counted_alert(
                     .with(series(a, b)),
                 );
             }
+            // A restart between two bursts: the counter falls back to zero, and the errors
+            // before it still count. The second burst comes three scrapes after the first.
+            let second = onset + scrape * 3;
+            if second + round_up(for_, scrape) < gone {
+                let (before, after) = split(n + 1.0);
+                let restarted =
+                    Shape::Gauge(vec![(2, 0.0), (2, before), (1, 0.0), (u64::MAX, after)]);
+                let mut series = per_replica(
+                    metric,
+                    &error_labels,
+                    [restarted, Shape::Counter(vec![(u64::MAX, 0.0)])],
+                );
+                series.extend(per_replica(
+                    metric,
+                    &ok_labels,
+                    [jump(10.0 * (n + 1.0)), jump(10.0 * (n + 1.0))],
+                ));
+                probes.push(
+                    Probe::new("one more than the threshold on one replica, a restart between")
+                        .for_edge(second, for_, scrape, severity, n + 1.0)
+                        .with(series),
+                );
+            }
             (
                 // The errors between the range's first sample and now, exactly (increase()
                 // would extrapolate), summed over instances. A restart forgets earlier
@@ -955,6 +978,20 @@ fn breaker_alert(
                     ),
                     samples(gone, scrape) + 1,
                 ));
+            // One failed scrape (stale markers) while a replica is open: `for` goes on.
+            let half = samples(for_, scrape) / 2;
+            let gap = (half >= 1).then(|| {
+                Probe::new("one failed scrape while a replica is open")
+                    .for_edge(onset, for_, scrape, severity, 1.0)
+                    .with(per_replica(
+                        names::CIRCUIT_BREAKER_STATE,
+                        &labels,
+                        [
+                            state(vec![(2, 0.0), (half, 1.0), (1, f64::NAN), (1, 1.0)]),
+                            state(vec![(1, 0.0)]),
+                        ],
+                    ))
+            });
             let both = Probe::new("both replicas open: one alert")
                 .for_edge(onset, for_, scrape, severity, 2.0)
                 .with(per_replica(
@@ -977,7 +1014,7 @@ fn breaker_alert(
                 format!(
                     "Circuit breaker {which} has not been closed for {for_text} on {{{{ $value }}}} instance(s); calls through it are rejected."
                 ),
-                vec![one, leaves, both],
+                [Some(one), Some(leaves), gap, Some(both)].into_iter().flatten().collect(),
             )
         }
         Condition::Flapping { more_than } => {

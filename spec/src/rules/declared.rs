@@ -471,6 +471,24 @@ fn value_draft(
                 Shape::Gauge(vec![(u64::MAX, other)]),
             ],
         ));
+    // One failed scrape while replica a is over the line (Prometheus stale-marks its
+    // series): `for` goes on, it fires when it would have.
+    let mut probes = vec![firing_probe];
+    let half = samples(fires_at, scrape) / 2;
+    if half >= 1 {
+        probes.push(
+            Probe::new("one failed scrape while a replica is over the line")
+                .for_edge(Duration::ZERO, for_, scrape, severity, firing)
+                .with(metric.series(
+                    "",
+                    &[],
+                    [
+                        Shape::Gauge(vec![(half, firing), (1, f64::NAN), (u64::MAX, firing)]),
+                        Shape::Gauge(vec![(u64::MAX, other)]),
+                    ],
+                )),
+        );
+    }
     // The replica over the line leaves (a deleted pod): its last value still counts for the
     // last few scrapes (one failed scrape is no verdict), then it is gone.
     let gone = recover;
@@ -526,11 +544,12 @@ fn value_draft(
             ),
         ),
     };
+    probes.extend([leaving_probe, edge_probe]);
     Draft {
         expr,
         summary,
         description,
-        probes: vec![firing_probe, leaving_probe, edge_probe],
+        probes,
     }
 }
 

@@ -72,7 +72,7 @@ pub(crate) struct Series {
 pub(crate) enum Shape {
     /// A counter from 0 at time 0: `(samples, increase per sample)` runs.
     Counter(Vec<(u64, f64)>),
-    /// A gauge: `(samples, value)` runs.
+    /// A gauge: `(samples, value)` runs; a `NaN` value is a failed scrape (stale markers).
     Gauge(Vec<(u64, f64)>),
     /// Like `Counter`, with steps written as given: the caller keeps them exact in binary
     /// (small multiples of a power of two), however small.

@@ -295,8 +295,13 @@ fn values(shape: &Shape, count: u64) -> String {
                 if k == 0 {
                     continue;
                 }
-                parts.push(format!("{}x{}", format_float(value), k - 1));
-                last = value;
+                if value.is_nan() {
+                    // A failed scrape: Prometheus stale-marks the target's series.
+                    parts.extend((0..k).map(|_| "stale".to_owned()));
+                } else {
+                    parts.push(format!("{}x{}", format_float(value), k - 1));
+                    last = value;
+                }
                 left -= k;
             }
         }
