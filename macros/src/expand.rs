@@ -189,11 +189,14 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     if matches!(shape, Shape::Diverging) {
         // The body runs in place (it never returns, so nothing follows it): a guard
         // records the panic that may unwind through it.
+        // Its statements, not its block, follow the guard: a block as the last expression
+        // of a block warns `unused_braces` in the user's crate.
         let guard = local("__botwatch_diverging");
+        let statements = body.stream();
         return Ok(quote! {
             #items
             let #guard = ::botwatch::__private::enter_diverging(#instruments, #series);
-            #body
+            #statements
         });
     }
     // Built before the body's closure takes the arguments: a `per` key reads them.

@@ -1,7 +1,7 @@
 //! Generated code is clean under the lints strict users turn on: `cargo clippy
 //! --all-targets -- -D warnings` in CI builds this file with `clippy::pedantic` and
 //! `unused_qualifications` denied, over every shape the attributes take.
-#![deny(clippy::pedantic, unused_qualifications, rust_2018_idioms)]
+#![deny(clippy::pedantic, unused_qualifications, rust_2018_idioms, warnings)]
 
 use std::future::Future;
 
@@ -125,4 +125,47 @@ fn every_shape_runs() {
     assert_eq!(book.push(7).best(), Some(&7));
     assert_eq!(keyed_quote("binance", 5), Ok(5));
     assert!(std::panic::catch_unwind(|| halt("test")).is_err());
+    assert!(std::panic::catch_unwind(|| halt_plain()).is_err());
+    assert_eq!(Owned(1).take_counted(), 2);
+    assert_eq!(Owned(1).take_timed(), 2);
+    assert_eq!(Owned(1).take_guarded(), Ok(2));
+    assert_eq!(Owned(1).take_stacked(), Ok(2));
+}
+
+/// Without inner attributes: the body's block once followed the guard as a block of its
+/// own, which warns `unused_braces` (when written on one line).
+#[botwatch::timed]
+#[rustfmt::skip]
+fn halt_plain() -> ! { panic!("halted") }
+
+/// Methods that take `mut self`, under every attribute and a stacking.
+#[derive(Debug)]
+struct Owned(u64);
+
+impl Owned {
+    #[botwatch::counted]
+    fn take_counted(mut self) -> u64 {
+        self.0 += 1;
+        self.0
+    }
+
+    #[botwatch::timed]
+    fn take_timed(mut self) -> u64 {
+        self.0 += 1;
+        self.0
+    }
+
+    #[botwatch::circuit_breaker]
+    fn take_guarded(mut self) -> Result<u64, FeedError> {
+        self.0 += 1;
+        Ok(self.0)
+    }
+
+    #[botwatch::circuit_breaker]
+    #[botwatch::timed]
+    #[botwatch::counted]
+    fn take_stacked(mut self) -> Result<u64, FeedError> {
+        self.0 += 1;
+        Ok(self.0)
+    }
 }
