@@ -99,8 +99,10 @@ fn metric(m: &MetricOptions) -> TokenStream {
     let labels = labels(&m.labels);
     let call_labels = list(m.call_labels.iter().map(|k| text(k)));
     let max_series = option(m.max_series.map(|n| quote!(#n)));
+    let label_idle = option(m.label_idle.map(duration));
     quote!(::botwatch::__private::spec::MetricOptions {
-        name: #name, help: #help, labels: #labels, call_labels: #call_labels, max_series: #max_series
+        name: #name, help: #help, labels: #labels, call_labels: #call_labels, max_series: #max_series,
+        label_idle: #label_idle,
     })
 }
 

@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use crate::breaker::{nesting, BreakerHooks, BreakerSite, CircuitOpen, Outcome, Permit};
 use crate::clock;
 use crate::histogram::OwnedHistogram;
-use crate::sites::{CallCounts, CountedSite, TimedSite};
+use crate::sites::{CallCounts, CountedSite, SetOf, TimedSite};
 
 /// The sites of one function, as its attributes declared them.
 #[derive(Debug)]
@@ -36,9 +36,9 @@ pub struct Instruments {
 #[derive(Clone, Copy, Debug)]
 pub struct Series {
     /// `#[counted]`'s counts of this label set.
-    pub counted: Option<&'static CallCounts>,
+    pub counted: Option<SetOf<CallCounts>>,
     /// `#[timed]`'s histogram of this label set.
-    pub timed: Option<&'static OwnedHistogram>,
+    pub timed: Option<SetOf<OwnedHistogram>>,
 }
 
 /// One admitted call in progress.

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::labels::{Sealable, SEALED};
 use crate::stripes::{self, stride, CacheAligned, STRIPES};
 
 /// One cache line of counters.
@@ -55,17 +56,49 @@ impl Cells<'_> {
             .fetch_add(nanos, Ordering::Relaxed);
     }
 
+    /// [`Self::record`] for a label set that may be evicted: `false` when the bucket was
+    /// sealed, and then nothing is recorded here. The sum goes first and the bucket
+    /// releases it, so the seal of the buckets sees the sum of every observation it
+    /// counted.
+    #[inline(always)]
+    pub(crate) fn record_unless_sealed(self, nanos: u64) -> bool {
+        let base = stripes::current() * self.row();
+        let index = self
+            .bounds
+            .iter()
+            .take_while(|&&bound| bound < nanos)
+            .count();
+        let sum = self.word(base + self.bounds.len() + 1);
+        sum.fetch_add(nanos, Ordering::Relaxed);
+        if self.word(base + index).fetch_add(1, Ordering::Release) & SEALED == 0 {
+            return true;
+        }
+        sum.fetch_sub(nanos, Ordering::Relaxed);
+        false
+    }
+
     /// The cumulative view Prometheus wants, summed over stripes.
     pub(crate) fn snapshot(self) -> HistogramSnapshot {
+        self.summed(|word| word.load(Ordering::Relaxed))
+    }
+
+    /// Seals every bucket word (see `labels::evict`) and returns what they held before.
+    pub(crate) fn seal(self) -> HistogramSnapshot {
+        self.summed(|word| word.fetch_or(SEALED, Ordering::AcqRel))
+    }
+
+    /// The snapshot of the bucket words as `read` reads them (sealed bits masked) and the
+    /// sums, read after them.
+    fn summed(self, read: impl Fn(&AtomicU64) -> u64) -> HistogramSnapshot {
         let buckets = self.bounds.len() + 1;
         let mut counts = vec![0u64; buckets];
         let mut sum_nanos = 0u64;
         for stripe in 0..STRIPES {
             let base = stripe * self.row();
             for (i, count) in counts.iter_mut().enumerate() {
-                *count += self.word(base + i).load(Ordering::Relaxed);
+                *count += read(self.word(base + i)) & !SEALED;
             }
-            sum_nanos = sum_nanos.wrapping_add(self.word(base + buckets).load(Ordering::Relaxed));
+            sum_nanos = sum_nanos.wrapping_add(self.word(base + buckets).load(Ordering::Acquire));
         }
         let mut cumulative = Vec::with_capacity(self.bounds.len());
         let mut running = 0u64;
@@ -144,6 +177,18 @@ impl OwnedHistogram {
                 cell.store(0, std::sync::atomic::Ordering::Relaxed);
             }
         }
+    }
+}
+
+impl Sealable for OwnedHistogram {
+    type Last = HistogramSnapshot;
+
+    fn seal(&self) -> HistogramSnapshot {
+        self.cells().seal()
+    }
+
+    fn clear(&self) {
+        OwnedHistogram::clear(self);
     }
 }
 

@@ -123,13 +123,13 @@ pub mod __private {
     };
     pub use crate::declared::{declared_metric, DeclaredMetric, DeclaredStatic, DECLARED};
     pub use crate::histogram::{histogram_lines, zero_line, Line};
-    pub use crate::labels::{LabelArg, LabelValue, ScalarLabelArg, TextLabel};
+    pub use crate::labels::{Found, LabelArg, LabelValue, ScalarLabelArg, SeriesRef, TextLabel};
     pub use crate::outcome::{
         err_of, require_not_future, ErrOutcome, FutureCheck, OtherOutcome, Probe, ResultOutcome,
         ReturnsFuture, ReturnsValue,
     };
     pub use crate::registry::{RegisteredSite, SITES};
-    pub use crate::sites::{CallCounts, CountedSite, TimedSite};
+    pub use crate::sites::{CallCounts, CountedSite, SetOf, TimedSite};
 
     /// The series of the first `limit` annotated functions, for benchmarks of rendering.
     pub fn render_first_sites(limit: usize) -> String {

@@ -210,11 +210,14 @@ fn add_site<'a>(
         (RegisteredSite::Counted(counted), Attribute::Counted(args)) => {
             let metric = &args.metric;
             let name = metric.metric_name(names::FUNCTION_CALLS_TOTAL);
-            let (mut sets, overflowed) = match counted.labelled() {
-                Some(labelled) => (labelled.sets, Some(labelled.overflowed)),
-                None if !metric.call_labels.is_empty() => (Vec::new(), Some(0)),
+            let (mut sets, overflowed) = match counted.scrape() {
+                Some(labelled) => (
+                    labelled.sets,
+                    Some((labelled.overflowed, labelled.evictions)),
+                ),
+                None if !metric.call_labels.is_empty() => (Vec::new(), Some((0, 0))),
                 None => (
-                    vec![(&[][..], (counted.ok_count(), counted.error_count()))],
+                    vec![(no_values(), (counted.ok_count(), counted.error_count()))],
                     None,
                 ),
             };
@@ -225,7 +228,7 @@ fn add_site<'a>(
                 "counter",
             );
             // Sorted as their series will be: by result, then by the per-call labels.
-            sets.sort_by_key(|(values, _)| *values);
+            sets.sort_by(|(a, _), (b, _)| a.cmp(b));
             let more = metric.call_labels.len() + global.len();
             for result in [names::RESULT_ERROR, names::RESULT_OK] {
                 for (values, (ok, error)) in &sets {
@@ -240,17 +243,20 @@ fn add_site<'a>(
                     family.add(labels, Values::Counter(*value));
                 }
             }
-            if let Some(overflowed) = overflowed {
-                add_overflow(families, spec, overflowed, global);
+            if let Some((overflowed, evictions)) = overflowed {
+                add_overflow(families, spec, overflowed, evictions, global);
             }
         }
         (RegisteredSite::Timed(timed), Attribute::Timed(args)) => {
             let metric = &args.metric;
             let name = metric.metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
-            let (mut sets, overflowed) = match timed.labelled() {
-                Some(labelled) => (labelled.sets, Some(labelled.overflowed)),
-                None if !metric.call_labels.is_empty() => (Vec::new(), Some(0)),
-                None => (vec![(&[][..], timed.snapshot())], None),
+            let (mut sets, overflowed) = match timed.scrape() {
+                Some(labelled) => (
+                    labelled.sets,
+                    Some((labelled.overflowed, labelled.evictions)),
+                ),
+                None if !metric.call_labels.is_empty() => (Vec::new(), Some((0, 0))),
+                None => (vec![(no_values(), timed.snapshot())], None),
             };
             let family = family_of(
                 families,
@@ -258,16 +264,16 @@ fn add_site<'a>(
                 metric.help_text(names::HELP_DURATION),
                 "histogram",
             );
-            sets.sort_by_key(|(values, _)| *values);
+            sets.sort_by(|(a, _), (b, _)| a.cmp(b));
             let more = metric.call_labels.len() + global.len();
             for (values, snapshot) in sets {
                 let mut labels = base_labels(spec, None, &metric.labels, more);
-                labels.extend(call_labels(&metric.call_labels, values));
+                labels.extend(call_labels(&metric.call_labels, &values));
                 labels.extend(globals(global));
                 family.add(labels, Values::Histogram(snapshot));
             }
-            if let Some(overflowed) = overflowed {
-                add_overflow(families, spec, overflowed, global);
+            if let Some((overflowed, evictions)) = overflowed {
+                add_overflow(families, spec, overflowed, evictions, global);
             }
         }
         // Breakers are rendered by name, once for all the functions sharing one.
@@ -276,26 +282,39 @@ fn add_site<'a>(
     }
 }
 
-/// Per-call labels: each key with this label set's value.
-fn call_labels<'a>(
+/// Per-call labels: each key with this label set's value (copied: an evicted set's entry
+/// goes to another set).
+fn call_labels<'a, 'v>(
     keys: &'a [botwatch_spec::model::Text],
-    values: &'a [Box<str>],
-) -> impl Iterator<Item = (Text<'a>, Text<'a>)> + 'a {
+    values: &'v [Box<str>],
+) -> impl Iterator<Item = (Text<'a>, Text<'a>)> + 'v
+where
+    'a: 'v,
+{
     keys.iter()
         .zip(values)
-        .map(|(key, value)| label(&**key, &**value))
+        .map(|(key, value)| label(&**key, String::from(&**value)))
 }
 
 /// `botwatch_label_overflow_total{function, module}` of a function with per-call labels
 /// (a function both counted and timed adds its overflows once per attribute).
+/// and `botwatch_label_evictions_total{function, module}`, the label sets evicted idle.
 fn add_overflow<'a>(
     families: &mut BTreeMap<String, Family<'a>>,
     spec: &'a Site,
     overflowed: u64,
+    evictions: u64,
     global: &'a [(String, String)],
 ) {
     let mut labels = base_labels(spec, None, &[], global.len());
     labels.extend(globals(global));
+    family_of(
+        families,
+        names::BOTWATCH_LABEL_EVICTIONS_TOTAL,
+        names::HELP_LABEL_EVICTIONS,
+        "counter",
+    )
+    .add(labels.clone(), Values::Counter(evictions));
     family_of(
         families,
         names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
@@ -303,6 +322,11 @@ fn add_overflow<'a>(
         "counter",
     )
     .add(labels, Values::Counter(overflowed));
+}
+
+/// No per-call labels.
+fn no_values() -> std::sync::Arc<[Box<str>]> {
+    std::sync::Arc::from(Vec::new())
 }
 
 fn add_breaker<'a>(
@@ -388,7 +412,7 @@ fn add_declared<'a>(
         kind: spec.kind.prometheus_type(),
         series: Vec::new(),
     });
-    let labels = |values: &'a [Box<str>]| -> Labels<'a> {
+    let labels = |values: &[Box<str>]| -> Labels<'a> {
         let mut labels: Labels<'a> = spec
             .labels
             .iter()
@@ -398,7 +422,7 @@ fn add_declared<'a>(
         labels.extend(globals(global));
         labels
     };
-    let mut insert = |values: &'a [Box<str>], value: Values| {
+    let mut insert = |values: &[Box<str>], value: Values| {
         family.add(labels(values), value);
     };
     let overflowed = match metric {
@@ -423,7 +447,7 @@ fn add_declared<'a>(
 
 /// Calls `f` with each series' label values (none for an unlabelled metric) and storage;
 /// a labelled family's updates sent to its overflow series.
-fn each<'a, S>(series: Series<'a, S>, mut f: impl FnMut(&'a [Box<str>], &'a S)) -> Option<u64> {
+fn each<'a, S>(series: Series<'a, S>, mut f: impl FnMut(&[Box<str>], &'a S)) -> Option<u64> {
     match series {
         Series::One(one) => {
             f(&[], one);
@@ -431,7 +455,7 @@ fn each<'a, S>(series: Series<'a, S>, mut f: impl FnMut(&'a [Box<str>], &'a S)) 
         }
         Series::Family(Some(family)) => {
             for (values, storage) in family.sets {
-                f(values, storage);
+                f(&values, storage);
             }
             Some(family.overflowed)
         }

@@ -8,12 +8,13 @@
 //! flag that is set once: the first call arms the notice for a forgotten `install()`.)
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use botwatch_spec::model::{Attribute, Site};
 
 use crate::histogram::{histogram_lines, Cells, HistogramSnapshot, Line, OwnedHistogram};
-use crate::labels::{LabelTable, LabelValue};
+use crate::labels::{Evicted, Found, LabelTable, LabelValue, Sealable, SeriesRef, SEALED};
 use crate::stripes::{self, CacheAligned, STRIPES};
 
 /// `[ok, error]` counts per thread stripe, each stripe on a cache line of its own.
@@ -24,30 +25,68 @@ const fn zero_counts() -> CallCounts {
 }
 
 /// A function's per-call label sets with what each recorded, and the calls sent to the
-/// overflow series.
-pub(crate) struct Labelled<'a, T> {
-    pub(crate) sets: Vec<(&'a [Box<str>], T)>,
+/// overflow series; at scrape, also the sets evicted by it, with what they recorded last.
+pub(crate) struct Labelled<T> {
+    pub(crate) sets: Vec<(Arc<[Box<str>]>, T)>,
     pub(crate) overflowed: u64,
+    pub(crate) evictions: u64,
 }
 
 fn count_total(counts: &CallCounts, index: usize) -> u64 {
     counts
         .iter()
-        .map(|stripe| stripe.0[index].load(Ordering::Relaxed))
+        .map(|stripe| stripe.0[index].load(Ordering::Relaxed) & !SEALED)
         .sum()
+}
+
+impl Sealable for CallCounts {
+    type Last = (u64, u64);
+
+    fn seal(&self) -> (u64, u64) {
+        let mut last = (0, 0);
+        for stripe in self {
+            last.0 += stripe.0[0].fetch_or(SEALED, Ordering::AcqRel) & !SEALED;
+            last.1 += stripe.0[1].fetch_or(SEALED, Ordering::AcqRel) & !SEALED;
+        }
+        last
+    }
+
+    fn clear(&self) {
+        for stripe in self {
+            for word in &stripe.0 {
+                word.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Adds one call to this thread's stripe of `counts`; `false` if the counts were sealed.
+#[inline(always)]
+fn add_call(counts: &CallCounts, is_err: bool) -> bool {
+    counts[stripes::current()].0[usize::from(is_err)].fetch_add(1, Ordering::Relaxed) & SEALED == 0
 }
 
 /// The per-call label sets of a function with per-call labels, made on its first call.
 fn table<'a, S>(cell: &'a OnceLock<LabelTable<S>>, spec: &Site) -> &'a LabelTable<S> {
     cell.get_or_init(|| {
-        let bound = match &spec.attribute {
-            Attribute::Counted(c) => c.metric.series_bound(),
-            Attribute::Timed(t) => t.metric.series_bound(),
-            Attribute::CircuitBreaker(_) => 1,
+        let (bound, idle) = match &spec.attribute {
+            Attribute::Counted(c) => (c.metric.series_bound(), c.label_idle()),
+            Attribute::Timed(t) => (
+                t.metric.series_bound(),
+                t.metric.label_idle_or(Duration::ZERO),
+            ),
+            Attribute::CircuitBreaker(_) => (1, Duration::MAX),
         };
-        LabelTable::new(bound)
+        LabelTable::new(bound, Some(idle))
     })
 }
+
+fn owner(spec: &Site) -> impl Fn() -> String + '_ {
+    || format!("{}::{}", spec.module, spec.function)
+}
+
+/// Where an update of a label set lands: its set's storage, or the overflow series'.
+pub type SetOf<S> = Found<'static, S>;
 
 /// Storage of one `#[counted]` function: its call counts, or, with per-call labels, a table
 /// of counts per label set.
@@ -55,6 +94,8 @@ fn table<'a, S>(cell: &'a OnceLock<LabelTable<S>>, spec: &Site) -> &'a LabelTabl
 pub struct CountedSite {
     stripes: CallCounts,
     labelled: OnceLock<LabelTable<CallCounts>>,
+    /// `[ok, error]` of the label sets evicted so far.
+    evicted: [AtomicU64; 2],
     spec: &'static Site,
 }
 
@@ -64,6 +105,7 @@ impl CountedSite {
         CountedSite {
             stripes: zero_counts(),
             labelled: OnceLock::new(),
+            evicted: [const { AtomicU64::new(0) }; 2],
             spec,
         }
     }
@@ -72,30 +114,41 @@ impl CountedSite {
         let labelled: u64 = self
             .labelled
             .get()
-            .map(|t| t.entries().map(|e| count_total(&e.storage, index)).sum())
+            .map(|t| t.entries().map(|(_, c)| count_total(c, index)).sum())
             .unwrap_or(0);
-        count_total(&self.stripes, index) + labelled
+        count_total(&self.stripes, index) + labelled + self.evicted[index].load(Ordering::Relaxed)
     }
 
     /// The counts of this call's per-call label set.
     #[inline(always)]
-    pub fn series(&'static self, values: &[LabelValue<'_>]) -> &'static CallCounts {
-        table(&self.labelled, self.spec).storage(self.spec, values, zero_counts)
+    pub fn series(&'static self, values: &[LabelValue<'_>]) -> SetOf<CallCounts> {
+        table(&self.labelled, self.spec).lookup(owner(self.spec), values, zero_counts)
     }
 
-    /// The label sets seen, each with (ok, error).
-    pub(crate) fn labelled(&self) -> Option<Labelled<'_, (u64, u64)>> {
+    /// The label sets live, each with (ok, error).
+    pub(crate) fn labelled(&self) -> Option<Labelled<(u64, u64)>> {
         let table = self.labelled.get()?;
         Some(Labelled {
             sets: table
                 .entries()
-                .map(|e| {
-                    let counts = (count_total(&e.storage, 0), count_total(&e.storage, 1));
-                    (&*e.values, counts)
-                })
+                .map(|(values, c)| (values, (count_total(c, 0), count_total(c, 1))))
                 .collect(),
             overflowed: table.overflowed(),
+            evictions: table.evictions(),
         })
+    }
+
+    /// [`Self::labelled`] for a scrape: first evicts the idle sets, which this scrape
+    /// serves one last time.
+    pub(crate) fn scrape(&self) -> Option<Labelled<(u64, u64)>> {
+        let evicted = self.labelled.get()?.sweep();
+        let mut labelled = self.labelled()?;
+        for Evicted { values, last } in evicted {
+            self.evicted[0].fetch_add(last.0, Ordering::Relaxed);
+            self.evicted[1].fetch_add(last.1, Ordering::Relaxed);
+            labelled.sets.push((values, last));
+        }
+        Some(labelled)
     }
 
     /// The function and its attribute.
@@ -116,10 +169,39 @@ impl CountedSite {
     /// Records a call that returned (or panicked: `is_err`), in its label set's counts if
     /// it has per-call labels.
     #[inline(always)]
-    pub(crate) fn record(&self, series: Option<&CallCounts>, is_err: bool) {
+    pub(crate) fn record(&self, series: Option<SetOf<CallCounts>>, is_err: bool) {
         crate::notice::on_call();
-        let counts = series.unwrap_or(&self.stripes);
-        counts[stripes::current()].0[usize::from(is_err)].fetch_add(1, Ordering::Relaxed);
+        match series {
+            None => {
+                add_call(&self.stripes, is_err);
+            }
+            Some(Found::Overflow(counts)) => {
+                add_call(counts, is_err);
+            }
+            Some(Found::Set(set)) => {
+                if let Err(moved) = set.record(|counts| add_call(counts, is_err)) {
+                    self.record_moved(moved, is_err);
+                }
+            }
+        }
+    }
+
+    /// A call whose label set was evicted while it ran: counted in the set's live entry.
+    #[cold]
+    fn record_moved(&self, moved: SeriesRef<'static, CallCounts>, is_err: bool) {
+        let table = self.labelled.get().expect("a set was looked up in it");
+        let counts = table.relocate(moved, owner(self.spec), zero_counts);
+        if !add_call(counts, is_err) {
+            // Evicted again in between: the overflow series is never sealed.
+            add_call(table.overflow_of(self.spec_labels(), &zero_counts), is_err);
+        }
+    }
+
+    fn spec_labels(&self) -> usize {
+        match &self.spec.attribute {
+            Attribute::Counted(c) => c.metric.call_labels.len(),
+            _ => 0,
+        }
     }
 }
 
@@ -132,6 +214,8 @@ pub struct TimedSite {
     /// Per stripe: one count per bucket (plus `+Inf`) and the sum, in whole cache lines.
     lines: &'static [Line],
     labelled: OnceLock<LabelTable<OwnedHistogram>>,
+    /// The durations of the label sets evicted so far.
+    evicted: Mutex<Option<HistogramSnapshot>>,
     spec: &'static Site,
 }
 
@@ -146,6 +230,7 @@ impl TimedSite {
             bounds,
             lines,
             labelled: OnceLock::new(),
+            evicted: Mutex::new(None),
             spec,
         }
     }
@@ -153,32 +238,73 @@ impl TimedSite {
     /// Records a call that took `nanos`, in its label set's histogram if it has per-call
     /// labels.
     #[inline(always)]
-    pub(crate) fn record(&self, series: Option<&OwnedHistogram>, nanos: u64) {
+    pub(crate) fn record(&self, series: Option<SetOf<OwnedHistogram>>, nanos: u64) {
         crate::notice::on_call();
         match series {
-            Some(histogram) => histogram.cells().record(nanos),
             None => self.cells().record(nanos),
+            Some(Found::Overflow(histogram)) => histogram.cells().record(nanos),
+            Some(Found::Set(set)) => {
+                if let Err(moved) = set.record(|h| h.cells().record_unless_sealed(nanos)) {
+                    self.record_moved(moved, nanos);
+                }
+            }
+        }
+    }
+
+    /// A call whose label set was evicted while it ran: recorded in the set's live entry.
+    #[cold]
+    fn record_moved(&self, moved: SeriesRef<'static, OwnedHistogram>, nanos: u64) {
+        let table = self.labelled.get().expect("a set was looked up in it");
+        let make = || OwnedHistogram::new(self.bounds.to_vec());
+        let histogram = table.relocate(moved, owner(self.spec), make);
+        if !histogram.cells().record_unless_sealed(nanos) {
+            let labels = match &self.spec.attribute {
+                Attribute::Timed(t) => t.metric.call_labels.len(),
+                _ => 0,
+            };
+            table.overflow_of(labels, &make).cells().record(nanos);
         }
     }
 
     /// The histogram of this call's per-call label set.
     #[inline(always)]
-    pub fn series(&'static self, values: &[LabelValue<'_>]) -> &'static OwnedHistogram {
-        table(&self.labelled, self.spec).storage(self.spec, values, || {
+    pub fn series(&'static self, values: &[LabelValue<'_>]) -> SetOf<OwnedHistogram> {
+        table(&self.labelled, self.spec).lookup(owner(self.spec), values, || {
             OwnedHistogram::new(self.bounds.to_vec())
         })
     }
 
-    /// The label sets seen with their histograms.
-    pub(crate) fn labelled(&self) -> Option<Labelled<'_, HistogramSnapshot>> {
+    /// The label sets live with their histograms.
+    pub(crate) fn labelled(&self) -> Option<Labelled<HistogramSnapshot>> {
         let table = self.labelled.get()?;
         Some(Labelled {
             sets: table
                 .entries()
-                .map(|e| (&*e.values, e.storage.cells().snapshot()))
+                .map(|(values, h)| (values, h.cells().snapshot()))
                 .collect(),
             overflowed: table.overflowed(),
+            evictions: table.evictions(),
         })
+    }
+
+    /// [`Self::labelled`] for a scrape: first evicts the idle sets, which this scrape
+    /// serves one last time.
+    pub(crate) fn scrape(&self) -> Option<Labelled<HistogramSnapshot>> {
+        let evicted = self.labelled.get()?.sweep();
+        let mut labelled = self.labelled()?;
+        if !evicted.is_empty() {
+            let mut all = self.evicted.lock().unwrap_or_else(PoisonError::into_inner);
+            for Evicted { values, last } in evicted {
+                match all.as_mut() {
+                    Some(all) => {
+                        all.merge(&last);
+                    }
+                    None => *all = Some(last.clone()),
+                }
+                labelled.sets.push((values, last));
+            }
+        }
+        Some(labelled)
     }
 
     fn cells(&self) -> Cells<'_> {
@@ -197,9 +323,12 @@ impl TimedSite {
     pub(crate) fn snapshot(&self) -> HistogramSnapshot {
         let mut all = self.cells().snapshot();
         if let Some(table) = self.labelled.get() {
-            for entry in table.entries() {
-                all.merge(&entry.storage.cells().snapshot());
+            for (_, histogram) in table.entries() {
+                all.merge(&histogram.cells().snapshot());
             }
+        }
+        if let Some(evicted) = &*self.evicted.lock().unwrap_or_else(PoisonError::into_inner) {
+            all.merge(evicted);
         }
         all
     }

@@ -74,11 +74,25 @@ pub struct MetricOptions {
     pub call_labels: List<Text>,
     /// `max_series = N`: the most distinct per-call label sets; `None` for the default.
     pub max_series: Option<u32>,
+    /// `label_idle = 1h`: a per-call label set with no call for this long is evicted;
+    /// `None` for the default.
+    pub label_idle: Option<Duration>,
 }
 
 impl MetricOptions {
     /// Default `max_series`.
     pub const DEFAULT_MAX_SERIES: u32 = 100;
+
+    /// Default `label_idle`.
+    pub const DEFAULT_LABEL_IDLE: Duration = Duration::from_secs(3600);
+
+    /// The `label_idle` in force: as written, else the default, and never less than
+    /// `floor` (twice the window of the function's `idle` and `rate <` alerts).
+    pub fn label_idle_or(&self, floor: Duration) -> Duration {
+        self.label_idle
+            .unwrap_or(Self::DEFAULT_LABEL_IDLE)
+            .max(floor)
+    }
 
     /// The `max_series` in force.
     pub fn series_bound(&self) -> u32 {
@@ -100,6 +114,30 @@ pub struct Counted {
     /// `ok_if = path`: the predicate's path as written (a `fn(&E) -> bool`); `Err`s it
     /// flags count as `ok` (an expected outcome, like a post-only order that would cross).
     pub ok_if: Option<Text>,
+}
+
+impl Counted {
+    /// The shortest `label_idle` this function allows: twice the window of its `idle` and
+    /// `rate <` alerts, which the eviction of an idle label set would otherwise mask.
+    pub fn label_idle_floor(&self) -> Duration {
+        self.alerts
+            .iter()
+            .filter_map(|alert| match alert.condition {
+                Condition::Idle { window } => Some(window),
+                Condition::Rate {
+                    comparison: Comparison::Below,
+                    ..
+                } => Some(alert.window_duration()),
+                _ => None,
+            })
+            .max()
+            .map_or(Duration::ZERO, |window| window * 2)
+    }
+
+    /// The `label_idle` in force.
+    pub fn label_idle(&self) -> Duration {
+        self.metric.label_idle_or(self.label_idle_floor())
+    }
 }
 
 /// The arguments of `#[timed(...)]`.

@@ -10,6 +10,11 @@ pub const FUNCTION_CALLS_TOTAL: &str = "function_calls_total";
 pub const FUNCTION_CALLS_DURATION_SECONDS: &str = "function_calls_duration_seconds";
 /// Breaker state gauge: 0 closed, 1 open, 2 half-open.
 pub const CIRCUIT_BREAKER_STATE: &str = "circuit_breaker_state";
+/// Label sets evicted after `label_idle` without a call, per function.
+pub const BOTWATCH_LABEL_EVICTIONS_TOTAL: &str = "botwatch_label_evictions_total";
+/// HELP of [`BOTWATCH_LABEL_EVICTIONS_TOTAL`].
+pub const HELP_LABEL_EVICTIONS: &str =
+    "Per-call label sets evicted after label_idle without a call; their places went to new sets.";
 /// Calls of a function with per-call labels recorded in its `__overflow__` series.
 pub const BOTWATCH_LABEL_OVERFLOW_TOTAL: &str = "botwatch_label_overflow_total";
 /// HELP of [`BOTWATCH_LABEL_OVERFLOW_TOTAL`].

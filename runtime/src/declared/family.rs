@@ -2,11 +2,11 @@
 //! function's per-call labels.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use botwatch_spec::declared::Declared;
 
-use crate::labels::{LabelTable, LabelValue};
+use crate::labels::{Found, LabelTable, LabelValue};
 
 /// A family's table, made on its first `.labels(...)`.
 #[derive(Debug)]
@@ -17,7 +17,7 @@ pub(crate) struct Family<S> {
 
 /// A family's label sets with their storage, and the updates sent to the overflow series.
 pub(crate) struct FamilySeries<'a, S> {
-    pub(crate) sets: Vec<(&'a [Box<str>], &'a S)>,
+    pub(crate) sets: Vec<(Arc<[Box<str>]>, &'a S)>,
     pub(crate) overflowed: u64,
 }
 
@@ -42,14 +42,19 @@ impl<S> Family<S> {
         let keys = spec.map_or(0, |d| d.label_keys.len());
         let table = self
             .table
-            .get_or_init(|| LabelTable::new(spec.map_or(1, Declared::series_bound)));
+            .get_or_init(|| LabelTable::new(spec.map_or(1, Declared::series_bound), None));
         let owner = || spec.map_or_else(|| "an undeclared metric".to_owned(), Declared::origin);
         if keys != N || keys == 0 {
             self.warn_arity(spec, N);
             return table.overflow_of(keys, &make);
         }
         let values: [LabelValue<'_>; N] = values.each_ref().map(|v| LabelValue::Str(v.as_ref()));
-        table.storage_of(owner, &values, make)
+        // A family's sets are never evicted: `.labels(..)` hands out a reference the bot
+        // may keep, so an entry never goes to another set.
+        match table.lookup(owner, &values, make) {
+            Found::Set(set) => set.storage(),
+            Found::Overflow(storage) => storage,
+        }
     }
 
     #[cold]
@@ -80,7 +85,7 @@ impl<S> Family<S> {
     pub(crate) fn all(&self) -> Option<FamilySeries<'_, S>> {
         let table = self.table.get()?;
         Some(FamilySeries {
-            sets: table.entries().map(|e| (&*e.values, &e.storage)).collect(),
+            sets: table.entries().collect(),
             overflowed: table.overflowed(),
         })
     }

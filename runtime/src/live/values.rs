@@ -86,7 +86,7 @@ fn each<S>(series: Series<'_, S>, mut f: impl FnMut(&[Box<str>], &S)) {
         Series::One(one) => f(&[], one),
         Series::Family(Some(family)) => {
             for (values, storage) in family.sets {
-                f(values, storage);
+                f(&values, storage);
             }
         }
         Series::Family(None) => {}

@@ -7,8 +7,8 @@ use proc_macro2::{Span, TokenStream};
 use super::alert::parse_alert;
 use super::items::{parse_items, Errors, KeySet};
 use super::values::{
-    assigned, boolean, count, duration, for_each_item, nested, number, path, path_text, rate,
-    string,
+    assigned, boolean, count, duration, for_each_item, nested, nonzero, number, path, path_text,
+    rate, string,
 };
 use crate::model::{AttributeKind, CircuitBreaker};
 
@@ -211,20 +211,6 @@ fn check_combinations(spec: &CircuitBreaker, written: &Written, errors: &mut Err
             "the same predicate cannot both count and ignore an error",
         ));
     }
-}
-
-fn nonzero(
-    d: std::time::Duration,
-    value: &TokenStream,
-    key: &str,
-) -> syn::Result<std::time::Duration> {
-    if d.is_zero() {
-        return Err(syn::Error::new_spanned(
-            value,
-            format!("`{key}` must be longer than zero"),
-        ));
-    }
-    Ok(d)
 }
 
 fn value_span(tokens: &TokenStream) -> Span {

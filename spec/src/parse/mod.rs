@@ -30,6 +30,7 @@ const COUNTED_KEYS: &[&str] = &[
     "help",
     "labels",
     "max_series",
+    "label_idle",
     "alert",
     "slo",
     "error_if",
@@ -40,6 +41,7 @@ const TIMED_KEYS: &[&str] = &[
     "help",
     "labels",
     "max_series",
+    "label_idle",
     "buckets",
     "alert",
     "slo",
@@ -111,6 +113,7 @@ fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
     let mut ok_if = None;
     let mut call_labels = Vec::new();
     let mut max_series_at = None;
+    let mut label_idle_at = None;
     let mut errors = Errors::default();
     let mut keys = KeySet::new("#[counted]", COUNTED_KEYS, REPEATABLE);
     let (mut alerts, mut slos) = (Vec::new(), Vec::new());
@@ -145,8 +148,10 @@ fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
                 ok_if = Some(p);
             }
             _ => {
-                if key == "max_series" {
-                    max_series_at = Some(item.key.span());
+                match key {
+                    "max_series" => max_series_at = Some(item.key.span()),
+                    "label_idle" => label_idle_at = Some(item.key.span()),
+                    _ => {}
                 }
                 metric_option(&mut counted.metric, &mut call_labels, item, key)?;
             }
@@ -156,6 +161,21 @@ fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
     counted.alerts = Cow::Owned(alerts);
     counted.slos = Cow::Owned(slos);
     check_max_series(max_series_at, &call_labels, &mut errors);
+    check_label_idle(label_idle_at, &call_labels, &mut errors);
+    if let (Some(span), Some(idle)) = (label_idle_at, counted.metric.label_idle) {
+        let floor = counted.label_idle_floor();
+        if idle < floor {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`label_idle` must be at least twice the window of this function's `idle` and `rate <` alerts ({}): \
+                     an evicted label set would stop those alerts from firing for it; write `label_idle = {}` or more",
+                    crate::names::prometheus_duration(floor / 2),
+                    crate::names::prometheus_duration(floor)
+                ),
+            ));
+        }
+    }
     errors.finish(ParsedCounted {
         spec: counted,
         error_if,
@@ -172,6 +192,7 @@ pub fn parse_timed(tokens: TokenStream) -> syn::Result<Timed> {
 fn parse_timed_with_labels(tokens: TokenStream) -> syn::Result<ParsedTimed> {
     let mut call_labels = Vec::new();
     let mut max_series_at = None;
+    let mut label_idle_at = None;
     let mut timed = Timed::default();
     let mut errors = Errors::default();
     let mut keys = KeySet::new("#[timed]", TIMED_KEYS, REPEATABLE);
@@ -192,8 +213,10 @@ fn parse_timed_with_labels(tokens: TokenStream) -> syn::Result<ParsedTimed> {
                 timed.buckets = Some(Cow::Owned(buckets(assigned(item, "[0.001, 0.01, 0.1]")?)?));
             }
             _ => {
-                if key == "max_series" {
-                    max_series_at = Some(item.key.span());
+                match key {
+                    "max_series" => max_series_at = Some(item.key.span()),
+                    "label_idle" => label_idle_at = Some(item.key.span()),
+                    _ => {}
                 }
                 metric_option(&mut timed.metric, &mut call_labels, item, key)?;
             }
@@ -203,6 +226,7 @@ fn parse_timed_with_labels(tokens: TokenStream) -> syn::Result<ParsedTimed> {
     timed.alerts = Cow::Owned(alerts);
     timed.slos = Cow::Owned(slos);
     check_max_series(max_series_at, &call_labels, &mut errors);
+    check_label_idle(label_idle_at, &call_labels, &mut errors);
     errors.finish(ParsedTimed {
         spec: timed,
         call_labels,
@@ -223,7 +247,17 @@ fn check_max_series(
     }
 }
 
-/// `name`, `help`, `labels` and `max_series`, shared by `counted` and `timed`.
+/// `label_idle` evicts per-call label sets: without any it has nothing to evict.
+fn check_label_idle(at: Option<Span>, call_labels: &[(Text, syn::Expr)], errors: &mut Errors) {
+    if let (Some(span), true) = (at, call_labels.is_empty()) {
+        errors.push(syn::Error::new(
+            span,
+            "`label_idle` evicts idle label sets of per-call labels; add one, like `labels(venue = venue.name())`, or remove `label_idle`",
+        ));
+    }
+}
+
+/// `name`, `help`, `labels`, `max_series` and `label_idle`, shared by `counted` and `timed`.
 fn metric_option(
     metric: &mut MetricOptions,
     call_labels: &mut Vec<(Text, syn::Expr)>,
@@ -232,6 +266,10 @@ fn metric_option(
 ) -> syn::Result<()> {
     match key {
         "max_series" => metric.max_series = Some(values::count(assigned(item, "100")?, key, 1)?),
+        "label_idle" => {
+            let value = assigned(item, "1h")?;
+            metric.label_idle = Some(values::nonzero(values::duration(value)?, value, key)?);
+        }
         "name" => metric.name = Some(metric_name(assigned(item, "\"my_metric\"")?)?),
         "help" => metric.help = Some(string(assigned(item, "\"...\"")?, "help")?),
         "labels" => {

@@ -435,6 +435,21 @@ pub(crate) fn for_each_item(
     }
 }
 
+/// A duration that must not be zero (`reset`, `label_idle`).
+pub(crate) fn nonzero(
+    d: std::time::Duration,
+    value: &TokenStream,
+    key: &str,
+) -> syn::Result<std::time::Duration> {
+    if d.is_zero() {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("`{key}` must be longer than zero"),
+        ));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
