@@ -103,7 +103,8 @@ impl<S> Entry<S> {
             stored.store(word, Ordering::Relaxed);
         }
         *lock(&self.values) = probe.values.iter().map(LabelValue::text).collect();
-        self.touched.store(false, Ordering::Relaxed);
+        // Used now: the next sweep dates it, as it dates every set used since the last.
+        self.touched.store(true, Ordering::Relaxed);
         self.seq.store(odd + 1, Ordering::Release);
         odd + 1
     }
@@ -179,8 +180,8 @@ const EMPTY: u32 = 0;
 /// What only the lock's holder reads and writes.
 #[derive(Debug, Default)]
 pub(super) struct Books {
-    /// Per pool entry: when it was last seen looked up (live) or sealed (quarantined), in
-    /// milliseconds of [`now_ms`].
+    /// Per pool entry: when a sweep last saw it looked up (live) or sealed it
+    /// (quarantined), in milliseconds of [`now_ms`].
     pub(super) stamp: Vec<u64>,
     /// Pool entries ready for a new set.
     pub(super) free: Vec<u32>,
@@ -304,7 +305,6 @@ impl<S> LabelTable<S> {
         };
         let entry = self.pool[at].get().expect("taken entries are made");
         let seq = entry.rewrite(probe);
-        books.stamp[at] = now_ms();
         books.live += 1;
         entry.live.store(true, Ordering::Release);
         let mut index = (probe.hash as usize) & self.mask;

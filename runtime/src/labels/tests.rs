@@ -253,17 +253,25 @@ fn a_full_table_takes_new_sets_after_an_eviction() {
     call(&table, &text(&["b"]));
     call(&table, &text(&["c"]));
     assert_eq!(table.overflowed(), 1, "c overflowed: two sets are live");
+    table.sweep_at(t0); // dates a and b
+    table.sweep_at(t0 + HOUR_MS); // evicts them
     for step in 1..=4 {
-        // a and b go idle, one after the other; new sets take their places.
-        let now = t0 + step * HOUR_MS + 1;
-        table.sweep_at(now);
+        // Each new set is dated by the next sweep and evicted by the one after.
         let fresh = format!("new-{step}");
         call(&table, &[LabelValue::Str(&fresh)]);
+        table.sweep_at(t0 + (step + 1) * HOUR_MS);
     }
     call(&table, &text(&["a"]));
-    let sets = live(&table);
-    assert!(sets.contains(&("new-4".to_owned(), 1)), "{sets:?}");
-    assert_eq!(table.overflowed(), 1, "no new set overflowed: {sets:?}");
+    assert_eq!(
+        live(&table),
+        [
+            ("__overflow__".to_owned(), 1),
+            ("a".to_owned(), 1),
+            ("new-4".to_owned(), 1)
+        ],
+        "c's call in __overflow__; a starts over; no new set overflowed"
+    );
+    assert_eq!(table.overflowed(), 1);
     assert!(table.pool.iter().filter(|e| e.get().is_some()).count() <= 4);
 }
 
@@ -278,8 +286,8 @@ fn a_call_racing_an_eviction_lands_in_the_live_set() {
     let Found::Set(early) = table.lookup(owner, &text(&["binance"]), zero) else {
         panic!("a set of its own");
     };
-    table.sweep_at(t0 + HOUR_MS); // sees the lookup: binance was active
-    let evicted = table.sweep_at(t0 + 2 * HOUR_MS + 1);
+    table.sweep_at(t0); // dates the lookups
+    let evicted = table.sweep_at(t0 + HOUR_MS);
     assert_eq!(evicted.iter().map(|e| e.last).collect::<Vec<_>>(), [1]);
     let moved = early.record(add).expect_err("the set was sealed");
     assert!(add(table.relocate(moved, owner, zero)));
@@ -295,6 +303,7 @@ fn a_call_outliving_the_quarantine_goes_to_the_overflow_series() {
     let Found::Set(early) = table.lookup(owner, &text(&["binance"]), zero) else {
         panic!("a set of its own");
     };
+    table.sweep_at(t0); // dates the lookup
     assert_eq!(table.sweep_at(t0 + HOUR_MS).len(), 1);
     table.sweep_at(t0 + 2 * HOUR_MS); // out of quarantine
     call(&table, &text(&["kraken"]));
@@ -318,7 +327,7 @@ fn evictions_keep_the_other_sets_reachable() {
         .map(|n| storage_of(&table, &[LabelValue::Str(n)]))
         .collect();
     // Keep the odd ones active; the even ones go idle and leave.
-    table.sweep_at(t0 + 1);
+    table.sweep_at(t0);
     for n in names.iter().skip(1).step_by(2) {
         storage_of(&table, &[LabelValue::Str(n)]);
     }
@@ -329,28 +338,32 @@ fn evictions_keep_the_other_sets_reachable() {
     assert_eq!(table.entries().count(), 8);
 }
 
-/// Churn: 100,000 distinct values through `max_series = 100`, a sweep an hour apart after
-/// every hundred: the pool never grows past two hundred entries, nothing overflows, and
-/// the last hundred values each have their own set.
+/// Churn: 1,000,000 distinct values through `max_series = 100`, a hundred at a time with
+/// two sweeps an hour apart between (one dates the calls, the next evicts them): the pool
+/// never grows past two hundred entries, nothing overflows, and the last hundred values
+/// each have their own set.
 #[test]
 fn churn_reuses_entries_and_keeps_the_latest_sets() {
     let table: LabelTable<AtomicU64> = LabelTable::new(100, Some(HOUR));
-    let t0 = now_ms();
-    for batch in 0..1_000u64 {
-        table.sweep_at(t0 + batch * (HOUR_MS + 1));
+    let mut now = now_ms();
+    for batch in 0..10_000u64 {
         for i in 0..100 {
             let value = format!("token-{}", batch * 100 + i);
             call(&table, &[LabelValue::Str(&value)]);
         }
+        if batch < 9_999 {
+            table.sweep_at(now);
+            table.sweep_at(now + HOUR_MS);
+            now += 2 * HOUR_MS;
+        }
     }
     assert_eq!(table.overflowed(), 0);
-    let sets = live(&table);
-    let expected: Vec<_> = (99_900..100_000)
+    assert_eq!(table.evictions(), 999_900);
+    let mut expected: Vec<_> = (999_900..1_000_000)
         .map(|i| (format!("token-{i}"), 1))
         .collect();
-    let mut expected = expected;
     expected.sort();
-    assert_eq!(sets, expected);
+    assert_eq!(live(&table), expected);
     assert!(table.pool.iter().filter(|e| e.get().is_some()).count() <= 200);
 }
 
@@ -403,6 +416,7 @@ fn an_evicted_entry_waits_out_its_quarantine() {
     let Found::Set(early) = table.lookup(owner, &text(&["binance"]), zero) else {
         panic!("a set of its own");
     };
+    table.sweep_at(t0); // dates the lookup
     assert_eq!(table.sweep_at(t0 + HOUR_MS).len(), 1);
     table.sweep_at(t0 + HOUR_MS + 1); // a scrape soon after: still in quarantine
     let moved = early.record(add).expect_err("sealed");
@@ -420,6 +434,7 @@ fn a_freed_entry_takes_no_late_update() {
     let Found::Set(early) = table.lookup(owner, &text(&["binance"]), zero) else {
         panic!("a set of its own");
     };
+    table.sweep_at(t0); // dates the lookup
     assert_eq!(table.sweep_at(t0 + HOUR_MS).len(), 1);
     table.sweep_at(t0 + 2 * HOUR_MS); // out of quarantine, not yet reused
     let moved = early
