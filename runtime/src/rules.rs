@@ -3,8 +3,8 @@
 
 use botwatch_spec::declared::Declared;
 use botwatch_spec::model::Site;
-pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleSet, RulesError};
-use botwatch_spec::rules::{RuleOptions, MIN_SCRAPES_PER_WINDOW};
+pub use botwatch_render::rules::{PrometheusRuleMeta, RuleSet, RulesError};
+use botwatch_render::rules::{RuleOptions, MIN_SCRAPES_PER_WINDOW};
 
 use crate::registry;
 

@@ -6,89 +6,14 @@ use super::scenario::{
     call_value, first_replica_leaves, round_up, samples, test_step, LatencyLine, Probe, Series,
     Shape, JOB, REPLICAS,
 };
-use super::text::{promql_string, push_promql_string};
 use super::{AlertRule, RuleSet};
-use crate::model::{Alert, Attribute, Comparison, Condition, Site};
-use crate::names::{self, format_float, nanos_as_seconds_text, prometheus_duration};
+use crate::promql::{fresh_window, Function, FRESH_SCRAPES};
+use crate::text::promql_string;
+use botwatch_spec::model::{Alert, Attribute, Comparison, Condition, Site};
+use botwatch_spec::names::{self, format_float, nanos_as_seconds_text, prometheus_duration};
 
-/// A function's identity in PromQL and in alert labels: `function`, `module` and the
-/// metric's static labels (two functions of one name told apart by `labels(kind = ...)`
-/// are two series sets, so two alerts).
-pub(crate) struct Function<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) module: &'a str,
-    pub(crate) labels: Vec<(String, String)>,
-    /// Per-call label keys: every value is a series set of its own, so alerts group by
-    /// them too (one alert per venue).
-    pub(crate) call_labels: Vec<String>,
-}
-
-impl<'a> Function<'a> {
-    pub(crate) fn of(site: &'a Site) -> Function<'a> {
-        let (labels, call_labels) = match &site.attribute {
-            Attribute::Counted(c) => (&c.metric.labels[..], &c.metric.call_labels[..]),
-            Attribute::Timed(t) => (&t.metric.labels[..], &t.metric.call_labels[..]),
-            Attribute::CircuitBreaker(_) => (&[][..], &[][..]),
-        };
-        Function {
-            name: &site.function,
-            module: &site.module,
-            labels: labels
-                .iter()
-                .map(|l| (l.key.to_string(), l.value.to_string()))
-                .collect(),
-            call_labels: call_labels.iter().map(ToString::to_string).collect(),
-        }
-    }
-
-    /// `metric{function="f", module="m", static="v"}` plus extra matchers.
-    pub(crate) fn selector(&self, metric: &str, extra: &str) -> String {
-        // Pieces pushed onto one string: the dashboard builds thousands of these, and
-        // `format!` of `format!`s was a tenth of its rendering.
-        let mut out = String::with_capacity(metric.len() + extra.len() + 64);
-        out.push_str(metric);
-        out.push_str("{function=");
-        push_promql_string(&mut out, self.name);
-        out.push_str(", module=");
-        push_promql_string(&mut out, self.module);
-        for (k, v) in &self.labels {
-            out.push_str(", ");
-            out.push_str(k);
-            out.push('=');
-            push_promql_string(&mut out, v);
-        }
-        out.push_str(extra);
-        out.push('}');
-        out
-    }
-
-    /// The grouping label names, for `by (...)`.
-    pub(crate) fn by(&self) -> String {
-        let mut by = String::from("function, module");
-        for k in self.labels.iter().map(|(k, _)| k).chain(&self.call_labels) {
-            by.push_str(", ");
-            by.push_str(k);
-        }
-        by
-    }
-
-    /// The labels every series of the function carries with the same value: `function`,
-    /// `module` and its static labels (not its per-call labels, whose values vary by call).
-    pub(crate) fn identity(&self) -> Vec<(String, String)> {
-        let mut out = vec![
-            (names::LABEL_FUNCTION.to_owned(), self.name.to_owned()),
-            (names::LABEL_MODULE.to_owned(), self.module.to_owned()),
-        ];
-        out.extend(self.labels.iter().cloned());
-        out
-    }
-
-    /// The grouping label names of its alerts and recording rules, for `by (...)`: `job`
-    /// first, so two deployments of one code base on one Prometheus stay apart.
-    pub(crate) fn alert_by(&self) -> String {
-        format!("{}, {}", names::LABEL_JOB, self.by())
-    }
-
+/// The test data's side of a function's identity.
+impl Function<'_> {
     /// The labels of one of the function's series in the generated tests: the test job,
     /// its [`identity`](Self::identity) and a value per per-call label.
     pub(crate) fn grouping(&self) -> Vec<(String, String)> {
@@ -96,10 +21,6 @@ impl<'a> Function<'a> {
         out.extend(self.identity());
         out.extend(self.call_labels.iter().map(|k| (k.clone(), call_value(k))));
         out
-    }
-
-    pub(crate) fn origin(&self) -> String {
-        format!("{}::{}", self.module, self.name)
     }
 }
 
@@ -895,7 +816,7 @@ fn counted_within(selector: &str, within: Duration, scrape: Duration) -> String 
     let within = prometheus_duration(within.saturating_sub(scrape));
     let previous = format!(
         "last_over_time({selector}[{}] offset {step})",
-        super::fresh_window(scrape)
+        fresh_window(scrape)
     );
     // `+ 0` drops the metric name, as the difference does: the subquery's points must be
     // one series, whichever side of `or` each came from.
@@ -969,7 +890,7 @@ fn breaker_alert(
             let leaves = Probe::new("one replica open, then it leaves")
                 .for_edge(onset, for_, scrape, severity, 1.0)
                 .fires(gone, severity, 1.0)
-                .silent(gone + scrape * (super::FRESH_SCRAPES + 1))
+                .silent(gone + scrape * (FRESH_SCRAPES + 1))
                 .with(first_replica_leaves(
                     per_replica(
                         names::CIRCUIT_BREAKER_STATE,
@@ -1008,7 +929,7 @@ fn breaker_alert(
                 format!(
                     "count by ({by}) (last_over_time({}[{}]) > 0)",
                     selector(names::CIRCUIT_BREAKER_STATE, ""),
-                    super::fresh_window(scrape)
+                    fresh_window(scrape)
                 ),
                 format!("Circuit breaker {which} is open"),
                 format!(

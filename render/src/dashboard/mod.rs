@@ -16,7 +16,7 @@
 //! the same sites, at build time and at run time.
 //!
 //! ```
-//! let json = botwatch_spec::dashboard::json(&[], &[]);
+//! let json = botwatch_render::dashboard::json(&[], &[]);
 //! assert!(json.contains("\"schemaVersion\": 39"));
 //! ```
 
@@ -32,11 +32,11 @@ mod tests;
 
 use std::collections::BTreeSet;
 
-use crate::declared::Declared;
-use crate::model::{Attribute, Condition, Quantile, Site};
-use crate::names::{self, format_float};
 use crate::rules::slo::{burn_alert_name, PAGE, TICKET};
-use crate::rules::text::promql_string;
+use crate::text::promql_string;
+use botwatch_spec::declared::Declared;
+use botwatch_spec::model::{Attribute, Condition, Quantile, Site};
+use botwatch_spec::names::{self, format_float};
 
 use ids::{Grid, Ids};
 use json::Writer;
@@ -234,12 +234,12 @@ fn anchor(bot: &Bot<'_>) -> String {
             .iter()
             .find(|d| d.label_keys.is_empty())
             .map(|d| {
-                let suffix = if d.kind == crate::declared::MetricKind::Histogram {
+                let suffix = if d.kind == botwatch_spec::declared::MetricKind::Histogram {
                     "_count"
                 } else {
                     ""
                 };
-                let selector = crate::rules::declared::Metric::of(d).selector_with(suffix, &[]);
+                let selector = crate::promql::Metric::of(d).selector_with(suffix, &[]);
                 if selector.ends_with('}') {
                     selector
                 } else {

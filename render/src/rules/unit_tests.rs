@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use super::fleet;
 use super::scenario::{long_step, samples, Check, Expect, Probe, Series, Shape};
-use super::text::{expand, promql_string, yaml_key, yaml_quoted, yaml_single_quoted};
 use super::{
     AlertRule, RuleSet, UnitTestFile, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP,
 };
-use crate::names::{format_float, prometheus_duration};
+use crate::text::{expand, promql_string, yaml_key, yaml_quoted, yaml_single_quoted};
+use botwatch_spec::names::{format_float, prometheus_duration};
 
 /// The test files of `set`: the alerts tested at the scrape interval, then, when the scrape
 /// interval is under a minute, those reading hours, tested every minute (a file

@@ -11,7 +11,7 @@
 
 use super::scenario::{Series, JOB};
 use super::AlertRule;
-use crate::names::LABEL_JOB;
+use botwatch_spec::names::LABEL_JOB;
 
 /// The job of the twin deployment.
 const TWIN_JOB: &str = "bot-paper";

@@ -7,22 +7,21 @@
 //! silent otherwise. Everything is sorted, so the same attributes always give the same
 //! bytes, whether rendered at build time or at run time.
 
-pub(crate) mod alerts;
+mod alerts;
 mod bot;
 pub(crate) mod declared;
 mod fleet;
 mod render;
 mod scenario;
 pub(crate) mod slo;
-pub mod text;
 mod unit_tests;
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::declared::Declared;
-use crate::model::{Comparison, Condition, Site};
-use crate::names::prometheus_duration;
+use botwatch_spec::declared::Declared;
+use botwatch_spec::model::{Comparison, Condition, Site};
+use botwatch_spec::names::prometheus_duration;
 
 pub use render::PrometheusRuleMeta;
 
@@ -41,16 +40,6 @@ pub const ALERT_GROUP: &str = "botwatch.alerts";
 /// The group holding the bot-level alerts of [`RuleOptions::job`].
 pub const BOT_GROUP: &str = "botwatch.bot";
 
-/// How far back an alert reads a series' last value: a failed scrape (which stale-marks
-/// every series of the target) must not end a `for`, and a replica that is gone (stale, no
-/// longer scraped) drops out after this many scrapes.
-pub(crate) const FRESH_SCRAPES: u32 = 3;
-
-/// The range of an alert's "last value" read, `last_over_time(x[...])`.
-pub(crate) fn fresh_window(scrape: Duration) -> String {
-    prometheus_duration(scrape * FRESH_SCRAPES)
-}
-
 /// The fewest scrapes a rule's range window may hold.
 pub const MIN_SCRAPES_PER_WINDOW: u32 = 4;
 
@@ -67,7 +56,7 @@ pub struct RuleOptions {
 
 impl RuleOptions {
     /// The default scrape interval.
-    pub const DEFAULT_SCRAPE_INTERVAL: Duration = Duration::from_secs(15);
+    pub const DEFAULT_SCRAPE_INTERVAL: Duration = crate::promql::DEFAULT_SCRAPE_INTERVAL;
 }
 
 impl Default for RuleOptions {
@@ -373,7 +362,10 @@ fn written(condition: &Condition) -> String {
             prometheus_duration(*threshold)
         ),
         Condition::ErrorRate { above } => {
-            format!("error_rate > {}", crate::names::format_float(*above))
+            format!(
+                "error_rate > {}",
+                botwatch_spec::names::format_float(*above)
+            )
         }
         Condition::Idle { window } => format!("idle > {}", prometheus_duration(*window)),
         Condition::Rate {
@@ -387,7 +379,7 @@ fn written(condition: &Condition) -> String {
             } else {
                 ">"
             },
-            crate::names::format_float(*calls),
+            botwatch_spec::names::format_float(*calls),
             prometheus_duration(*per).trim_start_matches('1')
         ),
         Condition::Open => "open".to_owned(),
@@ -397,7 +389,7 @@ fn written(condition: &Condition) -> String {
 }
 
 /// The range window a function's alert reads, if any.
-fn range_window(alert: &crate::model::Alert) -> Option<Duration> {
+fn range_window(alert: &botwatch_spec::model::Alert) -> Option<Duration> {
     match &alert.condition {
         Condition::Latency { .. } | Condition::ErrorRate { .. } | Condition::Rate { .. } => {
             Some(alert.window_duration())

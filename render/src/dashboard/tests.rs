@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
-use crate::model::{
+use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
+use botwatch_spec::model::{
     Alert, Attribute, CircuitBreaker, Comparison, Condition, Counted, Label, MetricOptions,
     Quantile, Site, Slo, Timed,
 };

@@ -7,10 +7,11 @@
 //! it shows a feed slowing down before it stops, and it is a query like any other, which the
 //! example's real-Prometheus test checks returns data.
 
-use crate::declared::{Declared, MetricKind, ValueAlert, ValueCondition};
-use crate::model::Quantile;
-use crate::names::prometheus_duration;
-use crate::rules::declared::{increase_window, written, Metric};
+use crate::promql::Metric;
+use crate::rules::declared::{increase_window, written};
+use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueCondition};
+use botwatch_spec::model::Quantile;
+use botwatch_spec::names::prometheus_duration;
 
 use super::panels::{Kind, Panel};
 use super::queries::{self, Query};

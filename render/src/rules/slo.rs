@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use super::alerts::{calls, histogram, round, Function};
+use super::alerts::{calls, histogram, round};
 use super::scenario::{long_step, round_up, Probe, Series, Shape, REPLICAS};
-use super::text::{promql_string, regex_escape};
 use super::{AlertRule, RecordingRule, RuleSet, LONG_RECORDING_INTERVAL};
-use crate::model::{Attribute, Site, Slo};
-use crate::names::{
+use crate::promql::{le_regex, Function};
+use crate::text::promql_string;
+use botwatch_spec::model::{Attribute, Site, Slo};
+use botwatch_spec::names::{
     self, format_float, nanos_as_seconds_text, prometheus_duration, upper_camel_case,
 };
 
@@ -604,26 +605,6 @@ fn latency_nanos(slo: &Slo) -> u64 {
     )
 }
 
-/// Matches the `le` of the threshold's bucket as botwatch writes it (`1`, `0.25`) and as
-/// Prometheus 3 normalises it (`1.0`, `1e-05`).
-pub(crate) fn le_regex(nanos: u64) -> String {
-    let seconds = nanos as f64 / 1e9;
-    let mut forms = vec![
-        nanos_as_seconds_text(nanos),
-        super::text::go_float(seconds, None),
-    ];
-    if seconds.fract() == 0.0 {
-        forms.push(format!("{}.0", nanos_as_seconds_text(nanos)));
-    }
-    forms.sort();
-    forms.dedup();
-    forms
-        .iter()
-        .map(|f| regex_escape(f))
-        .collect::<Vec<_>>()
-        .join("|")
-}
-
 fn record(set: &mut RuleSet, objective: &Objective<'_>, expr: impl Fn(&str) -> String) {
     for window in WINDOWS {
         let w = prometheus_duration(window);
@@ -722,10 +703,9 @@ mod tests {
     /// per-call label set keeps its own `venue` (a rule label `venue="..."` would give every
     /// venue's ratio one label set, which Prometheus refuses to record).
     #[test]
-    #[cfg(feature = "syn")]
     fn ratios_of_per_call_label_sets_keep_their_values() {
         let tokens = "labels(venue = venue, desk = \"mev\"), slo(objective = 99%)";
-        let counted = crate::parse::parse_counted(tokens.parse().unwrap()).unwrap();
+        let counted = botwatch_spec::parse::parse_counted(tokens.parse().unwrap()).unwrap();
         let site = Site {
             function: "place".into(),
             module: "bot::orders".into(),
@@ -744,13 +724,6 @@ mod tests {
             let keys: Vec<&str> = rule.labels.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(keys, ["function", "module", "desk"], "{}", rule.record);
         }
-    }
-
-    #[test]
-    fn le_regex_matches_both_spellings() {
-        assert_eq!(le_regex(1_000_000_000), "1|1\\.0");
-        assert_eq!(le_regex(250_000_000), "0\\.25");
-        assert_eq!(le_regex(10_000), "0\\.00001|1e-05");
     }
 }
 

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use super::scenario::{round_up, Expect, Probe, Series, Shape, REPLICAS};
-use super::text::promql_string;
 use super::AlertRule;
+use crate::text::promql_string;
 
-use crate::names::LABEL_JOB;
+use botwatch_spec::names::LABEL_JOB;
 
 /// Restarts within [`RESTART_WINDOW`] above which `BotRestarting` fires.
 pub(super) const RESTARTS: u32 = 3;

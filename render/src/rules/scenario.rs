@@ -177,7 +177,7 @@ impl Probe {
         for expect in self.checks.iter_mut().flat_map(|c| c.firing.iter_mut()) {
             expect
                 .labels
-                .push((crate::names::LABEL_JOB.to_owned(), String::new()));
+                .push((botwatch_spec::names::LABEL_JOB.to_owned(), String::new()));
         }
         self
     }

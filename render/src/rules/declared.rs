@@ -13,157 +13,18 @@ use super::scenario::{
     call_value, first_replica_leaves, round_up, samples, test_step, Probe, Series, Shape, JOB,
     REPLICAS,
 };
-use super::text::promql_string;
-use super::FRESH_SCRAPES;
 use super::{AlertRule, RuleSet, RulesError};
-use crate::model::Alert;
+use crate::promql::{Metric, FRESH_SCRAPES};
+use botwatch_spec::model::Alert;
 
 /// Rate windows of declared metrics: 5 minutes, like a function alert without `window`.
 const RATE_WINDOW: Duration = Alert::DEFAULT_WINDOW;
-use crate::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
-use crate::model::Comparison;
-use crate::names::{format_float, prometheus_duration, LABEL_JOB};
+use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
+use botwatch_spec::model::Comparison;
+use botwatch_spec::names::{format_float, prometheus_duration, LABEL_JOB};
 
-/// A declared metric's identity in PromQL: its name, its static labels, and the keys of a
-/// labelled family (one alert per label set). The dashboard's Values row reads it too, so a
-/// panel selects exactly the series an alert reads.
-pub(crate) struct Metric<'a> {
-    pub(crate) declared: &'a Declared,
-    pub(crate) name: String,
-    labels: Vec<(String, String)>,
-    pub(crate) keys: Vec<String>,
-    /// The range of a last-value read (`last_over_time`), from the scrape interval.
-    fresh: String,
-}
-
-impl<'a> Metric<'a> {
-    pub(crate) fn of(declared: &'a Declared) -> Metric<'a> {
-        Metric {
-            declared,
-            name: declared.metric_name().into_owned(),
-            labels: declared
-                .labels
-                .iter()
-                .map(|l| (l.key.to_string(), l.value.to_string()))
-                .collect(),
-            keys: declared
-                .label_keys
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            fresh: super::fresh_window(super::RuleOptions::DEFAULT_SCRAPE_INTERVAL),
-        }
-    }
-
-    /// Its alerts' reads for a scrape interval of `scrape`.
-    fn scraped_every(mut self, scrape: Duration) -> Self {
-        self.fresh = super::fresh_window(scrape);
-        self
-    }
-
-    /// Its last value on each replica over the last few scrapes: one failed scrape (which
-    /// stale-marks the series) does not end a `for`, and a replica gone for good drops out.
-    fn last_value(&self, selector: &str) -> String {
-        format!("last_over_time({selector}[{}])", self.fresh)
-    }
-
-    /// `inner` (a range function of the metric over `window`) on the replicas that are
-    /// still scraped and were already there when the window began: a deleted pod's tail
-    /// and a new pod's partial window are no verdict on the feed.
-    fn on_live_replicas(&self, inner: &str, window: &str) -> String {
-        let selector = self.selector("");
-        format!(
-            "{inner} and {} and last_over_time({selector}[{}] offset {window})",
-            self.last_value(&selector),
-            self.fresh
-        )
-    }
-
-    /// `name{static="v"}` with `suffix` on the name (`_bucket`).
-    fn selector(&self, suffix: &str) -> String {
-        self.selector_with(suffix, &[])
-    }
-
-    /// `name{static="v", scope...}`: the selector narrowed by `scope`'s matchers too (the
-    /// dashboard's `job=~"$job"`).
-    pub(crate) fn selector_with(&self, suffix: &str, scope: &[&str]) -> String {
-        let matchers: Vec<String> = self
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={}", promql_string(v)))
-            .chain(scope.iter().map(|m| (*m).to_owned()))
-            .collect();
-        if matchers.is_empty() {
-            format!("{}{suffix}", self.name)
-        } else {
-            format!("{}{suffix}{{{}}}", self.name, matchers.join(", "))
-        }
-    }
-
-    /// `op by (job, labels) (inner)`: an alert's aggregation over the replicas of each job.
-    fn aggregate(&self, op: &str, inner: &str) -> String {
-        self.aggregate_with(op, &[LABEL_JOB], inner)
-    }
-
-    /// `op by (first, labels) (inner)`: the alert's grouping with `first` kept too (the
-    /// dashboard keeps `instance`, one line per replica).
-    pub(crate) fn aggregate_with(&self, op: &str, first: &[&str], inner: &str) -> String {
-        let by = self.by_with(first, &[]);
-        if by.is_empty() {
-            format!("{op}({inner})")
-        } else {
-            format!("{op} by ({by}) ({inner})")
-        }
-    }
-
-    /// The label names an alert keeps (the static labels, then the family's keys), with
-    /// `first` before and `last` after.
-    fn by_with(&self, first: &[&str], last: &[&str]) -> String {
-        first
-            .iter()
-            .copied()
-            .chain(self.labels.iter().map(|(k, _)| k.as_str()))
-            .chain(self.keys.iter().map(String::as_str))
-            .chain(last.iter().copied())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// Each replica's value divided by its own `denominator` (same target), as a ratio
-    /// alert compares it; `scope` narrows both selectors.
-    pub(crate) fn ratio(&self, denominator: &Metric<'_>, scope: &[&str]) -> String {
-        format!(
-            "{} / on (instance, job) group_left {}",
-            self.selector_with("", scope),
-            denominator.selector_with("", scope)
-        )
-    }
-
-    /// [`ratio`](Self::ratio) of the last values, as an alert reads it.
-    fn last_ratio(&self, denominator: &Metric<'_>) -> String {
-        format!(
-            "{} / on (instance, job) group_left {}",
-            self.last_value(&self.selector("")),
-            self.last_value(&denominator.selector(""))
-        )
-    }
-
-    /// The `q` quantile over every replica's buckets together, per label set, as a
-    /// quantile alert reads it; `scope` narrows the selector.
-    pub(crate) fn quantile(&self, q: f64, window: &str, scope: &[&str]) -> String {
-        self.quantile_by(&[], q, window, scope)
-    }
-
-    /// [`quantile`](Self::quantile) kept apart by `first` too (an alert's `job`).
-    fn quantile_by(&self, first: &[&str], q: f64, window: &str, scope: &[&str]) -> String {
-        format!(
-            "histogram_quantile({}, sum by ({}) (rate({}[{window}])))",
-            format_float(q),
-            self.by_with(first, &["le"]),
-            self.selector_with("_bucket", scope)
-        )
-    }
-
+/// The test data's side of a declared metric's identity.
+impl Metric<'_> {
     /// The labels of the test data's series set: the test job, the static labels and a
     /// value per family key.
     fn grouping(&self) -> Vec<(String, String)> {
@@ -381,7 +242,7 @@ fn rule(
             .iter()
             .map(|l| (l.key.to_string(), l.value.to_string())),
     );
-    let pick = |own: &Option<crate::model::Text>, default: String| {
+    let pick = |own: &Option<botwatch_spec::model::Text>, default: String| {
         own.as_deref().map_or(default, str::to_owned)
     };
     let mut annotations = vec![
