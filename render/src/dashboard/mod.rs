@@ -22,6 +22,7 @@
 
 mod ids;
 mod json;
+mod layout;
 mod panels;
 mod queries;
 mod values;
@@ -40,6 +41,7 @@ use botwatch_spec::names::{self, format_float};
 
 use ids::{Grid, Ids};
 use json::Writer;
+use layout::{Bot, Layout, Section};
 use panels::{Kind, Panel};
 
 /// The dashboard JSON model version written (Grafana 10.4 and later read it as is).
@@ -74,40 +76,6 @@ pub fn json(sites: &[Site], declared: &[Declared]) -> String {
     );
     out.finish()
 }
-
-/// What the dashboard charts: the functions' sites and the declared metrics, both sorted.
-#[derive(Debug)]
-struct Bot<'a> {
-    sites: &'a [&'a Site],
-    declared: &'a [Declared],
-}
-
-/// Places panels on the grid, gives each its stable id, and writes it into the `panels`
-/// array.
-#[derive(Debug)]
-struct Layout<'w> {
-    ids: Ids,
-    grid: Grid,
-    shared: panels::Shared,
-    panels: &'w mut Writer,
-}
-
-impl Layout<'_> {
-    fn row(&mut self, key: &str, title: &str) {
-        let id = self.ids.id(&format!("row/{key}"));
-        let place = self.grid.row();
-        panels::row(self.panels, id, title, place);
-    }
-
-    fn add(&mut self, panel: &Panel) {
-        let id = self.ids.id(&panel.key);
-        let place = self.grid.place(panel.size.0, panel.size.1);
-        panels::render(self.panels, &mut self.shared, panel, id, place);
-    }
-}
-
-/// One part of the dashboard, added in order.
-type Section = fn(&Bot<'_>, &mut Layout<'_>);
 
 /// The dashboard's parts, in order: the bot's own values after its functions, so a module's
 /// panels stay next to each other, and before the breakers, which an operator reads when a

@@ -13,9 +13,9 @@ use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueCondition};
 use botwatch_spec::model::Quantile;
 use botwatch_spec::names::prometheus_duration;
 
+use super::layout::{Bot, Layout};
 use super::panels::{Kind, Panel};
 use super::queries::{self, Query};
-use super::{Bot, Layout};
 
 /// The line of an alert's threshold, coloured by its severity.
 fn line(alert: &ValueAlert, value: f64) -> (f64, &'static str) {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{
+use super::set::{
     AlertRule, RecordingRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP,
     LONG_RECORDING_INTERVAL, RECORDING_GROUP,
 };
