@@ -22,5 +22,6 @@ pub mod names;
 #[cfg(feature = "syn")]
 pub mod parse;
 pub mod suggest;
+pub mod written;
 
 pub use model::*;

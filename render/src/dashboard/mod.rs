@@ -56,12 +56,9 @@ pub fn json(sites: &[Site], declared: &[Declared]) -> String {
     // References: the sort moves pointers, and no site is cloned.
     let mut sorted: Vec<&Site> = sites.iter().collect();
     // Two sites of one function told apart by static labels sort equal by `Site::order`:
-    // their model decides, so the build helper and the runtime agree whatever they found
-    // first.
-    sorted.sort_by(|a, b| {
-        Site::order(a, b)
-            .then_with(|| format!("{:?}", a.attribute).cmp(&format!("{:?}", b.attribute)))
-    });
+    // the series they write decide, so the build helper and the runtime agree whatever they
+    // found first.
+    sorted.sort_by(|a, b| Site::order(a, b).then_with(|| series_key(a).cmp(&series_key(b))));
     let mut declared = declared.to_vec();
     declared.sort_by(Declared::order);
     // Sized for what a function's panels take (some 3 KB per site), so the 6 MB of a
@@ -81,6 +78,35 @@ pub fn json(sites: &[Site], declared: &[Declared]) -> String {
 /// panels stay next to each other, and before the breakers, which an operator reads when a
 /// function's panel already points there.
 const SECTIONS: [Section; 4] = [overview, functions, values::values, breakers];
+
+/// What tells apart two sites of one function and attribute: the series they write (the
+/// metric's name, its static labels, its per-call label keys, then its help and series
+/// cap), or the breaker they name.
+fn series_key(site: &Site) -> SeriesKey<'_> {
+    let metric = match &site.attribute {
+        Attribute::Counted(c) => &c.metric,
+        Attribute::Timed(t) => &t.metric,
+        Attribute::CircuitBreaker(b) => {
+            return (b.name.as_deref(), None, Vec::new(), Vec::new(), None)
+        }
+    };
+    (
+        metric.name.as_deref(),
+        metric.help.as_deref(),
+        metric.labels.iter().map(|l| (&*l.key, &*l.value)).collect(),
+        metric.call_labels.iter().map(|k| &**k).collect(),
+        metric.max_series,
+    )
+}
+
+/// Name, help, static labels, per-call label keys, series cap.
+type SeriesKey<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Vec<(&'a str, &'a str)>,
+    Vec<&'a str>,
+    Option<u32>,
+);
 
 fn dashboard(w: &mut Writer, bot: &Bot<'_>) {
     let sites = bot.sites;

@@ -8,7 +8,7 @@
 //! example's real-Prometheus test checks returns data.
 
 use crate::promql::Metric;
-use crate::rules::declared::{increase_window, written};
+use crate::rules::declared::increase_window;
 use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueCondition};
 use botwatch_spec::model::Quantile;
 use botwatch_spec::names::prometheus_duration;
@@ -37,7 +37,7 @@ fn sorted(mut lines: Vec<(f64, &'static str)>) -> Vec<(f64, &'static str)> {
 /// `value < 0.5 (critical), value > 10 (warning)`: what the lines are, for the tooltip.
 fn lines_text<'a>(alerts: impl Iterator<Item = &'a ValueAlert>) -> String {
     let written: Vec<String> = alerts
-        .map(|a| format!("{} ({})", written(&a.condition), a.value_severity()))
+        .map(|a| format!("{} ({})", a.condition, a.value_severity()))
         .collect();
     if written.is_empty() {
         String::new()

@@ -16,14 +16,12 @@ use std::time::Duration;
 
 use shared::RATE_WINDOW;
 
-use super::draft::{round, Draft, Subject};
+use super::draft::{Draft, Subject};
 use super::error::RulesError;
 use super::scenario::test_step;
 use super::set::{RuleSet, MIN_SCRAPES_PER_WINDOW};
 use crate::promql::Metric;
 use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueCondition};
-use botwatch_spec::model::Comparison;
-use botwatch_spec::names::{format_float, prometheus_duration};
 
 /// Adds the alerts of every declared metric; `all` is every declared metric of the build,
 /// which a ratio's denominator is resolved in.
@@ -87,57 +85,6 @@ pub(crate) fn increase_window(alert: &ValueAlert) -> Duration {
     alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN)
 }
 
-/// The condition as written, for messages.
-pub(crate) fn written(condition: &ValueCondition) -> String {
-    let side = |c: &Comparison| if *c == Comparison::Below { "<" } else { ">" };
-    match condition {
-        ValueCondition::Value {
-            comparison,
-            threshold,
-        } => {
-            format!("value {} {}", comparison.symbol(), format_float(*threshold))
-        }
-        ValueCondition::Ratio {
-            denominator,
-            comparison,
-            threshold,
-        } => format!(
-            "value / {denominator} {} {}%",
-            side(comparison),
-            format_float(round(threshold * 100.0))
-        ),
-        ValueCondition::Unchanged { window } => {
-            format!("unchanged > {}", prometheus_duration(*window))
-        }
-        ValueCondition::Increase { comparison, amount } => {
-            format!("increase {} {}", side(comparison), format_float(*amount))
-        }
-        ValueCondition::Rate {
-            comparison,
-            amount,
-            per,
-        } => format!(
-            "rate {} {}/{}",
-            side(comparison),
-            format_float(*amount),
-            prometheus_duration(*per).trim_start_matches('1')
-        ),
-        ValueCondition::Idle { window } => format!("idle > {}", prometheus_duration(*window)),
-        ValueCondition::Quantile {
-            quantile,
-            comparison,
-            threshold,
-        } => {
-            format!(
-                "{} {} {}",
-                quantile.keyword(),
-                side(comparison),
-                format_float(*threshold)
-            )
-        }
-    }
-}
-
 /// Every range window of a declared metric's rules holds at least
 /// [`MIN_SCRAPES_PER_WINDOW`] scrapes.
 pub(super) fn check_windows(metric: &Declared, scrape: Duration) -> Result<(), RulesError> {
@@ -148,7 +95,7 @@ pub(super) fn check_windows(metric: &Declared, scrape: Duration) -> Result<(), R
                 alert: format!(
                     "#[{}(alert({}))]",
                     metric.kind.attribute_name(),
-                    written(&alert.condition)
+                    alert.condition
                 ),
                 origin: metric.origin(),
                 window,

@@ -17,22 +17,16 @@ pub(super) fn unchanged_draft(
     scrape: Duration,
 ) -> Draft {
     let w = prometheus_duration(window);
-    let expr = format!(
-        "{} == 0",
-        metric.aggregate(
-            "min",
-            &metric.on_live_replicas(&format!("changes({}[{w}])", metric.selector("")), &w)
-        )
-    );
-    let probes = still_probes(metric, alert, window, scrape);
-    Draft::new(
-        expr,
+    still_draft(
+        metric,
+        alert,
+        (window, scrape),
+        "changes",
         format!("{} has not changed for {w}", metric.name),
         format!(
             "{} has kept the same value for the last {w} on at least one replica: whatever updates it has stopped.",
             metric.name
         ),
-        probes,
     )
 }
 
@@ -43,23 +37,39 @@ pub(super) fn idle_draft(
     scrape: Duration,
 ) -> Draft {
     let w = prometheus_duration(window);
-    let expr = format!(
-        "{} == 0",
-        metric.aggregate(
-            "min",
-            &metric.on_live_replicas(&format!("increase({}[{w}])", metric.selector("")), &w)
-        )
-    );
-    let probes = still_probes(metric, alert, window, scrape);
-    Draft::new(
-        expr,
+    still_draft(
+        metric,
+        alert,
+        (window, scrape),
+        "increase",
         format!("{} has not grown for {w}", metric.name),
         format!(
             "{} has not increased in the last {w} on at least one replica.",
             metric.name
         ),
-        probes,
     )
+}
+
+/// A value that has stopped: `read` (`changes` of a gauge, `increase` of a counter) over
+/// the window is zero on some live replica.
+fn still_draft(
+    metric: &Metric<'_>,
+    alert: &ValueAlert,
+    (window, scrape): (Duration, Duration),
+    read: &str,
+    summary: String,
+    description: String,
+) -> Draft {
+    let w = prometheus_duration(window);
+    let expr = format!(
+        "{} == 0",
+        metric.aggregate(
+            "min",
+            &metric.on_live_replicas(&format!("{read}({}[{w}])", metric.selector("")), &w)
+        )
+    );
+    let probes = still_probes(metric, alert, window, scrape);
+    Draft::new(expr, summary, description, probes)
 }
 
 /// Replica a stops moving, replica b goes on: the alert fires once a's last change has

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use super::shared::{aggregate, VALUE};
 use crate::promql::{Metric, FRESH_SCRAPES};
-use crate::rules::draft::{round, Draft};
+use crate::rules::draft::Draft;
 use crate::rules::scenario::{first_replica_leaves, round_up, samples, Probe, Shape};
 use botwatch_spec::declared::{ValueAlert, ValueComparison};
 use botwatch_spec::model::Comparison;
-use botwatch_spec::names::format_float;
+use botwatch_spec::names::{format_float, format_percent};
 
 pub(super) fn value_draft(
     metric: &Metric<'_>,
@@ -144,7 +144,7 @@ pub(super) fn ratio_draft(
 ) -> Draft {
     let value_comparison = ValueComparison::from(comparison);
     let line = format_float(r);
-    let percent = format!("{}%", format_float(round(r * 100.0)));
+    let percent = format_percent(r);
     // Each replica's ratio to its own denominator (same target), then the worst replica.
     let ratio = metric.last_ratio(other);
     let expr = format!(

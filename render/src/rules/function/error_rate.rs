@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use super::shared::WHO;
+use super::shared::{CallsCounter, WHO};
 use crate::promql::Function;
-use crate::rules::draft::{round, Draft};
+use crate::rules::draft::Draft;
 use crate::rules::scenario::data::{calls, quiet_sets};
 use crate::rules::scenario::{round_up, samples, Probe};
 use botwatch_spec::model::Alert;
-use botwatch_spec::names::{format_float, prometheus_duration};
+use botwatch_spec::names::{format_float, format_percent, prometheus_duration};
 
 /// An error share just above `r`: the smallest power of two over it (at most `2r`), so the
 /// ratio Prometheus computes is exact (both rates scale by a power of two) and an
@@ -29,17 +29,14 @@ pub(super) fn draft(
     above: f64,
     scrape: Duration,
 ) -> Draft {
-    let all = |extra: &str| function.selector(metric, extra);
-    let by = function.alert_by();
-    let rate =
-        |selector: String, window: &str| format!("sum by ({by}) (rate({selector}[{window}]))");
+    let counter = CallsCounter::new(function, metric);
     let rate_window = alert.window_duration();
     let window = prometheus_duration(rate_window);
     let severity = alert.severity();
     let for_ = alert.for_duration();
     let minute = Duration::from_secs(60);
     let r = above;
-    let threshold = format!("{}%", format_float(round(r * 100.0)));
+    let threshold = format_percent(r);
     let min_rate = alert.min_rate;
     // With `min_rate`, the probes that must fire (or that a wrong rule would fire)
     // carry enough traffic from their first evaluation on, while the rate still
@@ -110,15 +107,15 @@ pub(super) fn draft(
     );
     let mut expr = format!(
         "{} / {} > {}",
-        rate(all(", result=\"error\""), &window),
-        rate(all(""), &window),
+        counter.rate(", result=\"error\"", &window),
+        counter.rate("", &window),
         format_float(r)
     );
     if let Some(m) = min_rate {
         // Too little traffic to judge: one failed call in two is not an outage.
         expr.push_str(&format!(
             " and {} >= {}",
-            rate(all(""), &window),
+            counter.rate("", &window),
             format_float(m)
         ));
     }

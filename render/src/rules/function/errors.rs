@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::shared::{counted_within, WHO};
+use super::shared::{counted_within, CallsCounter, WHO};
 use crate::promql::Function;
 use crate::rules::draft::Draft;
 use crate::rules::scenario::data::{per_replica, with};
@@ -19,14 +19,14 @@ pub(super) fn draft(
     scrape: Duration,
     scrape_interval: Duration,
 ) -> Draft {
-    let all = |extra: &str| function.selector(metric, extra);
-    let by = function.alert_by();
+    let counter = CallsCounter::new(function, metric);
+    let by = &counter.by;
     let severity = alert.severity();
     let for_ = alert.for_duration();
     let n = f64::from(more_than);
     let within = alert.within_duration();
     let within_text = prometheus_duration(within);
-    let errors = all(", result=\"error\"");
+    let errors = counter.selector(", result=\"error\"");
     let error_labels = with(
         &function.grouping(),
         &[(names::LABEL_RESULT, names::RESULT_ERROR)],

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::shared::{counted_within, vanished, WHO};
+use super::shared::{counted_within, vanished, CallsCounter, WHO};
 use crate::promql::Function;
 use crate::rules::draft::Draft;
 use crate::rules::scenario::data::calls;
@@ -19,8 +19,8 @@ pub(super) fn draft(
     scrape: Duration,
     scrape_interval: Duration,
 ) -> Draft {
-    let all = |extra: &str| function.selector(metric, extra);
-    let by = function.alert_by();
+    let counter = CallsCounter::new(function, metric);
+    let by = &counter.by;
     let severity = alert.severity();
     let for_ = alert.for_duration();
     let idle_text = prometheus_duration(idle);
@@ -69,9 +69,9 @@ pub(super) fn draft(
         // labelled function has no series until its first call, which is no silence.
         format!(
             "sum by ({by}) ({}) == 0 or {} or absent_over_time({}[{}]) * 0",
-            counted_within(&all(""), idle, scrape_interval),
-            vanished(&all(""), &by, idle),
-            all(""),
+            counted_within(&counter.selector(""), idle, scrape_interval),
+            vanished(&counter.selector(""), by, idle),
+            counter.selector(""),
             prometheus_duration(idle * 2)
         ),
         format!("{{{{ $labels.function }}}} not called for {idle_text}"),

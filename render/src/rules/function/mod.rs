@@ -17,8 +17,8 @@ use super::error::RulesError;
 use super::scenario::test_step;
 use super::set::{RuleSet, MIN_SCRAPES_PER_WINDOW};
 use crate::promql::Function;
-use botwatch_spec::model::{Alert, Attribute, Comparison, Condition, Site};
-use botwatch_spec::names::{self, prometheus_duration};
+use botwatch_spec::model::{Alert, Attribute, Condition, Site};
+use botwatch_spec::names;
 
 /// Adds the alert of every `alert(...)` clause of `site`.
 pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape_interval: Duration) {
@@ -104,7 +104,7 @@ pub(super) fn check_windows(site: &Site, scrape: Duration) -> Result<(), RulesEr
     for alert in site.attribute.alerts() {
         if let Some(window) = range_window(alert).filter(|w| *w < shortest) {
             return Err(RulesError::WindowTooShort {
-                alert: format!("#[{attribute}(alert({}))]", written(&alert.condition)),
+                alert: format!("#[{attribute}(alert({}))]", alert.condition),
                 origin,
                 window,
                 scrape_interval: scrape,
@@ -120,42 +120,4 @@ pub(super) fn check_windows(site: &Site, scrape: Duration) -> Result<(), RulesEr
         });
     }
     Ok(())
-}
-
-/// The condition as the user writes it, for error messages.
-fn written(condition: &Condition) -> String {
-    match condition {
-        Condition::Latency {
-            quantile,
-            threshold,
-        } => format!(
-            "{} > {}",
-            quantile.keyword(),
-            prometheus_duration(*threshold)
-        ),
-        Condition::ErrorRate { above } => {
-            format!(
-                "error_rate > {}",
-                botwatch_spec::names::format_float(*above)
-            )
-        }
-        Condition::Idle { window } => format!("idle > {}", prometheus_duration(*window)),
-        Condition::Rate {
-            comparison,
-            calls,
-            per,
-        } => format!(
-            "rate {} {}/{}",
-            if *comparison == Comparison::Below {
-                "<"
-            } else {
-                ">"
-            },
-            botwatch_spec::names::format_float(*calls),
-            prometheus_duration(*per).trim_start_matches('1')
-        ),
-        Condition::Open => "open".to_owned(),
-        Condition::Flapping { more_than } => format!("flapping > {more_than}"),
-        Condition::Errors { more_than } => format!("errors > {more_than}"),
-    }
 }

@@ -3,21 +3,14 @@
 
 use std::time::Duration;
 
-use super::shared::{vanished, WHO};
+use super::shared::{vanished, CallsCounter, WHO};
 use crate::promql::Function;
 use crate::rules::draft::Draft;
 use crate::rules::scenario::data::calls;
 use crate::rules::scenario::{round_up, Probe};
 use botwatch_spec::model::{Alert, Comparison};
 use botwatch_spec::names::{format_float, prometheus_duration};
-
-fn unit(per: Duration) -> &'static str {
-    match per.as_secs() {
-        1 => "s",
-        60 => "m",
-        _ => "h",
-    }
-}
+use botwatch_spec::written::rate_unit;
 
 pub(super) fn draft(
     function: &Function<'_>,
@@ -28,14 +21,12 @@ pub(super) fn draft(
     per: Duration,
     scrape: Duration,
 ) -> Draft {
-    let all = |extra: &str| function.selector(metric, extra);
-    let by = function.alert_by();
-    let rate =
-        |selector: String, window: &str| format!("sum by ({by}) (rate({selector}[{window}]))");
+    let counter = CallsCounter::new(function, metric);
+    let by = &counter.by;
     let severity = alert.severity();
     let for_ = alert.for_duration();
     let p = n / per.as_secs_f64();
-    let written = format!("{}/{}", format_float(n), unit(per));
+    let written = format!("{}/{}", format_float(n), rate_unit(per));
     let rate_window = alert.window_duration();
     let rate_window_text = prometheus_duration(rate_window);
     let per_sample = |per_second: f64| per_second * scrape.as_secs_f64();
@@ -109,14 +100,14 @@ pub(super) fn draft(
     };
     let mut expr = format!(
         "{} {symbol} {}",
-        rate(all(""), &rate_window_text),
+        counter.rate("", &rate_window_text),
         format_float(p)
     );
     if comparison == Comparison::Below {
         expr.push_str(&format!(
             " or {} or absent_over_time({}[{}]) * 0",
-            vanished(&all(""), &by, rate_window),
-            all(""),
+            vanished(&counter.selector(""), by, rate_window),
+            counter.selector(""),
             prometheus_duration(rate_window * 2)
         ));
     }

@@ -1,10 +1,10 @@
-//! What several function conditions share: how an annotation names the function, and
-//! two reads of a calls counter (its exact rises within a window, and a label set gone
-//! silent).
+//! What several function conditions share: how an annotation names the function, a
+//! `#[counted]` function's calls counter as PromQL, and two reads of it (its exact rises
+//! within a window, and a label set gone silent).
 
 use std::time::Duration;
 
-use crate::promql::fresh_window;
+use crate::promql::{fresh_window, Function};
 use botwatch_spec::names::prometheus_duration;
 
 /// Who an annotation names: `module::function`.
@@ -43,4 +43,37 @@ pub(super) fn counted_within(selector: &str, within: Duration, scrape: Duration)
     format!(
         "sum_over_time(((({selector} - {previous}) >= 0) or ({selector} + 0))[{within}:{step}])"
     )
+}
+
+/// A `#[counted]` function's calls counter, as its conditions select and sum it.
+pub(super) struct CallsCounter<'a> {
+    function: &'a Function<'a>,
+    metric: &'a str,
+    /// The alert's grouping, for `by (...)`: `job`, the function's identity, its
+    /// per-call labels.
+    pub(super) by: String,
+}
+
+impl<'a> CallsCounter<'a> {
+    pub(super) fn new(function: &'a Function<'a>, metric: &'a str) -> CallsCounter<'a> {
+        CallsCounter {
+            function,
+            metric,
+            by: function.alert_by(),
+        }
+    }
+
+    /// Every series of the counter, narrowed by `extra` matchers (`, result="error"`).
+    pub(super) fn selector(&self, extra: &str) -> String {
+        self.function.selector(self.metric, extra)
+    }
+
+    /// Calls a second over `window`, summed per alert grouping, narrowed by `extra`.
+    pub(super) fn rate(&self, extra: &str, window: &str) -> String {
+        format!(
+            "sum by ({}) (rate({}[{window}]))",
+            self.by,
+            self.selector(extra)
+        )
+    }
 }

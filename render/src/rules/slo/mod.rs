@@ -18,7 +18,8 @@ use crate::promql::{le_regex, Function};
 use crate::text::promql_string;
 use botwatch_spec::model::{Attribute, Site, Slo};
 use botwatch_spec::names::{
-    self, format_float, nanos_as_seconds_text, prometheus_duration, upper_camel_case,
+    self, format_float, format_percent, nanos_as_seconds_text, prometheus_duration,
+    upper_camel_case,
 };
 
 /// Calls per sample in the probes: enough that a share of the budget is whole calls.
@@ -195,7 +196,7 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy, step: Duration) -> Ale
             )
         })
         .collect();
-    let percent = format!("{}%", format_float(round(objective.objective * 100.0)));
+    let percent = format_percent(objective.objective);
     let slowest_burn = policy
         .pairs
         .iter()
