@@ -82,7 +82,12 @@ impl fmt::Display for ValueCondition {
             ValueCondition::Value {
                 comparison,
                 threshold,
-            } => write!(f, "value {} {}", comparison.symbol(), format_float(*threshold)),
+            } => write!(
+                f,
+                "value {} {}",
+                comparison.symbol(),
+                format_float(*threshold)
+            ),
             ValueCondition::Ratio {
                 denominator,
                 comparison,
@@ -97,7 +102,12 @@ impl fmt::Display for ValueCondition {
                 write!(f, "unchanged > {}", prometheus_duration(*window))
             }
             ValueCondition::Increase { comparison, amount } => {
-                write!(f, "increase {} {}", comparison.symbol(), format_float(*amount))
+                write!(
+                    f,
+                    "increase {} {}",
+                    comparison.symbol(),
+                    format_float(*amount)
+                )
             }
             ValueCondition::Rate {
                 comparison,
@@ -145,7 +155,12 @@ mod tests {
                 "p99 > 250ms",
             ),
             (Condition::ErrorRate { above: 0.07 }, "error_rate > 7%"),
-            (Condition::Idle { window: minute * 10 }, "idle > 10m"),
+            (
+                Condition::Idle {
+                    window: minute * 10,
+                },
+                "idle > 10m",
+            ),
             (
                 Condition::Rate {
                     comparison: Comparison::Above,
