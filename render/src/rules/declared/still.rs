@@ -127,3 +127,40 @@ fn still_probes(
         ));
     vec![one, gone, both]
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::{RuleOptions, RuleSet};
+    use botwatch_spec::declared::MetricKind;
+    use botwatch_spec::parse::parse_declared;
+
+    /// A counter's `idle` reads `increase` (a restart's fall to zero is no growth, where
+    /// `changes` would count it as one) and a gauge's `unchanged` reads `changes`. The
+    /// generated tests cannot tell the two apart: their still replicas never restart.
+    #[test]
+    fn stillness_reads_the_function_of_its_kind() {
+        let declare = |kind, tokens: &str, name: &str| {
+            parse_declared(kind, tokens.parse().unwrap(), name, "bot", None)
+                .unwrap()
+                .spec
+        };
+        let declared = [
+            declare(MetricKind::Counter, "alert(idle > 10m)", "FILLS_TOTAL"),
+            declare(MetricKind::Gauge, "alert(unchanged > 10m)", "PRICE"),
+        ];
+        let set = RuleSet::build_all(&[], &declared, &RuleOptions::default()).unwrap();
+        let exprs: Vec<&str> = set.alerts.iter().map(|a| a.expr.as_str()).collect();
+        assert!(
+            exprs
+                .iter()
+                .any(|e| e.starts_with("min by (job) (increase(fills_total[10m])")),
+            "{exprs:?}"
+        );
+        assert!(
+            exprs
+                .iter()
+                .any(|e| e.starts_with("min by (job) (changes(price[10m])")),
+            "{exprs:?}"
+        );
+    }
+}
