@@ -81,6 +81,7 @@ pub(super) fn window(alert: &ValueAlert) -> Option<Duration> {
     }
 }
 
+/// The window an `increase` alert reads: its `within`, or the default hour.
 pub(crate) fn increase_window(alert: &ValueAlert) -> Duration {
     alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN)
 }
@@ -106,6 +107,8 @@ pub(super) fn check_windows(metric: &Declared, scrape: Duration) -> Result<(), R
     Ok(())
 }
 
+/// The draft of `alert` on `metric`: its condition's room; a ratio's denominator is
+/// resolved in `all`, and must be a declared, unlabelled gauge.
 fn draft(
     metric: &Metric<'_>,
     all: &[Declared],

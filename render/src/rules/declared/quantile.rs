@@ -11,6 +11,7 @@ use botwatch_spec::declared::{ValueAlert, ValueComparison};
 use botwatch_spec::model::Comparison;
 use botwatch_spec::names::{format_float, prometheus_duration, LABEL_JOB};
 
+/// The draft of `pNN < x` or `pNN > x` on a declared histogram.
 pub(super) fn quantile_draft(
     metric: &Metric<'_>,
     alert: &ValueAlert,

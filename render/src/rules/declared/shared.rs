@@ -12,6 +12,8 @@ pub(super) const RATE_WINDOW: Duration = Alert::DEFAULT_WINDOW;
 /// `$value` as an annotation shows it: four significant digits, no SI prefix.
 pub(super) const VALUE: &str = "{{ $value | printf \"%.4g\" }}";
 
+/// How replicas are folded into one value per label set: the lowest for a `<` line, else
+/// the highest, so `$value` is the worst replica's.
 pub(super) fn aggregate(comparison: ValueComparison) -> &'static str {
     match comparison {
         ValueComparison::Below => "min",

@@ -10,6 +10,7 @@ use crate::rules::scenario::{first_replica_leaves, round_up, samples, Probe, Sha
 use botwatch_spec::declared::ValueAlert;
 use botwatch_spec::names::prometheus_duration;
 
+/// The draft of `unchanged > window` on a gauge: no change on some live replica.
 pub(super) fn unchanged_draft(
     metric: &Metric<'_>,
     alert: &ValueAlert,
@@ -30,6 +31,7 @@ pub(super) fn unchanged_draft(
     )
 }
 
+/// The draft of `idle > window` on a counter: no growth on some live replica.
 pub(super) fn idle_draft(
     metric: &Metric<'_>,
     alert: &ValueAlert,

@@ -11,6 +11,7 @@ use botwatch_spec::declared::{ValueAlert, ValueComparison};
 use botwatch_spec::model::Comparison;
 use botwatch_spec::names::{format_float, format_percent};
 
+/// The draft of `value < x`, `> x`, `== x` or `!= x` on a gauge's last value.
 pub(super) fn value_draft(
     metric: &Metric<'_>,
     alert: &ValueAlert,
@@ -134,6 +135,8 @@ pub(super) fn value_draft(
     Draft::new(expr, summary, description, probes)
 }
 
+/// The draft of `value / OTHER > r` (or `<`): each replica's value over its own
+/// denominator.
 pub(super) fn ratio_draft(
     metric: &Metric<'_>,
     other: &Metric<'_>,

@@ -15,8 +15,8 @@ use crate::text::promql_string;
 use botwatch_spec::model::{Alert, Condition};
 use botwatch_spec::names::{self, prometheus_duration};
 
-/// A breaker's alert and whose it is; a per-key breaker's (`keyed`) fires per key: `key` joins `breaker`
-/// in the grouping, and the generated tests use a sample key.
+/// A breaker's alert and whose it is; a per-key breaker's (`keyed`) fires per key: `key`
+/// joins `breaker` in the grouping, and the generated tests use a sample key.
 pub(super) fn draft(
     breaker: &str,
     keyed: bool,

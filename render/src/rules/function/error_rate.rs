@@ -22,6 +22,8 @@ fn just_above(r: f64) -> f64 {
     h
 }
 
+/// The draft of `error_rate > above`: errors over all calls, summed per label set, with
+/// probes just above and just below the line.
 pub(super) fn draft(
     function: &Function<'_>,
     metric: &str,

@@ -11,6 +11,8 @@ use crate::rules::scenario::{round_up, Probe, Shape};
 use botwatch_spec::model::Alert;
 use botwatch_spec::names::{self, prometheus_duration};
 
+/// The draft of `errors > more_than`: failed calls counted exactly within `within`, summed
+/// over replicas.
 pub(super) fn draft(
     function: &Function<'_>,
     metric: &str,

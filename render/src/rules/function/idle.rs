@@ -11,6 +11,8 @@ use crate::rules::scenario::{round_up, samples, Probe};
 use botwatch_spec::model::Alert;
 use botwatch_spec::names::prometheus_duration;
 
+/// The draft of `idle > idle`: no call within the window, a vanished label set or job, or
+/// no series at all.
 pub(super) fn draft(
     function: &Function<'_>,
     metric: &str,

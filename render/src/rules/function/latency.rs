@@ -12,6 +12,7 @@ use crate::rules::scenario::{round_up, samples, Probe};
 use botwatch_spec::model::{Alert, Condition};
 use botwatch_spec::names::{self, format_float, prometheus_duration};
 
+/// The draft of `pNN > threshold`: the quantile of the fleet's buckets together.
 pub(super) fn draft(
     function: &Function<'_>,
     metric: &str,

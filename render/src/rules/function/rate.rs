@@ -12,6 +12,8 @@ use botwatch_spec::model::{Alert, Comparison};
 use botwatch_spec::names::{format_float, prometheus_duration};
 use botwatch_spec::written::rate_unit;
 
+/// The draft of `rate < n/per` or `rate > n/per`: calls a second over the window, summed
+/// over replicas.
 pub(super) fn draft(
     function: &Function<'_>,
     metric: &str,

@@ -75,6 +75,7 @@ pub(crate) fn per_replica(
         .collect()
 }
 
+/// `labels` with `extra` pairs after them.
 pub(crate) fn with(labels: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut out = labels.to_vec();
     out.extend(
