@@ -13,7 +13,7 @@ mod many {
 fn live(c: &mut Criterion) {
     many::call_all();
     for count in [1_000usize, 10_000] {
-        let json = botwatch::__private::live_snapshot_json_first(count);
+        let json = botwatch::for_benches::live_snapshot_json_first(count);
         eprintln!(
             "snapshot.json for {count} functions: {} KiB",
             json.len() / 1024
@@ -22,7 +22,7 @@ fn live(c: &mut Criterion) {
     let mut group = c.benchmark_group("live_snapshot_json");
     for count in [100usize, 1_000, 10_000] {
         group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &count| {
-            b.iter(|| black_box(botwatch::__private::live_snapshot_json_first(count)))
+            b.iter(|| black_box(botwatch::for_benches::live_snapshot_json_first(count)))
         });
     }
     group.finish();

@@ -28,7 +28,7 @@ fn resident_kib() -> u64 {
 fn render(c: &mut Criterion) {
     let before = resident_kib();
     many::call_all();
-    let full = botwatch::__private::render_first_sites(usize::MAX);
+    let full = botwatch::for_benches::render_first_sites(usize::MAX);
     let after = resident_kib();
     eprintln!(
         "memory: CountedSite {} B static per function; resident growth after calling and rendering 10,000 functions: {} KiB ({:.0} B per function); /metrics text {} KiB",
@@ -40,14 +40,14 @@ fn render(c: &mut Criterion) {
     let mut group = c.benchmark_group("render_metrics");
     for count in [10usize, 100, 1_000, 10_000] {
         group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &count| {
-            b.iter(|| black_box(botwatch::__private::render_first_sites(count)))
+            b.iter(|| black_box(botwatch::for_benches::render_first_sites(count)))
         });
     }
     group.finish();
 
     labelled::call_all();
     let module = module_path!().to_owned() + "::labelled";
-    let text = botwatch::__private::render_module_sites(&module);
+    let text = botwatch::for_benches::render_module_sites(&module);
     assert!(
         text.contains("function=\"labelled_99\"") && text.contains("venue=\"venue_99\""),
         "every function's every label set is rendered"
@@ -59,15 +59,15 @@ fn render(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("render_labelled");
     group.bench_function("100_functions_x_100_label_sets", |b| {
-        b.iter(|| black_box(botwatch::__private::render_module_sites(&module)))
+        b.iter(|| black_box(botwatch::for_benches::render_module_sites(&module)))
     });
     group.finish();
 
     many::touch_declared();
-    let declared = botwatch::__private::render_declared();
+    let declared = botwatch::for_benches::render_declared();
     assert!(declared.contains("declared_999"), "every declared metric is rendered");
     let mut group = c.benchmark_group("render_declared");
-    group.bench_function("1000", |b| b.iter(|| black_box(botwatch::__private::render_declared())));
+    group.bench_function("1000", |b| b.iter(|| black_box(botwatch::for_benches::render_declared())));
     group.finish();
 }
 

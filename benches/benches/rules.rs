@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use botwatch_spec::model::{Alert, Attribute, Condition, Counted, Quantile, Site, Timed};
-use botwatch_spec::rules::RuleSet;
+use botwatch_render::rules::RuleSet;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 const MODULES: usize = 50;
@@ -182,7 +182,7 @@ fn rules(c: &mut Criterion) {
     for count in [10, 100, 1_000] {
         let sites = dashboard_sites(count);
         group.bench_with_input(BenchmarkId::from_parameter(count), &sites, |b, sites| {
-            b.iter(|| black_box(botwatch_spec::dashboard::json(sites, &[])))
+            b.iter(|| black_box(botwatch_render::dashboard::json(sites, &[])))
         });
     }
     group.finish();

@@ -17,5 +17,5 @@ pub fn json() -> String {
         .into_iter()
         .map(|(spec, _)| spec.clone())
         .collect();
-    botwatch_spec::dashboard::json(&sites, &declared)
+    botwatch_render::dashboard::json(&sites, &declared)
 }

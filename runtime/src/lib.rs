@@ -108,6 +108,11 @@ pub fn render() -> String {
     out
 }
 
+/// What the benchmarks in `benches/` call; not part of the API.
+#[doc(hidden)]
+#[cfg(feature = "runtime")]
+pub mod for_benches;
+
 /// What generated code reaches; not a public API.
 #[doc(hidden)]
 #[cfg(feature = "runtime")]
@@ -130,43 +135,4 @@ pub mod __private {
     };
     pub use crate::registry::{RegisteredSite, SITES};
     pub use crate::sites::{CallCounts, CountedSite, SetOf, TimedSite};
-
-    /// The series of the first `limit` annotated functions, for benchmarks of rendering.
-    pub fn render_first_sites(limit: usize) -> String {
-        let mut out = String::new();
-        crate::render::render_parts(&mut out, &[], limit, false);
-        out
-    }
-
-    /// The series of the annotated functions of `module` (its path as `module_path!()`
-    /// writes it), for benchmarks of rendering a part of a bot.
-    pub fn render_module_sites(module: &str) -> String {
-        let sites: Vec<_> = crate::registry::sites()
-            .into_iter()
-            .filter(|site| site.spec().module == module)
-            .collect();
-        let mut out = String::new();
-        crate::render::render_these(&mut out, &[], &sites, false);
-        out
-    }
-
-    /// The series of every declared metric alone, for benchmarks of rendering.
-    pub fn render_declared() -> String {
-        let mut out = String::new();
-        crate::render::render_parts(&mut out, &[], 0, true);
-        out
-    }
-
-    /// The live page's `snapshot.json` for the first `limit` annotated functions, for
-    /// benchmarks of what one poll costs.
-    pub fn live_snapshot_json_first(limit: usize) -> String {
-        crate::live::snapshot_json_first(limit)
-    }
-
-    /// Runs a function body wrapped in a closure. Taking `FnOnce` makes the closure
-    /// `FnOnce`, so it may hand out borrows of what it captured.
-    #[inline(always)]
-    pub fn call_once<R>(body: impl FnOnce() -> R) -> R {
-        body()
-    }
 }

@@ -10,7 +10,7 @@ use botwatch_spec::model::{Attribute, Site};
 use botwatch_spec::names::{self, format_float, nanos_as_seconds_text};
 
 use crate::breaker::{all_breakers, Breaker, TRANSITIONS};
-use crate::declared::{self, DeclaredStatic, Series, ValueHistogramSnapshot};
+use crate::declared::{self, DeclaredStatic, ValueHistogramSnapshot};
 use crate::histogram::HistogramSnapshot;
 use crate::registry::{self, RegisteredSite};
 
@@ -426,11 +426,15 @@ fn add_declared<'a>(
         family.add(labels(values), value);
     };
     let overflowed = match metric {
-        DeclaredStatic::Gauge(g) => each(g.series(), |v, c| insert(v, Values::Float(c.get()))),
-        DeclaredStatic::Counter(c) => each(c.series(), |v, c| insert(v, Values::Float(c.get()))),
-        DeclaredStatic::Histogram(h) => each(h.series(), |v, c| {
-            insert(v, Values::ValueHistogram(c.snapshot()))
-        }),
+        DeclaredStatic::Gauge(g) => g
+            .series()
+            .for_each(|v, c| insert(v, Values::Float(c.get()))),
+        DeclaredStatic::Counter(c) => c
+            .series()
+            .for_each(|v, c| insert(v, Values::Float(c.get()))),
+        DeclaredStatic::Histogram(h) => h
+            .series()
+            .for_each(|v, c| insert(v, Values::ValueHistogram(c.snapshot()))),
     };
     if let Some(overflowed) = overflowed {
         let mut labels = vec![label(names::LABEL_METRIC, spec.metric_name())];
@@ -442,24 +446,6 @@ fn add_declared<'a>(
             "counter",
         )
         .add(labels, Values::Counter(overflowed));
-    }
-}
-
-/// Calls `f` with each series' label values (none for an unlabelled metric) and storage;
-/// a labelled family's updates sent to its overflow series.
-fn each<'a, S>(series: Series<'a, S>, mut f: impl FnMut(&[Box<str>], &'a S)) -> Option<u64> {
-    match series {
-        Series::One(one) => {
-            f(&[], one);
-            None
-        }
-        Series::Family(Some(family)) => {
-            for (values, storage) in family.sets {
-                f(&values, storage);
-            }
-            Some(family.overflowed)
-        }
-        Series::Family(None) => Some(0),
     }
 }
 

@@ -1,10 +1,10 @@
 //! The alert rules of every annotated function linked into the binary, rendered by the
 //! same code as the build helper's, from the specs the macros embedded.
 
+pub use botwatch_render::rules::{PrometheusRuleMeta, RuleSet, RulesError};
+use botwatch_render::rules::{RuleOptions, MIN_SCRAPES_PER_WINDOW};
 use botwatch_spec::declared::Declared;
 use botwatch_spec::model::Site;
-pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleSet, RulesError};
-use botwatch_spec::rules::{RuleOptions, MIN_SCRAPES_PER_WINDOW};
 
 use crate::registry;
 

@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::breaker::{all_breakers, BreakerSnapshot};
-use crate::declared::{self, DeclaredStatic, Series};
+use crate::declared::{self, DeclaredStatic};
 use crate::registry::{self, RegisteredSite};
 
 /// The counts of every annotated function and the state of every breaker at one moment.
@@ -135,26 +135,14 @@ fn declared_values() -> Vec<DeclaredValue> {
             });
         };
         match metric {
-            DeclaredStatic::Gauge(g) => each(g.series(), |v, c| push(v, c.get(), false)),
-            DeclaredStatic::Counter(c) => each(c.series(), |v, c| push(v, c.get(), true)),
-            DeclaredStatic::Histogram(h) => {
-                each(h.series(), |v, c| push(v, c.snapshot().count as f64, true));
-            }
-        }
+            DeclaredStatic::Gauge(g) => g.series().for_each(|v, c| push(v, c.get(), false)),
+            DeclaredStatic::Counter(c) => c.series().for_each(|v, c| push(v, c.get(), true)),
+            DeclaredStatic::Histogram(h) => h
+                .series()
+                .for_each(|v, c| push(v, c.snapshot().count as f64, true)),
+        };
     }
     out
-}
-
-fn each<S>(series: Series<'_, S>, mut f: impl FnMut(&[Box<str>], &S)) {
-    match series {
-        Series::One(one) => f(&[], one),
-        Series::Family(Some(family)) => {
-            for (values, storage) in family.sets {
-                f(&values, storage);
-            }
-        }
-        Series::Family(None) => {}
-    }
 }
 
 impl Snapshot {

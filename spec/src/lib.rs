@@ -2,8 +2,9 @@
 //!
 //! `#[counted]`, `#[timed]` and `#[circuit_breaker]` are parsed here (feature `syn`) into
 //! the plain [`model`]; the macros embed that model in the user's binary, the build helper
-//! parses the same source into the same model, and the runtime renders metrics and alert
-//! rules from it. [`names`] holds every metric and label name botwatch exports.
+//! parses the same source into the same model, and the runtime exports metrics from it;
+//! `botwatch-render` renders alert rules and dashboards from it. [`names`] holds every
+//! metric and label name botwatch exports.
 //!
 //! ```
 //! # #[cfg(feature = "syn")] {
@@ -15,13 +16,12 @@
 
 #![deny(missing_docs)]
 
-pub mod dashboard;
 pub mod declared;
 pub mod model;
 pub mod names;
 #[cfg(feature = "syn")]
 pub mod parse;
-pub mod rules;
 pub mod suggest;
+pub mod written;
 
 pub use model::*;

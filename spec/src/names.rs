@@ -168,6 +168,15 @@ pub fn format_float(value: f64) -> String {
     }
 }
 
+/// A fraction as a percentage the way a user writes it (`0.05` → `5%`), with the binary
+/// noise of the multiplication rounded away (`0.07 × 100` is `7.000000000000001`).
+pub fn format_percent(fraction: f64) -> String {
+    format!(
+        "{}%",
+        format_float((fraction * 100.0 * 1e12).round() / 1e12)
+    )
+}
+
 /// A duration as Prometheus writes it in `for:` and range selectors (`250ms`, `30s`, `5m`,
 /// `1h`, `1d`), in the largest unit that divides it exactly.
 pub fn prometheus_duration(d: Duration) -> String {

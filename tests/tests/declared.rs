@@ -81,6 +81,14 @@ fn declared_metrics_are_served_with_their_names_help_types_and_values() {
         Some(0.0)
     );
     assert_eq!(before.value("simulation_accuracy_count", &[]), Some(0.0));
+    // A labelled family's overflow counter is there, at zero, before its first label set.
+    assert_eq!(
+        before.value(
+            "botwatch_label_overflow_total",
+            &[("metric", "orders_total")]
+        ),
+        Some(0.0)
+    );
 
     OPERATOR_BALANCE_ETH.set(1.25);
     OPERATOR_BALANCE_ETH.sub(0.5);

@@ -219,7 +219,7 @@ pub mod feed {
     let message = report.expect_err("5m at a 2m scrape").to_string();
     assert!(
         message.starts_with(
-            "#[counted(alert(error_rate > 0.05))] on bot::quote (src/lib.rs:1) reads a 5m window"
+            "#[counted(alert(error_rate > 5%))] on bot::quote (src/lib.rs:1) reads a 5m window"
         ),
         "{message}"
     );

@@ -7,9 +7,9 @@ use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::time::Duration;
 
+use botwatch_render::rules::RuleSet;
+use botwatch_render::text::{literal, template};
 use botwatch_spec::model::{Alert, Attribute, CircuitBreaker, Condition, Counted, Label, Site};
-use botwatch_spec::rules::text::{literal, template};
-use botwatch_spec::rules::RuleSet;
 use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool, write_unit_tests};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;

@@ -56,9 +56,9 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+pub use botwatch_render::rules::{PrometheusRuleMeta, RuleOptions, RuleSet, RulesError};
 use botwatch_spec::declared::{Declared, ValueCondition};
 use botwatch_spec::model::{Attribute, CircuitBreaker, Comparison, Site};
-pub use botwatch_spec::rules::{PrometheusRuleMeta, RuleOptions, RuleSet, RulesError};
 
 use cfg::{Cfg, TargetCfg};
 use crates::{Bot, Crate, Dependencies, This};
@@ -517,7 +517,7 @@ impl Rules {
         if let Some(path) = &self.dashboard {
             in_crate.push((
                 crate_dir.join(path),
-                botwatch_spec::dashboard::json(&sites, &declared),
+                botwatch_render::dashboard::json(&sites, &declared),
             ));
         }
         let mut warnings = scan.warnings;

@@ -99,6 +99,27 @@ pub(crate) enum Series<'a, S> {
     Family(Option<FamilySeries<'a, S>>),
 }
 
+impl<'a, S> Series<'a, S> {
+    /// Calls `f` with each series' label values (none for an unlabelled metric) and
+    /// storage. Returns how many updates a labelled family sent to its overflow series
+    /// (zero before its first `.labels(..)`), `None` for an unlabelled metric.
+    pub(crate) fn for_each(self, mut f: impl FnMut(&[Box<str>], &'a S)) -> Option<u64> {
+        match self {
+            Series::One(one) => {
+                f(&[], one);
+                None
+            }
+            Series::Family(Some(family)) => {
+                for (values, storage) in family.sets {
+                    f(&values, storage);
+                }
+                Some(family.overflowed)
+            }
+            Series::Family(None) => Some(0),
+        }
+    }
+}
+
 /// The series to render: a labelled family's sets, or the one series of an unlabelled
 /// metric.
 pub(crate) fn series<'a, S>(

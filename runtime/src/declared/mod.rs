@@ -23,7 +23,6 @@ pub use counter::Counter;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramCell};
 
-pub(crate) use family::Series;
 pub(crate) use histogram::ValueHistogramSnapshot;
 
 /// One declared metric's `static`, as the attribute registers it.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use botwatch_spec::model::{Alert, Comparison, Condition};
 use botwatch_spec::names::prometheus_duration;
+use botwatch_spec::written::rate_unit;
 
 /// One alert of a function or breaker.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,7 +103,7 @@ pub(crate) fn function_alert(alert: &Alert, function: &str, now: &FunctionNow<'_
                     Comparison::Above => written > *calls,
                 };
                 (
-                    Some(format!("{}/{}", number(written), unit(*per))),
+                    Some(format!("{}/{}", number(written), rate_unit(*per))),
                     Some(holds),
                 )
             }
@@ -152,51 +153,16 @@ fn view(alert: &Alert, function: &str, value: Option<String>, holds: Option<bool
     }
 }
 
-/// The condition as the user wrote it.
+/// The condition as the user wrote it (the model's `Display`), with the window a count
+/// is taken over.
 pub(crate) fn condition_text(alert: &Alert) -> String {
-    match &alert.condition {
-        Condition::Latency {
-            quantile,
-            threshold,
-        } => format!(
-            "{} > {}",
-            quantile.keyword(),
-            prometheus_duration(*threshold)
-        ),
-        Condition::ErrorRate { above } => format!("error_rate > {}", percent(*above)),
-        Condition::Idle { window } => format!("idle > {}", prometheus_duration(*window)),
-        Condition::Rate {
-            comparison,
-            calls,
-            per,
-        } => format!(
-            "rate {} {}/{}",
-            match comparison {
-                Comparison::Below => "<",
-                Comparison::Above => ">",
-            },
-            number(*calls),
-            unit(*per)
-        ),
-        Condition::Open => "open".to_owned(),
-        Condition::Flapping { more_than } => format!(
-            "flapping > {more_than} within {}",
+    match alert.condition {
+        Condition::Flapping { .. } | Condition::Errors { .. } => format!(
+            "{} within {}",
+            alert.condition,
             prometheus_duration(alert.within_duration())
         ),
-        Condition::Errors { more_than } => format!(
-            "errors > {more_than} within {}",
-            prometheus_duration(alert.within_duration())
-        ),
-    }
-}
-
-/// The unit of a rate as written: `s`, `m`, `h`, else a duration.
-pub(crate) fn unit(per: Duration) -> String {
-    match per.as_secs() {
-        1 => "s".to_owned(),
-        60 => "m".to_owned(),
-        3600 => "h".to_owned(),
-        _ => prometheus_duration(per),
+        _ => alert.condition.to_string(),
     }
 }
 
@@ -317,6 +283,22 @@ mod tests {
             (judged.value.as_deref(), judged.holds),
             (Some("24/m"), Some(true))
         );
+    }
+
+    /// The page shows the condition the user wrote, to the digit: a line of `0.0005/s`
+    /// rounded to three decimals would read as another line than the rule's.
+    #[test]
+    fn conditions_read_as_written_however_fine_the_line() {
+        let rate = Alert::new(Condition::Rate {
+            comparison: Comparison::Above,
+            calls: 0.0005,
+            per: Duration::from_secs(1),
+        });
+        let judged = function_alert(&rate, "fetch", &FunctionNow::default());
+        assert_eq!(judged.condition, "rate > 0.0005/s");
+        let share = Alert::new(Condition::ErrorRate { above: 0.00125 });
+        let judged = function_alert(&share, "fetch", &FunctionNow::default());
+        assert_eq!(judged.condition, "error_rate > 0.125%");
     }
 
     #[test]

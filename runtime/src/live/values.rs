@@ -9,8 +9,8 @@ use botwatch_spec::declared::{Declared, ValueAlert, ValueComparison, ValueCondit
 use botwatch_spec::model::Comparison;
 use botwatch_spec::names::prometheus_duration;
 
-use super::alerts::{number, percent, unit, AlertView};
-use crate::declared::{self, DeclaredStatic, Series};
+use super::alerts::{number, percent, AlertView};
+use crate::declared::{self, DeclaredStatic};
 
 /// What a condition that needs a window of history says on the page.
 const NOT_JUDGED: &str = "judged by Prometheus only (needs its history)";
@@ -71,26 +71,14 @@ pub(crate) fn read() -> Vec<ValueView> {
             });
         };
         match metric {
-            DeclaredStatic::Gauge(g) => each(g.series(), |v, c| push(v, c.get())),
-            DeclaredStatic::Counter(c) => each(c.series(), |v, c| push(v, c.get())),
-            DeclaredStatic::Histogram(h) => {
-                each(h.series(), |v, c| push(v, c.snapshot().count as f64));
-            }
-        }
+            DeclaredStatic::Gauge(g) => g.series().for_each(|v, c| push(v, c.get())),
+            DeclaredStatic::Counter(c) => c.series().for_each(|v, c| push(v, c.get())),
+            DeclaredStatic::Histogram(h) => h
+                .series()
+                .for_each(|v, c| push(v, c.snapshot().count as f64)),
+        };
     }
     out
-}
-
-fn each<S>(series: Series<'_, S>, mut f: impl FnMut(&[Box<str>], &S)) {
-    match series {
-        Series::One(one) => f(&[], one),
-        Series::Family(Some(family)) => {
-            for (values, storage) in family.sets {
-                f(&values, storage);
-            }
-        }
-        Series::Family(None) => {}
-    }
 }
 
 fn judge(
@@ -99,15 +87,20 @@ fn judge(
     value: f64,
     unlabelled: &dyn Fn(&str) -> Option<f64>,
 ) -> AlertView {
-    let side = |c: Comparison| match c {
-        Comparison::Below => "<",
-        Comparison::Above => ">",
-    };
     let compare = |c: Comparison, left: f64, right: f64| match c {
         Comparison::Below => left < right,
         Comparison::Above => left > right,
     };
-    let (condition, measured, holds) = match &alert.condition {
+    // As written; an increase with the window it is taken over.
+    let condition = match alert.condition {
+        ValueCondition::Increase { .. } => format!(
+            "{} within {}",
+            alert.condition,
+            prometheus_duration(alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN))
+        ),
+        _ => alert.condition.to_string(),
+    };
+    let (measured, holds) = match &alert.condition {
         ValueCondition::Value {
             comparison,
             threshold,
@@ -118,11 +111,7 @@ fn judge(
                 ValueComparison::Equal => value == *threshold,
                 ValueComparison::NotEqual => value != *threshold,
             };
-            (
-                format!("value {} {}", comparison.symbol(), number(*threshold)),
-                Some(number(value)),
-                Some(holds),
-            )
+            (Some(number(value)), Some(holds))
         }
         ValueCondition::Ratio {
             denominator,
@@ -133,63 +122,15 @@ fn judge(
                 .filter(|d| *d != 0.0)
                 .map(|d| value / d);
             (
-                format!(
-                    "value / {denominator} {} {}",
-                    side(*comparison),
-                    percent(*threshold)
-                ),
                 ratio.map(percent),
                 ratio.map(|r| compare(*comparison, r, *threshold)),
             )
         }
-        ValueCondition::Unchanged { window } => (
-            format!("unchanged > {}", prometheus_duration(*window)),
-            None,
-            None,
-        ),
-        ValueCondition::Increase { comparison, amount } => (
-            format!(
-                "increase {} {} within {}",
-                side(*comparison),
-                number(*amount),
-                prometheus_duration(alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN))
-            ),
-            None,
-            None,
-        ),
-        ValueCondition::Rate {
-            comparison,
-            amount,
-            per,
-        } => (
-            format!(
-                "rate {} {}/{}",
-                side(*comparison),
-                number(*amount),
-                unit(*per)
-            ),
-            None,
-            None,
-        ),
-        ValueCondition::Idle { window } => (
-            format!("idle > {}", prometheus_duration(*window)),
-            None,
-            None,
-        ),
-        ValueCondition::Quantile {
-            quantile,
-            comparison,
-            threshold,
-        } => (
-            format!(
-                "{} {} {}",
-                quantile.keyword(),
-                side(*comparison),
-                number(*threshold)
-            ),
-            None,
-            None,
-        ),
+        ValueCondition::Unchanged { .. }
+        | ValueCondition::Increase { .. }
+        | ValueCondition::Rate { .. }
+        | ValueCondition::Idle { .. }
+        | ValueCondition::Quantile { .. } => (None, None),
     };
     AlertView {
         name: alert.value_alert_name(&spec.static_name),

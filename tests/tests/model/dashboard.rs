@@ -138,7 +138,7 @@ fn render(sites: &[Site]) -> Value {
 }
 
 fn render_with(sites: &[Site], values: &[Declared]) -> Value {
-    serde_json::from_str(&botwatch_spec::dashboard::json(sites, values)).expect("valid JSON")
+    serde_json::from_str(&botwatch_render::dashboard::json(sites, values)).expect("valid JSON")
 }
 
 fn panels(dashboard: &Value) -> &Vec<Value> {
@@ -184,9 +184,9 @@ fn exprs(dashboard: &Value) -> Vec<(String, String)> {
 fn panel_ids_are_stable_when_functions_come_and_go() {
     let sites = wide_bot();
     let values = wide_values();
-    let first = botwatch_spec::dashboard::json(&sites, &values);
+    let first = botwatch_render::dashboard::json(&sites, &values);
     assert!(
-        first == botwatch_spec::dashboard::json(&sites, &values),
+        first == botwatch_render::dashboard::json(&sites, &values),
         "rendering is deterministic"
     );
     let mut reversed = sites.clone();
@@ -194,7 +194,7 @@ fn panel_ids_are_stable_when_functions_come_and_go() {
     let mut values_reversed = values.clone();
     values_reversed.reverse();
     assert!(
-        first == botwatch_spec::dashboard::json(&reversed, &values_reversed),
+        first == botwatch_render::dashboard::json(&reversed, &values_reversed),
         "the sites' and declared metrics' order does not matter"
     );
     let before = ids_by_title(&render(&sites));
@@ -637,11 +637,11 @@ fn dashboards_validate_against_grafanas_published_schema() {
     let wide = dir.join("wide.json");
     std::fs::write(
         &wide,
-        botwatch_spec::dashboard::json(&wide_bot(), &wide_values()),
+        botwatch_render::dashboard::json(&wide_bot(), &wide_values()),
     )
     .unwrap();
     let empty = dir.join("empty.json");
-    std::fs::write(&empty, botwatch_spec::dashboard::json(&[], &[])).unwrap();
+    std::fs::write(&empty, botwatch_render::dashboard::json(&[], &[])).unwrap();
     let example = root.join("examples/trading-bot/monitoring/dashboard.json");
     let validator = root.join("tests/grafana/validate_dashboard.py");
     let checked = |files: &[&Path]| {

@@ -7,14 +7,15 @@
 //! it shows a feed slowing down before it stops, and it is a query like any other, which the
 //! example's real-Prometheus test checks returns data.
 
-use crate::declared::{Declared, MetricKind, ValueAlert, ValueCondition};
-use crate::model::Quantile;
-use crate::names::prometheus_duration;
-use crate::rules::declared::{increase_window, written, Metric};
+use crate::promql::Metric;
+use crate::rules::declared::increase_window;
+use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueCondition};
+use botwatch_spec::model::Quantile;
+use botwatch_spec::names::prometheus_duration;
 
+use super::layout::{Bot, Layout};
 use super::panels::{Kind, Panel};
 use super::queries::{self, Query};
-use super::{Bot, Layout};
 
 /// The line of an alert's threshold, coloured by its severity.
 fn line(alert: &ValueAlert, value: f64) -> (f64, &'static str) {
@@ -36,7 +37,7 @@ fn sorted(mut lines: Vec<(f64, &'static str)>) -> Vec<(f64, &'static str)> {
 /// `value < 0.5 (critical), value > 10 (warning)`: what the lines are, for the tooltip.
 fn lines_text<'a>(alerts: impl Iterator<Item = &'a ValueAlert>) -> String {
     let written: Vec<String> = alerts
-        .map(|a| format!("{} ({})", written(&a.condition), a.value_severity()))
+        .map(|a| format!("{} ({})", a.condition, a.value_severity()))
         .collect();
     if written.is_empty() {
         String::new()

@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
-use crate::model::{
+use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
+use botwatch_spec::model::{
     Alert, Attribute, CircuitBreaker, Comparison, Condition, Counted, Label, MetricOptions,
     Quantile, Site, Slo, Timed,
 };
@@ -132,4 +132,46 @@ fn a_small_dashboard_is_exactly_the_pinned_bytes() {
             pinned.lines().nth(line)
         );
     }
+}
+
+/// Two sites of one function and attribute, told apart only by their static labels, come
+/// in the order of their labels (a label list before the longer list it begins), whichever
+/// order they are given in: the build helper and the runtime find them in different orders.
+#[test]
+fn sites_of_one_function_are_ordered_by_their_series() {
+    let counted = |labels: &[(&'static str, &'static str)]| {
+        site(
+            "place",
+            Attribute::Counted(Counted {
+                metric: MetricOptions {
+                    labels: Cow::Owned(
+                        labels
+                            .iter()
+                            .map(|(k, v)| Label {
+                                key: Cow::Borrowed(*k),
+                                value: Cow::Borrowed(*v),
+                            })
+                            .collect(),
+                    ),
+                    ..MetricOptions::default()
+                },
+                ..Counted::default()
+            }),
+        )
+    };
+    let shorter = counted(&[("desk", "a")]);
+    let longer = counted(&[("desk", "a"), ("kind", "b")]);
+    let forward = crate::dashboard::json(&[shorter.clone(), longer.clone()], &[]);
+    let backward = crate::dashboard::json(&[longer, shorter], &[]);
+    assert_eq!(forward, backward);
+    let first_shorter = forward
+        .find(r#"desk=\"a\", job="#)
+        .expect("the shorter site's query");
+    let first_longer = forward
+        .find(r#"kind=\"b\""#)
+        .expect("the longer site's query");
+    assert!(
+        first_shorter < first_longer,
+        "the longer label list came first"
+    );
 }

@@ -1,215 +1,13 @@
-//! `slo(...)`: recording rules of the bad-event ratio over the SRE workbook's windows, and
-//! its multi-window, multi-burn-rate alerts for a 30-day objective.
+//! The probes of an SLO's burn-rate alerts: hours of calls whose share of bad ones follows
+//! a shape (a steady burn, a burst, errors that stopped), and what each policy's alert does
+//! on it, predicted from the shape rather than from the rule.
 
 use std::time::Duration;
 
-use super::alerts::{calls, histogram, round, Function};
-use super::scenario::{long_step, round_up, Probe, Series, Shape, REPLICAS};
-use super::text::{promql_string, regex_escape};
-use super::{AlertRule, RecordingRule, RuleSet, LONG_RECORDING_INTERVAL};
-use crate::model::{Attribute, Site, Slo};
-use crate::names::{
-    self, format_float, nanos_as_seconds_text, prometheus_duration, upper_camel_case,
-};
-
-const MINUTE: u64 = 60;
-const HOUR: u64 = 3600;
-
-/// Every window the burn-rate alerts read.
-const WINDOWS: [Duration; 7] = [
-    Duration::from_secs(5 * MINUTE),
-    Duration::from_secs(30 * MINUTE),
-    Duration::from_secs(HOUR),
-    Duration::from_secs(2 * HOUR),
-    Duration::from_secs(6 * HOUR),
-    Duration::from_secs(24 * HOUR),
-    Duration::from_secs(72 * HOUR),
-];
-
-/// The shortest window the burn-rate alerts read.
-pub(super) const SHORTEST_WINDOW: Duration = WINDOWS[0];
-
-/// (long window, short window, burn rate) pairs; either pair firing fires the alert.
-pub(crate) struct Policy {
-    pub(crate) severity: &'static str,
-    for_: Duration,
-    pub(crate) pairs: [(Duration, Duration, f64); 2],
-}
-
-pub(crate) const PAGE: Policy = Policy {
-    severity: "critical",
-    for_: Duration::from_secs(2 * MINUTE),
-    pairs: [
-        (
-            Duration::from_secs(HOUR),
-            Duration::from_secs(5 * MINUTE),
-            14.4,
-        ),
-        (
-            Duration::from_secs(6 * HOUR),
-            Duration::from_secs(30 * MINUTE),
-            6.0,
-        ),
-    ],
-};
-
-pub(crate) const TICKET: Policy = Policy {
-    severity: "warning",
-    for_: Duration::from_secs(15 * MINUTE),
-    pairs: [
-        (
-            Duration::from_secs(24 * HOUR),
-            Duration::from_secs(2 * HOUR),
-            3.0,
-        ),
-        (
-            Duration::from_secs(72 * HOUR),
-            Duration::from_secs(6 * HOUR),
-            1.0,
-        ),
-    ],
-};
-
-/// What an SLO of one site counts as bad, and how its tests produce bad and good calls.
-struct Objective<'a> {
-    function: Function<'a>,
-    /// `function_module:<metric>:error_ratio_rate` or `..:slow_ratio_rate`.
-    record_prefix: String,
-    /// The latency threshold, in seconds as `le` writes it (latency SLOs only).
-    threshold: Option<String>,
-    alert_name: String,
-    kind: &'static str,
-    objective: f64,
-    /// Series with this share of bad calls, on both replicas.
-    calls: Box<dyn Fn(f64) -> Vec<Series> + 'a>,
-    /// `min_rate`, and the PromQL of all calls a second over a window.
-    min_rate: Option<(f64, Traffic<'a>)>,
-}
-
-/// All calls a second over a window, as PromQL.
-type Traffic<'a> = Box<dyn Fn(&str) -> String + 'a>;
-
-/// Calls per sample in the probes: enough that a share of the budget is whole calls.
-const CALLS: f64 = 1_000_000.0;
-
-/// Windows from this long on are recorded every [`LONG_RECORDING_INTERVAL`].
-const LONG: Duration = Duration::from_secs(24 * HOUR);
-
-pub(super) fn add_site(set: &mut RuleSet, site: &Site, scrape: Duration) {
-    for slo in site.attribute.slos() {
-        let objective = match &site.attribute {
-            Attribute::Counted(counted) => {
-                let metric = counted.metric.metric_name(names::FUNCTION_CALLS_TOTAL);
-                let f = Function::of(site);
-                let ok = f.selector(metric, "");
-                let bad = f.selector(metric, ", result=\"error\"");
-                let by = f.alert_by();
-                let base = metric.strip_suffix("_total").unwrap_or(metric);
-                let objective = Objective {
-                    record_prefix: format!("function_module:{base}:error_ratio_rate"),
-                    threshold: None,
-                    alert_name: burn_alert_name(&site.function, slo),
-                    kind: "error",
-                    objective: slo.objective,
-                    min_rate: slo.min_rate.map(|m| {
-                        let (ok, by) = (ok.clone(), by.clone());
-                        let traffic: Traffic<'_> =
-                            Box::new(move |w| format!("sum by ({by}) (rate({ok}[{w}]))"));
-                        (m, traffic)
-                    }),
-                    calls: Box::new(move |share| {
-                        let f = Function::of(site);
-                        calls(
-                            &f,
-                            metric,
-                            [(CALLS * (1.0 - share), CALLS * share); 2],
-                            None,
-                        )
-                    }),
-                    function: f,
-                };
-                record(set, &objective, |w| {
-                    format!("sum by ({by}) (rate({bad}[{w}])) / sum by ({by}) (rate({ok}[{w}]))")
-                });
-                objective
-            }
-            Attribute::Timed(timed) => {
-                let metric = timed
-                    .metric
-                    .metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
-                let threshold = latency_nanos(slo);
-                let le = le_regex(threshold);
-                let f = Function::of(site);
-                let by = f.alert_by();
-                let good = f.selector(
-                    &format!("{metric}_bucket"),
-                    &format!(", le=~{}", promql_string(&le)),
-                );
-                let total = f.selector(&format!("{metric}_count"), "");
-                let bounds = timed.bucket_bounds_nanos();
-                let above = bounds
-                    .iter()
-                    .copied()
-                    .find(|b| *b > threshold)
-                    .unwrap_or(u64::MAX);
-                let objective = Objective {
-                    record_prefix: format!("function_module:{metric}:slow_ratio_rate"),
-                    threshold: Some(nanos_as_seconds_text(threshold)),
-                    alert_name: burn_alert_name(&site.function, slo),
-                    kind: "latency",
-                    objective: slo.objective,
-                    min_rate: slo.min_rate.map(|m| {
-                        let (total, by) = (total.clone(), by.clone());
-                        let traffic: Traffic<'_> =
-                            Box::new(move |w| format!("sum by ({by}) (rate({total}[{w}]))"));
-                        (m, traffic)
-                    }),
-                    calls: Box::new(move |share| {
-                        let f = Function::of(site);
-                        let calls =
-                            vec![(threshold, CALLS * (1.0 - share)), (above, CALLS * share)];
-                        // Hours of data: only the buckets the ratio could read, the
-                        // threshold's and the next (where a wrong `le` would look).
-                        let read: Vec<u64> = bounds
-                            .iter()
-                            .copied()
-                            .filter(|b| *b == threshold || *b == above)
-                            .collect();
-                        histogram(&f, metric, &read, [calls.clone(), calls], None)
-                    }),
-                    function: f,
-                };
-                // Only the replicas that have the threshold's bucket count: an old replica
-                // (before the deploy that added the threshold) has calls but no bucket, and
-                // all of them would read as slow.
-                record(set, &objective, |w| {
-                    format!(
-                        "1 - (sum by ({by}) (rate({good}[{w}])) / sum by ({by}) (rate({total}[{w}]) and ignoring (le) rate({good}[{w}])))"
-                    )
-                });
-                objective
-            }
-            Attribute::CircuitBreaker(_) => continue,
-        };
-        // Hours of data: sampled and evaluated every minute.
-        let step = long_step(scrape);
-        let mut page = burn_alert(&objective, &PAGE, step);
-        let ticket = burn_alert(&objective, &TICKET, step);
-        page.probes = probes(&objective, step);
-        set.alerts.push(page);
-        set.alerts.push(ticket);
-    }
-}
-
-/// The name of the burn-rate alerts of `slo` on `function` (the dashboard lists them too).
-pub(crate) fn burn_alert_name(function: &str, slo: &Slo) -> String {
-    let kind = if slo.latency.is_some() {
-        "Latency"
-    } else {
-        "Error"
-    };
-    format!("{}{kind}BudgetBurn", upper_camel_case(function))
-}
+use super::policy::{Objective, Policy, LONG, MINUTE, PAGE, TICKET, WINDOWS};
+use crate::rules::scenario::{round_up, Probe, Series, Shape, REPLICAS};
+use crate::rules::set::LONG_RECORDING_INTERVAL;
+use botwatch_spec::names::{self, prometheus_duration};
 
 /// A probe's name, its bad calls as `(minutes, share in budgets)`, and the minute checked.
 type BurnShape = (&'static str, &'static [(u64, f64)], u64);
@@ -367,7 +165,7 @@ const SHAPES: [BurnShape; 15] = [
 /// pair's ratios just either side of their thresholds, so one pair decides: a steady burn
 /// between the page's two rates, a burst after hours of good calls, errors that stopped,
 /// errors that started recently.
-fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
+pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
     let budget = 1.0 - objective.objective;
     // The long group starts at an offset of its own (a hash of its name and file), so the
     // ticket's day-long ratios are first recorded up to one long interval after the first
@@ -377,7 +175,7 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
     let latest = scrape + LONG_RECORDING_INTERVAL;
     let mut probes = Vec::new();
     let can = |policy: &Policy| policy.pairs.iter().any(|(_, _, burn)| burn * budget < 1.0);
-    let firing = |policy: &Policy| super::scenario::Expect {
+    let firing = |policy: &Policy| crate::rules::scenario::Expect {
         severity: policy.severity.to_owned(),
         value: 1.0,
         labels: Vec::new(),
@@ -481,7 +279,8 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
 
     // Shapes checked at the same minute share one test: each is a job of its own, so they
     // cannot meet in any aggregation, and promtool steps through the hours once for all.
-    let mut decided: Vec<(&str, u64, Vec<Series>, Vec<super::scenario::Expect>)> = Vec::new();
+    let mut decided: Vec<(&str, u64, Vec<Series>, Vec<crate::rules::scenario::Expect>)> =
+        Vec::new();
     for (name, shape, at) in SHAPES {
         let segments: Vec<(u64, f64)> = shape.iter().map(|(m, x)| (*m, x * budget)).collect();
         if segments.iter().any(|(_, share)| *share > 1.0) {
@@ -495,7 +294,7 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
         let firing: Vec<_> = outcome
             .iter()
             .filter(|(_, fires)| *fires)
-            .map(|(p, _)| super::scenario::Expect {
+            .map(|(p, _)| crate::rules::scenario::Expect {
                 severity: p.severity.to_owned(),
                 // `$value` is the short window's ratio of the first pair that holds.
                 value: p
@@ -565,7 +364,7 @@ fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> {
 
 /// The job of the `k`th of the shapes sharing a test.
 fn shape_job(k: usize) -> String {
-    format!("{}-shape-{}", super::scenario::JOB, k + 1)
+    format!("{}-shape-{}", crate::rules::scenario::JOB, k + 1)
 }
 
 /// For a latency SLO, `series` with one more replica that predates the threshold's bucket:
@@ -597,198 +396,10 @@ fn with_old_replica(objective: &Objective<'_>, mut series: Vec<Series>) -> Vec<S
     series
 }
 
-fn latency_nanos(slo: &Slo) -> u64 {
-    names::duration_nanos(
-        slo.latency
-            .expect("the grammar requires a latency on #[timed] SLOs"),
-    )
-}
-
-/// Matches the `le` of the threshold's bucket as botwatch writes it (`1`, `0.25`) and as
-/// Prometheus 3 normalises it (`1.0`, `1e-05`).
-pub(crate) fn le_regex(nanos: u64) -> String {
-    let seconds = nanos as f64 / 1e9;
-    let mut forms = vec![
-        nanos_as_seconds_text(nanos),
-        super::text::go_float(seconds, None),
-    ];
-    if seconds.fract() == 0.0 {
-        forms.push(format!("{}.0", nanos_as_seconds_text(nanos)));
-    }
-    forms.sort();
-    forms.dedup();
-    forms
-        .iter()
-        .map(|f| regex_escape(f))
-        .collect::<Vec<_>>()
-        .join("|")
-}
-
-fn record(set: &mut RuleSet, objective: &Objective<'_>, expr: impl Fn(&str) -> String) {
-    for window in WINDOWS {
-        let w = prometheus_duration(window);
-        set.recording.push(RecordingRule {
-            record: format!("{}{w}", objective.record_prefix),
-            expr: expr(&w),
-            // The values the expression yields anyway: two functions' ratios are two rules.
-            // Not the per-call labels: each label set's ratio keeps its own values.
-            labels: objective.function.identity(),
-            long: window >= LONG,
-        });
-    }
-}
-
-fn burn_alert(objective: &Objective<'_>, policy: &Policy, step: Duration) -> AlertRule {
-    let budget = 1.0 - objective.objective;
-    let matcher = objective.function.selector("", "");
-    let ratio = |window: Duration| {
-        format!(
-            "{}{}{matcher}",
-            objective.record_prefix,
-            prometheus_duration(window)
-        )
-    };
-    let clauses: Vec<String> = policy
-        .pairs
-        .iter()
-        .map(|(long, short, burn)| {
-            let threshold = format_float(round(burn * budget));
-            // Too little traffic to judge (`min_rate`): silent.
-            let traffic = objective
-                .min_rate
-                .as_ref()
-                .map_or(String::new(), |(m, traffic)| {
-                    format!(
-                        " and {} >= {}",
-                        traffic(&prometheus_duration(*short)),
-                        format_float(*m)
-                    )
-                });
-            format!(
-                // The short window first: its ratio is `$value`, the burn now.
-                "({} > {threshold} and {} > {threshold}{traffic})",
-                ratio(*short),
-                ratio(*long)
-            )
-        })
-        .collect();
-    let percent = format!("{}%", format_float(round(objective.objective * 100.0)));
-    let slowest_burn = policy
-        .pairs
-        .iter()
-        .map(|p| p.2)
-        .fold(f64::INFINITY, f64::min);
-    let who = "{{ $labels.module }}::{{ $labels.function }}";
-    let (summary, description) = match objective.kind {
-        "error" => (
-            format!("{{{{ $labels.function }}}} is burning its error budget ({percent} objective)"),
-            format!(
-                "{{{{ $value | humanizePercentage }}}} of calls to {who} fail; at this rate the 30-day error budget of a {percent} objective {}.",
-                budget_pace(slowest_burn)
-            ),
-        ),
-        _ => (
-            format!("{{{{ $labels.function }}}} is burning its latency budget ({percent} objective)"),
-            format!(
-                "{{{{ $value | humanizePercentage }}}} of calls to {who} are slower than {}s; at this rate the 30-day budget of a {percent} objective {}.",
-                objective.threshold.as_deref().unwrap_or("?"),
-                budget_pace(slowest_burn)
-            ),
-        ),
-    };
-    AlertRule {
-        name: objective.alert_name.clone(),
-        expr: clauses.join(" or "),
-        for_: policy.for_,
-        grouping: objective.function.grouping(),
-        identity: objective.function.identity(),
-        labels: vec![("severity".to_owned(), policy.severity.to_owned())],
-        annotations: vec![
-            ("summary".to_owned(), summary),
-            ("description".to_owned(), description),
-        ],
-        origin: objective.function.origin(),
-        probes: Vec::new(),
-        latency: None,
-        test_step: step,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A recording rule's labels are the same on every series it writes: the ratio of each
-    /// per-call label set keeps its own `venue` (a rule label `venue="..."` would give every
-    /// venue's ratio one label set, which Prometheus refuses to record).
-    #[test]
-    #[cfg(feature = "syn")]
-    fn ratios_of_per_call_label_sets_keep_their_values() {
-        let tokens = "labels(venue = venue, desk = \"mev\"), slo(objective = 99%)";
-        let counted = crate::parse::parse_counted(tokens.parse().unwrap()).unwrap();
-        let site = Site {
-            function: "place".into(),
-            module: "bot::orders".into(),
-            attribute: Attribute::Counted(counted),
-        };
-        let mut set = RuleSet::default();
-        add_site(&mut set, &site, Duration::from_secs(15));
-        assert_eq!(set.recording.len(), WINDOWS.len());
-        for rule in &set.recording {
-            assert!(
-                rule.expr
-                    .contains("by (job, function, module, desk, venue)"),
-                "{}",
-                rule.expr
-            );
-            let keys: Vec<&str> = rule.labels.iter().map(|(k, _)| k.as_str()).collect();
-            assert_eq!(keys, ["function", "module", "desk"], "{}", rule.record);
-        }
-    }
-
-    #[test]
-    fn le_regex_matches_both_spellings() {
-        assert_eq!(le_regex(1_000_000_000), "1|1\\.0");
-        assert_eq!(le_regex(250_000_000), "0\\.25");
-        assert_eq!(le_regex(10_000), "0\\.00001|1e-05");
-    }
-}
-
-/// How fast a burn rate of at least `burn` spends a 30-day budget, in words: a burn of 1 is
-/// exactly the pace that spends it in 30 days ("at least 1x too fast" said nothing).
-fn budget_pace(burn: f64) -> String {
-    if burn <= 1.0 {
-        "runs out before the 30 days are over".to_owned()
-    } else {
-        format!(
-            "is spent at least {}x as fast as it allows (gone in {} days or less)",
-            format_float(burn),
-            format_float((30.0 / burn * 10.0).round() / 10.0)
-        )
-    }
-}
-
-#[cfg(test)]
-mod pace_tests {
-    use super::budget_pace;
-
-    #[test]
-    fn the_pace_reads_as_a_deadline() {
-        assert_eq!(budget_pace(1.0), "runs out before the 30 days are over");
-        assert_eq!(
-            budget_pace(6.0),
-            "is spent at least 6x as fast as it allows (gone in 5 days or less)"
-        );
-        assert_eq!(
-            budget_pace(14.4),
-            "is spent at least 14.4x as fast as it allows (gone in 2.1 days or less)"
-        );
-    }
-}
-
 #[cfg(test)]
 mod shape_tests {
-    use super::{expected, PAGE, SHAPES, TICKET};
+    use super::{expected, SHAPES};
+    use crate::rules::slo::policy::{PAGE, TICKET};
 
     /// A shape that is too close to call is skipped silently when the tests are generated:
     /// each must decide both alerts for the usual objectives.

@@ -10,8 +10,8 @@
 //! the probe's own set does (its labels aside), and a decoy must never alert.
 
 use super::scenario::{Series, JOB};
-use super::AlertRule;
-use crate::names::LABEL_JOB;
+use super::set::AlertRule;
+use botwatch_spec::names::LABEL_JOB;
 
 /// The job of the twin deployment.
 const TWIN_JOB: &str = "bot-paper";

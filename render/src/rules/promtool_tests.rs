@@ -8,11 +8,47 @@ use std::time::Duration;
 
 use super::fleet;
 use super::scenario::{long_step, samples, Check, Expect, Probe, Series, Shape};
-use super::text::{expand, promql_string, yaml_key, yaml_quoted, yaml_single_quoted};
-use super::{
-    AlertRule, RuleSet, UnitTestFile, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP,
+use super::set::{
+    AlertRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP,
 };
-use crate::names::{format_float, prometheus_duration};
+use crate::text::{expand, promql_string, yaml_key, yaml_quoted, yaml_single_quoted};
+use botwatch_spec::names::{format_float, prometheus_duration};
+
+/// One promtool unit-test file: the tests evaluated at one interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitTestFile {
+    /// Its `evaluation_interval`.
+    pub interval: Duration,
+    /// The file.
+    pub yaml: String,
+}
+
+impl UnitTestFile {
+    /// Where this file goes when the first file goes to `first` (`alerts.test.yml`): there,
+    /// or beside it with the interval before `.test.yml` (`alerts.1m.test.yml`), so
+    /// `promtool test rules alerts*.test.yml` runs them all.
+    pub fn path(&self, first: &std::path::Path, scrape_interval: Duration) -> std::path::PathBuf {
+        if self.interval == scrape_interval {
+            return first.to_path_buf();
+        }
+        let name = first
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let interval = prometheus_duration(self.interval);
+        let renamed = match name
+            .strip_suffix(".test.yml")
+            .map(|stem| (stem, ".test.yml"))
+            .or_else(|| {
+                name.rsplit_once('.')
+                    .map(|(stem, _)| (stem, &name[stem.len()..]))
+            }) {
+            Some((stem, ext)) => format!("{stem}.{interval}{ext}"),
+            None => format!("{name}.{interval}"),
+        };
+        first.with_file_name(renamed)
+    }
+}
 
 /// The test files of `set`: the alerts tested at the scrape interval, then, when the scrape
 /// interval is under a minute, those reading hours, tested every minute (a file
@@ -360,6 +396,38 @@ fn write_alert(out: &mut String, rule: &AlertRule, labels: &[(String, String)], 
             "              {}: {}",
             yaml_key(k),
             yaml_quoted(&shown)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use super::UnitTestFile;
+
+    /// The files of other intervals sit beside the first, named so one glob runs them all.
+    #[test]
+    fn unit_test_files_are_named_by_their_interval() {
+        let scrape = Duration::from_secs(15);
+        let file = |secs| UnitTestFile {
+            interval: Duration::from_secs(secs),
+            yaml: String::new(),
+        };
+        let first = Path::new("monitoring/alerts.test.yml");
+        assert_eq!(file(15).path(first, scrape), first);
+        assert_eq!(
+            file(60).path(first, scrape),
+            Path::new("monitoring/alerts.1m.test.yml")
+        );
+        assert_eq!(
+            file(60).path(Path::new("ci/rules.yaml"), scrape),
+            Path::new("ci/rules.1m.yaml")
+        );
+        assert_eq!(
+            file(60).path(Path::new("tests"), scrape),
+            Path::new("tests.1m")
         );
     }
 }

@@ -45,7 +45,7 @@ fn push_quoted(out: &mut String, value: &str, unicode_escape: impl Fn(char) -> b
 
 /// A mapping key: plain when it is an identifier (label names always are), else quoted.
 pub fn yaml_key(key: &str) -> String {
-    if crate::names::is_identifier(key) {
+    if botwatch_spec::names::is_identifier(key) {
         key.to_owned()
     } else {
         yaml_quoted(key)
@@ -76,21 +76,6 @@ pub(crate) fn push_promql_string(out: &mut String, value: &str) {
 fn promql_escape(c: char) -> bool {
     // PromQL's lexer reads a literal U+FFFD as invalid UTF-8; the escape is fine.
     c.is_control() || c == char::REPLACEMENT_CHARACTER
-}
-
-/// Escapes regex metacharacters for a PromQL (RE2) regex.
-pub fn regex_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for ch in value.chars() {
-        if matches!(
-            ch,
-            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
-        ) {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// One action of the template subset botwatch passes through to Prometheus.
@@ -155,7 +140,7 @@ fn parse_action(inner: &str) -> Option<Action> {
         None => (inner.trim(), None),
     };
     if let Some(label) = subject.strip_prefix("$labels.") {
-        let valid = crate::names::is_identifier(label);
+        let valid = botwatch_spec::names::is_identifier(label);
         return (valid && filter.is_none()).then(|| Action::Label(label.to_owned()));
     }
     if subject != "$value" {
@@ -412,10 +397,5 @@ mod tests {
         );
         assert_eq!(yaml_single_quoted("x{a=\"it's\"}"), "'x{a=\"it''s\"}'");
         assert_eq!(promql_string("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
-        assert_eq!(regex_escape("0.25"), "0\\.25");
-        assert_eq!(
-            regex_escape(r"a\.+*?()|[]{}^$-b"),
-            r"a\\\.\+\*\?\(\)\|\[\]\{\}\^\$-b"
-        );
     }
 }

@@ -16,12 +16,13 @@
 //! the same sites, at build time and at run time.
 //!
 //! ```
-//! let json = botwatch_spec::dashboard::json(&[], &[]);
+//! let json = botwatch_render::dashboard::json(&[], &[]);
 //! assert!(json.contains("\"schemaVersion\": 39"));
 //! ```
 
 mod ids;
 mod json;
+mod layout;
 mod panels;
 mod queries;
 mod values;
@@ -32,14 +33,15 @@ mod tests;
 
 use std::collections::BTreeSet;
 
-use crate::declared::Declared;
-use crate::model::{Attribute, Condition, Quantile, Site};
-use crate::names::{self, format_float};
 use crate::rules::slo::{burn_alert_name, PAGE, TICKET};
-use crate::rules::text::promql_string;
+use crate::text::promql_string;
+use botwatch_spec::declared::Declared;
+use botwatch_spec::model::{Attribute, Condition, Quantile, Site};
+use botwatch_spec::names::{self, format_float};
 
 use ids::{Grid, Ids};
 use json::Writer;
+use layout::{Bot, Layout, Section};
 use panels::{Kind, Panel};
 
 /// The dashboard JSON model version written (Grafana 10.4 and later read it as is).
@@ -54,12 +56,9 @@ pub fn json(sites: &[Site], declared: &[Declared]) -> String {
     // References: the sort moves pointers, and no site is cloned.
     let mut sorted: Vec<&Site> = sites.iter().collect();
     // Two sites of one function told apart by static labels sort equal by `Site::order`:
-    // their model decides, so the build helper and the runtime agree whatever they found
-    // first.
-    sorted.sort_by(|a, b| {
-        Site::order(a, b)
-            .then_with(|| format!("{:?}", a.attribute).cmp(&format!("{:?}", b.attribute)))
-    });
+    // the series they write decide, so the build helper and the runtime agree whatever they
+    // found first.
+    sorted.sort_by(|a, b| Site::order(a, b).then_with(|| series_key(a).cmp(&series_key(b))));
     let mut declared = declared.to_vec();
     declared.sort_by(Declared::order);
     // Sized for what a function's panels take (some 3 KB per site), so the 6 MB of a
@@ -75,44 +74,39 @@ pub fn json(sites: &[Site], declared: &[Declared]) -> String {
     out.finish()
 }
 
-/// What the dashboard charts: the functions' sites and the declared metrics, both sorted.
-#[derive(Debug)]
-struct Bot<'a> {
-    sites: &'a [&'a Site],
-    declared: &'a [Declared],
-}
-
-/// Places panels on the grid, gives each its stable id, and writes it into the `panels`
-/// array.
-#[derive(Debug)]
-struct Layout<'w> {
-    ids: Ids,
-    grid: Grid,
-    shared: panels::Shared,
-    panels: &'w mut Writer,
-}
-
-impl Layout<'_> {
-    fn row(&mut self, key: &str, title: &str) {
-        let id = self.ids.id(&format!("row/{key}"));
-        let place = self.grid.row();
-        panels::row(self.panels, id, title, place);
-    }
-
-    fn add(&mut self, panel: &Panel) {
-        let id = self.ids.id(&panel.key);
-        let place = self.grid.place(panel.size.0, panel.size.1);
-        panels::render(self.panels, &mut self.shared, panel, id, place);
-    }
-}
-
-/// One part of the dashboard, added in order.
-type Section = fn(&Bot<'_>, &mut Layout<'_>);
-
 /// The dashboard's parts, in order: the bot's own values after its functions, so a module's
 /// panels stay next to each other, and before the breakers, which an operator reads when a
 /// function's panel already points there.
 const SECTIONS: [Section; 4] = [overview, functions, values::values, breakers];
+
+/// What tells apart two sites of one function and attribute: the series they write (the
+/// metric's name, its static labels, its per-call label keys, then its help and series
+/// cap), or the breaker they name.
+fn series_key(site: &Site) -> SeriesKey<'_> {
+    let metric = match &site.attribute {
+        Attribute::Counted(c) => &c.metric,
+        Attribute::Timed(t) => &t.metric,
+        Attribute::CircuitBreaker(b) => {
+            return (b.name.as_deref(), None, Vec::new(), Vec::new(), None)
+        }
+    };
+    (
+        metric.name.as_deref(),
+        metric.help.as_deref(),
+        metric.labels.iter().map(|l| (&*l.key, &*l.value)).collect(),
+        metric.call_labels.iter().map(|k| &**k).collect(),
+        metric.max_series,
+    )
+}
+
+/// Name, help, static labels, per-call label keys, series cap.
+type SeriesKey<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Vec<(&'a str, &'a str)>,
+    Vec<&'a str>,
+    Option<u32>,
+);
 
 fn dashboard(w: &mut Writer, bot: &Bot<'_>) {
     let sites = bot.sites;
@@ -234,12 +228,12 @@ fn anchor(bot: &Bot<'_>) -> String {
             .iter()
             .find(|d| d.label_keys.is_empty())
             .map(|d| {
-                let suffix = if d.kind == crate::declared::MetricKind::Histogram {
+                let suffix = if d.kind == botwatch_spec::declared::MetricKind::Histogram {
                     "_count"
                 } else {
                     ""
                 };
-                let selector = crate::rules::declared::Metric::of(d).selector_with(suffix, &[]);
+                let selector = crate::promql::Metric::of(d).selector_with(suffix, &[]);
                 if selector.ends_with('}') {
                     selector
                 } else {

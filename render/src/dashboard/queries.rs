@@ -9,12 +9,10 @@
 
 use std::borrow::Cow;
 
-use crate::model::{Attribute, Site, Slo};
-use crate::names::{self, format_float, nanos_as_seconds_text};
-use crate::rules::alerts::Function;
-use crate::rules::declared::Metric as DeclaredMetric;
-use crate::rules::slo::le_regex;
-use crate::rules::text::{promql_string, regex_escape};
+use crate::promql::{le_regex, regex_escape, Function, Metric as DeclaredMetric};
+use crate::text::promql_string;
+use botwatch_spec::model::{Attribute, Site, Slo};
+use botwatch_spec::names::{self, format_float, nanos_as_seconds_text};
 
 /// Grafana's rate interval: at least four scrapes, whatever the dashboard's zoom.
 pub(crate) const RATE_INTERVAL: &str = "$__rate_interval";
@@ -136,7 +134,7 @@ pub(crate) fn error_ratio(site: &Site, metric: &str) -> Query {
 pub(crate) fn latency(
     site: &Site,
     metric: &str,
-    quantiles: &[crate::model::Quantile],
+    quantiles: &[botwatch_spec::model::Quantile],
 ) -> Vec<Query> {
     let f = Function::of(site);
     let by = f.by();
@@ -465,7 +463,7 @@ pub(crate) fn counter_increase(metric: &DeclaredMetric<'_>, window: &str) -> Que
 /// A quantile of a declared histogram over every replica's buckets, as its alerts read it.
 pub(crate) fn value_quantile(
     metric: &DeclaredMetric<'_>,
-    quantile: crate::model::Quantile,
+    quantile: botwatch_spec::model::Quantile,
 ) -> Query {
     let legend: String = metric
         .keys

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use super::scenario::{round_up, Expect, Probe, Series, Shape, REPLICAS};
-use super::text::promql_string;
-use super::AlertRule;
+use super::set::AlertRule;
+use crate::text::promql_string;
 
-use crate::names::LABEL_JOB;
+use botwatch_spec::names::LABEL_JOB;
 
 /// Restarts within [`RESTART_WINDOW`] above which `BotRestarting` fires.
 pub(super) const RESTARTS: u32 = 3;
@@ -109,7 +109,7 @@ fn bot_down(job: &str, scrape: Duration) -> AlertRule {
 
 fn bot_restarting(job: &str, scrape: Duration) -> AlertRule {
     let start = selector("process_start_time_seconds", job);
-    let window = super::prometheus_duration(RESTART_WINDOW);
+    let window = botwatch_spec::names::prometheus_duration(RESTART_WINDOW);
     // Each run is one process: its start time, for two scrapes.
     let restarts = |n: u32| -> Vec<(u64, f64)> {
         (0..=n)
