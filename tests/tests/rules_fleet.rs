@@ -777,3 +777,82 @@ fn long_recording_group_is_evaluated_within_the_lookback() {
         "botwatch.recording.long is evaluated every {interval}, not under Prometheus' 5m lookback"
     );
 }
+
+// 15. Label overflow: calls recorded as `__overflow__` page each deployment that had them,
+//     for an hour, whatever the replica, restart or other function did.
+
+const OVERFLOWING: &str = r#"
+#[botwatch::counted(labels(symbol = symbol), max_series = 20)]
+#[botwatch::timed(labels(symbol = symbol), max_series = 20)]
+pub fn quote(symbol: &str) -> usize { symbol.len() }
+#[botwatch::counted(labels(pool = pool))]
+pub fn route(pool: &str) -> usize { pool.len() }
+"#;
+
+#[test]
+#[ignore = "slow: promtool"]
+fn label_overflow_pages_the_deployment_that_overflowed_for_an_hour() {
+    let root = emitted("fleet-overflow", OVERFLOWING);
+    let overflow = |job: &str, pod: &str, function: &str, values: &str| {
+        series(
+            "botwatch_label_overflow_total",
+            &[
+                ("job", job),
+                ("instance", pod),
+                ("function", function),
+                ("module", "bot"),
+            ],
+            values,
+        )
+    };
+    // Scraped every 15s, for 70 minutes before anything happens: the canary had overflowed
+    // 7 calls more than an hour ago (still on its counter), which no longer count. Then it
+    // overflows 2 calls on pod A at 70m15s; pod A restarts at 70m45s and overflows 3 more
+    // (71m); pod B of the canary is new (a rollout) and overflows once at its first scrape
+    // (70m30s), which `increase()` would miss. The main deployment never does; `route`
+    // overflows on it at the same time, which is another alert.
+    let input = [
+        overflow("mm-bot", POD_A, "quote", "0x600"),
+        overflow("mm-bot", POD_B, "quote", "0x600"),
+        overflow("mm-bot-canary", POD_A, "quote", "7x280 9 9 0 3x316"),
+        overflow("mm-bot-canary", POD_B, "quote", "_x282 1x317"),
+        overflow("mm-bot", POD_A, "route", "0x281 5x318"),
+    ]
+    .concat();
+    let description = |value: &str| -> &'static str {
+        let text = format!(
+            "{value} calls of bot::quote went to its \"__overflow__\" series in the last hour: \
+             more label sets than its max_series were live at once, and those calls were not \
+             recorded under their own labels (alerts on them were blind). Raise max_series, or \
+             lower label_idle so that idle sets leave sooner."
+        );
+        Box::leak(text.into_boxed_str())
+    };
+    let canary = |value: &str| Firing {
+        labels: &[
+            ("severity", "warning"),
+            ("job", "mm-bot-canary"),
+            ("function", "quote"),
+            ("module", "bot"),
+        ],
+        summary: "bot::quote recorded calls as \"__overflow__\"",
+        description: description(value),
+    };
+    let checks = [
+        expect("QuoteLabelOverflow", "70m", &[]),
+        expect("QuoteLabelOverflow", "70m15s", &[canary("2")]),
+        // The restart forgets nothing: 2 before it, 3 after, 1 on pod B.
+        expect("QuoteLabelOverflow", "71m", &[canary("6")]),
+        // Each call counts for an hour: at 130m30s only the 3 calls of 71m are left, and
+        // they are gone by 131m15s (the instants between differ on Prometheus 2's closed
+        // ranges and 3's left-open ones).
+        expect("QuoteLabelOverflow", "130m30s", &[canary("3")]),
+        expect("QuoteLabelOverflow", "131m15s", &[]),
+    ]
+    .concat();
+    promtool_test(
+        &root,
+        "15s",
+        &case("quote overflows on the canary only", "15s", &input, &checks),
+    );
+}

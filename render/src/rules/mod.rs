@@ -29,6 +29,7 @@ mod error;
 mod files;
 mod fleet;
 mod function;
+mod overflow;
 mod promtool_tests;
 mod scenario;
 mod set;
@@ -82,6 +83,7 @@ impl RuleSet {
             declared::check_windows(metric, scrape)?;
         }
         declared::add_declared(&mut set, declared, scrape)?;
+        overflow::add(&mut set, sites, declared, scrape);
         if let Some(job) = &options.job {
             set.bot = bot::alerts(job, scrape);
         }

@@ -8,7 +8,7 @@ mod errors;
 mod idle;
 mod latency;
 mod rate;
-mod shared;
+pub(super) mod shared;
 
 use std::time::Duration;
 

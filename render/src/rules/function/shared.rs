@@ -29,7 +29,11 @@ pub(super) fn vanished(selector: &str, by: &str, window: Duration) -> String {
 /// stale marker skips nothing (the step after it compares with the value before it).
 /// `increase()` would extrapolate (3 errors read as 3.02) and miss a new series' first
 /// sample; `x - min_over_time(x[w])` misses both that and the count before a restart.
-pub(super) fn counted_within(selector: &str, within: Duration, scrape: Duration) -> String {
+pub(in crate::rules) fn counted_within(
+    selector: &str,
+    within: Duration,
+    scrape: Duration,
+) -> String {
     let step = prometheus_duration(scrape);
     // The rises at the points in `(now - within, now]`: a subquery's range holds its first
     // point too, so it reaches one step less far back.
