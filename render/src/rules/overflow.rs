@@ -40,12 +40,11 @@ pub(super) fn add(set: &mut RuleSet, sites: &[Site], declared: &[Declared], scra
             call_labels: Vec::new(),
         }
         .selector(names::BOTWATCH_LABEL_OVERFLOW_TOTAL, "");
-        let owner = format!("{{{{ $labels.module }}}}::{{{{ $labels.function }}}}");
         let draft = draft(
             &selector,
             "job, function, module",
             &identity,
-            &owner,
+            "{{ $labels.module }}::{{ $labels.function }}",
             "calls",
             step,
             scrape,
