@@ -339,10 +339,11 @@ fn a_200_kb_key_is_cut_to_256_bytes() {
     transfer(&huge, true).unwrap_err();
     let open = rejection(transfer(&huge, false));
     let cut = "k".repeat(256);
-    assert_eq!(open.key(), Some(cut.as_str()));
+    // Lengths, not texts: a failure message quoting 200 KB helps no one.
+    assert_eq!(open.key().map(str::len), Some(256));
     let family = handle("long_key_venue");
     let breaker = family.key(&huge).expect("found by its full key");
-    assert_eq!(breaker.snapshot().key.as_deref(), Some(cut.as_str()));
+    assert_eq!(breaker.snapshot().key.map(|k| k.len()), Some(256));
     assert!(
         std::ptr::eq(breaker, family.key(&cut).unwrap()),
         "one breaker"

@@ -41,6 +41,8 @@ mod window;
 mod word;
 
 #[cfg(test)]
+mod interleavings;
+#[cfg(test)]
 mod model_tests;
 
 use std::fmt;
