@@ -586,7 +586,7 @@ impl Breaker {
     #[inline(always)]
     pub(crate) fn admit_closed(&self) -> Option<Permit<'_>> {
         let bits = self.word.0.load(Ordering::Acquire);
-        Word::closed_epoch(bits).map(|epoch| self.permit(epoch, None))
+        Word::closed_epoch(bits).map(|epoch| self.closed_permit(epoch))
     }
 
     /// [`admit`](Self::admit) in any state, under the lock: open → half-open once the reset
@@ -594,12 +594,18 @@ impl Breaker {
     /// sees a slot taken without its start (issue 35, race 7).
     #[inline(never)]
     fn admit_any(&self) -> Result<Permit<'_>, CircuitOpen> {
+        let word = self.load();
+        if word.forced {
+            // Held open: nothing to judge (running probes are of earlier epochs, and their
+            // timeouts can wait for the next look), so no lock.
+            return Err(self.reject(self.policy.reset));
+        }
         let mut side = self.lock();
         let now = self.clock.now();
         self.settle(&mut side, now);
         let word = self.load();
         let retry_after = match word.state {
-            State::Closed => return Ok(self.permit(word.epoch, None)),
+            State::Closed => return Ok(self.closed_permit(word.epoch)),
             State::Open if word.forced => Some(self.policy.reset),
             State::Open if now < side.open_until => Some(side.open_until - now),
             State::Open => {
@@ -637,7 +643,7 @@ impl Breaker {
             admitted: now,
             own_rejections: self.own_rejections.load(Ordering::Acquire),
         });
-        Ok(self.permit(epoch, Some(serial)))
+        Ok(self.probe_permit(epoch, serial))
     }
 
     /// Judges the probe timeouts that elapsed by `now`, each at the moment it elapsed and in
@@ -674,12 +680,20 @@ impl Breaker {
         self.transition(side, Some((epoch, State::HalfOpen)), State::Open, false);
     }
 
-    /// A closed permit (`probe` is `None`) or a probe's, with its serial.
-    fn permit(&self, epoch: u32, probe: Option<u32>) -> Permit<'_> {
-        let probe_bits = probe.map_or(0, |serial| PROBE_BIT | (u64::from(serial) << SERIAL_SHIFT));
+    /// A closed-state permit: on every healthy call, so in line.
+    #[inline(always)]
+    fn closed_permit(&self, epoch: u32) -> Permit<'_> {
         Permit {
             breaker: self,
-            ticket: u64::from(epoch) | probe_bits,
+            ticket: u64::from(epoch),
+        }
+    }
+
+    /// A probe's permit, with its serial.
+    fn probe_permit(&self, epoch: u32, serial: u32) -> Permit<'_> {
+        Permit {
+            breaker: self,
+            ticket: u64::from(epoch) | PROBE_BIT | (u64::from(serial) << SERIAL_SHIFT),
         }
     }
 
