@@ -244,13 +244,15 @@ where
 {
     let mut call = Some(call);
     let guard = PanicGuard { call: &mut call };
-    let result = body();
+    // Not dropped if recording unwinds (a bug of ours, never the user's): so the result
+    // needs no drop on that path and is built where it is returned.
+    let result = std::mem::ManuallyDrop::new(body());
     guard.disarm();
     drop(scope);
     if let Some(call) = call {
-        call.finish(&result, is_error, hooks);
+        call.finish(&*result, is_error, hooks);
     }
-    result
+    std::mem::ManuallyDrop::into_inner(result)
 }
 
 /// A call of a `-> !` function in progress: it never returns, so the only outcome to record
