@@ -3,8 +3,9 @@
 //! Real breakers read `tokio::time::Instant`: the OS monotonic clock in production, and the
 //! paused clock of a tokio runtime under `tokio::time::pause()` in tests, so users' own tests
 //! can drive a breaker through its reset without sleeping. Unit tests use a mock, which can
-//! also stop a thread at its n-th reading of the clock and run another operation there:
-//! the interleaving test (`interleavings.rs`) preempts the breaker at every clock read.
+//! also stop a thread at its n-th *preemption point* — a clock read, or (in tests) the
+//! breaker about to take its lock — and run another operation there: the interleaving test
+//! (`interleavings.rs`) preempts the breaker at every such point.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -27,6 +28,15 @@ impl BreakerClock {
             BreakerClock::Mock(mock) => mock.now(),
         }
     }
+
+    /// A point where the interleaving test may run another thread's operation: the breaker
+    /// is about to take its lock.
+    #[cfg(test)]
+    pub(crate) fn preemption_point(&self) {
+        if let BreakerClock::Mock(mock) = self {
+            mock.point();
+        }
+    }
 }
 
 /// A clock that moves only when told to.
@@ -37,7 +47,7 @@ pub(crate) struct MockClock {
     preemption: Mutex<Option<Preemption>>,
 }
 
-/// What runs when `thread` reads the clock for the `at`-th time (counting from 1).
+/// What runs when `thread` reaches its `at`-th preemption point (counting from 1).
 struct Preemption {
     thread: ThreadId,
     at: usize,
@@ -66,8 +76,8 @@ impl MockClock {
         self.offset_nanos.fetch_add(nanos, Ordering::SeqCst);
     }
 
-    /// Runs `run` on this thread when it reads the clock for the `at`-th time from now on
-    /// (`at` from 1); with `at = 0`, only counts the reads.
+    /// Runs `run` when this thread reaches its `at`-th preemption point from now on (`at`
+    /// from 1); with `at = 0`, only counts the points.
     pub(crate) fn preempt_at(&self, at: usize, run: Box<dyn FnOnce() + Send>) {
         *self.lock() = Some(Preemption {
             thread: std::thread::current().id(),
@@ -77,7 +87,7 @@ impl MockClock {
         });
     }
 
-    /// The reads counted since `preempt_at`, ending the preemption.
+    /// The points counted since `preempt_at`, ending the preemption.
     pub(crate) fn stop_preempting(&self) -> usize {
         self.lock().take().map_or(0, |p| p.reads)
     }
@@ -89,6 +99,12 @@ impl MockClock {
     }
 
     fn now(&self) -> Instant {
+        self.point();
+        self.origin + Duration::from_nanos(self.offset_nanos.load(Ordering::SeqCst))
+    }
+
+    /// A preemption point of the current thread: runs the preempting operation if it is due.
+    fn point(&self) {
         let due = {
             let mut preemption = self.lock();
             match preemption.as_mut() {
@@ -106,6 +122,5 @@ impl MockClock {
         if let Some(run) = due {
             run();
         }
-        self.origin + Duration::from_nanos(self.offset_nanos.load(Ordering::SeqCst))
     }
 }

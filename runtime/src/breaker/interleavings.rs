@@ -1,13 +1,14 @@
-//! Every interleaving, at the breaker's clock reads, of two half-open operations racing on
-//! two threads (issue 35, races 6 and 7): thread A runs its operation and, at its n-th
-//! reading of the clock, thread B runs a whole operation of its own — for every n A reads
-//! the clock at. B may block on the breaker's lock meanwhile (A holds it); A then goes on
-//! after a short wait and B finishes once A lets go, which is the interleaving the lock
-//! allows. Exhaustive at the points where the earlier lock-free protocol could be split:
-//! each of its races had a clock read inside the window (the failed probe's reopening
-//! read the time after its slot was given back; a new probe read the time to store its
-//! start after taking its slot). The random-sequence model test is single-threaded; this is
-//! its concurrent counterpart, as `loom` would be for a lock-free design.
+//! Every interleaving, at the breaker's preemption points, of two half-open operations
+//! racing on two threads (issue 35, races 6 and 7): thread A runs its operation and, at its
+//! n-th point — a clock read, or the breaker about to take its lock — thread B runs a whole
+//! operation of its own, for every n A reaches. B may block on the breaker's lock meanwhile
+//! (A holds it); A then goes on after a short wait and B finishes once A lets go, which is
+//! the interleaving the lock allows. The points split every step that could be split: the
+//! earlier lock-free protocol's races each had a clock read inside the window (the failed
+//! probe's reopening read the time after its slot was given back; a new probe read the
+//! time to store its start after taking its slot), and a lock-based step split in two takes
+//! the lock twice. The random-sequence model test is single-threaded; this is its concurrent
+//! counterpart, as `loom` would be for a lock-free design.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -22,8 +23,8 @@ use super::{Breaker, Outcome, State, TRANSITIONS};
 /// How long A waits for B before going on (B is then blocked on the lock A holds).
 const WAIT_FOR_B: Duration = Duration::from_millis(50);
 
-/// Runs `b` on another thread when this thread reads `clock` for the `at`-th time; returns
-/// where to find its result. With `at = 0` nothing runs: the reads are only counted.
+/// Runs `b` on another thread when this thread reaches its `at`-th preemption point; returns
+/// where to find its result. With `at = 0` nothing runs: the points are only counted.
 fn preempt(
     clock: &MockClock,
     at: usize,
@@ -83,11 +84,11 @@ fn reopenings(breaker: &Breaker) -> u64 {
     breaker.transition_count(index)
 }
 
-/// Runs `scenario` with B at each of A's clock reads (`at` = 1, 2, …), after a first run
-/// that only counts them.
+/// Runs `scenario` with B at each of A's preemption points (`at` = 1, 2, …), after a first
+/// run that only counts them.
 fn at_every_read(scenario: impl Fn(usize) -> usize) {
     let reads = scenario(0);
-    assert!(reads > 0, "the operation reads the clock");
+    assert!(reads > 0, "the operation has preemption points");
     for at in 1..=reads {
         scenario(at);
     }
@@ -109,7 +110,7 @@ fn a_failing_probe_and_a_caller_in_every_interleaving() {
         assert_ne!(
             admitted,
             Some(true),
-            "B, run at A's clock read {at}, got into the half-open period A's failure ended"
+            "B, run at A's preemption point {at}, got into the half-open period A's failure ended"
         );
         assert_eq!(breaker.state(), State::Open);
         reads
@@ -129,16 +130,14 @@ fn a_new_probe_and_a_caller_in_every_interleaving() {
         let b = preempt(&clock, at, &breaker, call);
         let a = breaker.admit();
         let reads = clock.stop_preempting();
-        let b_admitted = b.lock().unwrap().take().map(|h| h.join().unwrap());
+        // B's own call (admitted or not) finishes at once: only the reopening tells.
+        let _ = b.lock().unwrap().take().map(|h| h.join().unwrap());
         assert_eq!(
             reopenings(&breaker),
             0,
-            "B, run at A's clock read {at}, abandoned a probe admitted at that very moment"
+            "B, run at A's preemption point {at}, abandoned a probe admitted at that very moment"
         );
-        assert!(
-            !(a.is_ok() && b_admitted == Some(true)) || at == 0,
-            "two probes with half_open = 1"
-        );
+        assert!(a.is_ok() || at > 0, "alone, A is the probe");
         drop(a);
         reads
     });

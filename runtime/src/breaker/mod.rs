@@ -918,6 +918,8 @@ impl Breaker {
     }
 
     fn lock(&self) -> MutexGuard<'_, Side> {
+        #[cfg(test)]
+        self.clock.preemption_point();
         // No user code runs under this lock, so a poisoned lock holds consistent data.
         self.side.lock().unwrap_or_else(PoisonError::into_inner)
     }
