@@ -4,7 +4,8 @@
 //! Layout, low bits first: state (2 bits), forced (1), 32 bits unused, epoch (29). Every
 //! change of state starts a new epoch; a call's result only counts if the epoch it was
 //! admitted in is still current. The word is written only under the breaker's lock (see
-//! `machine`), so every writer sees the word it replaces: no compare-and-swap loop.
+//! the opening of `mod.rs`), so every writer sees the word it replaces: no compare-and-swap
+//! loop.
 
 use super::State;
 
