@@ -225,10 +225,7 @@ mod breaker_floor {
         let word = WORD.load(Ordering::Acquire);
         if word & 3 != 0 {
             RUNNING.with(|running| running.set(outer));
-            return Err(CircuitOpen {
-                breaker: "floor",
-                retry_after: Duration::from_secs(1),
-            });
+            return Err(CircuitOpen::new("floor", Duration::from_secs(1)));
         }
         let out = Ok(black_box(x).wrapping_add(1));
         RUNNING.with(|running| running.set(outer));

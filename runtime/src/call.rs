@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::breaker::{nesting, BreakerHooks, BreakerSite, CircuitOpen, Outcome, Permit};
+use crate::breaker::{nesting, Breaker, BreakerHooks, BreakerSite, CircuitOpen, Outcome, Permit};
 use crate::clock;
 use crate::histogram::OwnedHistogram;
 use crate::sites::{CallCounts, CountedSite, SetOf, TimedSite};
@@ -69,8 +69,7 @@ impl Call {
         let mut needs_clock = instruments.timed.is_some();
         let mut permit = None;
         let mut scope = None;
-        if let Some(site) = instruments.breaker {
-            let breaker = hooks.breaker().unwrap_or_else(|| site.breaker());
+        if let Some(breaker) = breaker_of(instruments, hooks) {
             if let Some(mark) = nesting::enter(breaker) {
                 let admitted = breaker.admit()?;
                 needs_clock |= breaker.needs_duration();
@@ -157,6 +156,16 @@ impl Call {
     }
 }
 
+/// The breaker a call of this function goes through (its key's, for a `per` breaker).
+#[inline(always)]
+fn breaker_of<R>(
+    instruments: &'static Instruments,
+    hooks: &impl BreakerHooks<R>,
+) -> Option<&'static Breaker> {
+    let site = instruments.breaker?;
+    Some(hooks.breaker().unwrap_or_else(|| site.breaker()))
+}
+
 /// A rejected call returns its rejection at once: counted as an error (the caller did not
 /// get its result, whatever `ok_if` says of the `CircuitOpen` error), never timed — the
 /// body never ran, so there is no duration to record.
@@ -235,13 +244,15 @@ where
 {
     let mut call = Some(call);
     let guard = PanicGuard { call: &mut call };
-    let result = body();
+    // Not dropped if recording unwinds (a bug of ours, never the user's): so the result
+    // needs no drop on that path and is built where it is returned.
+    let result = std::mem::ManuallyDrop::new(body());
     guard.disarm();
     drop(scope);
     if let Some(call) = call {
-        call.finish(&result, is_error, hooks);
+        call.finish(&*result, is_error, hooks);
     }
-    result
+    std::mem::ManuallyDrop::into_inner(result)
 }
 
 /// A call of a `-> !` function in progress: it never returns, so the only outcome to record
@@ -287,6 +298,9 @@ pin_project_lite::pin_project! {
         entered: bool,
         // A rejected call's value, returned at the first poll.
         rejection: Option<R>,
+        // Made while a call through the same breaker ran on the creating task: if it is
+        // run as a task of its own and rejected, that is the breaker's own rejection.
+        created_inside: bool,
         is_error: Option<E>,
         hooks: H,
         _output: PhantomData<fn() -> R>,
@@ -308,6 +322,7 @@ where
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
 {
+    let created_inside = breaker_of(instruments, &hooks).is_some_and(nesting::is_running_here);
     Instrumented {
         body: Some(body),
         instruments,
@@ -315,6 +330,7 @@ where
         call: None,
         entered: false,
         rejection: None,
+        created_inside,
         is_error: Some(is_error),
         hooks,
         _output: PhantomData,
@@ -324,6 +340,11 @@ where
 /// An `-> impl Future` (or boxed future) function: admission happens at the call, before
 /// the synchronous part of the body (which builds the future) runs, so no part of the body
 /// runs while the breaker is open; a panic in that part counts like any other.
+///
+/// Made inside a call through the same breaker on this task, the future is not admitted
+/// yet: awaited there, its first poll finds that call running on its task and passes
+/// through; spawned, it is polled on a task of its own and admitted (or rejected) then, as
+/// a call of its own.
 #[inline(always)]
 pub fn run_returning_future<R, M, F, E, H>(
     instruments: &'static Instruments,
@@ -338,6 +359,11 @@ where
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
 {
+    if breaker_of(instruments, &hooks).is_some_and(nesting::is_running_here) {
+        let mut future = run_async(instruments, series, make_body(), is_error, hooks);
+        future.created_inside = true;
+        return future;
+    }
     let (mut call, body, rejection, is_error) = match Call::enter(instruments, series, &hooks) {
         Ok((call, scope)) => {
             let mut call = Some(call);
@@ -360,6 +386,7 @@ where
         call: call.take(),
         entered: true,
         rejection,
+        created_inside: false,
         is_error,
         hooks,
         _output: PhantomData,
@@ -379,12 +406,22 @@ where
         if let Some(rejection) = this.rejection.take() {
             return Poll::Ready(rejection);
         }
+        // Marks made during this poll belong to the task polling it (see `nesting`).
+        let _task = this
+            .instruments
+            .breaker
+            .map(|_| nesting::in_task(nesting::task_of(cx)));
         if !*this.entered {
             *this.entered = true;
             match Call::enter(this.instruments, *this.series, this.hooks) {
                 // The admission's mark ends here; each poll marks again below.
                 Ok((call, _)) => *this.call = Some(call),
                 Err(open) => {
+                    if *this.created_inside {
+                        if let Some(breaker) = breaker_of(this.instruments, this.hooks) {
+                            breaker.note_own_rejection();
+                        }
+                    }
                     let rejection = this.hooks.reject(open);
                     this.is_error.take();
                     rejected(this.instruments, *this.series);

@@ -336,14 +336,8 @@ fn failure_rate_opens_once_min_calls_were_seen() {
     rated(false).unwrap();
     assert_eq!(
         state("rate_venue"),
-        State::Closed,
-        "a success cannot open it"
-    );
-    rated(true).unwrap_err();
-    assert_eq!(
-        state("rate_venue"),
         State::Open,
-        "2 failures of the last 4 reach 50%"
+        "2 failures of the last 4 reach 50%: judged after the success too (issue 35, fault 8)"
     );
 }
 
@@ -364,4 +358,29 @@ fn conflicting_options_warn_naming_both_sites() {
         String::from_utf8_lossy(&output.stdout).trim(),
         "failures in force: 2"
     );
+}
+
+#[botwatch::circuit_breaker(name = "judged_venue", failure_rate = 50%, window = 10, min_calls = 10)]
+fn judged(fail: bool) -> Result<(), VenueError> {
+    if fail {
+        Err(VenueError::Down)
+    } else {
+        Ok(())
+    }
+}
+
+/// Issue 35, fault 8: the rate is judged after every call, as resilience4j does: nine
+/// failures and then one success with `min_calls = 10` is 90% of 10 calls.
+#[test]
+fn the_failure_rate_is_judged_after_a_success_too() {
+    for _ in 0..9 {
+        judged(true).unwrap_err();
+    }
+    assert_eq!(
+        state("judged_venue"),
+        State::Closed,
+        "9 calls: under min_calls"
+    );
+    judged(false).unwrap();
+    assert_eq!(state("judged_venue"), State::Open);
 }

@@ -7,7 +7,8 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -502,4 +503,162 @@ async fn guarded_futures_are_send() {
 async fn send_check_alone() -> Result<u32, VenueError> {
     tokio::task::yield_now().await;
     Ok(2)
+}
+
+// Issue 35, fault 5 (issue 33, item 2): a probe timeout is judged when it elapses, a
+// timed-out probe decides nothing, each slot times out on its own, and `reset()` forgets
+// running probes.
+
+#[botwatch::circuit_breaker(name = "elapsed_venue", failures = 1, reset = 30s, probe_timeout = 1m)]
+async fn elapsed_probe(probe: Probe) -> Result<u32, VenueError> {
+    act(probe).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_probe_fails_when_its_timeout_elapses_not_when_a_call_comes() {
+    trip(
+        elapsed_probe(Probe::Fail),
+        "elapsed_venue",
+        Duration::from_secs(30),
+    )
+    .await;
+    let mut hung = Box::pin(elapsed_probe(Probe::Hang));
+    assert!(
+        poll_once(hung.as_mut()).is_pending(),
+        "the probe hangs at 10:00"
+    );
+    // Timed out at 10:01, open until 10:01:30: a healthy venue at 10:05 is probed at once.
+    tokio::time::advance(Duration::from_secs(5 * 60)).await;
+    assert_eq!(elapsed_probe(Probe::Succeed).await, Ok(1));
+    assert_eq!(breaker("elapsed_venue").state(), State::Closed);
+    let snapshot = breaker("elapsed_venue").snapshot();
+    assert_eq!(
+        snapshot.rejected, 0,
+        "no call was turned away after 10:01:30"
+    );
+    drop(hung);
+}
+
+/// A probe that waits until `gate` opens, then answers `Ok`.
+async fn gated(gate: Arc<AtomicBool>) -> Result<u32, VenueError> {
+    std::future::poll_fn(|_| {
+        if gate.load(Ordering::SeqCst) {
+            Poll::Ready(Ok(1))
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+#[botwatch::circuit_breaker(name = "late_venue", failures = 1, reset = 10s, probe_timeout = 1s)]
+async fn late_probe(gate: Option<Arc<AtomicBool>>) -> Result<u32, VenueError> {
+    match gate {
+        Some(gate) => gated(gate).await,
+        None => Err(VenueError::Down),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_probe_answering_after_its_timeout_decides_nothing() {
+    assert_eq!(late_probe(None).await, Err(VenueError::Down));
+    tokio::time::advance(Duration::from_secs(10)).await;
+    let gate = Arc::new(AtomicBool::new(false));
+    let mut late = Box::pin(late_probe(Some(gate.clone())));
+    assert!(poll_once(late.as_mut()).is_pending(), "the probe runs");
+    tokio::time::advance(Duration::from_secs(2)).await;
+    gate.store(true, Ordering::SeqCst);
+    assert_eq!(poll_once(late.as_mut()), Poll::Ready(Ok(1)));
+    let snapshot = breaker("late_venue").snapshot();
+    assert_eq!(
+        snapshot.state,
+        State::Open,
+        "timed out a second before it answered: it failed then, and its answer closes nothing"
+    );
+    assert_eq!(
+        snapshot.successes, 1,
+        "the answer still counts in the totals"
+    );
+}
+
+#[botwatch::circuit_breaker(
+    name = "cycling_venue",
+    failures = 1,
+    reset = 1s,
+    half_open = 2,
+    successes = 100,
+    probe_timeout = 5s
+)]
+async fn cycling_probe(probe: Probe) -> Result<u32, VenueError> {
+    act(probe).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_probe_slot_times_out_on_its_own() {
+    trip(
+        cycling_probe(Probe::Fail),
+        "cycling_venue",
+        Duration::from_secs(1),
+    )
+    .await;
+    let mut hung = Box::pin(cycling_probe(Probe::Hang));
+    assert!(poll_once(hung.as_mut()).is_pending(), "slot 1 hangs");
+    // Slot 2 keeps cycling, one successful probe a second (100 are needed to close).
+    for second in 0..5 {
+        assert_eq!(
+            cycling_probe(Probe::Succeed).await,
+            Ok(1),
+            "second {second}"
+        );
+        tokio::time::advance(Duration::from_secs(1)).await;
+    }
+    // Five seconds after slot 1 was taken, its probe failed: open until a second later.
+    let open = rejection(cycling_probe(Probe::Succeed).await);
+    assert_eq!(breaker("cycling_venue").state(), State::Open);
+    assert_eq!(open.retry_after, Duration::from_secs(1));
+    drop(hung);
+}
+
+#[botwatch::circuit_breaker(
+    name = "forgetting_venue",
+    failures = 1,
+    reset = 1s,
+    backoff = 2.0,
+    max_reset = 1h,
+    probe_timeout = 1m
+)]
+async fn forgetting_probe(probe: Probe) -> Result<u32, VenueError> {
+    act(probe).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn reset_forgets_running_probes() {
+    trip(
+        forgetting_probe(Probe::Fail),
+        "forgetting_venue",
+        Duration::from_secs(1),
+    )
+    .await;
+    let mut hung = Box::pin(forgetting_probe(Probe::Hang));
+    assert!(poll_once(hung.as_mut()).is_pending(), "a probe hangs");
+    breaker("forgetting_venue").reset();
+    // The next outage: its first half-open period has its slot, and no backoff.
+    trip(
+        forgetting_probe(Probe::Fail),
+        "forgetting_venue",
+        Duration::from_secs(1),
+    )
+    .await;
+    assert_eq!(forgetting_probe(Probe::Fail).await, Err(VenueError::Down));
+    tokio::time::advance(Duration::from_secs(1)).await;
+    let open = rejection(forgetting_probe(Probe::Succeed).await);
+    assert_eq!(
+        open.retry_after,
+        Duration::from_secs(1),
+        "one failed probe since the reset: reset × 2¹, of which 1s has passed"
+    );
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert_eq!(forgetting_probe(Probe::Succeed).await, Ok(1));
+    assert_eq!(breaker("forgetting_venue").state(), State::Closed);
+    drop(hung);
 }

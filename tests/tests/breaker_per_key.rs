@@ -49,6 +49,20 @@ fn outcome(fail: bool) -> Result<u32, VenueError> {
     }
 }
 
+/// The one exporter of this test binary (a process installs one), on a free port.
+fn exporter_addr() -> std::net::SocketAddr {
+    static ADDR: std::sync::OnceLock<std::net::SocketAddr> = std::sync::OnceLock::new();
+    *ADDR.get_or_init(|| {
+        let exporter = botwatch::Exporter::new()
+            .listen("127.0.0.1:0".parse().unwrap())
+            .install()
+            .expect("install");
+        let addr = exporter.local_addr();
+        std::mem::forget(exporter);
+        addr
+    })
+}
+
 fn handle(name: &str) -> &'static botwatch::Breaker {
     botwatch::breaker(name).expect("declared")
 }
@@ -196,11 +210,7 @@ fn cancel(venue: &str, fail: bool) -> Result<(), VenueError> {
 
 #[test]
 fn the_exporter_serves_every_key() {
-    let exporter = botwatch::Exporter::new()
-        .listen("127.0.0.1:0".parse().unwrap())
-        .install()
-        .expect("install");
-    let addr = exporter.local_addr();
+    let addr = exporter_addr();
     cancel("okx", false).unwrap();
     cancel("bybit", true).unwrap_err();
     let body = botwatch_tests::http_get(addr, "/metrics").unwrap().body;
@@ -243,4 +253,114 @@ fn promtool_accepts_the_series_of_every_key() {
         return;
     };
     botwatch_tests::run_ok_with_input(&promtool, &["check", "metrics"], &botwatch::render());
+}
+
+#[botwatch::circuit_breaker(name = "kill_switch_venue", per = venue, failures = 1, reset = 1h)]
+fn route(venue: &str) -> Result<u32, VenueError> {
+    outcome(false)
+}
+
+/// Issue 35, fault 1: `force_open()` on the handle is "stop all trading": a venue first
+/// used afterwards is held open too, until `force_closed()` (or `reset()`) ends the hold.
+#[test]
+fn force_open_on_the_handle_holds_keys_first_used_afterwards() {
+    route("binance").unwrap();
+    let family = handle("kill_switch_venue");
+    family.force_open();
+    assert!(matches!(route("binance"), Err(VenueError::Open(_))));
+    assert!(
+        matches!(route("kraken"), Err(VenueError::Open(_))),
+        "a venue first used after the switch is held open too"
+    );
+    assert_eq!(family.key("kraken").unwrap().state(), State::Open);
+    family.force_closed();
+    assert_eq!(route("kraken"), Ok(1));
+    assert_eq!(route("okx"), Ok(1), "the hold ended with force_closed");
+    family.force_open();
+    family.reset();
+    assert_eq!(route("bybit"), Ok(1), "reset ends the hold too");
+}
+
+#[botwatch::circuit_breaker(name = "named_venue", per = venue, failures = 1, reset = 1h)]
+fn withdraw(venue: &str, fail: bool) -> Result<u32, VenueError> {
+    outcome(fail)
+}
+
+#[botwatch::circuit_breaker(name = "plain_named_venue", failures = 1, reset = 1h)]
+fn deposit(fail: bool) -> Result<u32, VenueError> {
+    outcome(fail)
+}
+
+fn rejection(result: Result<u32, VenueError>) -> CircuitOpen {
+    match result {
+        Err(VenueError::Open(open)) => open,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// Issue 33, item 4: a per-key rejection names its key, in `key()` and in `Display`; a
+/// plain breaker's has none.
+#[test]
+fn a_per_key_rejection_names_its_key() {
+    withdraw("binance", true).unwrap_err();
+    let open = rejection(withdraw("binance", false));
+    assert_eq!(open.breaker, "named_venue");
+    assert_eq!(open.key(), Some("binance"));
+    let text = open.to_string();
+    assert!(
+        text.starts_with("circuit breaker \"named_venue\" (key \"binance\") is open; retry in "),
+        "{text}"
+    );
+    deposit(true).unwrap_err();
+    let plain = rejection(deposit(false));
+    assert_eq!(plain.key(), None);
+    assert!(
+        plain
+            .to_string()
+            .starts_with("circuit breaker \"plain_named_venue\" is open; retry in "),
+        "{plain}"
+    );
+    // A forced rejection of a key made afterwards names it too.
+    handle("named_venue").force_open();
+    assert_eq!(rejection(withdraw("kraken", false)).key(), Some("kraken"));
+    handle("named_venue").reset();
+}
+
+#[botwatch::circuit_breaker(name = "long_key_venue", per = venue, failures = 1, reset = 1h)]
+fn transfer(venue: &str, fail: bool) -> Result<u32, VenueError> {
+    outcome(fail)
+}
+
+/// Issue 34, item 7: a key is cut to 256 bytes, as a label value is: one 200 KB key made
+/// `/metrics` 5.6 MB. Served over loopback by the real exporter.
+#[test]
+fn a_200_kb_key_is_cut_to_256_bytes() {
+    let huge = "k".repeat(200 * 1024);
+    transfer(&huge, true).unwrap_err();
+    let open = rejection(transfer(&huge, false));
+    let cut = "k".repeat(256);
+    // Lengths, not texts: a failure message quoting 200 KB helps no one.
+    assert_eq!(open.key().map(str::len), Some(256));
+    let family = handle("long_key_venue");
+    let breaker = family.key(&huge).expect("found by its full key");
+    assert_eq!(breaker.snapshot().key.map(|k| k.len()), Some(256));
+    assert!(
+        std::ptr::eq(breaker, family.key(&cut).unwrap()),
+        "one breaker"
+    );
+    let body = botwatch_tests::http_get(exporter_addr(), "/metrics")
+        .unwrap()
+        .body;
+    assert!(
+        body.len() < 256 * 1024,
+        "/metrics is {} bytes with one long key",
+        body.len()
+    );
+    assert_eq!(
+        Exposition::parse(&body).value(
+            "circuit_breaker_state",
+            &[("breaker", "long_key_venue"), ("key", &cut)],
+        ),
+        Some(1.0)
+    );
 }

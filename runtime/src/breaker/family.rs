@@ -9,17 +9,25 @@
 //! key can be evicted — every one is open, half-open or in steady use — calls for new keys
 //! go to one shared breaker, `key="__overflow__"`, until a slot frees.
 //!
+//! A key is cut to 256 bytes (at a character boundary), as label values are: it is served
+//! on `/metrics`, `/health` and the live page, and a 200 KB key must not make them huge.
+//! Keys alike in their first 256 bytes share one breaker.
+//!
+//! `force_open()` on the family's handle holds every key open, those first used afterwards
+//! too: a key made (or recycled) while the hold lasts starts forced open.
+//!
 //! Each thread remembers the breakers of the keys it called last (`recent`), valid until
 //! the next eviction: a call on a known key takes no lock.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use botwatch_spec::model::CircuitBreaker;
 
 use super::clock::BreakerClock;
 use super::{recent, Breaker, State};
+use crate::labels::MAX_VALUE_BYTES;
 
 /// The key calls go to when every slot is busy.
 pub(crate) const OVERFLOW_KEY: &str = "__overflow__";
@@ -33,6 +41,8 @@ pub(crate) struct Family {
     /// Counts evictions: a key's breaker, once read, is its breaker until this changes.
     generation: AtomicU64,
     overflow: &'static Breaker,
+    /// The handle is forced open: new keys start forced open too.
+    held_open: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -52,12 +62,21 @@ impl Family {
             keys: RwLock::default(),
             generation: AtomicU64::new(0),
             overflow: Box::leak(Box::new(keyed_breaker(name, spec, OVERFLOW_KEY))),
+            held_open: AtomicBool::new(false),
         }
+    }
+
+    /// Starts (or ends) holding every key open, including keys made from now on. The
+    /// caller then forces the keys that exist: set before they are listed, so a key made
+    /// meanwhile is either listed or sees the hold when it is made (under the write lock).
+    pub(crate) fn hold_open(&self, held: bool) {
+        self.held_open.store(held, Ordering::SeqCst);
     }
 
     /// The breaker of `key`, made (or recycled) if it is new.
     #[inline]
     pub(crate) fn member(&self, key: &str) -> &'static Breaker {
+        let key = capped(key);
         // Read before the lookup: an eviction after it leaves the mapping remembered under
         // an old generation, never a stale one under the new.
         let generation = self.generation.load(Ordering::Acquire);
@@ -82,6 +101,7 @@ impl Family {
 
     /// The breaker of `key` if it exists now.
     pub(crate) fn get(&self, key: &str) -> Option<&'static Breaker> {
+        let key = capped(key);
         if key == OVERFLOW_KEY {
             return Some(self.overflow);
         }
@@ -108,7 +128,7 @@ impl Family {
                 Box::leak(Box::new(keyed_breaker(self.name, &self.spec, key)));
             keys.by_key.insert(key.into(), breaker);
             keys.order.push(key.into());
-            return breaker;
+            return self.held(breaker);
         }
         let Some(index) = keys.evictable() else {
             return self.overflow;
@@ -121,6 +141,14 @@ impl Family {
             .expect("every key in order is mapped");
         breaker.recycle(key);
         keys.by_key.insert(key.into(), breaker);
+        self.held(breaker)
+    }
+
+    /// A key's breaker just made or recycled, forced open while the handle holds every key.
+    fn held(&self, breaker: &'static Breaker) -> &'static Breaker {
+        if self.held_open.load(Ordering::SeqCst) {
+            breaker.force_open();
+        }
         breaker
     }
 
@@ -149,7 +177,40 @@ impl Keys {
 }
 
 fn keyed_breaker(name: &'static str, spec: &CircuitBreaker, key: &str) -> Breaker {
-    let breaker = Breaker::new(name, spec, BreakerClock::Tokio);
+    let breaker = Breaker {
+        keyed: true,
+        ..Breaker::new(name, spec, BreakerClock::Tokio)
+    };
     breaker.set_key(key);
     breaker
+}
+
+/// `key` cut to [`MAX_VALUE_BYTES`] at a character boundary.
+#[inline]
+fn capped(key: &str) -> &str {
+    if key.len() <= MAX_VALUE_BYTES {
+        return key;
+    }
+    let mut end = MAX_VALUE_BYTES;
+    while !key.is_char_boundary(end) {
+        end -= 1;
+    }
+    &key[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_keys_are_cut_at_a_character_boundary() {
+        assert_eq!(capped("binance"), "binance");
+        let exact = "k".repeat(MAX_VALUE_BYTES);
+        assert_eq!(capped(&exact), exact);
+        let long = "k".repeat(200_000);
+        assert_eq!(capped(&long).len(), MAX_VALUE_BYTES);
+        // A two-byte character straddling the cut is left out whole.
+        let straddling = format!("{}é", "k".repeat(MAX_VALUE_BYTES - 1));
+        assert_eq!(capped(&straddling), "k".repeat(MAX_VALUE_BYTES - 1));
+    }
 }

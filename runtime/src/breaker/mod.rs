@@ -1,7 +1,8 @@
 //! Circuit breakers: the state machine behind `#[circuit_breaker]`.
 //!
 //! * **Closed**: every call runs. Consecutive failures (`failures = N`) or the failure share
-//!   of the last `window` calls (`failure_rate`, once `min_calls` were seen) open it.
+//!   of the last `window` calls (`failure_rate`, once `min_calls` were seen, judged after
+//!   every call) open it.
 //! * **Open**: calls are rejected at once with [`CircuitOpen`] until `reset` has passed;
 //!   the next call after that switches to half-open and is the first probe.
 //! * **Half-open**: at most `half_open` probes run at once; `successes` successful probes
@@ -16,14 +17,17 @@
 //! before it completes counts as nothing and gives its probe slot back.
 //!
 //! Probe slots outlive epochs: a probe of an earlier half-open period that is still running
-//! keeps its slot, so at most `half_open` probes ever run at once. When every slot has been
-//! held for `probe_timeout` with no new probe admitted, the probes are abandoned: the
-//! breaker counts a failed probe and opens again, and the abandoned calls' results, when
-//! they come, count only in the totals.
+//! keeps its slot, so at most `half_open` probes ever run at once. Each probe times out on
+//! its own, `probe_timeout` after it was admitted: judged at the moment it elapsed (by the
+//! next call or result, whichever comes first), it frees its slot and, if it was a probe of
+//! the current half-open period, counts as a failed probe at that moment. Its result, when
+//! it comes, counts only in the totals. `reset()` forgets running probes the same way.
 //!
 //! The closed-state path is one atomic load to admit and a few relaxed atomic adds to
-//! record; no lock is ever held across the user's call. Transitions take a short internal
-//! lock, which the open-state path also takes to read when the breaker may close.
+//! record; no lock is ever held across the user's call. Everything else — transitions,
+//! the open and half-open admissions, probe results — takes a short internal lock, under
+//! which alone the state word is written: a probe's slot and its start are taken together,
+//! and a failed probe frees its slot and reopens the breaker in one step.
 
 mod clock;
 mod family;
@@ -37,11 +41,13 @@ mod window;
 mod word;
 
 #[cfg(test)]
+mod interleavings;
+#[cfg(test)]
 mod model_tests;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use botwatch_spec::model::CircuitBreaker;
@@ -94,7 +100,11 @@ impl State {
 
 /// The error a call gets while its breaker is open (or while every half-open probe slot is
 /// taken). Functions under `#[circuit_breaker]` return it through `E: From<CircuitOpen>`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// A per-key breaker's rejection also says which key was open ([`key`](CircuitOpen::key)),
+/// so a bot logging the error can tell which venue it was. The key is a private field, so
+/// a value is built with [`CircuitOpen::new`] rather than a struct literal.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CircuitOpen {
     /// The breaker's name.
     pub breaker: &'static str,
@@ -102,6 +112,24 @@ pub struct CircuitOpen {
     /// until the running probes time out while every half-open slot is taken. Never zero,
     /// so a client that waits this long before retrying never spins.
     pub retry_after: Duration,
+    key: Option<Arc<str>>,
+}
+
+impl CircuitOpen {
+    /// A rejection by the breaker `breaker` (no key), retryable after `retry_after`.
+    pub fn new(breaker: &'static str, retry_after: Duration) -> CircuitOpen {
+        CircuitOpen {
+            breaker,
+            retry_after,
+            key: None,
+        }
+    }
+
+    /// The key of a per-key breaker's rejection (`per = venue.id()`): which venue was open.
+    /// `None` for a plain breaker.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
 }
 
 /// The shortest `retry_after` a rejection carries.
@@ -111,14 +139,27 @@ impl fmt::Display for CircuitOpen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "circuit breaker \"{}\" is open; retry in {:.3}s",
+            "circuit breaker \"{}\"{} is open; retry in {:.3}s",
             self.breaker,
+            KeyPhrase(self.key()),
             self.retry_after.as_secs_f64()
         )
     }
 }
 
 impl std::error::Error for CircuitOpen {}
+
+/// ` (key "binance")` after a per-key breaker's name, nothing after a plain one's.
+struct KeyPhrase<'a>(Option<&'a str>);
+
+impl fmt::Display for KeyPhrase<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(key) => write!(f, " (key {key:?})"),
+            None => Ok(()),
+        }
+    }
+}
 
 /// How a finished call counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,13 +206,34 @@ const SUCCESSES: usize = 0;
 const FAILURES: usize = 1;
 const REJECTED: usize = 2;
 
-/// What only the lock holder touches.
+/// What only the lock holder touches. Every write of the state word happens under this
+/// lock too, so every transition sees the word it replaces.
 #[derive(Debug)]
 struct Side {
     /// When an open (not forced) breaker admits its first probe.
     open_until: Instant,
     /// Failed probes since the breaker last closed: the backoff exponent.
     failed_probes: u32,
+    /// The running probes, each holding one of the `half_open` slots, across half-open
+    /// periods (a probe of an earlier period still holds its slot until it ends or times
+    /// out).
+    probes: Vec<Probe>,
+    /// Successful probes of the current half-open period.
+    probe_successes: u32,
+    /// The serial the next probe gets: a permit finds its slot by it.
+    next_serial: u32,
+}
+
+/// One running probe.
+#[derive(Clone, Copy, Debug)]
+struct Probe {
+    serial: u32,
+    /// The half-open epoch it was admitted in.
+    epoch: u32,
+    admitted: Instant,
+    /// [`Breaker::own_rejections`] at admission: a change by the time the probe fails says
+    /// a call it made through its own breaker was rejected.
+    own_rejections: u64,
 }
 
 /// `epoch << 32 | count`: consecutive failures, tagged with the closed epoch they were
@@ -257,18 +319,19 @@ pub struct Breaker {
     side: Mutex<Side>,
     consecutive: Consecutive,
     window: Option<RateWindow>,
-    /// When a probe last took a slot, in nanoseconds since `origin`: the probe timeout runs
-    /// from there.
-    probe_admitted: AtomicU64,
-    /// Permits of epochs before this one were abandoned by the probe timeout: they no longer
-    /// hold a slot.
-    abandoned_before: AtomicU32,
+    #[cfg_attr(not(test), allow(dead_code))]
     origin: Instant,
     /// Permits of epochs before this one belong to a key this breaker no longer serves:
     /// they count nowhere.
     recycled_before: AtomicU32,
+    /// Rejections of calls made inside a call through this same breaker and run as tasks of
+    /// their own (a probe spawning a call through its own breaker): a probe that fails after
+    /// one of these is not counted as failed — a breaker never counts its own rejection.
+    own_rejections: AtomicU64,
+    /// A member of a per-key family: its rejections carry `key`.
+    keyed: bool,
     /// The key of a per-key breaker.
-    key: Mutex<Option<Box<str>>>,
+    key: Mutex<Option<Arc<str>>>,
     /// Admitted since the eviction sweep last passed (per-key breakers).
     used: AtomicBool,
     /// The keys of a `per` breaker, on its handle (the breaker `botwatch::breaker` returns).
@@ -304,13 +367,16 @@ impl Breaker {
             side: Mutex::new(Side {
                 open_until: now,
                 failed_probes: 0,
+                probes: Vec::new(),
+                probe_successes: 0,
+                next_serial: 0,
             }),
             clock,
             consecutive: Consecutive::default(),
-            probe_admitted: AtomicU64::new(0),
-            abandoned_before: AtomicU32::new(0),
             origin: now,
             recycled_before: AtomicU32::new(0),
+            own_rejections: AtomicU64::new(0),
+            keyed: false,
             key: Mutex::new(None),
             used: AtomicBool::new(true),
             family: None,
@@ -376,6 +442,16 @@ impl Breaker {
         *self.key.lock().unwrap_or_else(PoisonError::into_inner) = Some(key.into());
     }
 
+    fn key_arc(&self) -> Option<Arc<str>> {
+        if !self.keyed {
+            return None;
+        }
+        self.key
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     #[inline]
     fn mark_used(&self) {
         if !self.used.load(Ordering::Relaxed) {
@@ -383,23 +459,15 @@ impl Breaker {
         }
     }
 
-    /// Serves `key` from now on: closed, counters at zero, and every permit of the old key
-    /// left counting nowhere.
+    /// Serves `key` from now on: closed, counters at zero, no running probe, and every
+    /// permit of the old key left counting nowhere.
     fn recycle(&self, key: &str) {
         let mut side = self.lock();
         side.failed_probes = 0;
-        let mut bits = self.word.0.load(Ordering::Acquire);
-        let next = loop {
-            let next = Word {
-                in_flight: 0,
-                ..Word::unpack(bits).next(State::Closed)
-            };
-            match self.cas(bits, next) {
-                Ok(()) => break next,
-                Err(actual) => bits = actual,
-            }
-        };
-        self.abandoned_before.store(next.epoch, Ordering::Release);
+        side.probes.clear();
+        let next = self.load().next(State::Closed);
+        self.store(&side, next);
+        side.probe_successes = 0;
         self.recycled_before.store(next.epoch, Ordering::Release);
         if let Some(window) = &self.window {
             window.clear();
@@ -425,38 +493,45 @@ impl Breaker {
     }
 
     /// Opens the breaker and holds it open, admitting no probe, until [`force_closed`] or
-    /// [`reset`]: a kill switch for a venue. On the handle of a `per` breaker, every key
-    /// (the same goes for `force_closed` and `reset`).
+    /// [`reset`]: a kill switch for a venue. On the handle of a `per` breaker, every key,
+    /// including keys first used afterwards (the same goes for `force_closed` and `reset`,
+    /// which end that hold).
     ///
     /// [`force_closed`]: Breaker::force_closed
     /// [`reset`]: Breaker::reset
     pub fn force_open(&self) {
         if let Some(family) = &self.family {
+            family.hold_open(true);
             family.members().iter().for_each(|b| b.force_open());
         }
         let mut side = self.lock();
         side.open_until = self.clock.now() + self.policy.reset;
-        self.transition(&side, None, State::Open, true);
+        self.transition(&mut side, None, State::Open, true);
     }
 
     /// Closes the breaker now, ending a forced open too. Failures counted so far are
-    /// forgotten; the backoff of earlier failed probes is kept.
+    /// forgotten; the backoff of earlier failed probes is kept, and so are the slots of
+    /// probes still running.
     pub fn force_closed(&self) {
         if let Some(family) = &self.family {
+            family.hold_open(false);
             family.members().iter().for_each(|b| b.force_closed());
         }
-        let side = self.lock();
-        self.transition(&side, None, State::Closed, false);
+        let mut side = self.lock();
+        self.transition(&mut side, None, State::Closed, false);
     }
 
-    /// Returns the breaker to its initial state: closed, no failures, no backoff.
+    /// Returns the breaker to its initial state: closed, no failures, no backoff, no running
+    /// probe (a probe still running when it is reset decides nothing and holds no slot).
     pub fn reset(&self) {
         if let Some(family) = &self.family {
+            family.hold_open(false);
             family.members().iter().for_each(|b| b.reset());
         }
         let mut side = self.lock();
         side.failed_probes = 0;
-        self.transition(&side, None, State::Closed, false);
+        side.probes.clear();
+        self.transition(&mut side, None, State::Closed, false);
     }
 
     /// Its state and counts now.
@@ -494,6 +569,12 @@ impl Breaker {
         self.latency.cells().snapshot()
     }
 
+    /// A call made inside a call through this breaker, run as a task of its own, was
+    /// rejected (see [`Breaker::own_rejections`]).
+    pub(crate) fn note_own_rejection(&self) {
+        self.own_rejections.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Admits a call, or says why not.
     #[inline(always)]
     pub(crate) fn admit(&self) -> Result<Permit<'_>, CircuitOpen> {
@@ -505,147 +586,114 @@ impl Breaker {
     #[inline(always)]
     pub(crate) fn admit_closed(&self) -> Option<Permit<'_>> {
         let bits = self.word.0.load(Ordering::Acquire);
-        Word::closed_epoch(bits).map(|epoch| self.permit(epoch, false))
+        Word::closed_epoch(bits).map(|epoch| self.closed_permit(epoch))
     }
 
-    /// [`admit`](Self::admit) in any state.
+    /// [`admit`](Self::admit) in any state, under the lock: open → half-open once the reset
+    /// passed, and a probe slot taken with its start time in one step, so no caller ever
+    /// sees a slot taken without its start (issue 35, race 7).
     #[inline(never)]
     fn admit_any(&self) -> Result<Permit<'_>, CircuitOpen> {
-        let mut bits = self.word.0.load(Ordering::Acquire);
-        loop {
-            let word = Word::unpack(bits);
-            match word.state {
-                State::Closed => return Ok(self.permit(word.epoch, false)),
-                State::HalfOpen => {
-                    if word.in_flight >= self.policy.half_open {
-                        match self.probes_full(bits) {
-                            Ok(open) => return Err(open),
-                            Err(actual) => {
-                                bits = actual;
-                                continue;
-                            }
-                        }
-                    }
-                    let next = Word {
-                        in_flight: word.in_flight + 1,
-                        ..word
-                    };
-                    match self.word.0.compare_exchange_weak(
-                        bits,
-                        next.pack(),
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    ) {
-                        Ok(_) => {
-                            self.note_probe_admitted();
-                            return Ok(self.permit(word.epoch, true));
-                        }
-                        Err(actual) => bits = actual,
-                    }
-                }
-                State::Open => match self.admit_open(bits) {
-                    Ok(permit) => return permit,
-                    Err(actual) => bits = actual,
-                },
-            }
-        }
-    }
-
-    /// Open: reject until the reset passed, then switch to half-open and hand this caller
-    /// the first probe. `Err(bits)` when the word changed meanwhile.
-    #[allow(clippy::type_complexity)]
-    fn admit_open(&self, bits: u64) -> Result<Result<Permit<'_>, CircuitOpen>, u64> {
-        let word = Word::unpack(bits);
+        let word = self.load();
         if word.forced {
-            return Ok(Err(self.reject(self.policy.reset)));
+            // Held open: nothing to judge (running probes are of earlier epochs, and their
+            // timeouts can wait for the next look), so no lock.
+            return Err(self.reject(self.policy.reset));
         }
-        let side = self.lock();
-        let current = self.word.0.load(Ordering::Acquire);
-        if current != bits {
-            return Err(current);
-        }
-        let now = self.clock.now();
-        if now < side.open_until {
-            return Ok(Err(self.reject(side.open_until - now)));
-        }
-        if word.in_flight >= self.policy.half_open {
-            // Probes of the last half-open period still hold every slot: half-open now,
-            // but this caller waits for them (or for their timeout).
-            let next = word.next(State::HalfOpen);
-            if self.cas(bits, next).is_err() {
-                return Err(self.word.0.load(Ordering::Acquire));
-            }
-            self.count_transition(State::Open, State::HalfOpen);
-            drop(side);
-            return Ok(Err(self.reject(self.probe_retry_after(now))));
-        }
-        let next = Word {
-            in_flight: word.in_flight + 1,
-            ..word.next(State::HalfOpen)
-        };
-        // Probes finishing may change the slot count meanwhile: compare, don't store.
-        self.cas(bits, next)?;
-        self.count_transition(State::Open, State::HalfOpen);
-        self.note_probe_admitted();
-        Ok(Ok(self.permit(next.epoch, true)))
-    }
-
-    /// Half-open with every probe slot taken: reject, or, once the probes have held every
-    /// slot for `probe_timeout`, abandon them and open again as for a failed probe.
-    /// `Err(bits)` when the word changed meanwhile.
-    fn probes_full(&self, bits: u64) -> Result<CircuitOpen, u64> {
         let mut side = self.lock();
-        let current = self.word.0.load(Ordering::Acquire);
-        if current != bits {
-            return Err(current);
-        }
         let now = self.clock.now();
-        if self.since_probe_admitted(now) < self.policy.probe_timeout {
-            return Ok(self.reject(self.probe_retry_after(now)));
-        }
-        let word = Word::unpack(bits);
-        side.failed_probes = side.failed_probes.saturating_add(1);
-        side.open_until = now + self.policy.reset_after(side.failed_probes);
-        let next = Word {
-            in_flight: 0,
-            ..word.next(State::Open)
+        self.settle(&mut side, now);
+        let word = self.load();
+        let retry_after = match word.state {
+            State::Closed => return Ok(self.closed_permit(word.epoch)),
+            State::Open if word.forced => Some(self.policy.reset),
+            State::Open if now < side.open_until => Some(side.open_until - now),
+            State::Open => {
+                self.transition(
+                    &mut side,
+                    Some((word.epoch, State::Open)),
+                    State::HalfOpen,
+                    false,
+                );
+                None
+            }
+            State::HalfOpen => None,
         };
-        self.cas(bits, next)?;
-        self.abandoned_before.store(next.epoch, Ordering::Release);
-        self.count_transition(State::HalfOpen, State::Open);
-        Ok(self.reject(side.open_until - now))
+        if let Some(retry_after) = retry_after {
+            drop(side);
+            return Err(self.reject(retry_after));
+        }
+        if side.probes.len() >= self.policy.half_open as usize {
+            // Every slot is held: wait for the first of them to end or time out.
+            let first_timeout = side
+                .probes
+                .iter()
+                .map(|p| p.admitted + self.policy.probe_timeout)
+                .min()
+                .unwrap_or(now);
+            drop(side);
+            return Err(self.reject(first_timeout.saturating_duration_since(now)));
+        }
+        let epoch = self.load().epoch;
+        let serial = side.next_serial;
+        side.next_serial = serial.wrapping_add(1) & SERIAL_MASK;
+        side.probes.push(Probe {
+            serial,
+            epoch,
+            admitted: now,
+            own_rejections: self.own_rejections.load(Ordering::Acquire),
+        });
+        Ok(self.probe_permit(epoch, serial))
     }
 
-    fn note_probe_admitted(&self) {
-        let nanos = self.clock.now().duration_since(self.origin).as_nanos();
-        self.probe_admitted
-            .store(u64::try_from(nanos).unwrap_or(u64::MAX), Ordering::Release);
+    /// Judges the probe timeouts that elapsed by `now`, each at the moment it elapsed and in
+    /// that order, whatever the other slots do: the probe no longer holds its slot and its
+    /// result will decide nothing; if it was a probe of the current half-open period, it
+    /// counts as a failed probe at that moment (open again until that moment plus the next
+    /// reset).
+    fn settle(&self, side: &mut MutexGuard<'_, Side>, now: Instant) {
+        loop {
+            let timeout = self.policy.probe_timeout;
+            let Some(index) = side
+                .probes
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.admitted + timeout <= now)
+                .min_by_key(|(_, p)| p.admitted)
+                .map(|(index, _)| index)
+            else {
+                return;
+            };
+            let probe = side.probes.swap_remove(index);
+            if self.is_current(probe.epoch, State::HalfOpen) {
+                self.fail_probe(side, probe.epoch, probe.admitted + timeout);
+            }
+        }
     }
 
-    fn since_probe_admitted(&self, now: Instant) -> Duration {
-        let admitted = Duration::from_nanos(self.probe_admitted.load(Ordering::Acquire));
-        now.duration_since(self.origin).saturating_sub(admitted)
+    /// A probe of the current half-open period `epoch` failed at `at`: open again, backed
+    /// off, until `at` plus the next reset. The probe's slot is already free: both happen
+    /// under the lock, so no other probe gets into this half-open period (issue 35, race 6).
+    fn fail_probe(&self, side: &mut MutexGuard<'_, Side>, epoch: u32, at: Instant) {
+        side.failed_probes = side.failed_probes.saturating_add(1);
+        side.open_until = at + self.policy.reset_after(side.failed_probes);
+        self.transition(side, Some((epoch, State::HalfOpen)), State::Open, false);
     }
 
-    /// How long until the running probes time out, at least [`MIN_RETRY_AFTER`].
-    fn probe_retry_after(&self, now: Instant) -> Duration {
-        self.policy
-            .probe_timeout
-            .saturating_sub(self.since_probe_admitted(now))
-            .max(MIN_RETRY_AFTER)
-    }
-
-    fn cas(&self, bits: u64, next: Word) -> Result<(), u64> {
-        self.word
-            .0
-            .compare_exchange(bits, next.pack(), Ordering::AcqRel, Ordering::Acquire)
-            .map(drop)
-    }
-
-    fn permit(&self, epoch: u32, probe: bool) -> Permit<'_> {
+    /// A closed-state permit: on every healthy call, so in line.
+    #[inline(always)]
+    fn closed_permit(&self, epoch: u32) -> Permit<'_> {
         Permit {
             breaker: self,
-            ticket: u64::from(epoch) | (u64::from(probe) << 32),
+            ticket: u64::from(epoch),
+        }
+    }
+
+    /// A probe's permit, with its serial.
+    fn probe_permit(&self, epoch: u32, serial: u32) -> Permit<'_> {
+        Permit {
+            breaker: self,
+            ticket: u64::from(epoch) | PROBE_BIT | (u64::from(serial) << SERIAL_SHIFT),
         }
     }
 
@@ -654,16 +702,17 @@ impl Breaker {
         CircuitOpen {
             breaker: self.name,
             retry_after: retry_after.max(MIN_RETRY_AFTER),
+            key: self.key_arc(),
         }
     }
 
     /// Records a finished call that took `nanos`.
     #[inline(always)]
-    fn complete(&self, epoch: u32, probe: bool, outcome: Outcome, nanos: u64) {
+    fn complete(&self, epoch: u32, probe: Option<u32>, outcome: Outcome, nanos: u64) {
         // The healthy call of a closed breaker without a `slow` threshold or a failure-rate
         // window, in line: its latency, a count and a read of the consecutive failures.
         // (The same steps as below.)
-        if !probe && outcome == Outcome::Success && self.plain_success {
+        if probe.is_none() && outcome == Outcome::Success && self.plain_success {
             if !Word::is_before(epoch, self.recycled_before.load(Ordering::Relaxed)) {
                 // Loads first: a load after a locked add waits for it to finish.
                 self.consecutive.succeeded(epoch);
@@ -679,7 +728,7 @@ impl Breaker {
 
     /// [`complete`](Self::complete) for every other call.
     #[inline(never)]
-    fn complete_any(&self, epoch: u32, probe: bool, outcome: Outcome, nanos: u64) {
+    fn complete_any(&self, epoch: u32, probe: Option<u32>, outcome: Outcome, nanos: u64) {
         if Word::is_before(epoch, self.recycled_before.load(Ordering::Relaxed)) {
             return;
         }
@@ -690,14 +739,16 @@ impl Breaker {
             Outcome::Success if self.policy.is_slow(nanos) => Outcome::Failure,
             other => other,
         };
-        match outcome {
+        let counted = match probe {
+            Some(serial) => self.complete_probe(serial, outcome),
+            None => outcome,
+        };
+        match counted {
             Outcome::Success => self.count(SUCCESSES),
             Outcome::Failure => self.count(FAILURES),
             Outcome::Ignored => {}
         }
-        if probe {
-            self.complete_probe(epoch, outcome);
-        } else {
+        if probe.is_none() {
             self.complete_closed(epoch, outcome);
         }
     }
@@ -712,13 +763,13 @@ impl Breaker {
         if word.epoch != epoch || word.state != State::Closed {
             return;
         }
-        match outcome {
-            Outcome::Ignored => {}
+        let opens = match outcome {
+            Outcome::Ignored => false,
             Outcome::Success => {
                 self.consecutive.succeeded(epoch);
-                if let Some(window) = &self.window {
-                    window.record(false);
-                }
+                // The rate is judged after every call, a success too (nine failures and one
+                // success of `min_calls = 10` open it, as in resilience4j).
+                self.rate_reached(false)
             }
             Outcome::Failure => {
                 let in_a_row = self.consecutive.failed(epoch);
@@ -726,88 +777,85 @@ impl Breaker {
                     .policy
                     .consecutive_failures
                     .is_some_and(|limit| in_a_row >= limit);
-                let by_rate = match (&self.window, self.policy.failure_rate) {
-                    (Some(window), Some(rate)) => {
-                        let (failures, calls) = window.record(true);
-                        calls >= self.policy.min_calls
-                            && f64::from(failures) / f64::from(calls) >= rate - 1e-12
-                    }
-                    _ => false,
-                };
-                if by_count || by_rate {
-                    let mut side = self.lock();
-                    side.open_until =
-                        self.clock.now() + self.policy.reset_after(side.failed_probes);
-                    self.transition(&side, Some((epoch, State::Closed)), State::Open, false);
-                }
+                // Recorded whatever the count says: the window holds every call.
+                let by_rate = self.rate_reached(true);
+                by_count || by_rate
             }
+        };
+        if opens {
+            let mut side = self.lock();
+            side.open_until = self.clock.now() + self.policy.reset_after(side.failed_probes);
+            self.transition(&mut side, Some((epoch, State::Closed)), State::Open, false);
         }
     }
 
-    fn complete_probe(&self, epoch: u32, outcome: Outcome) {
+    /// Records one outcome in the failure-rate window; whether the rate is now reached.
+    fn rate_reached(&self, failed: bool) -> bool {
+        match (&self.window, self.policy.failure_rate) {
+            (Some(window), Some(rate)) => {
+                let (failures, calls) = window.record(failed);
+                calls >= self.policy.min_calls
+                    && f64::from(failures) / f64::from(calls) >= rate - 1e-12
+            }
+            _ => false,
+        }
+    }
+
+    /// A probe's result; returns how it counts in the totals.
+    fn complete_probe(&self, serial: u32, outcome: Outcome) -> Outcome {
+        let mut side = self.lock();
+        let now = self.clock.now();
+        // A timeout that elapsed before this result came is judged first: then this probe
+        // finds its slot gone and decides nothing.
+        self.settle(&mut side, now);
+        let Some(probe) = Self::take_probe(&mut side, serial) else {
+            return outcome;
+        };
+        if outcome == Outcome::Failure
+            && self.own_rejections.load(Ordering::Acquire) != probe.own_rejections
+        {
+            // It failed after a call it made through this breaker was rejected: that is the
+            // breaker's own rejection, not the callee's failure. It counts nowhere.
+            return Outcome::Ignored;
+        }
+        if !self.is_current(probe.epoch, State::HalfOpen) {
+            return outcome;
+        }
         match outcome {
-            Outcome::Ignored => {
-                self.release_probe(epoch, false);
-            }
-            Outcome::Failure => {
-                self.release_probe(epoch, false);
-                let mut side = self.lock();
-                if !self.is_current(epoch, State::HalfOpen) {
-                    return;
-                }
-                side.failed_probes = side.failed_probes.saturating_add(1);
-                side.open_until = self.clock.now() + self.policy.reset_after(side.failed_probes);
-                self.transition(&side, Some((epoch, State::HalfOpen)), State::Open, false);
-            }
+            Outcome::Ignored => {}
+            Outcome::Failure => self.fail_probe(&mut side, probe.epoch, now),
             Outcome::Success => {
-                let closes = self.release_probe(epoch, true);
-                if closes {
-                    let mut side = self.lock();
-                    let expected = Some((epoch, State::HalfOpen));
-                    if self.transition(&side, expected, State::Closed, false) {
+                side.probe_successes += 1;
+                if side.probe_successes >= self.policy.successes {
+                    let expected = Some((probe.epoch, State::HalfOpen));
+                    if self.transition(&mut side, expected, State::Closed, false) {
                         side.failed_probes = 0;
                     }
                 }
             }
         }
+        outcome
     }
 
-    /// Gives a probe's slot back, unless the probe timeout abandoned it; with `succeeded`
-    /// also counts a successful probe of the current half-open epoch. Returns whether that
-    /// success is the one that closes the breaker.
-    fn release_probe(&self, epoch: u32, succeeded: bool) -> bool {
-        if Word::is_before(epoch, self.abandoned_before.load(Ordering::Acquire)) {
-            return false;
-        }
-        let mut bits = self.word.0.load(Ordering::Acquire);
-        loop {
-            let word = Word::unpack(bits);
-            let current = word.epoch == epoch && word.state == State::HalfOpen;
-            let successes = word.probe_successes + u32::from(succeeded && current);
-            let next = Word {
-                in_flight: word.in_flight.saturating_sub(1),
-                probe_successes: successes,
-                ..word
-            };
-            match self.word.0.compare_exchange_weak(
-                bits,
-                next.pack(),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return succeeded && current && successes >= self.policy.successes,
-                Err(actual) => bits = actual,
-            }
-        }
+    /// Frees the slot of the probe `serial`, if it still holds one (not timed out, not
+    /// forgotten by `reset`).
+    fn take_probe(side: &mut MutexGuard<'_, Side>, serial: u32) -> Option<Probe> {
+        let index = side.probes.iter().position(|p| p.serial == serial)?;
+        Some(side.probes.swap_remove(index))
+    }
+
+    /// A probe's permit was dropped before its call completed: its slot is free again.
+    fn cancel_probe(&self, serial: u32) {
+        let mut side = self.lock();
+        Self::take_probe(&mut side, serial);
     }
 
     /// Moves to a new epoch in `to`, if the breaker is still in `expected` (epoch, state),
-    /// or from anywhere when `expected` is `None`. The caller holds the lock (`_side`), so no
-    /// one else changes the epoch meanwhile; probes may still change their counts, which the
-    /// compare-and-swap loop absorbs. Returns whether it moved.
+    /// or from anywhere when `expected` is `None`. Only the lock holder writes the word, so
+    /// this is a plain store. Returns whether it moved.
     fn transition(
         &self,
-        _side: &MutexGuard<'_, Side>,
+        side: &mut MutexGuard<'_, Side>,
         expected: Option<(u32, State)>,
         to: State,
         forced: bool,
@@ -825,26 +873,21 @@ impl Breaker {
                 window.clear();
             }
         }
-        let mut bits = current.pack();
-        loop {
-            let from = Word::unpack(bits);
-            let next = Word {
+        side.probe_successes = 0;
+        self.store(
+            side,
+            Word {
                 forced,
-                ..from.next(to)
-            };
-            match self.word.0.compare_exchange_weak(
-                bits,
-                next.pack(),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    self.count_transition(from.state, to);
-                    return true;
-                }
-                Err(actual) => bits = actual,
-            }
-        }
+                ..current.next(to)
+            },
+        );
+        self.count_transition(current.state, to);
+        true
+    }
+
+    /// Publishes `word`; the lock (`_side`) proves no other writer.
+    fn store(&self, _side: &MutexGuard<'_, Side>, word: Word) {
+        self.word.0.store(word.pack(), Ordering::Release);
     }
 
     #[inline(always)]
@@ -875,10 +918,18 @@ impl Breaker {
     }
 
     fn lock(&self) -> MutexGuard<'_, Side> {
+        #[cfg(test)]
+        self.clock.preemption_point();
         // No user code runs under this lock, so a poisoned lock holds consistent data.
         self.side.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+/// Bit 32 of a permit's ticket: a probe.
+const PROBE_BIT: u64 = 1 << 32;
+/// Where a probe's serial sits in its ticket (31 bits).
+const SERIAL_SHIFT: u32 = 33;
+const SERIAL_MASK: u32 = u32::MAX >> 1;
 
 /// The right to run one call. Finish it with its outcome; dropping it instead (a future
 /// dropped before it completed) counts nothing and gives a probe slot back. A panic of the
@@ -888,10 +939,10 @@ impl Breaker {
 #[derive(Debug)]
 pub struct Permit<'a> {
     breaker: &'a Breaker,
-    /// The epoch admitted in (low 32 bits) and whether this is a probe (bit 32): one word,
-    /// so a permit is two words with no padding, which the compiler keeps in registers
-    /// instead of copying through the stack on every call (measured: two stalled reloads,
-    /// about 10 ns of the closed path).
+    /// The epoch admitted in (low 32 bits), whether this is a probe (bit 32) and a probe's
+    /// serial (above): one word, so a permit is two words with no padding, which the
+    /// compiler keeps in registers instead of copying through the stack on every call
+    /// (measured: two stalled reloads, about 10 ns of the closed path).
     ticket: u64,
 }
 
@@ -901,9 +952,10 @@ impl Permit<'_> {
         self.ticket as u32
     }
 
+    /// A probe's serial; `None` for a closed-state permit.
     #[inline(always)]
-    fn probe(&self) -> bool {
-        self.ticket >> 32 != 0
+    fn probe(&self) -> Option<u32> {
+        (self.ticket & PROBE_BIT != 0).then_some((self.ticket >> SERIAL_SHIFT) as u32)
     }
 
     /// Records the call's outcome and how long it took (`nanos` is read only for the
@@ -925,8 +977,8 @@ impl Drop for Permit<'_> {
     // In line (see `PanicGuard`'s drop): a closed-state permit is dropped with no call.
     #[inline(always)]
     fn drop(&mut self) {
-        if self.probe() {
-            self.breaker.release_probe(self.epoch(), false);
+        if let Some(serial) = self.probe() {
+            self.breaker.cancel_probe(serial);
         }
     }
 }

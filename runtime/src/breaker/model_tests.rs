@@ -1,6 +1,7 @@
 //! The breaker against a reference model of its state machine, driven by random sequences
-//! of admissions, outcomes, durations, clock advances, cancellations and operator actions;
-//! and a race test of half-open admission across threads.
+//! of admissions, outcomes, durations, clock advances, cancellations, operator actions and
+//! recycling for another key (what a per-key family does on eviction); and race tests of
+//! half-open admission across threads.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -28,13 +29,12 @@ struct Model {
     window: VecDeque<bool>,
     open_until: Duration,
     failed_probes: u32,
-    /// Probe slots held, across half-open periods.
-    in_flight: u32,
+    /// Running probes (id, epoch admitted in, when), across half-open periods.
+    probes: Vec<(u64, u64, Duration)>,
+    next_probe: u64,
     probe_successes: u32,
-    /// When a probe last took a slot.
-    probe_admitted: Duration,
-    /// Probes admitted before this epoch were abandoned by the probe timeout.
-    abandoned_before: u64,
+    /// Permits admitted before this epoch belong to the key served before a recycle.
+    recycled_before: u64,
     successes: u64,
     failures: u64,
     rejected: u64,
@@ -45,7 +45,8 @@ struct Model {
 #[derive(Debug, Clone, Copy)]
 struct ModelPermit {
     epoch: u64,
-    probe: bool,
+    /// A probe's id.
+    probe: Option<u64>,
 }
 
 impl Model {
@@ -60,10 +61,10 @@ impl Model {
             window: VecDeque::new(),
             open_until: Duration::ZERO,
             failed_probes: 0,
-            in_flight: 0,
+            probes: Vec::new(),
+            next_probe: 0,
             probe_successes: 0,
-            probe_admitted: Duration::ZERO,
-            abandoned_before: 0,
+            recycled_before: 0,
             successes: 0,
             failures: 0,
             rejected: 0,
@@ -113,53 +114,66 @@ impl Model {
         self.probe_successes = 0;
     }
 
-    fn open(&mut self) {
-        self.open_until = self.now + self.reset_after_failed_probes();
+    /// Opens again after a failed probe (or a failure while closed) at `at`.
+    fn open_at(&mut self, at: Duration) {
+        self.open_until = at + self.reset_after_failed_probes();
         self.move_to(State::Open);
     }
 
-    fn take_probe_slot(&mut self) -> Option<ModelPermit> {
-        if self.in_flight >= self.spec.half_open {
-            return None;
+    /// Every probe whose timeout elapsed by now, in the order they elapsed: it holds no slot
+    /// any more and, if it was a probe of the current half-open period, failed at that moment.
+    fn time_out_probes(&mut self) {
+        let timeout = self.spec.probe_timeout;
+        while let Some(index) = (0..self.probes.len())
+            .filter(|&i| self.probes[i].2 + timeout <= self.now)
+            .min_by_key(|&i| self.probes[i].2)
+        {
+            let (_, epoch, admitted) = self.probes.remove(index);
+            if epoch == self.epoch && self.state == State::HalfOpen {
+                self.failed_probes += 1;
+                self.open_at(admitted + timeout);
+            }
         }
-        self.in_flight += 1;
-        self.probe_admitted = self.now;
-        Some(ModelPermit {
-            epoch: self.epoch,
-            probe: true,
-        })
     }
 
-    fn admit(&mut self) -> Option<ModelPermit> {
-        let permit = match self.state {
-            State::Closed => Some(ModelPermit {
+    /// A permit, or the `retry_after` of the rejection.
+    fn admit(&mut self) -> Result<ModelPermit, Duration> {
+        self.time_out_probes();
+        let admitted = match self.state {
+            State::Closed => Ok(ModelPermit {
                 epoch: self.epoch,
-                probe: false,
+                probe: None,
             }),
-            State::Open if !self.forced && self.now >= self.open_until => {
-                self.move_to(State::HalfOpen);
-                self.take_probe_slot()
-            }
-            State::HalfOpen => {
-                let permit = self.take_probe_slot();
-                if permit.is_none() && self.now - self.probe_admitted >= self.spec.probe_timeout {
-                    // Every slot held for probe_timeout: abandon them, a failed probe.
-                    self.failed_probes += 1;
-                    self.open();
-                    self.in_flight = 0;
-                    self.abandoned_before = self.epoch;
+            State::Open if self.forced => Err(self.spec.reset),
+            State::Open if self.now < self.open_until => Err(self.open_until - self.now),
+            State::Open | State::HalfOpen => {
+                if self.state == State::Open {
+                    self.move_to(State::HalfOpen);
                 }
-                permit
+                if self.probes.len() >= self.spec.half_open as usize {
+                    let first = self.probes.iter().map(|p| p.2).min().unwrap_or(self.now);
+                    Err((first + self.spec.probe_timeout).saturating_sub(self.now))
+                } else {
+                    let id = self.next_probe;
+                    self.next_probe += 1;
+                    self.probes.push((id, self.epoch, self.now));
+                    Ok(ModelPermit {
+                        epoch: self.epoch,
+                        probe: Some(id),
+                    })
+                }
             }
-            State::Open => None,
         };
-        if permit.is_none() {
+        if admitted.is_err() {
             self.rejected += 1;
         }
-        permit
+        admitted.map_err(|retry| retry.max(Duration::from_millis(1)))
     }
 
     fn finish(&mut self, permit: ModelPermit, outcome: Outcome, nanos: u64) {
+        if permit.epoch < self.recycled_before {
+            return;
+        }
         if self.spec.latency {
             self.latency_count += 1;
         }
@@ -177,50 +191,58 @@ impl Model {
             Outcome::Failure => self.failures += 1,
             Outcome::Ignored => {}
         }
-        if permit.probe {
-            self.finish_probe(permit, outcome);
+        if let Some(id) = permit.probe {
+            self.finish_probe(id, permit.epoch, outcome);
             return;
         }
-        if permit.epoch != self.epoch {
+        if permit.epoch != self.epoch || self.state != State::Closed {
             return;
         }
-        match outcome {
-            Outcome::Ignored => {}
+        let opens = match outcome {
+            Outcome::Ignored => false,
             Outcome::Success => {
                 self.consecutive = 0;
-                self.push_window(false);
+                self.rate_reached(false)
             }
             Outcome::Failure => {
                 self.consecutive += 1;
                 let by_count = self
                     .failures_to_open()
                     .is_some_and(|n| self.consecutive >= n);
-                let by_rate = self.spec.failure_rate.is_some_and(|rate| {
-                    self.push_window(true);
-                    let calls = self.window.len() as u32;
-                    let failed = self.window.iter().filter(|f| **f).count() as f64;
-                    calls >= self.spec.min_calls && failed / f64::from(calls) >= rate - 1e-12
-                });
-                if by_count || by_rate {
-                    self.open();
-                }
+                let by_rate = self.rate_reached(true);
+                by_count || by_rate
             }
+        };
+        if opens {
+            self.open_at(self.now);
         }
     }
 
-    fn finish_probe(&mut self, permit: ModelPermit, outcome: Outcome) {
-        if permit.epoch < self.abandoned_before {
-            return;
-        }
-        self.in_flight -= 1;
-        if permit.epoch != self.epoch || self.state != State::HalfOpen {
+    /// Records a call in the window; whether the failure rate is reached (after every call).
+    fn rate_reached(&mut self, failed: bool) -> bool {
+        let Some(rate) = self.spec.failure_rate else {
+            return false;
+        };
+        self.push_window(failed);
+        let calls = self.window.len() as u32;
+        let failures = self.window.iter().filter(|f| **f).count() as f64;
+        calls >= self.spec.min_calls && failures / f64::from(calls) >= rate - 1e-12
+    }
+
+    fn finish_probe(&mut self, id: u64, epoch: u64, outcome: Outcome) {
+        self.time_out_probes();
+        let Some(index) = self.probes.iter().position(|p| p.0 == id) else {
+            return; // timed out or forgotten: decides nothing
+        };
+        self.probes.remove(index);
+        if epoch != self.epoch || self.state != State::HalfOpen {
             return;
         }
         match outcome {
             Outcome::Ignored => {}
             Outcome::Failure => {
                 self.failed_probes += 1;
-                self.open();
+                self.open_at(self.now);
             }
             Outcome::Success => {
                 self.probe_successes += 1;
@@ -243,8 +265,8 @@ impl Model {
     }
 
     fn cancel(&mut self, permit: ModelPermit) {
-        if permit.probe && permit.epoch >= self.abandoned_before {
-            self.in_flight -= 1;
+        if let Some(id) = permit.probe {
+            self.probes.retain(|p| p.0 != id);
         }
     }
 
@@ -256,8 +278,19 @@ impl Model {
     fn force_closed(&mut self, reset: bool) {
         if reset {
             self.failed_probes = 0;
+            self.probes.clear();
         }
         self.move_to(State::Closed);
+    }
+
+    /// The breaker now serves another key: as new, and every permit of before counts nowhere.
+    fn recycle(&mut self) {
+        let (now, epoch) = (self.now, self.epoch);
+        *self = Model::new(self.spec.clone());
+        self.now = now;
+        self.epoch = epoch + 1;
+        self.recycled_before = self.epoch;
+        self.open_until = now;
     }
 }
 
@@ -278,6 +311,7 @@ enum Op {
     ForceOpen,
     ForceClosed,
     Reset,
+    Recycle,
 }
 
 fn outcome() -> impl Strategy<Value = Outcome> {
@@ -297,6 +331,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::ForceOpen),
         1 => Just(Op::ForceClosed),
         1 => Just(Op::Reset),
+        1 => Just(Op::Recycle),
     ]
 }
 
@@ -353,16 +388,29 @@ fn check(breaker: &Breaker, model: &Model) -> Result<(), TestCaseError> {
             0
         }
     );
-    let word = super::word::Word::unpack(breaker.word.0.load(Ordering::SeqCst));
-    prop_assert_eq!(word.in_flight, model.in_flight, "probe slots held");
+    let side = breaker.lock();
+    // Slots whose timeout elapsed are judged by the next call or result: until then
+    // (closed, say) the two may differ in when they drop them, never in what they decide.
+    let now = breaker.clock.now();
+    let timeout = model.spec.probe_timeout;
+    let held = side
+        .probes
+        .iter()
+        .filter(|p| p.admitted + timeout > now)
+        .count();
+    let expected = model
+        .probes
+        .iter()
+        .filter(|p| p.2 + timeout > model.now)
+        .count();
+    prop_assert_eq!(held, expected, "probe slots held");
     if model.state == State::HalfOpen {
         prop_assert_eq!(
-            word.probe_successes,
+            side.probe_successes,
             model.probe_successes,
             "successful probes"
         );
     }
-    let side = breaker.lock();
     prop_assert_eq!(
         side.failed_probes,
         model.failed_probes,
@@ -431,10 +479,26 @@ fn against_model(spec: &CircuitBreaker, ops: Vec<Op>) -> Result<(), TestCaseErro
                 Op::Admit => {
                     let real = breaker.admit();
                     let expected = model.admit();
-                    prop_assert_eq!(real.is_ok(), expected.is_some(), "admission differs");
-                    if let (Ok(permit), Some(model_permit)) = (real, expected) {
-                        prop_assert_eq!(permit.probe(), model_permit.probe);
-                        outstanding.push((permit, model_permit));
+                    match (real, expected) {
+                        (Ok(permit), Ok(model_permit)) => {
+                            prop_assert_eq!(permit.probe().is_some(), model_permit.probe.is_some());
+                            outstanding.push((permit, model_permit));
+                        }
+                        (Err(open), Err(retry_after)) => {
+                            let difference = open.retry_after.abs_diff(retry_after);
+                            prop_assert!(
+                                difference < Duration::from_micros(1),
+                                "retry_after {:?}, the model says {:?}",
+                                open.retry_after,
+                                retry_after
+                            );
+                        }
+                        (real, expected) => prop_assert!(
+                            false,
+                            "admission differs: {:?}, the model says {:?}",
+                            real.map(drop),
+                            expected.map(drop)
+                        ),
                     }
                 }
                 Op::Finish {
@@ -467,6 +531,10 @@ fn against_model(spec: &CircuitBreaker, ops: Vec<Op>) -> Result<(), TestCaseErro
                 Op::Reset => {
                     breaker.reset();
                     model.force_closed(true);
+                }
+                Op::Recycle => {
+                    breaker.recycle("next");
+                    model.recycle();
                 }
                 Op::Finish { .. } | Op::Cancel { .. } => {}
             }
@@ -540,11 +608,7 @@ fn half_open_never_runs_more_probes_than_allowed() {
                 "round {round}: no probe was admitted"
             );
             assert_eq!(breaker.state(), State::HalfOpen);
-            assert_eq!(
-                super::word::Word::unpack(breaker.word.0.load(Ordering::SeqCst)).in_flight,
-                0,
-                "every slot was given back"
-            );
+            assert_eq!(breaker.lock().probes.len(), 0, "every slot was given back");
         }
     }
 }

@@ -1,57 +1,91 @@
-//! Nested calls through one breaker: a guarded function that calls another function guarded
-//! by the same breaker (or itself, recursively) is one call to the breaker.
+//! Nested calls through one breaker, per task: a guarded function that calls another
+//! function guarded by the same breaker (or itself, recursively) *on the same task* is one
+//! call to the breaker.
 //!
 //! While a guarded call runs (for a future: while it is being polled), its breaker is marked
-//! as running on this thread. A call through a breaker already marked passes straight
-//! through: it is neither admitted, rejected nor counted by the breaker, so a breaker never
-//! counts its own rejection as a failure, a half-open probe is never rejected by itself, and
-//! a failure that unwinds through ten frames of a recursion counts once.
+//! as running on this thread *for the task being polled*. A call through a breaker already
+//! marked for the current task passes straight through: it is neither admitted, rejected nor
+//! counted by the breaker, so a breaker never counts its own rejection as a failure, a
+//! half-open probe is never rejected by itself, and a failure that unwinds through ten frames
+//! of a recursion counts once.
+//!
+//! The task is told by the waker a future is polled with: every poll of a guarded future sets
+//! the thread's current task to its waker's data pointer until the poll returns (a tokio
+//! task's waker points at the task; a `block_on` or a `LocalSet` polls each of its tasks with
+//! that task's own waker). So another task run on this thread inside a guarded call — a
+//! current-thread `block_on` in a guarded sync function, a `LocalSet` driven from a guarded
+//! future — sees none of that call's marks, and a future created inside a guarded call and
+//! spawned is polled on a task of its own. A sync call inherits the task of the guarded poll
+//! it runs in, or the thread's own "no task" outside any. (A sync guarded call made from a
+//! task no guarded future polls — a plain `async` block under a `block_on` — cannot be told
+//! from its caller's task and passes through; `docs/breakers.md` says so.) Combinators that
+//! poll with wakers of their own (`FuturesUnordered`) make their futures tasks of their own.
 //!
 //! Every guarded call pays for this, so the common case — no other guarded call running on
-//! this thread — is one thread-local word: read it, see it empty, write the breaker into it,
-//! and write it empty again at the end. Only a call nested in another guarded call takes the
-//! out-of-line path, which keeps every running breaker in a fixed array. Both are `Cell`s
-//! with `const` initializers: no lazy initialisation, no borrow flag, no allocation. Marks
-//! nest strictly (a mark ends before the one it was made under), so each [`Scope`] restores
-//! the word it found. Nesting deeper than [`DEPTH`] distinct marks is not tracked (the deeper
-//! calls are admitted as calls of their own).
+//! this thread — is one thread-local block: read the top mark, see it empty, write the
+//! breaker and the task into it, and write it empty again at the end. Only a call nested in
+//! another guarded call takes the out-of-line path, which keeps every running mark in a fixed
+//! array. All are `Cell`s with `const` initializers: no lazy initialisation, no borrow flag,
+//! no allocation. Marks nest strictly (a mark ends before the one it was made under), so each
+//! [`Scope`] restores the mark it found. Nesting deeper than [`DEPTH`] distinct marks is not
+//! tracked (the deeper calls are admitted as calls of their own).
 
 use std::cell::Cell;
+use std::task::Context;
 
 use super::Breaker;
 
 /// Marks kept per thread once calls nest.
 const DEPTH: usize = 8;
 
-/// [`TOP`] when no guarded call runs on this thread.
+/// `top` when no guarded call runs on this thread.
 const NONE: usize = 0;
-/// [`TOP`] when two or more marks are held: they are in [`NESTED`].
+/// `top` when two or more marks are held: they are in `nested`.
 /// (No breaker lives at address 1.)
 const MANY: usize = 1;
+/// The task of code that no guarded poll on this thread encloses (a waker's data pointer is
+/// never the last address).
+const NO_TASK: usize = usize::MAX;
+
+/// One mark: a breaker (by address) running for a task.
+type Mark = (usize, usize);
+
+struct Marks {
+    /// `NONE`, the one breaker marked on this thread, or `MANY`.
+    top: Cell<usize>,
+    /// The task of the `top` mark, while `top` is a breaker.
+    top_task: Cell<usize>,
+    /// The task being polled now.
+    task: Cell<usize>,
+    /// Every mark, while `top` is `MANY`.
+    nested: [Cell<Mark>; DEPTH],
+    len: Cell<usize>,
+}
 
 thread_local! {
-    /// `NONE`, the one breaker marked on this thread, or `MANY`.
-    static TOP: Cell<usize> = const { Cell::new(NONE) };
-    /// Every mark, while `TOP` is `MANY`.
-    static NESTED: Nested = const {
-        Nested {
-            breakers: [const { Cell::new(NONE) }; DEPTH],
+    static MARKS: Marks = const {
+        Marks {
+            top: Cell::new(NONE),
+            top_task: Cell::new(NO_TASK),
+            task: Cell::new(NO_TASK),
+            nested: [const { Cell::new((NONE, NO_TASK)) }; DEPTH],
             len: Cell::new(0),
         }
     };
-}
-
-struct Nested {
-    breakers: [Cell<usize>; DEPTH],
-    len: Cell<usize>,
 }
 
 fn key(breaker: &Breaker) -> usize {
     std::ptr::from_ref(breaker) as usize
 }
 
-/// Marks `breaker` as running until the scope is dropped (also when unwinding), or returns
-/// `None` when a call through it is already running on this thread.
+/// The task a future polled with `cx` runs on.
+#[inline(always)]
+pub(crate) fn task_of(cx: &Context<'_>) -> usize {
+    cx.waker().data() as usize
+}
+
+/// Marks `breaker` as running for the current task until the scope is dropped (also when
+/// unwinding), or returns `None` when a call through it is already running on this task.
 #[inline(always)]
 pub(crate) fn enter(breaker: &Breaker) -> Option<Scope> {
     enter_key(key(breaker))
@@ -59,103 +93,149 @@ pub(crate) fn enter(breaker: &Breaker) -> Option<Scope> {
 
 #[inline(always)]
 fn enter_key(key: usize) -> Option<Scope> {
-    let top = top();
-    if top != NONE && is_running(top, key) {
-        return None;
-    }
-    Some(mark_under(top, key))
+    MARKS
+        .try_with(|marks| {
+            let top = marks.top.get();
+            if top != NONE && is_running(marks, top, key) {
+                return None;
+            }
+            Some(mark_under(marks, top, key))
+        })
+        // A thread being torn down has nothing to track: the call is its own.
+        .unwrap_or_else(|_| Some(Scope::EMPTY))
 }
 
-/// Marks `breaker` as running while an admitted call's future is polled.
+/// Whether a call through `breaker` runs on the current task now (a call made here would
+/// pass through).
+pub(crate) fn is_running_here(breaker: &Breaker) -> bool {
+    let key = key(breaker);
+    MARKS
+        .try_with(|marks| {
+            let top = marks.top.get();
+            top != NONE && is_running(marks, top, key)
+        })
+        .unwrap_or(false)
+}
+
+/// Marks `breaker` as running for the current task while an admitted call's future is
+/// polled.
 #[inline(always)]
 pub(crate) fn mark(breaker: &Breaker) -> Scope {
-    mark_key(key(breaker))
+    let key = key(breaker);
+    // Not `unwrap_or(Scope::EMPTY)`: the unused default would be dropped, ending the mark.
+    match MARKS.try_with(|marks| mark_under(marks, marks.top.get(), key)) {
+        Ok(scope) => scope,
+        Err(_) => Scope::EMPTY,
+    }
 }
 
+/// Makes `task` the current task until the returned scope is dropped: one poll of a guarded
+/// future.
 #[inline(always)]
-fn mark_key(key: usize) -> Scope {
-    mark_under(top(), key)
+pub(crate) fn in_task(task: usize) -> TaskScope {
+    let found = MARKS
+        .try_with(|marks| marks.task.replace(task))
+        .unwrap_or(NO_TASK);
+    TaskScope { found }
 }
 
-/// `TOP` now; `NONE` on a thread being torn down, which has nothing to track.
-#[inline(always)]
-fn top() -> usize {
-    TOP.try_with(Cell::get).unwrap_or(NONE)
-}
-
-/// Whether `key` is marked, under a `top` that is not `NONE`.
+/// Whether `key` is marked for the current task, under a `top` that is not `NONE`.
 #[cold]
 #[inline(never)]
-fn is_running(top: usize, key: usize) -> bool {
-    top == key
-        || (top == MANY
-            && NESTED
-                .try_with(|nested| {
-                    let len = nested.len.get().min(DEPTH);
-                    nested.breakers[..len].iter().any(|b| b.get() == key)
-                })
-                .unwrap_or(false))
+fn is_running(marks: &Marks, top: usize, key: usize) -> bool {
+    let task = marks.task.get();
+    if top != MANY {
+        return top == key && marks.top_task.get() == task;
+    }
+    let len = marks.len.get().min(DEPTH);
+    marks.nested[..len].iter().any(|m| m.get() == (key, task))
 }
 
-/// Marks `key` over `top`: in the word alone when nothing is marked, in the array otherwise.
+/// Marks `key` over `top`: in the top word alone when nothing is marked, in the array
+/// otherwise.
 #[inline(always)]
-fn mark_under(top: usize, key: usize) -> Scope {
+fn mark_under(marks: &Marks, top: usize, key: usize) -> Scope {
     if top == NONE {
-        let _ = TOP.try_with(|t| t.set(key));
-        return Scope { found: NONE };
+        marks.top.set(key);
+        marks.top_task.set(marks.task.get());
+        return Scope::EMPTY;
     }
-    push(top, key)
+    push(marks, top, key)
 }
 
 /// A mark under `top`, which is not `NONE`.
 #[cold]
 #[inline(never)]
-fn push(top: usize, key: usize) -> Scope {
-    let _ = NESTED.try_with(|nested| {
-        if top != MANY {
-            // The one breaker marked so far moves into the array.
-            nested.breakers[0].set(top);
-            nested.len.set(1);
-        }
-        let len = nested.len.get();
-        if len < DEPTH {
-            nested.breakers[len].set(key);
-        }
-        nested.len.set(len + 1);
-    });
-    let _ = TOP.try_with(|t| t.set(MANY));
-    Scope { found: top }
+fn push(marks: &Marks, top: usize, key: usize) -> Scope {
+    let found_task = marks.top_task.get();
+    if top != MANY {
+        // The one mark so far moves into the array.
+        marks.nested[0].set((top, found_task));
+        marks.len.set(1);
+    }
+    let len = marks.len.get();
+    if len < DEPTH {
+        marks.nested[len].set((key, marks.task.get()));
+    }
+    marks.len.set(len + 1);
+    marks.top.set(MANY);
+    Scope {
+        found: top,
+        found_task,
+    }
 }
 
 /// See [`enter`].
 #[must_use]
 pub(crate) struct Scope {
-    /// `TOP` when this mark was made: what it is again once the mark ends.
+    /// The top mark when this mark was made: what it is again once the mark ends.
     found: usize,
+    found_task: usize,
+}
+
+impl Scope {
+    const EMPTY: Scope = Scope {
+        found: NONE,
+        found_task: NO_TASK,
+    };
 }
 
 impl Drop for Scope {
     #[inline(always)]
     fn drop(&mut self) {
-        if self.found != NONE {
-            pop(self.found);
-        }
-        let _ = TOP.try_with(|t| t.set(self.found));
+        let _ = MARKS.try_with(|marks| {
+            if self.found != NONE {
+                pop(marks, self.found);
+            }
+            marks.top.set(self.found);
+            marks.top_task.set(self.found_task);
+        });
     }
 }
 
 #[cold]
 #[inline(never)]
-fn pop(found: usize) {
-    let _ = NESTED.try_with(|nested| {
-        // Under a single mark the array empties: that mark is back in `TOP` alone.
-        let len = if found == MANY {
-            nested.len.get().saturating_sub(1)
-        } else {
-            0
-        };
-        nested.len.set(len);
-    });
+fn pop(marks: &Marks, found: usize) {
+    // Under a single mark the array empties: that mark is back in the top word alone.
+    let len = if found == MANY {
+        marks.len.get().saturating_sub(1)
+    } else {
+        0
+    };
+    marks.len.set(len);
+}
+
+/// See [`in_task`].
+#[must_use]
+pub(crate) struct TaskScope {
+    found: usize,
+}
+
+impl Drop for TaskScope {
+    #[inline(always)]
+    fn drop(&mut self) {
+        let _ = MARKS.try_with(|marks| marks.task.set(self.found));
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +245,14 @@ mod tests {
     /// Distinct addresses standing in for breakers (only their addresses are used).
     fn keys() -> [usize; DEPTH + 2] {
         std::array::from_fn(|i| 0x1000 + 64 * i)
+    }
+
+    fn top() -> usize {
+        MARKS.with(|m| m.top.get())
+    }
+
+    fn len() -> usize {
+        MARKS.with(|m| m.len.get())
     }
 
     #[test]
@@ -183,9 +271,9 @@ mod tests {
         assert!(enter_key(b).is_some(), "b ended");
         assert!(enter_key(a).is_none(), "a still runs");
         drop(outer);
-        assert_eq!(TOP.with(Cell::get), NONE, "every mark ended");
+        assert_eq!(top(), NONE, "every mark ended");
         assert!(enter_key(a).is_some());
-        assert_eq!(TOP.with(Cell::get), NONE);
+        assert_eq!(top(), NONE);
     }
 
     #[test]
@@ -193,14 +281,43 @@ mod tests {
         let [a, b, ..] = keys();
         let outer = enter_key(a).expect("nothing runs yet");
         // A future of `b` polled inside `a`, and inside that poll a call through `b`.
-        let poll = mark_key(b);
+        let poll = MARKS.with(|m| mark_under(m, m.top.get(), b));
         assert!(enter_key(b).is_none());
         assert!(enter_key(a).is_none());
         drop(poll);
         assert!(enter_key(b).is_some());
         drop(outer);
-        assert_eq!(TOP.with(Cell::get), NONE);
-        assert_eq!(NESTED.with(|n| n.len.get()), 0);
+        assert_eq!(top(), NONE);
+        assert_eq!(len(), 0);
+    }
+
+    /// Issue 35, fault 4: another task polled inside a guarded call (a `block_on`, a
+    /// `LocalSet`) sees none of its marks; back on the first task, they hold again.
+    #[test]
+    fn marks_belong_to_the_task_that_made_them() {
+        let [a, b, ..] = keys();
+        let first = in_task(0x10);
+        let outer = enter_key(a).expect("nothing runs yet");
+        {
+            let _other = in_task(0x20);
+            let inner = enter_key(a).expect("another task: a call of its own");
+            assert!(enter_key(a).is_none(), "nested on that other task");
+            let deeper = enter_key(b).expect("b runs nowhere");
+            {
+                let _back = in_task(0x10);
+                assert!(enter_key(a).is_none(), "the first task's mark holds");
+                assert!(enter_key(b).is_some(), "b runs on the other task only");
+            }
+            drop(deeper);
+            drop(inner);
+            assert!(enter_key(a).is_some(), "the other task's a ended");
+        }
+        assert!(enter_key(a).is_none(), "back on the first task");
+        drop(outer);
+        drop(first);
+        assert_eq!(top(), NONE);
+        assert_eq!(len(), 0);
+        assert_eq!(MARKS.with(|m| m.task.get()), NO_TASK);
     }
 
     #[test]
@@ -225,7 +342,7 @@ mod tests {
         while let Some(scope) = scopes.pop() {
             drop(scope);
         }
-        assert_eq!(TOP.with(Cell::get), NONE);
-        assert_eq!(NESTED.with(|n| n.len.get()), 0);
+        assert_eq!(top(), NONE);
+        assert_eq!(len(), 0);
     }
 }

@@ -4,8 +4,9 @@
 //! one atomic store that starts a new generation: slots of older generations read as empty.
 //! There is no running failure count to keep in step with the slots (an earlier design kept
 //! one, and a result landing between "empty the slots" and "zero the count" left it off by
-//! one for good); a failed call counts the failures in the slots instead, which for the
-//! window sizes breakers use (tens of calls) is a short scan on the failure path only.
+//! one for good); each recorded call counts the failures in the slots instead, which for the
+//! window sizes breakers use (tens of calls) is a short scan. Only breakers with a
+//! `failure_rate` have a window, so a plain breaker's closed path never scans.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -62,10 +63,7 @@ impl RateWindow {
         let outcome = if failed { FAILURE } else { SUCCESS };
         let value = (slot.generation << OUTCOME_BITS) | outcome;
         self.write(slot.index, slot.generation, value);
-        if !failed {
-            // Only a failure can open the breaker: a success needs no count.
-            return (0, 0);
-        }
+        // A success is judged too: nine failures and a success can reach the rate.
         self.count(slot.generation)
     }
 

@@ -1,32 +1,29 @@
-//! The breaker's whole admission state packed in one `u64`, so the closed-state fast path
-//! is a single atomic load and half-open permits are taken with one compare-and-swap.
+//! The breaker's admission state packed in one `u64`, so the closed-state fast path is a
+//! single atomic load.
 //!
-//! Layout, low bits first: state (2 bits), forced (1), probes in flight (16), successful
-//! probes (16), epoch (29). Every change of state starts a new epoch; a call's result only
-//! counts if the epoch it was admitted in is still current.
+//! Layout, low bits first: state (2 bits), forced (1), 32 bits unused, epoch (29). Every
+//! change of state starts a new epoch; a call's result only counts if the epoch it was
+//! admitted in is still current. The word is written only under the breaker's lock (see
+//! the opening of `mod.rs`), so every writer sees the word it replaces: no compare-and-swap
+//! loop.
 
 use super::State;
 
 const STATE_BITS: u32 = 2;
 const FORCED_SHIFT: u32 = STATE_BITS;
-const IN_FLIGHT_SHIFT: u32 = FORCED_SHIFT + 1;
-const SUCCESSES_SHIFT: u32 = IN_FLIGHT_SHIFT + 16;
-const EPOCH_SHIFT: u32 = SUCCESSES_SHIFT + 16;
-const FIELD_MASK: u64 = 0xFFFF;
+/// The epoch stays where it was when the word also held probe counts (they moved under the
+/// lock): 29 bits, so `is_before` keeps its wrapping arithmetic.
+const EPOCH_SHIFT: u32 = FORCED_SHIFT + 1 + 32;
 const EPOCH_MASK: u64 = (1 << (64 - EPOCH_SHIFT)) - 1;
 
-/// The most probes or successes a word can hold; the grammar keeps options below it.
-pub(crate) const MAX_FIELD: u32 = FIELD_MASK as u32;
+/// The most probes or successes a breaker counts; the grammar keeps options below it.
+pub(crate) const MAX_FIELD: u32 = 0xFFFF;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Word {
     pub(crate) state: State,
     /// Held open by `force_open()`: no probes until `force_closed()` or `reset()`.
     pub(crate) forced: bool,
-    /// Half-open probes admitted and not yet finished.
-    pub(crate) in_flight: u32,
-    /// Half-open probes that succeeded in this epoch.
-    pub(crate) probe_successes: u32,
     pub(crate) epoch: u32,
 }
 
@@ -34,8 +31,6 @@ impl Word {
     pub(crate) const INITIAL: Word = Word {
         state: State::Closed,
         forced: false,
-        in_flight: 0,
-        probe_successes: 0,
         epoch: 0,
     };
 
@@ -47,8 +42,6 @@ impl Word {
         };
         state
             | (u64::from(self.forced) << FORCED_SHIFT)
-            | ((u64::from(self.in_flight) & FIELD_MASK) << IN_FLIGHT_SHIFT)
-            | ((u64::from(self.probe_successes) & FIELD_MASK) << SUCCESSES_SHIFT)
             | ((u64::from(self.epoch) & EPOCH_MASK) << EPOCH_SHIFT)
     }
 
@@ -61,8 +54,6 @@ impl Word {
         Word {
             state,
             forced: (bits >> FORCED_SHIFT) & 1 == 1,
-            in_flight: ((bits >> IN_FLIGHT_SHIFT) & FIELD_MASK) as u32,
-            probe_successes: ((bits >> SUCCESSES_SHIFT) & FIELD_MASK) as u32,
             epoch: ((bits >> EPOCH_SHIFT) & EPOCH_MASK) as u32,
         }
     }
@@ -74,14 +65,11 @@ impl Word {
         (bits & 0b11 == 0).then_some(((bits >> EPOCH_SHIFT) & EPOCH_MASK) as u32)
     }
 
-    /// The first word of a new epoch in `state`. Probes still running keep their slots:
-    /// "at most `half_open` probes at once" holds across half-open periods too.
+    /// The first word of a new epoch in `state`.
     pub(crate) fn next(self, state: State) -> Word {
         Word {
             state,
             forced: false,
-            in_flight: self.in_flight,
-            probe_successes: 0,
             epoch: (self.epoch + 1) & EPOCH_MASK as u32,
         }
     }
@@ -102,8 +90,6 @@ mod tests {
         let word = Word {
             state: State::HalfOpen,
             forced: true,
-            in_flight: 65_535,
-            probe_successes: 7,
             epoch: (EPOCH_MASK as u32) - 1,
         };
         assert_eq!(Word::unpack(word.pack()), word);
@@ -114,7 +100,6 @@ mod tests {
         }
         .next(State::Closed);
         assert_eq!(wrapped.epoch, 0);
-        assert_eq!(wrapped.in_flight, 65_535, "running probes keep their slots");
         assert!(Word::is_before(EPOCH_MASK as u32, 0), "across the wrap");
         assert!(Word::is_before(3, 4));
         assert!(!Word::is_before(4, 4));
@@ -128,8 +113,6 @@ mod tests {
                 let word = Word {
                     state,
                     forced,
-                    in_flight: 3,
-                    probe_successes: 1,
                     epoch: (EPOCH_MASK as u32) - 2,
                 };
                 let expected = (state == State::Closed).then_some(word.epoch);

@@ -3,10 +3,10 @@
 
 #[botwatch::circuit_breaker(name = "exchange", failures = 2)]
 fn buy() -> Result<(), botwatch::CircuitOpen> {
-    Err(botwatch::CircuitOpen {
-        breaker: "test",
-        retry_after: std::time::Duration::ZERO,
-    })
+    Err(botwatch::CircuitOpen::new(
+        "test",
+        std::time::Duration::ZERO,
+    ))
 }
 
 #[botwatch::circuit_breaker(name = "exchange", failures = 7)]
