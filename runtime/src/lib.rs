@@ -47,8 +47,6 @@ mod call;
 #[cfg(feature = "runtime")]
 mod clock;
 #[cfg(feature = "runtime")]
-mod conns;
-#[cfg(feature = "runtime")]
 pub mod dashboard;
 #[cfg(feature = "runtime")]
 mod declared;
@@ -58,8 +56,6 @@ mod exporter;
 mod health;
 #[cfg(feature = "runtime")]
 mod histogram;
-#[cfg(feature = "runtime")]
-mod http;
 #[cfg(feature = "runtime")]
 mod labels;
 #[cfg(feature = "runtime")]

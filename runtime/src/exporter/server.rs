@@ -1,7 +1,9 @@
-//! The exporter's HTTP server: `GET /metrics`, `GET /health`, `GET /rules`,
-//! `GET /dashboard.json`, and the live page `GET /` with its `GET /snapshot.json`.
+//! The exporter's HTTP server: accepts connections into the connection table (`conns.rs`),
+//! refuses clients outside the allow-list and methods other than GET and HEAD, and serves
+//! what [`Endpoints::answer`] says each path answers, with HTTP's headers.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,31 +17,29 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use ipnet::IpNet;
 
-use crate::conns;
-use crate::dashboard;
-use crate::exporter::ServerState;
+use super::conns;
+use super::endpoints::{Endpoints, TEXT_CONTENT_TYPE};
 use crate::live;
-use crate::rules;
 
 /// A client that sends no complete request head in this time is disconnected.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-const METRICS_CONTENT_TYPE: &str = crate::ExporterHandle::METRICS_CONTENT_TYPE;
 
 /// Starts serving on the current tokio runtime if there is one, else on a thread with a
 /// runtime of its own.
 pub(crate) fn spawn(
     listener: std::net::TcpListener,
-    state: Arc<ServerState>,
+    endpoints: Arc<Endpoints>,
+    allowed: Vec<IpNet>,
     upkeep_interval: Duration,
 ) -> std::io::Result<()> {
     match tokio::runtime::Handle::try_current() {
         Ok(runtime) => {
             let _entered = runtime.enter();
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            runtime.spawn(upkeep(state.clone(), upkeep_interval));
-            runtime.spawn(serve(listener, state));
+            runtime.spawn(upkeep(endpoints.clone(), upkeep_interval));
+            runtime.spawn(serve(listener, endpoints, allowed));
             Ok(())
         }
         Err(_) => {
@@ -52,8 +52,8 @@ pub(crate) fn spawn(
                     runtime.block_on(async move {
                         match tokio::net::TcpListener::from_std(listener) {
                             Ok(listener) => {
-                                tokio::spawn(upkeep(state.clone(), upkeep_interval));
-                                serve(listener, state).await;
+                                tokio::spawn(upkeep(endpoints.clone(), upkeep_interval));
+                                serve(listener, endpoints, allowed).await;
                             }
                             Err(error) => eprintln!("botwatch: exporter stopped: {error}"),
                         }
@@ -66,26 +66,26 @@ pub(crate) fn spawn(
 
 /// Runs the `metrics` recorder's upkeep on a thread of its own, for an exporter installed
 /// without a listener (and so, maybe, without any tokio runtime).
-pub(crate) fn spawn_upkeep(state: Arc<ServerState>, interval: Duration) -> std::io::Result<()> {
+pub(crate) fn spawn_upkeep(endpoints: Arc<Endpoints>, interval: Duration) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("botwatch-upkeep".to_owned())
         .spawn(move || loop {
             std::thread::sleep(interval);
-            state.prometheus.run_upkeep();
+            endpoints.prometheus.run_upkeep();
         })?;
     Ok(())
 }
 
-async fn upkeep(state: Arc<ServerState>, interval: Duration) {
+async fn upkeep(endpoints: Arc<Endpoints>, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        state.prometheus.run_upkeep();
+        endpoints.prometheus.run_upkeep();
     }
 }
 
-async fn serve(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
+async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, allowed: Vec<IpNet>) {
     let table = conns::Table::new();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -98,12 +98,12 @@ async fn serve(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
         };
         // Bounded: when full, the quietest connection gives its slot to this one.
         let slot = table.admit(peer.ip());
-        let state = state.clone();
+        let endpoints = endpoints.clone();
+        let admitted = admits(&allowed, peer.ip());
         tokio::spawn(async move {
-            let admitted = state.admits(peer.ip());
             let service = service_fn(move |request| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(respond(&state, admitted, &request)) }
+                let endpoints = endpoints.clone();
+                async move { Ok::<_, Infallible>(respond(&endpoints, admitted, &request)) }
             });
             let stream = conns::Tracked {
                 inner: stream,
@@ -126,8 +126,13 @@ async fn serve(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
     }
 }
 
+/// Whether `client` may be served: every client when the allow-list is empty.
+fn admits(allowed: &[IpNet], client: IpAddr) -> bool {
+    allowed.is_empty() || allowed.iter().any(|net| net.contains(&client))
+}
+
 fn respond(
-    state: &ServerState,
+    endpoints: &Endpoints,
     admitted: bool,
     request: &Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -147,30 +152,12 @@ fn respond(
             .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
         return response;
     }
-    let mut response = match request.uri().path() {
-        "/metrics" => body(StatusCode::OK, METRICS_CONTENT_TYPE, state.render_metrics()),
-        "/health" => {
-            let (status, json) = state.health();
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            body(status, "application/json", json)
-        }
-        "/rules" => body(StatusCode::OK, "application/yaml", rules::yaml()),
-        "/" => live(body(
-            StatusCode::OK,
-            live::HTML_CONTENT_TYPE,
-            state.live_page(),
-        )),
-        "/snapshot.json" => live(body(
-            StatusCode::OK,
-            "application/json",
-            state.snapshot_json(),
-        )),
-        "/dashboard.json" => body(StatusCode::OK, "application/json", dashboard::json()),
-        _ => text(
-            StatusCode::NOT_FOUND,
-            "not found; botwatch serves /, /snapshot.json, /metrics, /health, /rules and /dashboard.json\n",
-        ),
-    };
+    let answer = endpoints.answer(request.uri().path());
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = body(status, answer.content_type, answer.body);
+    if answer.live {
+        response = live(response);
+    }
     if request.method() == Method::HEAD {
         *response.body_mut() = Full::new(Bytes::new());
     }
@@ -191,7 +178,7 @@ fn live(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
 }
 
 fn text(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
-    body(status, "text/plain; charset=utf-8", message.to_owned())
+    body(status, TEXT_CONTENT_TYPE, message.to_owned())
 }
 
 fn body(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
