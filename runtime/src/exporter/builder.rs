@@ -3,7 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
@@ -97,8 +97,8 @@ impl Exporter {
 
     /// Installs the recorder and starts serving.
     ///
-    /// The server runs on the surrounding tokio runtime when there is one, and otherwise on
-    /// a thread of its own, until the process exits.
+    /// The server runs on a thread of its own with a runtime of its own, never on the bot's
+    /// tokio runtime (there may be one or not), until the process exits.
     pub fn install(self) -> Result<ExporterHandle, InstallError> {
         let addr = if self.without_listener {
             None
@@ -145,6 +145,8 @@ impl Exporter {
             prometheus,
             global_labels: self.global_labels,
             started: Instant::now(),
+            rules: OnceLock::new(),
+            dashboard: OnceLock::new(),
         });
         let local_addr = match listener {
             Some((listener, local_addr)) => {

@@ -1,7 +1,10 @@
 //! What each path of the exporter answers, apart from HTTP: the server (`server.rs`) and a
 //! bot that mounts the handle in its own server both ask [`Endpoints`].
 
+use std::sync::OnceLock;
 use std::time::Instant;
+
+use hyper::body::Bytes;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -11,17 +14,18 @@ use crate::{dashboard, health, live, render, rules};
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) content_type: &'static str,
-    pub(crate) body: String,
+    /// Shared, not copied, when the body is one rendered once.
+    pub(crate) body: Bytes,
     /// The live page and its JSON: served with the live page's headers.
     pub(crate) live: bool,
 }
 
 impl Answer {
-    fn new(status: u16, content_type: &'static str, body: String) -> Answer {
+    fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Answer {
         Answer {
             status,
             content_type,
-            body,
+            body: body.into(),
             live: false,
         }
     }
@@ -47,6 +51,10 @@ pub(crate) struct Endpoints {
     pub(crate) prometheus: PrometheusHandle,
     pub(crate) global_labels: Vec<(String, String)>,
     pub(crate) started: Instant,
+    /// `/rules` and `/dashboard.json`: fixed when the binary was linked, so rendered once,
+    /// at the first request, on the exporter's thread.
+    pub(crate) rules: OnceLock<Bytes>,
+    pub(crate) dashboard: OnceLock<Bytes>,
 }
 
 impl Endpoints {
@@ -77,6 +85,20 @@ impl Endpoints {
         live::snapshot_json(&self.global_labels, self.started.elapsed())
     }
 
+    /// The rules YAML, rendered at the first call.
+    pub(crate) fn rules(&self) -> Bytes {
+        self.rules
+            .get_or_init(|| Bytes::from(rules::yaml()))
+            .clone()
+    }
+
+    /// The dashboard JSON, rendered at the first call.
+    pub(crate) fn dashboard(&self) -> Bytes {
+        self.dashboard
+            .get_or_init(|| Bytes::from(dashboard::json()))
+            .clone()
+    }
+
     /// What `GET path` answers.
     pub(crate) fn answer(&self, path: &str) -> Answer {
         match path {
@@ -85,11 +107,49 @@ impl Endpoints {
                 let (status, json) = self.health();
                 Answer::new(status, "application/json", json)
             }
-            "/rules" => Answer::new(200, "application/yaml", rules::yaml()),
+            "/rules" => Answer::new(200, "application/yaml", self.rules()),
             "/" => Answer::new(200, live::HTML_CONTENT_TYPE, self.live_page()).live(),
             "/snapshot.json" => Answer::new(200, "application/json", self.snapshot_json()).live(),
-            "/dashboard.json" => Answer::new(200, "application/json", dashboard::json()),
+            "/dashboard.json" => Answer::new(200, "application/json", self.dashboard()),
             _ => Answer::new(404, TEXT_CONTENT_TYPE, NOT_FOUND.to_owned()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoints() -> Endpoints {
+        Endpoints {
+            process: metrics_process::Collector::default(),
+            prometheus: metrics_exporter_prometheus::PrometheusBuilder::new()
+                .build_recorder()
+                .handle(),
+            global_labels: Vec::new(),
+            started: Instant::now(),
+            rules: OnceLock::new(),
+            dashboard: OnceLock::new(),
+        }
+    }
+
+    /// Catches: `/rules` or `/dashboard.json` rendered again for every request (one bot's
+    /// 1,000 functions made each render take about a second of a runtime worker).
+    #[test]
+    fn fixed_bodies_are_rendered_once_and_shared() {
+        let endpoints = endpoints();
+        for path in ["/rules", "/dashboard.json"] {
+            let first = endpoints.answer(path);
+            let second = endpoints.answer(path);
+            assert_eq!(first.status, 200, "{path}");
+            assert!(!first.body.is_empty(), "{path}");
+            assert_eq!(
+                first.body.as_ptr(),
+                second.body.as_ptr(),
+                "{path}: the second answer shares the first one's body"
+            );
+        }
+        assert_eq!(endpoints.rules(), crate::rules::yaml());
+        assert_eq!(endpoints.dashboard(), crate::dashboard::json());
     }
 }

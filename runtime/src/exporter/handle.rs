@@ -58,7 +58,7 @@ impl ExporterHandle {
     /// The body `GET /rules` serves: the alert rules YAML (content type
     /// `application/yaml`), the same as [`crate::rules::yaml`].
     pub fn rules(&self) -> String {
-        crate::rules::yaml()
+        String::from_utf8_lossy(&self.endpoints.rules()).into_owned()
     }
 
     /// The live page `GET /` serves (content type

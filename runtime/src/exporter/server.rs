@@ -26,42 +26,32 @@ use crate::live;
 /// A client that sends no complete request head in this time is disconnected.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Starts serving on the current tokio runtime if there is one, else on a thread with a
-/// runtime of its own.
+/// Starts serving on a thread of its own (`botwatch-exporter`) with a single-threaded
+/// runtime of its own, whether or not the bot runs a tokio runtime: a render, however long,
+/// then never holds up one of the bot's tasks, and all of the exporter's work (renders
+/// included) takes at most one core.
 pub(crate) fn spawn(
     listener: std::net::TcpListener,
     endpoints: Arc<Endpoints>,
     allowed: Vec<IpNet>,
     upkeep_interval: Duration,
 ) -> std::io::Result<()> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => {
-            let _entered = runtime.enter();
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            runtime.spawn(upkeep(endpoints.clone(), upkeep_interval));
-            runtime.spawn(serve(listener, endpoints, allowed));
-            Ok(())
-        }
-        Err(_) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            std::thread::Builder::new()
-                .name("botwatch-exporter".to_owned())
-                .spawn(move || {
-                    runtime.block_on(async move {
-                        match tokio::net::TcpListener::from_std(listener) {
-                            Ok(listener) => {
-                                tokio::spawn(upkeep(endpoints.clone(), upkeep_interval));
-                                serve(listener, endpoints, allowed).await;
-                            }
-                            Err(error) => eprintln!("botwatch: exporter stopped: {error}"),
-                        }
-                    });
-                })?;
-            Ok(())
-        }
-    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let listener = {
+        let _entered = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
+    std::thread::Builder::new()
+        .name("botwatch-exporter".to_owned())
+        .spawn(move || {
+            runtime.block_on(async move {
+                tokio::spawn(upkeep(endpoints.clone(), upkeep_interval));
+                serve(listener, endpoints, allowed).await;
+            });
+        })?;
+    Ok(())
 }
 
 /// Runs the `metrics` recorder's upkeep on a thread of its own, for an exporter installed
@@ -178,11 +168,15 @@ fn live(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
 }
 
 fn text(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
-    body(status, TEXT_CONTENT_TYPE, message.to_owned())
+    body(
+        status,
+        TEXT_CONTENT_TYPE,
+        Bytes::from_static(message.as_bytes()),
+    )
 }
 
-fn body(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+fn body(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     response
         .headers_mut()
