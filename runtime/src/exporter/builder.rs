@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ipnet::IpNet;
 use metrics_exporter_prometheus::PrometheusBuilder;
 
+use super::access::{self, Access};
 use super::endpoints::Endpoints;
 use super::{server, ExporterHandle, InstallError};
 use crate::clock;
@@ -44,6 +45,7 @@ pub struct Exporter {
     listen: Option<SocketAddr>,
     global_labels: Vec<(String, String)>,
     allowed_clients: Vec<String>,
+    hosts: Vec<String>,
     without_listener: bool,
 }
 
@@ -71,6 +73,16 @@ impl Exporter {
     /// several times. Without any, every client is served. Others get `403 Forbidden`.
     pub fn allow_client(mut self, cidr: impl Into<String>) -> Self {
         self.allowed_clients.push(cidr.into());
+        self
+    }
+
+    /// Serves requests that name the exporter `name` in their `Host` header
+    /// (`bot-1.internal`, as Prometheus' scrape config or a browser's address bar says it);
+    /// may be given several times. IP literals and `localhost` are always served; any
+    /// other name is refused with `403 Forbidden`, so that a web page whose name resolves
+    /// to the bot (DNS rebinding) cannot read it from the operator's browser.
+    pub fn host(mut self, name: impl Into<String>) -> Self {
+        self.hosts.push(name.into());
         self
     }
 
@@ -106,11 +118,12 @@ impl Exporter {
             Some(self.resolve_listen()?)
         };
         let allowed = self.parse_allowed()?;
+        let hosts = self.parse_hosts()?;
         validate_global_labels(&self.global_labels)?;
         if INSTALLED.swap(true, Ordering::SeqCst) {
             return Err(InstallError::AlreadyInstalled);
         }
-        match self.install_once(addr, allowed) {
+        match self.install_once(addr, Access { allowed, hosts }) {
             Ok(handle) => Ok(handle),
             Err(error) => {
                 // Nothing was installed: let the caller fix the problem and try again.
@@ -123,7 +136,7 @@ impl Exporter {
     fn install_once(
         self,
         addr: Option<SocketAddr>,
-        allowed: Vec<IpNet>,
+        access: Access,
     ) -> Result<ExporterHandle, InstallError> {
         let listener = addr.map(bind).transpose()?;
 
@@ -150,7 +163,7 @@ impl Exporter {
         });
         let local_addr = match listener {
             Some((listener, local_addr)) => {
-                server::spawn(listener, endpoints.clone(), allowed, UPKEEP_INTERVAL)
+                server::spawn(listener, endpoints.clone(), access, UPKEEP_INTERVAL)
                     .map_err(InstallError::Runtime)?;
                 Some(local_addr)
             }
@@ -186,6 +199,18 @@ impl Exporter {
                     .map_err(|_| InstallError::InvalidAllowedClient {
                         value: cidr.clone(),
                     })
+            })
+            .collect()
+    }
+
+    fn parse_hosts(&self) -> Result<Vec<String>, InstallError> {
+        self.hosts
+            .iter()
+            .map(|name| match access::is_host_name(name) {
+                true => Ok(access::normalise(name)),
+                false => Err(InstallError::InvalidHost {
+                    value: name.clone(),
+                }),
             })
             .collect()
     }

@@ -38,6 +38,11 @@ pub enum InstallError {
         /// The value given.
         value: String,
     },
+    /// An [`super::Exporter::host`] value is not a DNS name.
+    InvalidHost {
+        /// The value given.
+        value: String,
+    },
     /// A [`super::Exporter::global_label`] is not a Prometheus label name, is given twice, or its
     /// value is over 1024 bytes.
     InvalidGlobalLabel {
@@ -76,6 +81,11 @@ impl fmt::Display for InstallError {
             InstallError::InvalidAllowedClient { value } => write!(
                 f,
                 "allowed client {value:?} is not a CIDR block or IP address; write it like 10.0.0.0/8 or 127.0.0.1"
+            ),
+            InstallError::InvalidHost { value } => write!(
+                f,
+                "host {value:?} is not a DNS name; give the name clients use for the bot, like \
+                 bot-1.internal (IP literals and localhost are always served)"
             ),
             InstallError::InvalidGlobalLabel { key, problem } => write!(f, "global label {key:?} {problem}"),
             InstallError::Runtime(source) => write!(f, "cannot start the exporter's server: {source}"),

@@ -5,11 +5,13 @@
 //! * `builder.rs` checks the settings, installs the recorder and starts the server;
 //! * `server.rs` is the HTTP server: it accepts, admits and times connections, and turns
 //!   each request into a question to the endpoints;
+//! * `access.rs` says who is answered: the allow-list, and the `Host` names served;
 //! * `conns.rs` is the server's connection table (bounded, quietest evicted first);
 //! * `endpoints.rs` says what each path answers, apart from HTTP, for the server and for a
 //!   bot that mounts the handle in its own server;
 //! * `handle.rs` and `error.rs` are the public handle and error.
 
+mod access;
 mod builder;
 mod conns;
 mod endpoints;

@@ -3,22 +3,21 @@
 //! what [`Endpoints::answer`] says each path answers, with HTTP's headers.
 
 use std::convert::Infallible;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{
-    HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST,
     X_CONTENT_TYPE_OPTIONS,
 };
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use ipnet::IpNet;
 
+use super::access::Access;
 use super::conns;
 use super::endpoints::{Endpoints, TEXT_CONTENT_TYPE};
 use crate::live;
@@ -33,7 +32,7 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) fn spawn(
     listener: std::net::TcpListener,
     endpoints: Arc<Endpoints>,
-    allowed: Vec<IpNet>,
+    access: Access,
     upkeep_interval: Duration,
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -48,7 +47,7 @@ pub(crate) fn spawn(
         .spawn(move || {
             runtime.block_on(async move {
                 tokio::spawn(upkeep(endpoints.clone(), upkeep_interval));
-                serve(listener, endpoints, allowed).await;
+                serve(listener, endpoints, Arc::new(access)).await;
             });
         })?;
     Ok(())
@@ -75,7 +74,7 @@ async fn upkeep(endpoints: Arc<Endpoints>, interval: Duration) {
     }
 }
 
-async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, allowed: Vec<IpNet>) {
+async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, access: Arc<Access>) {
     let table = conns::Table::new();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -89,11 +88,12 @@ async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, all
         // Bounded: when full, the quietest connection gives its slot to this one.
         let slot = table.admit(peer.ip());
         let endpoints = endpoints.clone();
-        let admitted = admits(&allowed, peer.ip());
+        let admitted = access.admits(peer.ip());
+        let access = access.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
-                let endpoints = endpoints.clone();
-                async move { Ok::<_, Infallible>(respond(&endpoints, admitted, &request)) }
+                let response = respond(&endpoints, &access, admitted, &request);
+                async move { Ok::<_, Infallible>(response) }
             });
             let stream = conns::Tracked {
                 inner: stream,
@@ -116,13 +116,9 @@ async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, all
     }
 }
 
-/// Whether `client` may be served: every client when the allow-list is empty.
-fn admits(allowed: &[IpNet], client: IpAddr) -> bool {
-    allowed.is_empty() || allowed.iter().any(|net| net.contains(&client))
-}
-
 fn respond(
     endpoints: &Endpoints,
+    access: &Access,
     admitted: bool,
     request: &Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -130,6 +126,13 @@ fn respond(
         return text(
             StatusCode::FORBIDDEN,
             "forbidden: this client is not in the exporter's allow-list\n",
+        );
+    }
+    if !access.serves_host(request.headers().get_all(HOST).iter().map(|v| v.as_bytes())) {
+        return text(
+            StatusCode::FORBIDDEN,
+            "forbidden: the Host header names neither this exporter's address, localhost, nor a \
+             name given with Exporter::host(...)\n",
         );
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {
