@@ -9,15 +9,17 @@
 //! out the connections of others at all.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
+use tokio::time::Sleep;
 
 /// Connections served at once, over all clients.
 pub(crate) const MAX_CONNECTIONS: usize = 64;
@@ -140,10 +142,41 @@ fn quietest(entries: &HashMap<u64, Entry>, eligible: impl Fn(&Entry) -> bool) ->
         .map(|(id, _)| *id)
 }
 
-/// A stream that records when it last moved bytes.
+/// A connection's stream: records when it last moved bytes, and fails a write that the
+/// client has not let through for `write_timeout`, so that a client that does not read its
+/// response is dropped with it instead of holding it in memory.
 pub(crate) struct Tracked<S> {
-    pub(crate) inner: S,
-    pub(crate) activity: Arc<Activity>,
+    inner: S,
+    activity: Arc<Activity>,
+    write_timeout: Duration,
+    /// Running while a write waits for the client to read.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl<S> Tracked<S> {
+    pub(crate) fn new(inner: S, activity: Arc<Activity>, write_timeout: Duration) -> Self {
+        Tracked {
+            inner,
+            activity,
+            write_timeout,
+            stalled: None,
+        }
+    }
+
+    /// A write is pending: wait on, unless it has waited `write_timeout` already.
+    fn stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<T>> {
+        let timeout = self.write_timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client did not read its response",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
@@ -167,15 +200,26 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
+        match Pin::new(&mut self.inner).poll_write(cx, buf) {
+            Poll::Pending => self.stall(cx),
+            poll => {
+                if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+                    self.activity.touch();
+                }
+                self.stalled = None;
+                poll
+            }
         }
-        poll
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        match Pin::new(&mut self.inner).poll_flush(cx) {
+            Poll::Pending => self.stall(cx),
+            poll => {
+                self.stalled = None;
+                poll
+            }
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -232,6 +276,43 @@ mod tests {
             .filter(|s| s.evicted.notified().now_or_never_ready())
             .count();
         assert_eq!(evicted, MAX_PER_CLIENT * 2);
+    }
+
+    /// Catches: a timeout counted from the first stall rather than from the last byte let
+    /// through (a slow reader cut off), and no timeout at all.
+    #[tokio::test]
+    async fn a_write_fails_only_after_the_client_let_nothing_through_for_the_timeout() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let timeout = std::time::Duration::from_millis(500);
+        let activity = Table::new().admit(ip(1)).activity.clone();
+
+        // A reader that takes a little every 50 ms: slow, for 1.5 s in all, but reading.
+        let (server, mut client) = tokio::io::duplex(64);
+        let mut tracked = Tracked::new(server, activity.clone(), timeout);
+        let reader = tokio::spawn(async move {
+            let mut buf = [0u8; 16];
+            for _ in 0..30 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                client.read_exact(&mut buf).await.unwrap();
+            }
+            client
+        });
+        tracked
+            .write_all(&[7u8; 16 * 30])
+            .await
+            .expect("a slow reader is served");
+        let mut client = reader.await.unwrap();
+
+        // Now it reads nothing: the write fails once the timeout has passed.
+        let started = tokio::time::Instant::now();
+        let bounded = std::time::Duration::from_secs(5);
+        let error = tokio::time::timeout(bounded, tracked.write_all(&[7u8; 1024]))
+            .await
+            .expect("the stalled write fails within the timeout, not never")
+            .expect_err("a stalled write fails");
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= timeout);
+        let _ = client.read(&mut [0u8; 1]).await;
     }
 
     trait NowOrNever {

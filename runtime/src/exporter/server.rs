@@ -25,6 +25,10 @@ use crate::live;
 /// A client that sends no complete request head in this time is disconnected.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A client that lets no byte of its response through in this time is disconnected, and
+/// the response it held is freed.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Starts serving on a thread of its own (`botwatch-exporter`) with a single-threaded
 /// runtime of its own, whether or not the bot runs a tokio runtime: a render, however long,
 /// then never holds up one of the bot's tasks, and all of the exporter's work (renders
@@ -95,10 +99,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, acc
                 let response = respond(&endpoints, &access, admitted, &request);
                 async move { Ok::<_, Infallible>(response) }
             });
-            let stream = conns::Tracked {
-                inner: stream,
-                activity: slot.activity.clone(),
-            };
+            let stream = conns::Tracked::new(stream, slot.activity.clone(), WRITE_TIMEOUT);
             let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT)
