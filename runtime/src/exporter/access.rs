@@ -1,6 +1,9 @@
 //! Who the exporter answers: clients in the allow-list ([`super::Exporter::allow_client`]),
 //! and requests whose `Host` names this exporter.
 //!
+//! A dual-stack listener (`[::]`) sees an IPv4 client as `::ffff:a.b.c.d`: the client's
+//! address is compared in its IPv4 form, so an IPv4 allow-list admits it.
+//!
 //! The `Host` check stops DNS rebinding: a web page under a name the attacker controls,
 //! opened in the operator's browser, can make that name resolve to 127.0.0.1 and then read
 //! the bot as a page of its own origin, from inside the allow-list. Its requests carry the
@@ -23,6 +26,7 @@ pub(crate) struct Access {
 impl Access {
     /// Whether `client` may be served: every client when the allow-list is empty.
     pub(crate) fn admits(&self, client: IpAddr) -> bool {
+        let client = client.to_canonical();
         self.allowed.is_empty() || self.allowed.iter().any(|net| net.contains(&client))
     }
 
@@ -167,6 +171,22 @@ mod tests {
         let twice = [b"127.0.0.1".as_slice(), b"evil.example".as_slice()];
         assert!(!access.serves_host(twice.into_iter()), "two Host headers");
         assert!(!access.serves_host(std::iter::once(b"\xff".as_slice())));
+    }
+
+    /// Catches: the IPv4-mapped address of a dual-stack listener's IPv4 client compared as
+    /// it is, so that Prometheus gets 403 from an IPv4 allow-list.
+    #[test]
+    fn ipv4_clients_of_a_dual_stack_listener_are_compared_as_ipv4() {
+        let access = Access {
+            allowed: vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+            ..Access::default()
+        };
+        let mapped = |v4: [u8; 4]| IpAddr::V6(std::net::Ipv4Addr::from(v4).to_ipv6_mapped());
+        assert!(access.admits(mapped([10, 1, 2, 3])));
+        assert!(access.admits(IpAddr::from([10, 1, 2, 3])));
+        assert!(access.admits("::1".parse().unwrap()));
+        assert!(!access.admits(mapped([11, 1, 2, 3])));
+        assert!(!access.admits("::2".parse().unwrap()));
     }
 
     #[test]

@@ -90,9 +90,10 @@ async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, acc
             }
         };
         // Bounded: when full, the quietest connection gives its slot to this one.
-        let slot = table.admit(peer.ip());
+        let client = peer.ip().to_canonical();
+        let slot = table.admit(client);
         let endpoints = endpoints.clone();
-        let admitted = access.admits(peer.ip());
+        let admitted = access.admits(client);
         let access = access.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
