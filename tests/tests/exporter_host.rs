@@ -28,7 +28,14 @@ fn a_foreign_host_is_refused_and_the_bots_own_names_are_served() {
         .expect("install");
     let addr = exporter.local_addr();
     let port = addr.port();
-    for path in ["/", "/snapshot.json", "/metrics", "/health", "/rules", "/dashboard.json"] {
+    for path in [
+        "/",
+        "/snapshot.json",
+        "/metrics",
+        "/health",
+        "/rules",
+        "/dashboard.json",
+    ] {
         for host in [
             format!("rebind.attacker.example:{port}"),
             format!("bot-1.internal.attacker.example:{port}"),

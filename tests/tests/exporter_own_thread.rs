@@ -24,5 +24,9 @@ async fn scrapes_are_answered_while_the_bots_only_runtime_thread_is_busy() {
         assert_eq!(response.status, 200, "GET {path}");
     }
     let metrics = http_get(exporter.local_addr(), "/metrics").unwrap();
-    assert!(metrics.body.contains("function=\"tick\""), "{}", metrics.body);
+    assert!(
+        metrics.body.contains("function=\"tick\""),
+        "{}",
+        metrics.body
+    );
 }

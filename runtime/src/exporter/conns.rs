@@ -27,6 +27,12 @@ pub(crate) const MAX_CONNECTIONS: usize = 64;
 /// Connections one client address holds at once.
 pub(crate) const MAX_PER_CLIENT: usize = 16;
 
+/// Connections of clients outside the allow-list, at once, and per client address: they
+/// are only told 403 and closed, in a table of their own, so that they can never push out
+/// the connections of allowed clients.
+pub(crate) const MAX_REFUSED: usize = 16;
+pub(crate) const MAX_REFUSED_PER_CLIENT: usize = 4;
+
 /// One connection as the table sees it.
 struct Entry {
     client: IpAddr,
@@ -54,6 +60,8 @@ impl Activity {
 
 /// Every open connection of the exporter.
 pub(crate) struct Table {
+    max_connections: usize,
+    max_per_client: usize,
     epoch: Instant,
     next_id: AtomicU64,
     entries: Mutex<HashMap<u64, Entry>>,
@@ -75,8 +83,21 @@ impl Drop for Slot {
 }
 
 impl Table {
+    /// The table of allowed clients: [`MAX_CONNECTIONS`], [`MAX_PER_CLIENT`].
     pub(crate) fn new() -> Arc<Table> {
+        Table::with_limits(MAX_CONNECTIONS, MAX_PER_CLIENT)
+    }
+
+    /// The table of clients outside the allow-list: [`MAX_REFUSED`],
+    /// [`MAX_REFUSED_PER_CLIENT`].
+    pub(crate) fn for_refused() -> Arc<Table> {
+        Table::with_limits(MAX_REFUSED, MAX_REFUSED_PER_CLIENT)
+    }
+
+    fn with_limits(max_connections: usize, max_per_client: usize) -> Arc<Table> {
         Arc::new(Table {
+            max_connections,
+            max_per_client,
             epoch: Instant::now(),
             next_id: AtomicU64::new(0),
             entries: Mutex::new(HashMap::new()),
@@ -88,13 +109,13 @@ impl Table {
     }
 
     /// A slot for a new connection from `client`, evicting the quietest connection of that
-    /// client when it holds `MAX_PER_CLIENT`, else the quietest of all when the table is full.
+    /// client when it holds its share, else the quietest of all when the table is full.
     pub(crate) fn admit(self: &Arc<Self>, client: IpAddr) -> Slot {
         let mut entries = self.lock();
         let own = entries.values().filter(|e| e.client == client).count();
-        let victim = if own >= MAX_PER_CLIENT {
+        let victim = if own >= self.max_per_client {
             quietest(&entries, |e| e.client == client)
-        } else if entries.len() >= MAX_CONNECTIONS {
+        } else if entries.len() >= self.max_connections {
             quietest(&entries, |_| true)
         } else {
             None

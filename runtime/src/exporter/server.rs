@@ -9,7 +9,7 @@ use std::time::Duration;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{
-    HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST,
+    HeaderValue, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST,
     X_CONTENT_TYPE_OPTIONS,
 };
 use hyper::server::conn::http1;
@@ -80,6 +80,7 @@ async fn upkeep(endpoints: Arc<Endpoints>, interval: Duration) {
 
 async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, access: Arc<Access>) {
     let table = conns::Table::new();
+    let refused = conns::Table::for_refused();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -89,11 +90,15 @@ async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, acc
                 continue;
             }
         };
-        // Bounded: when full, the quietest connection gives its slot to this one.
+        // Bounded: when full, the quietest connection gives its slot to this one. A client
+        // outside the allow-list takes a slot among its like, never an allowed client's.
         let client = peer.ip().to_canonical();
-        let slot = table.admit(client);
-        let endpoints = endpoints.clone();
         let admitted = access.admits(client);
+        let slot = match admitted {
+            true => table.admit(client),
+            false => refused.admit(client),
+        };
+        let endpoints = endpoints.clone();
         let access = access.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
@@ -125,10 +130,15 @@ fn respond(
     request: &Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     if !admitted {
-        return text(
+        // Told once, then closed: it has nothing more to ask.
+        let mut response = text(
             StatusCode::FORBIDDEN,
             "forbidden: this client is not in the exporter's allow-list\n",
         );
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        return response;
     }
     if !access.serves_host(request.headers().get_all(HOST).iter().map(|v| v.as_bytes())) {
         return text(
