@@ -44,6 +44,30 @@ const NOT_FOUND: &str =
 /// The content type of plain-text messages.
 pub(crate) const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 
+/// The policy of every answer but the live page's: nothing loads or runs, so a JSON or
+/// text body opened as a page stays inert.
+const INERT_POLICY: &str =
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The headers every answer is served with: no content sniffing (a body is only ever read
+/// as its content type says), and a policy under which nothing loads or runs.
+pub(crate) fn headers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("x-content-type-options", "nosniff"),
+        ("content-security-policy", INERT_POLICY),
+    ]
+}
+
+/// The headers of the live page and its JSON: never cached (every look is a new reading),
+/// no content sniffing, and the page's policy (its own script, requests to the bot only).
+pub(crate) fn live_headers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        ("content-security-policy", live::content_security_policy()),
+    ]
+}
+
 /// What the exporter serves, shared by every connection and the handle.
 pub(crate) struct Endpoints {
     /// The standard process metrics, read at each scrape into the recorder.

@@ -78,6 +78,33 @@ impl ExporterHandle {
         self.endpoints.snapshot_json()
     }
 
+    /// The headers botwatch's own listener sends with [`ExporterHandle::live_page`] and
+    /// [`ExporterHandle::snapshot_json`]; send them too when you mount those:
+    /// `cache-control: no-store`, `x-content-type-options: nosniff`, and a
+    /// `content-security-policy` that runs only the page's own script (by its hash) and
+    /// lets it load nothing but `snapshot.json` from the bot.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), botwatch::InstallError> {
+    /// let exporter = botwatch::Exporter::new().without_listener().install()?;
+    /// for (name, value) in exporter.live_page_headers() {
+    ///     // response.headers_mut().insert(name, HeaderValue::from_static(value));
+    ///     # let _ = (name, value);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn live_page_headers(&self) -> Vec<(&'static str, &'static str)> {
+        super::endpoints::live_headers()
+    }
+
+    /// The headers botwatch's own listener sends with every other answer
+    /// ([`ExporterHandle::render_metrics`], [`ExporterHandle::health`],
+    /// [`ExporterHandle::rules`]): `x-content-type-options: nosniff`, and a
+    /// `content-security-policy` under which nothing loads or runs.
+    pub fn headers(&self) -> Vec<(&'static str, &'static str)> {
+        super::endpoints::headers()
+    }
+
     /// The content type of [`ExporterHandle::live_page`].
     pub const LIVE_PAGE_CONTENT_TYPE: &'static str = crate::live::HTML_CONTENT_TYPE;
 

@@ -8,10 +8,7 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{
-    HeaderValue, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST,
-    X_CONTENT_TYPE_OPTIONS,
-};
+use hyper::header::{HeaderName, HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, HOST};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -19,8 +16,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 
 use super::access::Access;
 use super::conns;
-use super::endpoints::{Endpoints, TEXT_CONTENT_TYPE};
-use crate::live;
+use super::endpoints::{self, Endpoints, TEXT_CONTENT_TYPE};
 
 /// A client that sends no complete request head in this time is disconnected.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -161,24 +157,11 @@ fn respond(
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut response = body(status, answer.content_type, answer.body);
     if answer.live {
-        response = live(response);
+        set_headers(&mut response, endpoints::live_headers());
     }
     if request.method() == Method::HEAD {
         *response.body_mut() = Full::new(Bytes::new());
     }
-    response
-}
-
-/// The live page's headers: never cached (every look is a new reading), and nothing loaded
-/// from elsewhere.
-fn live(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
-    let headers = response.headers_mut();
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(live::CONTENT_SECURITY_POLICY),
-    );
     response
 }
 
@@ -196,5 +179,16 @@ fn body(status: StatusCode, content_type: &'static str, body: Bytes) -> Response
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    set_headers(&mut response, endpoints::headers());
     response
+}
+
+/// Sets (replaces) each of `headers`.
+fn set_headers(response: &mut Response<Full<Bytes>>, headers: Vec<(&'static str, &'static str)>) {
+    for (name, value) in headers {
+        response.headers_mut().insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
 }
