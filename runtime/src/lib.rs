@@ -84,7 +84,9 @@ pub use breaker::{breaker, Breaker, BreakerSnapshot, CircuitOpen, State};
 #[cfg(feature = "runtime")]
 pub use declared::{Counter, CounterCell, Gauge, GaugeCell, Histogram, HistogramCell};
 #[cfg(feature = "runtime")]
-pub use exporter::{install, Exporter, ExporterHandle, InstallError, DEFAULT_LISTEN, LISTEN_ENV};
+pub use exporter::{
+    install, Exporter, ExporterHandle, InstallError, ALLOW_ENV, DEFAULT_LISTEN, LISTEN_ENV,
+};
 #[cfg(feature = "runtime")]
 pub use snapshot::{snapshot, Calls, Durations, Snapshot, SnapshotError};
 

@@ -10,9 +10,11 @@
 //! attacker's name in `Host`; the bot's own clients name it by an IP literal, `localhost`,
 //! or a name the bot declared with [`super::Exporter::host`].
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use ipnet::IpNet;
+
+use super::ALLOW_ENV;
 
 /// The clients and host names an exporter serves.
 #[derive(Debug, Default)]
@@ -50,6 +52,37 @@ impl Access {
             }
         }
     }
+}
+
+/// One allowed client: a CIDR block (`10.0.0.0/8`) or an address (`10.1.2.3`, `::1`).
+pub(crate) fn parse_client(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .ok()
+}
+
+/// `BOTWATCH_ALLOW`: clients separated by commas; empty entries are ignored, and an empty
+/// value is no allow-list.
+pub(crate) fn parse_clients(list: &str) -> Option<Vec<IpNet>> {
+    list.split(',')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(parse_client)
+        .collect()
+}
+
+/// The line said once on stderr when the exporter listens beyond loopback and serves every
+/// client that can reach it.
+pub(crate) fn open_to_all_warning(listening: SocketAddr, allowed: &[IpNet]) -> Option<String> {
+    if !allowed.is_empty() || listening.ip().to_canonical().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "botwatch: warning: the exporter listens on {listening}, beyond loopback, and serves \
+         every client that can reach it: its metrics, labels, breaker keys and rules are public \
+         to them. Limit it with Exporter::allow_client(\"10.0.0.0/8\") or \
+         {ALLOW_ENV}=10.0.0.0/8, or listen on 127.0.0.1."
+    ))
 }
 
 /// A `Host` value without its port.
@@ -187,6 +220,40 @@ mod tests {
         assert!(access.admits("::1".parse().unwrap()));
         assert!(!access.admits(mapped([11, 1, 2, 3])));
         assert!(!access.admits("::2".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_allow_env_lists_clients_separated_by_commas() {
+        let parsed = parse_clients(" 127.0.0.1/32, 10.0.0.0/8,::1,").unwrap();
+        let expected: Vec<IpNet> = ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(parsed, expected);
+        assert_eq!(parse_clients(""), Some(Vec::new()));
+        assert_eq!(parse_clients("10.0.0.0/8;192.168.0.0/16"), None);
+        assert_eq!(parse_clients("10.0.0.0/33"), None);
+    }
+
+    /// Catches: no warning, a warning for loopback (every test and dev run), or one in
+    /// spite of an allow-list.
+    #[test]
+    fn listening_beyond_loopback_with_no_allow_list_is_warned_of() {
+        let any: SocketAddr = "0.0.0.0:9100".parse().unwrap();
+        let warning = open_to_all_warning(any, &[]).expect("0.0.0.0 with no allow-list");
+        assert!(
+            warning.contains("0.0.0.0:9100") && warning.contains(ALLOW_ENV),
+            "{warning}"
+        );
+        assert!(open_to_all_warning("[::]:9100".parse().unwrap(), &[]).is_some());
+        assert!(open_to_all_warning("10.1.2.3:9100".parse().unwrap(), &[]).is_some());
+        for quiet in ["127.0.0.1:9100", "[::1]:9100", "[::ffff:127.0.0.1]:9100"] {
+            assert!(
+                open_to_all_warning(quiet.parse().unwrap(), &[]).is_none(),
+                "{quiet}"
+            );
+        }
+        assert!(open_to_all_warning(any, &["10.0.0.0/8".parse().unwrap()]).is_none());
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
 /// The environment variable that sets the listen address when the code does not.
 pub const LISTEN_ENV: &str = "BOTWATCH_LISTEN";
 
+/// The environment variable that sets the allow-list when the code does not:
+/// `BOTWATCH_ALLOW=127.0.0.1/32,10.0.0.0/8`.
+pub const ALLOW_ENV: &str = "BOTWATCH_ALLOW";
+
 /// How often histogram upkeep runs in the `metrics` recorder, so its memory stays bounded
 /// whether or not anyone scrapes.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -70,7 +74,9 @@ impl Exporter {
     }
 
     /// Serves only clients in this CIDR block (`10.0.0.0/8`, `::1/128`); may be given
-    /// several times. Without any, every client is served. Others get `403 Forbidden`.
+    /// several times. Others get `403 Forbidden`. Without any, the `BOTWATCH_ALLOW`
+    /// environment variable gives the list (`127.0.0.1/32,10.0.0.0/8`); without it either,
+    /// every client is served, and listening beyond loopback says so once on stderr.
     pub fn allow_client(mut self, cidr: impl Into<String>) -> Self {
         self.allowed_clients.push(cidr.into());
         self
@@ -139,6 +145,11 @@ impl Exporter {
         access: Access,
     ) -> Result<ExporterHandle, InstallError> {
         let listener = addr.map(bind).transpose()?;
+        if let Some((_, local_addr)) = &listener {
+            if let Some(warning) = access::open_to_all_warning(*local_addr, &access.allowed) {
+                eprintln!("{warning}");
+            }
+        }
 
         let mut builder = PrometheusBuilder::new();
         for (key, value) in &self.global_labels {
@@ -189,18 +200,29 @@ impl Exporter {
         }
     }
 
+    /// The code's allow-list when it gives one, else `BOTWATCH_ALLOW`'s (only with a
+    /// listener: without one, the bot's own server decides who is served).
     fn parse_allowed(&self) -> Result<Vec<IpNet>, InstallError> {
-        self.allowed_clients
-            .iter()
-            .map(|cidr| {
-                let text = cidr.trim();
-                text.parse::<IpNet>()
-                    .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .map_err(|_| InstallError::InvalidAllowedClient {
+        if !self.allowed_clients.is_empty() {
+            return self
+                .allowed_clients
+                .iter()
+                .map(|cidr| {
+                    access::parse_client(cidr).ok_or_else(|| InstallError::InvalidAllowedClient {
                         value: cidr.clone(),
                     })
-            })
-            .collect()
+                })
+                .collect();
+        }
+        if self.without_listener {
+            return Ok(Vec::new());
+        }
+        match std::env::var(ALLOW_ENV) {
+            Ok(value) => {
+                access::parse_clients(&value).ok_or(InstallError::InvalidAllowEnv { value })
+            }
+            Err(_) => Ok(Vec::new()),
+        }
     }
 
     fn parse_hosts(&self) -> Result<Vec<String>, InstallError> {

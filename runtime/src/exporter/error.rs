@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use super::LISTEN_ENV;
+use super::{ALLOW_ENV, LISTEN_ENV};
 
 /// Why [`super::Exporter::install`] failed. Nothing was installed unless the message says so.
 ///
@@ -36,6 +36,11 @@ pub enum InstallError {
     /// An [`super::Exporter::allow_client`] value is not a CIDR block or IP address.
     InvalidAllowedClient {
         /// The value given.
+        value: String,
+    },
+    /// `BOTWATCH_ALLOW` is not a comma-separated list of CIDR blocks or IP addresses.
+    InvalidAllowEnv {
+        /// The variable's value.
         value: String,
     },
     /// An [`super::Exporter::host`] value is not a DNS name.
@@ -81,6 +86,11 @@ impl fmt::Display for InstallError {
             InstallError::InvalidAllowedClient { value } => write!(
                 f,
                 "allowed client {value:?} is not a CIDR block or IP address; write it like 10.0.0.0/8 or 127.0.0.1"
+            ),
+            InstallError::InvalidAllowEnv { value } => write!(
+                f,
+                "{ALLOW_ENV}={value:?} is not a list of clients to serve; write CIDR blocks or \
+                 addresses separated by commas, like 127.0.0.1/32,10.0.0.0/8"
             ),
             InstallError::InvalidHost { value } => write!(
                 f,

@@ -19,6 +19,6 @@ mod error;
 mod handle;
 mod server;
 
-pub use builder::{install, Exporter, DEFAULT_LISTEN, LISTEN_ENV};
+pub use builder::{install, Exporter, ALLOW_ENV, DEFAULT_LISTEN, LISTEN_ENV};
 pub use error::InstallError;
 pub use handle::ExporterHandle;
