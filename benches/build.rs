@@ -17,7 +17,8 @@ fn main() {
         .unwrap();
     }
     // 1,000 declared metrics: gauges, counters and histograms in turn.
-    let mut declared = String::from("/// Sets every declared metric once.\npub fn touch_declared() {\n");
+    let mut declared =
+        String::from("/// Sets every declared metric once.\npub fn touch_declared() {\n");
     for i in 0..1_000 {
         let update = match i % 3 {
             0 => "set(1.5)",

@@ -70,7 +70,10 @@ fn summarise(mut late: Vec<Duration>) -> Summary {
         p99: at(990),
         p999: at(999),
         max: *late.last().unwrap(),
-        over_10ms: late.iter().filter(|l| **l > Duration::from_millis(10)).count(),
+        over_10ms: late
+            .iter()
+            .filter(|l| **l > Duration::from_millis(10))
+            .count(),
     }
 }
 
@@ -200,14 +203,20 @@ fn non_reading(addr: SocketAddr) {
             let stream = connector.block_on(socket.connect(addr)).unwrap();
             let mut stream = stream.into_std().unwrap();
             stream.set_nonblocking(false).unwrap();
-            write!(stream, "GET /dashboard.json HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+            write!(
+                stream,
+                "GET /dashboard.json HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+            )
+            .unwrap();
             stream
         })
         .collect();
     // Held: once every client has the start of its response, every response is rendered.
     let started = Instant::now();
     for stream in &streams {
-        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
         let _ = stream.peek(&mut [0u8; 1]);
     }
     let held = resident_kib();

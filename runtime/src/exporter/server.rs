@@ -1,6 +1,8 @@
-//! The exporter's HTTP server: accepts connections into the connection table (`conns.rs`),
-//! refuses clients outside the allow-list and methods other than GET and HEAD, and serves
-//! what [`Endpoints::answer`] says each path answers, with HTTP's headers.
+//! The exporter's HTTP server, on a thread of its own: accepts connections into a
+//! connection table (`conns.rs`; refused clients into one of their own), refuses clients
+//! outside the allow-list, foreign `Host`s and methods other than GET and HEAD
+//! (`access.rs`), and serves what [`Endpoints::answer`] says each path answers, with
+//! HTTP's headers.
 
 use std::convert::Infallible;
 use std::sync::Arc;
