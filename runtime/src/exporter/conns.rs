@@ -21,6 +21,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 use tokio::time::Sleep;
 
+use super::budget::Budget;
+
 /// Connections served at once, over all clients.
 pub(crate) const MAX_CONNECTIONS: usize = 64;
 
@@ -169,16 +171,24 @@ fn quietest(entries: &HashMap<u64, Entry>, eligible: impl Fn(&Entry) -> bool) ->
 pub(crate) struct Tracked<S> {
     inner: S,
     activity: Arc<Activity>,
+    /// Charged with the time each write takes (the copy into the socket).
+    budget: Arc<Budget>,
     write_timeout: Duration,
     /// Running while a write waits for the client to read.
     stalled: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> Tracked<S> {
-    pub(crate) fn new(inner: S, activity: Arc<Activity>, write_timeout: Duration) -> Self {
+    pub(crate) fn new(
+        inner: S,
+        activity: Arc<Activity>,
+        budget: Arc<Budget>,
+        write_timeout: Duration,
+    ) -> Self {
         Tracked {
             inner,
             activity,
+            budget,
             write_timeout,
             stalled: None,
         }
@@ -239,7 +249,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        let budget = self.budget.clone();
+        let poll = budget.timed(|| Pin::new(&mut self.inner).poll_write(cx, buf));
         self.written(cx, poll)
     }
 
@@ -250,7 +261,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        let budget = self.budget.clone();
+        let poll = budget.timed(|| Pin::new(&mut self.inner).poll_write_vectored(cx, bufs));
         self.written(cx, poll)
     }
 
@@ -334,7 +346,7 @@ mod tests {
 
         // A reader that takes a little every 50 ms: slow, for 1.5 s in all, but reading.
         let (server, mut client) = tokio::io::duplex(64);
-        let mut tracked = Tracked::new(server, activity.clone(), timeout);
+        let mut tracked = Tracked::new(server, activity.clone(), unlimited(), timeout);
         let reader = tokio::spawn(async move {
             let mut buf = [0u8; 16];
             for _ in 0..30 {
@@ -371,8 +383,21 @@ mod tests {
             .await
             .unwrap();
         let activity = Table::new().admit(ip(1)).activity.clone();
-        let tracked = Tracked::new(stream, activity, std::time::Duration::from_secs(1));
+        let tracked = Tracked::new(
+            stream,
+            activity,
+            unlimited(),
+            std::time::Duration::from_secs(1),
+        );
         assert!(tracked.is_write_vectored());
+    }
+
+    fn unlimited() -> Arc<Budget> {
+        Arc::new(Budget::new(
+            1.0,
+            std::time::Duration::from_secs(3600),
+            Instant::now(),
+        ))
     }
 
     trait NowOrNever {

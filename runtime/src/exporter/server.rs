@@ -6,7 +6,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -17,6 +17,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
 use super::access::Access;
+use super::budget::{self, Budget};
 use super::conns;
 use super::endpoints::{self, Endpoints, TEXT_CONTENT_TYPE};
 
@@ -79,6 +80,7 @@ async fn upkeep(endpoints: Arc<Endpoints>, interval: Duration) {
 async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, access: Arc<Access>) {
     let table = conns::Table::new();
     let refused = conns::Table::for_refused();
+    let budget = Arc::new(Budget::new(budget::SHARE, budget::BURST, Instant::now()));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -98,12 +100,24 @@ async fn serve(listener: tokio::net::TcpListener, endpoints: Arc<Endpoints>, acc
         };
         let endpoints = endpoints.clone();
         let access = access.clone();
+        let budget = budget.clone();
         tokio::spawn(async move {
+            let stream =
+                conns::Tracked::new(stream, slot.activity.clone(), budget.clone(), WRITE_TIMEOUT);
             let service = service_fn(move |request| {
-                let response = respond(&endpoints, &access, admitted, &request);
-                async move { Ok::<_, Infallible>(response) }
+                let (endpoints, access, budget) =
+                    (endpoints.clone(), access.clone(), budget.clone());
+                async move {
+                    // Within the exporter's share of a core: a flood waits here.
+                    let wait = budget.wait(Instant::now());
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    let response =
+                        budget.timed(|| respond(&endpoints, &access, admitted, &request));
+                    Ok::<_, Infallible>(response)
+                }
             });
-            let stream = conns::Tracked::new(stream, slot.activity.clone(), WRITE_TIMEOUT);
             let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT)
