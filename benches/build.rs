@@ -1,5 +1,5 @@
 //! Generates 10,000 annotated functions and 1,000 declared metrics for the render
-//! benchmark.
+//! benchmark, and a bot of 1,000 functions with alerts for the exporter benchmark.
 
 use std::fmt::Write as _;
 
@@ -17,7 +17,8 @@ fn main() {
         .unwrap();
     }
     // 1,000 declared metrics: gauges, counters and histograms in turn.
-    let mut declared = String::from("/// Sets every declared metric once.\npub fn touch_declared() {\n");
+    let mut declared =
+        String::from("/// Sets every declared metric once.\npub fn touch_declared() {\n");
     for i in 0..1_000 {
         let update = match i % 3 {
             0 => "set(1.5)",
@@ -59,5 +60,20 @@ fn main() {
         .unwrap();
     }
     std::fs::write(out.join("labelled.rs"), labelled).unwrap();
+
+    // 1,000 functions as a bot has them: counted and timed, each with two alerts.
+    let mut bot = String::from("/// Calls every function of the bot once.\npub fn call_all() {\n");
+    for i in 0..1_000 {
+        writeln!(bot, "    let _ = bot_fn_{i}({i});").unwrap();
+    }
+    bot.push_str("}\n");
+    for i in 0..1_000 {
+        writeln!(
+            bot,
+            "#[botwatch::counted(alert(error_rate > 5%))]\n#[botwatch::timed(alert(p99 > 250ms))]\n#[inline(never)]\npub fn bot_fn_{i}(x: u64) -> Result<u64, String> {{ if x % 7 == 0 {{ Err(\"odd lot\".to_owned()) }} else {{ Ok(x) }} }}"
+        )
+        .unwrap();
+    }
+    std::fs::write(out.join("bot_1000.rs"), bot).unwrap();
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -65,9 +65,14 @@ fn render(c: &mut Criterion) {
 
     many::touch_declared();
     let declared = botwatch::for_benches::render_declared();
-    assert!(declared.contains("declared_999"), "every declared metric is rendered");
+    assert!(
+        declared.contains("declared_999"),
+        "every declared metric is rendered"
+    );
     let mut group = c.benchmark_group("render_declared");
-    group.bench_function("1000", |b| b.iter(|| black_box(botwatch::for_benches::render_declared())));
+    group.bench_function("1000", |b| {
+        b.iter(|| black_box(botwatch::for_benches::render_declared()))
+    });
     group.finish();
 }
 

@@ -47,8 +47,6 @@ mod call;
 #[cfg(feature = "runtime")]
 mod clock;
 #[cfg(feature = "runtime")]
-mod conns;
-#[cfg(feature = "runtime")]
 pub mod dashboard;
 #[cfg(feature = "runtime")]
 mod declared;
@@ -58,8 +56,6 @@ mod exporter;
 mod health;
 #[cfg(feature = "runtime")]
 mod histogram;
-#[cfg(feature = "runtime")]
-mod http;
 #[cfg(feature = "runtime")]
 mod labels;
 #[cfg(feature = "runtime")]
@@ -88,7 +84,9 @@ pub use breaker::{breaker, Breaker, BreakerSnapshot, CircuitOpen, State};
 #[cfg(feature = "runtime")]
 pub use declared::{Counter, CounterCell, Gauge, GaugeCell, Histogram, HistogramCell};
 #[cfg(feature = "runtime")]
-pub use exporter::{install, Exporter, ExporterHandle, InstallError, DEFAULT_LISTEN, LISTEN_ENV};
+pub use exporter::{
+    install, Exporter, ExporterHandle, InstallError, ALLOW_ENV, DEFAULT_LISTEN, LISTEN_ENV,
+};
 #[cfg(feature = "runtime")]
 pub use snapshot::{snapshot, Calls, Durations, Snapshot, SnapshotError};
 

@@ -36,6 +36,19 @@ pub fn request(addr: SocketAddr, method: &str, path: &str) -> std::io::Result<Re
     parse_response(&raw)
 }
 
+/// Sends `head` (a request head, with its final blank line) as it is, and reads the
+/// response until the server closes; bounded to five seconds.
+pub fn raw_request(addr: SocketAddr, head: &str) -> std::io::Result<Response> {
+    let timeout = Duration::from_secs(5);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(head.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse_response(&raw)
+}
+
 fn parse_response(raw: &[u8]) -> std::io::Result<Response> {
     let invalid =
         |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());

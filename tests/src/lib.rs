@@ -27,7 +27,7 @@ mod tools;
 
 pub use browser::{chromium, dump_dom, screenshot};
 pub use exposition::{Exposition, Sample};
-pub use http::{http_get, request, Response};
+pub use http::{http_get, raw_request, request, Response};
 pub use promtool::{promtool_test_rules, with_companions, write_unit_tests};
 pub use rendered::{rendered, rendered_calls};
 pub use served::{serve, Served};

@@ -8,7 +8,7 @@ use botwatch_tests::http_get;
 async fn tick() {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_on_the_callers_runtime_and_reports_install_errors() {
+async fn inside_a_runtime_it_serves_and_reports_install_errors() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap();
     let error = botwatch::Exporter::new()
@@ -57,7 +57,7 @@ async fn runs_on_the_callers_runtime_and_reports_install_errors() {
     let response = tokio::task::spawn_blocking(move || http_get(addr, "/metrics"))
         .await
         .unwrap()
-        .expect("the server answers on the caller's runtime");
+        .expect("the server answers inside a runtime");
     assert_eq!(response.status, 403, "loopback is not in 10.0.0.0/8");
 
     let error = botwatch::install().expect_err("installed already");

@@ -16,6 +16,16 @@ const CONTENT: &str = "<!--botwatch:content-->";
 const TITLE: &str = "<!--botwatch:title-->";
 const VALUES: &str = "<!--botwatch:values-->";
 
+/// The page's inline script, as served: the template's, which holds no value from the bot.
+pub(super) fn script() -> &'static str {
+    let after = TEMPLATE
+        .split_once("<script>")
+        .map_or("", |(_, after)| after);
+    after
+        .split_once("</script>")
+        .map_or("", |(script, _)| script)
+}
+
 /// The HTML of `page`.
 pub(crate) fn write(page: &Page) -> String {
     let mut content = String::with_capacity(1024 + page.functions.len() * 200);

@@ -95,22 +95,42 @@ fn serve_mounted(exporter: botwatch::ExporterHandle) {
 }
 
 fn route(exporter: &botwatch::ExporterHandle, path: &str) -> Response<Full<Bytes>> {
-    let (status, content_type, body) = match path {
+    let (status, content_type, body, headers) = match path {
         "/metrics" => (
             200,
             botwatch::ExporterHandle::METRICS_CONTENT_TYPE,
             exporter.render_metrics(),
+            exporter.headers(),
         ),
         "/health" => {
             let (status, json) = exporter.health();
-            (status, "application/json", json)
+            (status, "application/json", json, exporter.headers())
         }
-        "/rules" => (200, "application/yaml", exporter.rules()),
-        _ => (404, "text/plain", "not found\n".to_owned()),
+        "/rules" => (
+            200,
+            "application/yaml",
+            exporter.rules(),
+            exporter.headers(),
+        ),
+        "/" => (
+            200,
+            botwatch::ExporterHandle::LIVE_PAGE_CONTENT_TYPE,
+            exporter.live_page(),
+            exporter.live_page_headers(),
+        ),
+        "/snapshot.json" => (
+            200,
+            "application/json",
+            exporter.snapshot_json(),
+            exporter.live_page_headers(),
+        ),
+        _ => (404, "text/plain", "not found\n".to_owned(), Vec::new()),
     };
-    Response::builder()
+    let mut response = Response::builder()
         .status(status)
-        .header("content-type", content_type)
-        .body(Full::new(Bytes::from(body)))
-        .unwrap()
+        .header("content-type", content_type);
+    for (name, value) in headers {
+        response = response.header(name, value);
+    }
+    response.body(Full::new(Bytes::from(body))).unwrap()
 }

@@ -1,6 +1,7 @@
-//! `Exporter::without_listener()`: the handle's `render_metrics()`, `health()` and `rules()`,
-//! mounted in a hyper server of the bot's own, serve exactly what botwatch's built-in
-//! endpoints serve for the same bot (two processes: one recorder per process).
+//! `Exporter::without_listener()`: the handle's `render_metrics()`, `health()`, `rules()`,
+//! `live_page()` and `snapshot_json()`, mounted in a hyper server of the bot's own with the
+//! handle's headers, serve exactly what botwatch's built-in endpoints serve for the same bot
+//! (two processes: one recorder per process).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -116,6 +117,27 @@ fn the_mounted_handle_serves_what_the_builtin_endpoints_serve() {
         "{}",
         theirs.body
     );
+
+    // The same safety headers on every path: the mounting bot is given them too.
+    for path in ["/metrics", "/health", "/rules", "/", "/snapshot.json"] {
+        let (ours, theirs) = (get(&builtin, path), get(&mounted, path));
+        for header in [
+            "content-type",
+            "x-content-type-options",
+            "content-security-policy",
+            "cache-control",
+        ] {
+            assert_eq!(
+                ours.headers.get(header),
+                theirs.headers.get(header),
+                "GET {path}: {header}"
+            );
+        }
+        assert_eq!(
+            theirs.headers["x-content-type-options"], "nosniff",
+            "{path}"
+        );
+    }
 
     let (ours, theirs) = (get(&builtin, "/rules"), get(&mounted, "/rules"));
     assert_eq!((ours.status, theirs.status), (200, 200));
