@@ -384,10 +384,10 @@ fn overview(bot: &Bot<'_>, layout: &mut Layout<'_>) {
     if labelled {
         layout.add(&Panel {
             key: "overview/label-overflow".to_owned(),
-            title: "Per-call label overflow".to_owned(),
-            description: "Calls recorded in a function's __overflow__ series: it saw more label sets than its max_series."
+            title: "Per-call label overflow and evictions".to_owned(),
+            description: "Calls recorded in a function's __overflow__ series (more label sets than its max_series were live at once), and label sets evicted after label_idle without a call."
                 .to_owned(),
-            queries: vec![queries::label_overflow()],
+            queries: vec![queries::label_overflow(), queries::label_evictions()],
             kind: Kind::TimeSeries,
             unit: "reqps",
             thresholds: Vec::new(),

@@ -381,6 +381,22 @@ pub(crate) fn label_overflow() -> Query {
     )
 }
 
+/// Label sets evicted after `label_idle` without a call: the churn of a rotating universe,
+/// which makes room for new sets instead of `__overflow__`.
+pub(crate) fn label_evictions() -> Query {
+    Query::new(
+        format!(
+            "sum by (function, module) ({})",
+            rate(&format!(
+                "{}{{{}}}",
+                names::BOTWATCH_LABEL_EVICTIONS_TOTAL,
+                &SCOPE[2..]
+            ))
+        ),
+        "{{module}}::{{function}} evicted",
+    )
+}
+
 /// The scope matchers as a list, for the declared metrics' selectors.
 const SCOPE_MATCHERS: [&str; 2] = ["job=~\"$job\"", "instance=~\"$instance\""];
 
