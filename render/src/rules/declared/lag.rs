@@ -58,7 +58,7 @@ pub(super) fn lag_draft(metric: &Metric<'_>, alert: &ValueAlert, x: f64, step: D
         expr,
         format!("{} on {{{{ $labels.instance }}}} behind the fleet", metric.name),
         format!(
-            "{} on {{{{ $labels.instance }}}} is {VALUE} below the best replica's; the line is {line}.",
+            "{} on {{{{ $labels.instance }}}} is {VALUE} below the best replica; the line is {line}.",
             metric.name
         ),
         vec![one, edge, leaving],

@@ -67,14 +67,23 @@ pub(super) fn since_probes(
         .silent(onset)
         .silent(fires_at + step)
         .with(times([clock(), clock()]));
-    // a stops and leaves at once: its last time is read for a few scrapes, then dropped,
-    // before it is `limit` old.
+    // a's time stops, and a leaves (a drained pod, deleted) while its time is a few
+    // scrapes short of `limit` old: its last time is read for a few scrapes more, then
+    // dropped, just before it would be over the line.
+    let fresh = step * FRESH_SCRAPES;
+    let last = samples((stop + limit).saturating_sub(fresh), step).max(moving);
+    let last = if step * last as u32 + fresh > stop + limit {
+        last - 1
+    } else {
+        last
+    };
     let gone = Probe::new("a replica whose time stopped leaves, the other goes on")
-        .silent(stop + step * (FRESH_SCRAPES + 1))
+        .silent(step * (last as u32 + FRESH_SCRAPES))
+        .silent(onset)
         .silent(fires_at)
         .with(first_replica_leaves(
             times([Shape::Counter(vec![(moving, s), (u64::MAX, 0.0)]), clock()]),
-            moving + 1,
+            last.max(moving) + 1,
         ));
     vec![one, both, gone]
 }
