@@ -138,3 +138,36 @@ fn an_ignored_update_is_no_update() {
     assert!(updated(&third, "fills_total", &[]) > fills);
     assert!(updated(&third, "slippage", &[]) > slippage);
 }
+
+/// Declared after the others, so no other test reads it first.
+#[botwatch::gauge(labels(venue), alert(stale > 1m))]
+static QUOTE: Gauge = Gauge::new();
+
+#[test]
+fn snapshots_tell_the_time_since_each_update() {
+    QUOTE.labels(["binance"]).set(1.0);
+    let first = botwatch::snapshot();
+    let since = first
+        .since_update("quote", &["binance"])
+        .unwrap()
+        .expect("a metric with stale keeps update times");
+    assert!(since < Duration::from_secs(5), "{since:?}");
+    tick();
+    tick();
+    let later = botwatch::snapshot()
+        .since_update("quote", &["binance"])
+        .unwrap()
+        .unwrap();
+    assert!(
+        later > since,
+        "no update: the time since it grows ({since:?} → {later:?})"
+    );
+    assert_eq!(
+        botwatch::snapshot().since_update("balance", &[]).unwrap(),
+        None,
+        "a metric without stale keeps none"
+    );
+    assert!(botwatch::snapshot()
+        .since_update("quote", &["kraken"])
+        .is_err());
+}
