@@ -185,3 +185,43 @@ fn judge(
         holds,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use botwatch_spec::declared::MetricKind;
+    use std::time::Duration;
+
+    fn judged(condition: ValueCondition, value: f64, updated: Option<f64>) -> AlertView {
+        let spec = Declared::new(MetricKind::Gauge, "PRICE", "bot");
+        let alert = ValueAlert::new(condition);
+        judge(&alert, &spec, (value, updated, 1_000.0), &|_| Some(100.0))
+    }
+
+    #[test]
+    fn stale_reads_the_update_time_and_age_the_value() {
+        let stale = || ValueCondition::Stale {
+            after: Duration::from_secs(60),
+        };
+        let over = judged(stale(), 5.0, Some(900.0));
+        assert_eq!(over.value.as_deref(), Some("updated 100 s ago"));
+        assert_eq!(over.holds, Some(true));
+        let at_line = judged(stale(), 5.0, Some(940.0));
+        assert_eq!(at_line.holds, Some(false), "60 s is not more than 60 s");
+        let age = || ValueCondition::Age {
+            limit: Duration::from_secs(30),
+        };
+        assert_eq!(judged(age(), 960.0, None).holds, Some(true));
+        assert_eq!(judged(age(), 970.0, None).holds, Some(false));
+        let gap = ValueCondition::Gap {
+            reference: "HEAD".into(),
+            comparison: Comparison::Below,
+            threshold: -5.0,
+        };
+        let behind = judged(gap, 94.0, None);
+        assert_eq!(
+            (behind.value.as_deref(), behind.holds),
+            (Some("-6"), Some(true))
+        );
+    }
+}
