@@ -244,6 +244,11 @@ mod breaker_floor {
 #[botwatch::gauge]
 static BENCH_GAUGE: botwatch::Gauge = botwatch::Gauge::new();
 
+/// The same gauge with `stale`: each update also marks its update time (issue 28's goal:
+/// at most twice `botwatch_gauge_set`).
+#[botwatch::gauge(alert(stale > 1m))]
+static BENCH_GAUGE_STALE: botwatch::Gauge = botwatch::Gauge::new();
+
 #[botwatch::counter]
 static BENCH_COUNTER: botwatch::Counter = botwatch::Counter::new();
 
@@ -256,6 +261,12 @@ static BENCH_POSITION: botwatch::Gauge = botwatch::Gauge::new();
 #[inline(never)]
 fn gauge_set(x: u64) -> u64 {
     BENCH_GAUGE.set(x as f64);
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn gauge_set_stale(x: u64) -> u64 {
+    BENCH_GAUGE_STALE.set(x as f64);
     black_box(x).wrapping_add(1)
 }
 
@@ -485,6 +496,7 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
             breaker_floor::call(x).unwrap_or(0)
         }),
         ("botwatch_gauge_set", gauge_set),
+        ("botwatch_gauge_set_stale", gauge_set_stale),
         ("botwatch_counter_add", counter_add),
         ("botwatch_counter_increment", counter_increment),
         ("botwatch_histogram_record", histogram_record),

@@ -151,7 +151,12 @@ fn check_initializer(kind: MetricKind, expr: &syn::Expr) -> syn::Result<()> {
 }
 
 fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) -> TokenStream {
-    let ParsedDeclared { spec, denominators } = parsed;
+    let ParsedDeclared {
+        spec,
+        denominators,
+        references,
+    } = parsed;
+    let stamps_updates = spec.stamps_updates();
     let syn::ItemStatic {
         attrs,
         vis,
@@ -170,11 +175,12 @@ fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) 
         span = ident.span()
     );
     let ratio_checks = denominators.iter().map(ratio_check);
+    let gap_checks = references.iter().map(gap_check);
     quote! {
         #(#attrs)*
         #vis #static_token #ident: #ty = {
             static __BOTWATCH_SPEC: ::botwatch::__private::spec::declared::Declared = #spec_tokens;
-            <#ty>::__declared(&__BOTWATCH_SPEC)
+            <#ty>::__declared(&__BOTWATCH_SPEC, #stamps_updates)
         };
 
         /// Marks the static as a declared metric, for ratios that name it.
@@ -195,6 +201,20 @@ fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) 
         };
 
         #(#ratio_checks)*
+        #(#gap_checks)*
+    }
+}
+
+/// A gap's reference (`value - NODE_HEAD > 5`) must be a declared `Gauge`: a compile error
+/// at its path otherwise.
+fn gap_check(path: &syn::Path) -> TokenStream {
+    let span = path.span();
+    let check = ratio_check(path);
+    quote_spanned! {span=>
+        #check
+        const _: fn() = || {
+            ::botwatch::__private::declared_gauge(&#path);
+        };
     }
 }
 

@@ -301,6 +301,33 @@ fn value_condition(c: &ValueCondition) -> TokenStream {
             let window = duration(*window);
             quote!(#path::Unchanged { window: #window })
         }
+        ValueCondition::Stale { after } => {
+            let after = duration(*after);
+            quote!(#path::Stale { after: #after })
+        }
+        ValueCondition::Age { limit } => {
+            let limit = duration(*limit);
+            quote!(#path::Age { limit: #limit })
+        }
+        ValueCondition::Gap {
+            reference,
+            comparison: c,
+            threshold,
+        } => {
+            let (reference, c, threshold) = (text(reference), comparison(*c), float(*threshold));
+            quote!(#path::Gap { reference: #reference, comparison: #c, threshold: #threshold })
+        }
+        ValueCondition::Lag { threshold } => {
+            let threshold = float(*threshold);
+            quote!(#path::Lag { threshold: #threshold })
+        }
+        ValueCondition::Total {
+            comparison: c,
+            threshold,
+        } => {
+            let (c, threshold) = (comparison(*c), float(*threshold));
+            quote!(#path::Total { comparison: #c, threshold: #threshold })
+        }
         ValueCondition::Increase {
             comparison: c,
             amount,

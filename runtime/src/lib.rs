@@ -124,7 +124,9 @@ pub mod __private {
         enter_diverging, run, run_async, run_returning_future, DivergingCall, Instrumented,
         Instruments, Series,
     };
-    pub use crate::declared::{declared_metric, DeclaredMetric, DeclaredStatic, DECLARED};
+    pub use crate::declared::{
+        declared_gauge, declared_metric, DeclaredGauge, DeclaredMetric, DeclaredStatic, DECLARED,
+    };
     pub use crate::histogram::{histogram_lines, zero_line, Line};
     pub use crate::labels::{Found, LabelArg, LabelValue, ScalarLabelArg, SeriesRef, TextLabel};
     pub use crate::outcome::{

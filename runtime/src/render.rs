@@ -422,20 +422,41 @@ fn add_declared<'a>(
         labels.extend(globals(global));
         labels
     };
-    let mut insert = |values: &[Box<str>], value: Values| {
+    // `stale > D`: each series' update time, under `<name>_last_update_timestamp_seconds`.
+    let mut updated: Vec<(Labels<'a>, Values)> = Vec::new();
+    let mut insert = |values: &[Box<str>], value: Values, at: Option<f64>| {
+        if let Some(at) = at {
+            updated.push((labels(values), Values::Float(at)));
+        }
         family.add(labels(values), value);
     };
     let overflowed = match metric {
         DeclaredStatic::Gauge(g) => g
             .series()
-            .for_each(|v, c| insert(v, Values::Float(c.get()))),
+            .for_each(|v, c| insert(v, Values::Float(c.get()), c.updated())),
         DeclaredStatic::Counter(c) => c
             .series()
-            .for_each(|v, c| insert(v, Values::Float(c.get()))),
+            .for_each(|v, c| insert(v, Values::Float(c.get()), c.updated())),
         DeclaredStatic::Histogram(h) => h
             .series()
-            .for_each(|v, c| insert(v, Values::ValueHistogram(c.snapshot()))),
+            .for_each(|v, c| insert(v, Values::ValueHistogram(c.snapshot()), c.updated())),
     };
+    if spec.stamps_updates() {
+        let name = spec.update_timestamp_name();
+        if !families.contains_key(&name) {
+            let family = families.entry(name).or_insert_with(|| Family {
+                help: Cow::Owned(format!(
+                    "Unix time of the last update of {} (dated by the first read after it)",
+                    spec.metric_name()
+                )),
+                kind: "gauge",
+                series: Vec::new(),
+            });
+            for (labels, value) in updated {
+                family.add(labels, value);
+            }
+        }
+    }
     if let Some(overflowed) = overflowed {
         let mut labels = vec![label(names::LABEL_METRIC, spec.metric_name())];
         labels.extend(globals(global));

@@ -43,6 +43,9 @@ struct DeclaredValue {
     value: f64,
     /// Counters and histograms count up: `since` takes their difference.
     counts: bool,
+    /// How long before the snapshot the series was last updated, for a metric with
+    /// `stale > D`.
+    since_update: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,22 +127,29 @@ pub fn snapshot() -> Snapshot {
 
 fn declared_values() -> Vec<DeclaredValue> {
     let mut out = Vec::new();
+    let now = declared::unix_now();
     for (spec, metric) in declared::declared() {
         let name = spec.metric_name().into_owned();
-        let mut push = |values: &[Box<str>], value: f64, counts: bool| {
+        let mut push = |values: &[Box<str>], value: f64, counts: bool, updated: Option<f64>| {
             out.push(DeclaredValue {
                 name: name.clone(),
                 labels: values.iter().map(|v| v.to_string()).collect(),
                 value,
                 counts,
+                since_update: updated
+                    .map(|at| std::time::Duration::from_secs_f64((now - at).max(0.0))),
             });
         };
         match metric {
-            DeclaredStatic::Gauge(g) => g.series().for_each(|v, c| push(v, c.get(), false)),
-            DeclaredStatic::Counter(c) => c.series().for_each(|v, c| push(v, c.get(), true)),
+            DeclaredStatic::Gauge(g) => g
+                .series()
+                .for_each(|v, c| push(v, c.get(), false, c.updated())),
+            DeclaredStatic::Counter(c) => c
+                .series()
+                .for_each(|v, c| push(v, c.get(), true, c.updated())),
             DeclaredStatic::Histogram(h) => h
                 .series()
-                .for_each(|v, c| push(v, c.snapshot().count as f64, true)),
+                .for_each(|v, c| push(v, c.snapshot().count as f64, true, c.updated())),
         };
     }
     out
@@ -165,9 +175,25 @@ impl Snapshot {
         self.value_of(name, &[])
     }
 
+    /// How long before this snapshot one label set (`&[]` for an unlabelled metric) of
+    /// the declared metric `name` was last updated, dated as its
+    /// `<name>_last_update_timestamp_seconds` is (by the first read after the update).
+    /// `None` for a metric without `stale > D`, which keeps no update times.
+    pub fn since_update(
+        &self,
+        name: &str,
+        labels: &[&str],
+    ) -> Result<Option<std::time::Duration>, SnapshotError> {
+        self.declared_value(name, labels).map(|v| v.since_update)
+    }
+
     /// The value of one label set of a labelled declared metric, values in declaration
     /// order: `snapshot.value_of("position_size", &["BTC-USD"])`.
     pub fn value_of(&self, name: &str, labels: &[&str]) -> Result<f64, SnapshotError> {
+        self.declared_value(name, labels).map(|v| v.value)
+    }
+
+    fn declared_value(&self, name: &str, labels: &[&str]) -> Result<&DeclaredValue, SnapshotError> {
         let found = self.values.iter().find(|v| {
             v.name == name
                 && v.labels
@@ -176,7 +202,7 @@ impl Snapshot {
                     .eq(labels.iter().copied())
         });
         match found {
-            Some(v) => Ok(v.value),
+            Some(v) => Ok(v),
             None => Err(SnapshotError::Unknown {
                 what: "declared metric",
                 name: if labels.is_empty() {

@@ -145,6 +145,39 @@ pub enum ValueCondition {
         /// The window.
         window: Duration,
     },
+    /// `stale > 60s` (any declared metric): no update on a replica for that long, whatever
+    /// the value; the metric also exports `<name>_last_update_timestamp_seconds`.
+    Stale {
+        /// How long without an update.
+        after: Duration,
+    },
+    /// `age > 30s` (gauges holding a Unix time in seconds): that time is older than this.
+    Age {
+        /// The oldest the held time may be.
+        limit: Duration,
+    },
+    /// `value - NODE_HEAD > 5` (gauges): the gap to a reference gauge on the same replica.
+    Gap {
+        /// The reference's `static`, as written.
+        reference: Text,
+        /// Below or above.
+        comparison: Comparison,
+        /// The line, in the metric's unit.
+        threshold: f64,
+    },
+    /// `lag > 5` (gauges, counters): a replica more than this below the best replica.
+    Lag {
+        /// How far below the best replica.
+        threshold: f64,
+    },
+    /// `total > X`, `total < X` on a labelled family: the sum over its label sets on one
+    /// replica.
+    Total {
+        /// Below or above.
+        comparison: Comparison,
+        /// The line.
+        threshold: f64,
+    },
     /// `p50 < 0.8`, `p99 > 2.5` (histograms).
     Quantile {
         /// Which quantile.
@@ -162,7 +195,13 @@ impl ValueCondition {
         match self {
             ValueCondition::Value { .. }
             | ValueCondition::Ratio { .. }
-            | ValueCondition::Unchanged { .. } => &[MetricKind::Gauge],
+            | ValueCondition::Unchanged { .. }
+            | ValueCondition::Age { .. }
+            | ValueCondition::Gap { .. } => &[MetricKind::Gauge],
+            ValueCondition::Stale { .. } => &MetricKind::ALL,
+            ValueCondition::Lag { .. } | ValueCondition::Total { .. } => {
+                &[MetricKind::Gauge, MetricKind::Counter]
+            }
             ValueCondition::Increase { .. }
             | ValueCondition::Rate { .. }
             | ValueCondition::Idle { .. } => &[MetricKind::Counter],
@@ -185,6 +224,11 @@ impl ValueCondition {
             },
             ValueCondition::Ratio { comparison, .. } => format!("Ratio{}", side(*comparison)),
             ValueCondition::Unchanged { .. } => "Stale".to_owned(),
+            ValueCondition::Stale { .. } => "NotUpdated".to_owned(),
+            ValueCondition::Age { .. } => "TooOld".to_owned(),
+            ValueCondition::Gap { comparison, .. } => format!("Gap{}", side(*comparison)),
+            ValueCondition::Lag { .. } => "Lagging".to_owned(),
+            ValueCondition::Total { comparison, .. } => format!("Total{}", side(*comparison)),
             ValueCondition::Increase { comparison, .. } => format!("Increase{}", side(*comparison)),
             ValueCondition::Rate { comparison, .. } => format!("Rate{}", side(*comparison)),
             ValueCondition::Idle { .. } => "Idle".to_owned(),
@@ -295,6 +339,19 @@ impl Declared {
                 self.static_name
             )),
         }
+    }
+
+    /// Whether an alert reads its update times (`stale > D`): only then does each update
+    /// store the time and `/metrics` serve `<name>_last_update_timestamp_seconds`.
+    pub fn stamps_updates(&self) -> bool {
+        self.alerts
+            .iter()
+            .any(|a| matches!(a.condition, ValueCondition::Stale { .. }))
+    }
+
+    /// The name of the series of its update times: `<name>_last_update_timestamp_seconds`.
+    pub fn update_timestamp_name(&self) -> String {
+        format!("{}_last_update_timestamp_seconds", self.metric_name())
     }
 
     /// The `max_series` in force.
@@ -425,6 +482,55 @@ mod tests {
             window: Duration::from_secs(600),
         };
         assert_eq!(alert.value_alert_name("PRICE"), "PriceStale");
+        let cases = [
+            (
+                ValueCondition::Stale {
+                    after: Duration::from_secs(60),
+                },
+                "PriceNotUpdated",
+            ),
+            (
+                ValueCondition::Age {
+                    limit: Duration::from_secs(30),
+                },
+                "PriceTooOld",
+            ),
+            (
+                ValueCondition::Gap {
+                    reference: "HEAD".into(),
+                    comparison: Comparison::Above,
+                    threshold: 5.0,
+                },
+                "PriceGapHigh",
+            ),
+            (
+                ValueCondition::Gap {
+                    reference: "HEAD".into(),
+                    comparison: Comparison::Below,
+                    threshold: 5.0,
+                },
+                "PriceGapLow",
+            ),
+            (ValueCondition::Lag { threshold: 5.0 }, "PriceLagging"),
+            (
+                ValueCondition::Total {
+                    comparison: Comparison::Above,
+                    threshold: 5.0,
+                },
+                "PriceTotalHigh",
+            ),
+            (
+                ValueCondition::Total {
+                    comparison: Comparison::Below,
+                    threshold: 5.0,
+                },
+                "PriceTotalLow",
+            ),
+        ];
+        for (condition, name) in cases {
+            alert.condition = condition;
+            assert_eq!(alert.value_alert_name("PRICE"), name);
+        }
     }
 
     #[test]

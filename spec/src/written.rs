@@ -101,6 +101,30 @@ impl fmt::Display for ValueCondition {
             ValueCondition::Unchanged { window } => {
                 write!(f, "unchanged > {}", prometheus_duration(*window))
             }
+            ValueCondition::Stale { after } => {
+                write!(f, "stale > {}", prometheus_duration(*after))
+            }
+            ValueCondition::Age { limit } => write!(f, "age > {}", prometheus_duration(*limit)),
+            ValueCondition::Gap {
+                reference,
+                comparison,
+                threshold,
+            } => write!(
+                f,
+                "value - {reference} {} {}",
+                comparison.symbol(),
+                format_float(*threshold)
+            ),
+            ValueCondition::Lag { threshold } => write!(f, "lag > {}", format_float(*threshold)),
+            ValueCondition::Total {
+                comparison,
+                threshold,
+            } => write!(
+                f,
+                "total {} {}",
+                comparison.symbol(),
+                format_float(*threshold)
+            ),
             ValueCondition::Increase { comparison, amount } => {
                 write!(
                     f,
@@ -176,7 +200,35 @@ mod tests {
         for (condition, text) in cases {
             assert_eq!(condition.to_string(), text);
         }
-        let declared: [(ValueCondition, &str); 4] = [
+        let declared: [(ValueCondition, &str); 9] = [
+            (
+                ValueCondition::Stale {
+                    after: Duration::from_secs(90),
+                },
+                "stale > 90s",
+            ),
+            (
+                ValueCondition::Age {
+                    limit: Duration::from_secs(30),
+                },
+                "age > 30s",
+            ),
+            (
+                ValueCondition::Gap {
+                    reference: "rpc::HEAD".into(),
+                    comparison: Comparison::Below,
+                    threshold: -5.0,
+                },
+                "value - rpc::HEAD < -5",
+            ),
+            (ValueCondition::Lag { threshold: 2.5 }, "lag > 2.5"),
+            (
+                ValueCondition::Total {
+                    comparison: Comparison::Above,
+                    threshold: 10.0,
+                },
+                "total > 10",
+            ),
             (
                 ValueCondition::Ratio {
                     denominator: "CAPACITY".into(),

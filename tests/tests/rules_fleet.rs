@@ -20,6 +20,8 @@ const JOB: &str = "mm-bot";
 /// Two pods of it.
 const POD_A: &str = "10.0.0.7:9000";
 const POD_B: &str = "10.0.0.8:9000";
+/// A third pod, deleted mid-run.
+const POD_C: &str = "10.0.0.9:9000";
 
 /// Runs hand-written promtool unit tests (`tests:` items) against the crate's rules,
 /// evaluated every `interval` (recording rules first, as Prometheus' groups would have
@@ -855,4 +857,225 @@ fn label_overflow_pages_the_deployment_that_overflowed_for_an_hour() {
         "15s",
         &case("quote overflows on the canary only", "15s", &input, &checks),
     );
+}
+
+// 11. Freshness and relations on declared metrics (issue 28), each on a fleet of two pods
+//     with real label values, one of them restarting (two scrapes without its series).
+
+const PRICE_FEED: &str = r#"
+/// Last price per venue, in USD; its updater may die while the price stays put.
+#[botwatch::gauge(labels(venue), alert(stale > 2m, for = 1m))]
+pub static PRICE_USD: botwatch::Gauge = botwatch::Gauge::new();
+"#;
+
+#[test]
+#[ignore = "slow: promtool"]
+fn stale_pages_the_venue_whose_updater_died_while_its_price_stayed_put() {
+    let root = emitted("fleet-stale", PRICE_FEED);
+    let feed = |pod: &str, venue: &str, price: &str, updated: &str| {
+        let labels = [("job", JOB), ("instance", pod), ("venue", venue)];
+        series("price_usd", &labels, price)
+            + &series("price_usd_last_update_timestamp_seconds", &labels, updated)
+    };
+    // Pod A's Binance updater dies at 10m and comes back at 15m; its price never moves
+    // (a constant price written every scrape looks the same). Pod B restarts at 5m; pod C
+    // drains (its Binance updater stops at 7m) and is deleted at 8m (a scale-down): its
+    // last update times are no verdict on the feed.
+    let input = feed(POD_A, "binance", "3150x80", "0+15x40 600x18 900+15x20")
+        + &feed(POD_A, "kraken", "3151x80", "0+15x80")
+        + &feed(
+            POD_B,
+            "binance",
+            "3150x19 stale _ 3150x58",
+            "0+15x19 stale _ 330+15x58",
+        )
+        + &feed(
+            POD_B,
+            "kraken",
+            "3151x19 stale _ 3151x58",
+            "0+15x19 stale _ 330+15x58",
+        )
+        + &feed(POD_C, "binance", "3150x32 stale", "0+15x28 420x3 stale")
+        + &feed(POD_C, "kraken", "3151x32 stale", "0+15x32 stale");
+    let paged = Firing {
+        labels: &[("severity", "warning"), ("job", JOB), ("venue", "binance")],
+        summary: "price_usd not updated for 2m",
+        description: "price_usd has not been updated for 3m 15s on the replica updated longest ago (the line is 2m): whatever updates it has stopped, even if its value looks fine.",
+    };
+    let tests = case(
+        "Binance updater dies on pod A, pod B restarts",
+        "15s",
+        &input,
+        &(expect("PriceUsdNotUpdated", "6m", &[])
+            + &expect("PriceUsdNotUpdated", "10m30s", &[])
+            + &expect("PriceUsdNotUpdated", "12m", &[])
+            + &expect("PriceUsdNotUpdated", "13m", &[])
+            + &expect("PriceUsdNotUpdated", "13m15s", &[paged])
+            + &expect("PriceUsdNotUpdated", "15m", &[])),
+    );
+    promtool_test(&root, "15s", &tests);
+}
+
+const BLOCK_TIME: &str = r#"
+/// Timestamp of the latest block the node has seen (Unix seconds).
+#[botwatch::gauge(alert(age > 1m, for = 30s))]
+pub static LATEST_BLOCK_TIME: botwatch::Gauge = botwatch::Gauge::new();
+"#;
+
+#[test]
+#[ignore = "slow: promtool"]
+fn age_pages_a_node_whose_head_stopped_and_clears_when_it_moves() {
+    let root = emitted("fleet-age", BLOCK_TIME);
+    let block_time = |pod: &str, values: &str| {
+        series(
+            "latest_block_time",
+            &[("job", JOB), ("instance", pod)],
+            values,
+        )
+    };
+    // Blocks are 10 s old when scraped. Pod A's node stalls at 10m and recovers at 15m15s,
+    // with one failed scrape at 11m15s; pod B restarts at 4m.
+    let input = block_time(POD_A, "-10+15x40 590x3 stale 590x14 905+15x10")
+        + &block_time(POD_B, "-10+15x15 stale _ 260+15x53");
+    let paged = Firing {
+        labels: &[("severity", "warning"), ("job", JOB)],
+        summary: "latest_block_time older than 1m",
+        description:
+            "The time latest_block_time holds is 1m 40s old on the oldest replica (the line is 1m).",
+    };
+    let tests = case(
+        "the node of pod A stalls, pod B restarts",
+        "15s",
+        &input,
+        &(expect("LatestBlockTimeTooOld", "5m", &[])
+            + &expect("LatestBlockTimeTooOld", "11m15s", &[])
+            + &expect("LatestBlockTimeTooOld", "11m30s", &[paged])
+            + &expect("LatestBlockTimeTooOld", "15m15s", &[])),
+    );
+    promtool_test(&root, "15s", &tests);
+}
+
+const NODE_HEADS: &str = r#"
+/// The node's head block.
+#[botwatch::gauge(alert(lag > 3, for = 1m))]
+pub static NODE_HEAD: botwatch::Gauge = botwatch::Gauge::new();
+"#;
+
+#[test]
+#[ignore = "slow: promtool"]
+fn lag_pages_the_one_pod_resyncing_after_a_restart_with_its_instance() {
+    let root = emitted("fleet-lag", NODE_HEADS);
+    let head =
+        |pod: &str, values: &str| series("node_head", &[("job", JOB), ("instance", pod)], values);
+    // A block a scrape. Pod B restarts at 5m, comes back 5 blocks behind (one scrape of it
+    // fails at 6m) and catches up at 10m15s.
+    let input = head(POD_A, "19000000+1x80")
+        + &head(
+            POD_B,
+            "19000000+1x19 stale _ 19000017+1x1 stale 19000020+1x15 19000041+1x39",
+        );
+    let paged = Firing {
+        labels: &[("severity", "warning"), ("job", JOB), ("instance", POD_B)],
+        summary: "node_head on 10.0.0.8:9000 behind the fleet",
+        description: "node_head on 10.0.0.8:9000 is 5 below the best replica; the line is 3.",
+    };
+    let tests = case(
+        "pod B resyncs after a restart",
+        "15s",
+        &input,
+        &(expect("NodeHeadLagging", "5m", &[])
+            + &expect("NodeHeadLagging", "6m15s", &[])
+            + &expect("NodeHeadLagging", "6m30s", &[paged])
+            + &expect("NodeHeadLagging", "10m15s", &[])),
+    );
+    promtool_test(&root, "15s", &tests);
+}
+
+const HEAD_GAP: &str = r#"
+/// The node's head block.
+#[botwatch::gauge(alert(value - rpc::PUBLIC_HEAD < -5, for = 1m))]
+pub static NODE_HEAD: botwatch::Gauge = botwatch::Gauge::new();
+
+pub mod rpc {
+    /// A public RPC's head block, as each pod polls it.
+    #[botwatch::gauge]
+    pub static PUBLIC_HEAD: botwatch::Gauge = botwatch::Gauge::new();
+}
+"#;
+
+#[test]
+#[ignore = "slow: promtool"]
+fn gap_pages_a_pod_whose_node_stalls_behind_the_public_rpc() {
+    let root = emitted("fleet-gap", HEAD_GAP);
+    let pod = |pod: &str, node: &str, public: &str| {
+        let labels = [("job", JOB), ("instance", pod)];
+        series("node_head", &labels, node) + &series("public_head", &labels, public)
+    };
+    // Pod A restarts at 2m. Pod B's node stalls at 5m while the public RPC goes on: its
+    // gap passes -5 at 6m30s; one scrape of pod B fails at 7m.
+    let input = pod(
+        POD_A,
+        "19000000+1x7 stale _ 19000010+1x50",
+        "19000001+1x7 stale _ 19000011+1x50",
+    ) + &pod(
+        POD_B,
+        "19000000+1x20 19000020x6 stale 19000020x32",
+        "19000000+1x27 stale 19000029+1x32",
+    );
+    let paged = Firing {
+        labels: &[("severity", "warning"), ("job", JOB)],
+        summary: "node_head - public_head < -5",
+        description:
+            "node_head minus public_head is -10 on the worst replica, below the line of -5.",
+    };
+    let tests = case(
+        "the node of pod B stalls, pod A restarts",
+        "15s",
+        &input,
+        &(expect("NodeHeadGapLow", "5m", &[])
+            + &expect("NodeHeadGapLow", "7m15s", &[])
+            + &expect("NodeHeadGapLow", "7m30s", &[paged])),
+    );
+    promtool_test(&root, "15s", &tests);
+}
+
+const INVENTORY: &str = r#"
+/// Net inventory per venue, in ETH.
+#[botwatch::gauge(labels(venue), alert(total > 10, for = 1m))]
+pub static INVENTORY_ETH: botwatch::Gauge = botwatch::Gauge::new();
+"#;
+
+#[test]
+#[ignore = "slow: promtool"]
+fn total_pages_a_pods_inventory_summed_across_venues() {
+    let root = emitted("fleet-total", INVENTORY);
+    let inventory = |pod: &str, venue: &str, values: &str| {
+        series(
+            "inventory_eth",
+            &[("job", JOB), ("instance", pod), ("venue", venue)],
+            values,
+        )
+    };
+    // Pod A holds 6 on Binance and 3 on OKX, 6 from 5m: 12 in all. Pod B holds 9.5 and -2
+    // and restarts at 3m; one scrape of pod A fails at 5m30s. No venue alone, and no venue
+    // summed over pods, is what counts.
+    let input = inventory(POD_A, "binance", "6x21 stale 6x37")
+        + &inventory(POD_A, "okx", "3x19 6x1 stale 6x37")
+        + &inventory(POD_B, "binance", "9.5x11 stale _ 9.5x46")
+        + &inventory(POD_B, "okx", "-2x11 stale _ -2x46");
+    let paged = Firing {
+        labels: &[("severity", "warning"), ("job", JOB)],
+        summary: "inventory_eth total above 10",
+        description:
+            "inventory_eth summed over its label sets is 12 on the worst replica; the line is 10.",
+    };
+    let tests = case(
+        "the inventory of pod A over the line across venues",
+        "15s",
+        &input,
+        &(expect("InventoryEthTotalHigh", "3m", &[])
+            + &expect("InventoryEthTotalHigh", "5m45s", &[])
+            + &expect("InventoryEthTotalHigh", "6m", &[paged])),
+    );
+    promtool_test(&root, "15s", &tests);
 }

@@ -1,6 +1,6 @@
 //! A simulated block and mempool feed.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::random::Random;
 
@@ -12,6 +12,8 @@ pub(crate) struct Block {
     pub(crate) pending: u64,
     /// Price gap between two venues, in basis points.
     pub(crate) spread_bps: f64,
+    /// When the block was made, in Unix seconds.
+    pub(crate) timestamp: f64,
 }
 
 pub(crate) struct Feed {
@@ -41,6 +43,9 @@ impl Feed {
             number: self.number,
             pending: 100 + (self.random.next_u64() % 400),
             spread_bps: self.random.between(0.0, 25.0),
+            timestamp: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
         }
     }
 

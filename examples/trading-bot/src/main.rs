@@ -101,6 +101,7 @@ async fn run(args: Args, started: Instant) {
         }
         values::OPERATOR_BALANCE_ETH.set(feed.balance_eth());
         values::MEMPOOL_PENDING.set(block.pending as f64);
+        values::LATEST_BLOCK_TIMESTAMP.set(block.timestamp);
         if let Some(opportunity) = strategy::detect_opportunity(&block, price) {
             if let Some(bundle) = strategy::simulate_bundle(&opportunity).await {
                 match relay.submit_bundle(&bundle).await {

@@ -20,8 +20,19 @@ pub(crate) static DAILY_VOLUME_USD: Gauge = Gauge::new();
 pub(crate) static DAILY_LIMIT_USD: Gauge = Gauge::new();
 
 /// The last ETH/USD price the feed gave.
-#[gauge(alert(unchanged > 5m, for = 1m, name = "PriceFeedStale", severity = "critical"))]
+// `unchanged` watches the price itself; `stale` watches its updates, so a feed that stops
+// while the price stays put (a zombie websocket) pages too, and a quiet market whose price
+// is written again does not.
+#[gauge(
+    alert(unchanged > 5m, for = 1m, name = "PriceFeedStale", severity = "critical"),
+    alert(stale > 2m, for = 1m, severity = "critical")
+)]
 pub(crate) static ETH_USD_PRICE: Gauge = Gauge::new();
+
+/// Timestamp of the latest block the bot has seen, in Unix seconds: a node whose head
+/// stopped moving keeps an old one.
+#[gauge(alert(age > 1m, for = 30s))]
+pub(crate) static LATEST_BLOCK_TIMESTAMP: Gauge = Gauge::new();
 
 /// Profit of the bundles landed, in ETH.
 #[counter(alert(increase < 0.01, within = 6h, severity = "info"))]

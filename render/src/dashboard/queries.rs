@@ -449,6 +449,22 @@ pub(crate) fn gauge_changes(metric: &DeclaredMetric<'_>, window: &str) -> Query 
     )
 }
 
+/// Seconds since a time on each replica: the last update's (`stale`, `suffix`
+/// `_last_update_timestamp_seconds`) or the one the gauge holds (`age`, no suffix).
+pub(crate) fn seconds_since(metric: &DeclaredMetric<'_>, suffix: &str) -> Query {
+    Query::new(
+        format!(
+            "time() - {}",
+            metric.aggregate_with(
+                "max",
+                &["instance"],
+                &metric.selector_with(suffix, &SCOPE_MATCHERS)
+            )
+        ),
+        value_legend(metric),
+    )
+}
+
 /// A counter's growth per second on each replica.
 pub(crate) fn counter_rate(metric: &DeclaredMetric<'_>) -> Query {
     Query::new(

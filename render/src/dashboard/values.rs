@@ -99,11 +99,12 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
     layout.row("values", "Values");
     for declared in bot.declared {
         let metric = Metric::of(declared);
-        let panels = match declared.kind {
+        let mut panels = match declared.kind {
             MetricKind::Gauge => gauge(bot.declared, &metric),
             MetricKind::Counter => counter(&metric),
             MetricKind::Histogram => histogram(&metric),
         };
+        panels.extend(since_panels(&metric));
         for panel in &panels {
             layout.add(panel);
         }
@@ -204,6 +205,54 @@ fn gauge(all: &[Declared], metric: &Metric<'_>) -> Vec<Panel> {
             vec![queries::gauge_changes(metric, &w)],
             "short",
             Vec::new(),
+        ));
+    }
+    out
+}
+
+/// The seconds-since panels of `stale` (since the last update) and `age` (since the time
+/// the gauge holds), each with its alerts' lines.
+fn since_panels(metric: &Metric<'_>) -> Vec<Panel> {
+    let declared = metric.declared;
+    let name = &metric.name;
+    let alerts = &declared.alerts;
+    let mut out = Vec::new();
+    let is_stale = |a: &&ValueAlert| matches!(a.condition, ValueCondition::Stale { .. });
+    let is_age = |a: &&ValueAlert| matches!(a.condition, ValueCondition::Age { .. });
+    let seconds = |a: &ValueAlert| match a.condition {
+        ValueCondition::Stale { after: d } | ValueCondition::Age { limit: d } => {
+            Some(line(a, d.as_secs_f64()))
+        }
+        _ => None,
+    };
+    if alerts.iter().any(|a| is_stale(&a)) {
+        out.push(panel(
+            metric,
+            "since-update",
+            format!("{name}: seconds since update"),
+            format!(
+                "How long ago {name} was last updated (set, add, increment, record), whatever its value. {}{}",
+                per(metric),
+                lines_text(alerts.iter().filter(is_stale))
+            ),
+            vec![queries::seconds_since(metric, "_last_update_timestamp_seconds")],
+            "s",
+            alerts.iter().filter(is_stale).filter_map(seconds).collect(),
+        ));
+    }
+    if alerts.iter().any(|a| is_age(&a)) {
+        out.push(panel(
+            metric,
+            "age",
+            format!("{name}: age"),
+            format!(
+                "How old the Unix time {name} holds is. {}{}",
+                per(metric),
+                lines_text(alerts.iter().filter(is_age))
+            ),
+            vec![queries::seconds_since(metric, "")],
+            "s",
+            alerts.iter().filter(is_age).filter_map(seconds).collect(),
         ));
     }
     out

@@ -1,37 +1,59 @@
-//! One series' value: an `f64` in an atomic word.
+//! One series' value: an `f64` in an atomic word, and its update time when the metric
+//! declares `stale` (see [`UpdateStamp`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::stamp::UpdateStamp;
+
 /// The value of one gauge series: `set`, `add`, `sub`.
 #[derive(Debug)]
-pub struct GaugeCell(AtomicU64);
+pub struct GaugeCell {
+    value: AtomicU64,
+    stamp: UpdateStamp,
+}
 
 impl GaugeCell {
     pub(crate) const fn new() -> GaugeCell {
-        GaugeCell(AtomicU64::new(0)) // the bits of 0.0
+        GaugeCell::stamped(false)
+    }
+
+    /// A cell that keeps its update time when `kept` (the metric declares `stale`).
+    pub(crate) const fn stamped(kept: bool) -> GaugeCell {
+        GaugeCell {
+            value: AtomicU64::new(0), // the bits of 0.0
+            stamp: UpdateStamp::new(kept),
+        }
     }
 
     /// Sets the value: one relaxed atomic store.
     #[inline]
     pub fn set(&self, value: f64) {
-        self.0.store(value.to_bits(), Ordering::Relaxed);
+        self.value.store(value.to_bits(), Ordering::Relaxed);
+        self.stamp.mark();
     }
 
     /// Adds `delta` (atomically: concurrent adds are all kept).
     #[inline]
     pub fn add(&self, delta: f64) {
-        add_f64(&self.0, delta);
+        add_f64(&self.value, delta);
+        self.stamp.mark();
     }
 
     /// Subtracts `delta`.
     #[inline]
     pub fn sub(&self, delta: f64) {
-        add_f64(&self.0, -delta);
+        add_f64(&self.value, -delta);
+        self.stamp.mark();
     }
 
     /// The value now.
     pub fn get(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
+        f64::from_bits(self.value.load(Ordering::Relaxed))
+    }
+
+    /// Its last update time (Unix seconds), if the metric declares `stale`.
+    pub(crate) fn updated(&self) -> Option<f64> {
+        self.stamp.read()
     }
 }
 
@@ -42,6 +64,7 @@ impl GaugeCell {
 pub struct CounterCell {
     whole: AtomicU64,
     fraction: AtomicU64,
+    stamp: UpdateStamp,
 }
 
 /// Whole amounts up to this go to the integer word (exact as `f64` many times over).
@@ -49,10 +72,21 @@ const WHOLE_LIMIT: f64 = 4_294_967_296.0;
 
 impl CounterCell {
     pub(crate) const fn new() -> CounterCell {
+        CounterCell::stamped(false)
+    }
+
+    /// A cell that keeps its update time when `kept` (the metric declares `stale`).
+    pub(crate) const fn stamped(kept: bool) -> CounterCell {
         CounterCell {
             whole: AtomicU64::new(0),
             fraction: AtomicU64::new(0),
+            stamp: UpdateStamp::new(kept),
         }
+    }
+
+    /// Its last update time (Unix seconds), if the metric declares `stale`.
+    pub(crate) fn updated(&self) -> Option<f64> {
+        self.stamp.read()
     }
 
     /// Adds `amount`. A negative, NaN or infinite amount is ignored: a counter that went
@@ -62,6 +96,7 @@ impl CounterCell {
         if !(amount > 0.0 && amount.is_finite()) {
             return;
         }
+        self.stamp.mark();
         if amount < WHOLE_LIMIT && amount == (amount as u64) as f64 {
             self.whole.fetch_add(amount as u64, Ordering::Relaxed);
         } else {
@@ -73,6 +108,7 @@ impl CounterCell {
     #[inline]
     pub fn increment(&self) {
         self.whole.fetch_add(1, Ordering::Relaxed);
+        self.stamp.mark();
     }
 
     /// The total now.

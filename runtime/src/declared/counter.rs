@@ -22,6 +22,8 @@ pub struct Counter {
     value: CounterCell,
     family: Family<CounterCell>,
     spec: Option<&'static Declared>,
+    /// Whether its series keep their update times (`stale > D`).
+    stamps_updates: bool,
 }
 
 impl Counter {
@@ -32,16 +34,18 @@ impl Counter {
             value: CounterCell::new(),
             family: Family::new(),
             spec: None,
+            stamps_updates: false,
         }
     }
 
     #[doc(hidden)]
     /// What `#[botwatch::counter]` puts in the static.
-    pub const fn __declared(spec: &'static Declared) -> Counter {
+    pub const fn __declared(spec: &'static Declared, stamps_updates: bool) -> Counter {
         Counter {
-            value: CounterCell::new(),
+            value: CounterCell::stamped(stamps_updates),
             family: Family::new(),
             spec: Some(spec),
+            stamps_updates,
         }
     }
 
@@ -65,7 +69,9 @@ impl Counter {
     /// The series of one label set of a labelled family, values in declaration order.
     #[inline]
     pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> &CounterCell {
-        self.family.series(self.spec, &values, CounterCell::new)
+        self.family.series(self.spec, &values, || {
+            CounterCell::stamped(self.stamps_updates)
+        })
     }
 
     pub(crate) fn spec(&self) -> Option<&'static Declared> {

@@ -28,6 +28,8 @@ pub struct Gauge {
     value: GaugeCell,
     family: Family<GaugeCell>,
     spec: Option<&'static Declared>,
+    /// Whether its series keep their update times (`stale > D`).
+    stamps_updates: bool,
 }
 
 impl Gauge {
@@ -39,16 +41,18 @@ impl Gauge {
             value: GaugeCell::new(),
             family: Family::new(),
             spec: None,
+            stamps_updates: false,
         }
     }
 
     #[doc(hidden)]
     /// What `#[botwatch::gauge]` puts in the static: a gauge with its declaration.
-    pub const fn __declared(spec: &'static Declared) -> Gauge {
+    pub const fn __declared(spec: &'static Declared, stamps_updates: bool) -> Gauge {
         Gauge {
-            value: GaugeCell::new(),
+            value: GaugeCell::stamped(stamps_updates),
             family: Family::new(),
             spec: Some(spec),
+            stamps_updates,
         }
     }
 
@@ -80,7 +84,9 @@ impl Gauge {
     /// distinct sets, updates go to one `"__overflow__"` series.
     #[inline]
     pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> &GaugeCell {
-        self.family.series(self.spec, &values, GaugeCell::new)
+        self.family.series(self.spec, &values, || {
+            GaugeCell::stamped(self.stamps_updates)
+        })
     }
 
     pub(crate) fn spec(&self) -> Option<&'static Declared> {

@@ -7,6 +7,7 @@ use botwatch_spec::declared::{Declared, DEFAULT_VALUE_BUCKETS};
 
 use super::cell::add_f64;
 use super::family::{series, Family, Series};
+use super::stamp::UpdateStamp;
 use crate::histogram::{histogram_lines, zero_line, Line};
 use crate::stripes::{self, stride, STRIPES};
 
@@ -40,7 +41,7 @@ impl Histogram {
 
     #[doc(hidden)]
     /// What `#[botwatch::histogram]` puts in the static.
-    pub const fn __declared(spec: &'static Declared) -> Histogram {
+    pub const fn __declared(spec: &'static Declared, _stamps_updates: bool) -> Histogram {
         Histogram {
             cell: OnceLock::new(),
             family: Family::new(),
@@ -75,8 +76,11 @@ impl Histogram {
     }
 }
 
-fn bounds(spec: Option<&'static Declared>) -> Vec<f64> {
-    spec.map_or_else(|| DEFAULT_VALUE_BUCKETS.to_vec(), Declared::bucket_bounds)
+fn bounds(spec: Option<&'static Declared>) -> (Vec<f64>, bool) {
+    (
+        spec.map_or_else(|| DEFAULT_VALUE_BUCKETS.to_vec(), Declared::bucket_bounds),
+        spec.is_some_and(Declared::stamps_updates),
+    )
 }
 
 /// One histogram series: per thread stripe, a count per bucket (plus `+Inf`) and the sum.
@@ -84,16 +88,24 @@ fn bounds(spec: Option<&'static Declared>) -> Vec<f64> {
 pub struct HistogramCell {
     bounds: Box<[f64]>,
     lines: Box<[Line]>,
+    /// One for all stripes: threads recording into a histogram with `stale` share its line.
+    stamp: UpdateStamp,
 }
 
 impl HistogramCell {
-    fn new(bounds: Vec<f64>) -> HistogramCell {
+    fn new((bounds, stamps_updates): (Vec<f64>, bool)) -> HistogramCell {
         HistogramCell {
             lines: (0..histogram_lines(bounds.len()))
                 .map(|_| zero_line())
                 .collect(),
             bounds: bounds.into_boxed_slice(),
+            stamp: UpdateStamp::new(stamps_updates),
         }
+    }
+
+    /// Its last update time (Unix seconds), if the metric declares `stale`.
+    pub(crate) fn updated(&self) -> Option<f64> {
+        self.stamp.read()
     }
 
     fn word(&self, index: usize) -> &AtomicU64 {
@@ -118,6 +130,7 @@ impl HistogramCell {
             .count();
         self.word(base + index).fetch_add(1, Ordering::Relaxed);
         add_f64(self.word(base + self.bounds.len() + 1), value);
+        self.stamp.mark();
     }
 
     /// The cumulative view Prometheus wants, summed over stripes.
@@ -162,7 +175,7 @@ mod tests {
 
     #[test]
     fn values_land_in_the_first_bucket_at_or_above_them() {
-        let h = HistogramCell::new(vec![0.5, 0.8, 0.9]);
+        let h = HistogramCell::new((vec![0.5, 0.8, 0.9], false));
         for v in [0.1, 0.5, 0.51, 0.8, 0.95, 5.0, f64::NAN] {
             h.record(v);
         }

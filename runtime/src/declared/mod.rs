@@ -15,6 +15,7 @@ mod counter;
 mod family;
 mod gauge;
 mod histogram;
+mod stamp;
 
 use botwatch_spec::declared::Declared;
 
@@ -22,6 +23,7 @@ pub use cell::{CounterCell, GaugeCell};
 pub use counter::Counter;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramCell};
+pub(crate) use stamp::unix_now;
 
 pub(crate) use histogram::ValueHistogramSnapshot;
 
@@ -78,3 +80,16 @@ impl DeclaredMetric for Histogram {}
 
 /// Type-checks a ratio's denominator; never called.
 pub fn declared_metric<M: DeclaredMetric>(_: &'static M) {}
+
+/// What a gap's reference (`value - NODE_HEAD > 5`) must be: a declared gauge.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a gauge",
+    label = "a gap's reference must be a `static` declared with #[botwatch::gauge]",
+    note = "compare with a gauge: `#[botwatch::gauge] static NODE_HEAD: botwatch::Gauge = botwatch::Gauge::new();`"
+)]
+pub trait DeclaredGauge {}
+
+impl DeclaredGauge for Gauge {}
+
+/// Type-checks a gap's reference; never called.
+pub fn declared_gauge<G: DeclaredGauge>(_: &'static G) {}

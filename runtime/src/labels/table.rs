@@ -74,10 +74,15 @@ impl<S> Entry<S> {
             return None;
         }
         let same_set = match &probe.key {
-            Some(key) => key
-                .iter()
-                .zip(&self.key)
-                .all(|(word, stored)| *word == stored.load(Ordering::Relaxed)),
+            // Only the words the key fills: the first byte is its length, and both keys
+            // are zero past it, so equal first words mean the rest are compared as needed.
+            Some(key) => {
+                let used = (key[0] as u8 as usize).div_ceil(8);
+                key[..used]
+                    .iter()
+                    .zip(&self.key)
+                    .all(|(word, stored)| *word == stored.load(Ordering::Relaxed))
+            }
             None => self.long_matches(probe.values),
         };
         // Read the identity before checking that no rewrite began meanwhile.

@@ -1,9 +1,11 @@
 //! Declared metrics (`#[botwatch::gauge]`, `#[counter]`, `#[histogram]`) on the page: each
 //! series' value now, and the metric's alerts with their thresholds.
 //!
-//! A `value` or ratio condition on a gauge is judged from the value now; the others
-//! (`unchanged`, `increase`, `rate`, `idle`, quantiles) need a window of history that only
-//! Prometheus keeps, so the page shows them with their thresholds and leaves them unjudged.
+//! A `value`, ratio, gap or `age` condition on a gauge is judged from the value now, and
+//! `stale` from the series' update time ("updated 3 s ago"); the others (`unchanged`,
+//! `increase`, `rate`, `idle`, quantiles) need a window of history, and `lag`/`total` the
+//! other replicas or label sets, that only Prometheus keeps, so the page shows them with
+//! their thresholds and leaves them unjudged.
 
 use botwatch_spec::declared::{Declared, ValueAlert, ValueComparison, ValueCondition};
 use botwatch_spec::model::Comparison;
@@ -11,6 +13,11 @@ use botwatch_spec::names::prometheus_duration;
 
 use super::alerts::{number, percent, AlertView};
 use crate::declared::{self, DeclaredStatic};
+
+/// Seconds as the page shows an age: whole seconds (`3 s`).
+fn seconds(s: f64) -> String {
+    format!("{} s", s.round())
+}
 
 /// What a condition that needs a window of history says on the page.
 const NOT_JUDGED: &str = "judged by Prometheus only (needs its history)";
@@ -45,7 +52,8 @@ pub(crate) fn read() -> Vec<ValueView> {
     };
     let mut out = Vec::new();
     for (spec, metric) in &all {
-        let mut push = |values: &[Box<str>], value: f64| {
+        let now = crate::declared::unix_now();
+        let mut push = |values: &[Box<str>], value: f64, updated: Option<f64>| {
             let mut labels: Vec<(String, String)> = spec
                 .labels
                 .iter()
@@ -66,25 +74,27 @@ pub(crate) fn read() -> Vec<ValueView> {
                 alerts: spec
                     .alerts
                     .iter()
-                    .map(|a| judge(a, spec, value, &unlabelled))
+                    .map(|a| judge(a, spec, (value, updated, now), &unlabelled))
                     .collect(),
             });
         };
         match metric {
-            DeclaredStatic::Gauge(g) => g.series().for_each(|v, c| push(v, c.get())),
-            DeclaredStatic::Counter(c) => c.series().for_each(|v, c| push(v, c.get())),
+            DeclaredStatic::Gauge(g) => g.series().for_each(|v, c| push(v, c.get(), c.updated())),
+            DeclaredStatic::Counter(c) => c.series().for_each(|v, c| push(v, c.get(), c.updated())),
             DeclaredStatic::Histogram(h) => h
                 .series()
-                .for_each(|v, c| push(v, c.snapshot().count as f64)),
+                .for_each(|v, c| push(v, c.snapshot().count as f64, c.updated())),
         };
     }
     out
 }
 
+/// `alert` judged on one series: its value, its update time (Unix seconds, when the
+/// metric declares `stale`) and the time now.
 fn judge(
     alert: &ValueAlert,
     spec: &Declared,
-    value: f64,
+    (value, updated, now): (f64, Option<f64>, f64),
     unlabelled: &dyn Fn(&str) -> Option<f64>,
 ) -> AlertView {
     let compare = |c: Comparison, left: f64, right: f64| match c {
@@ -126,7 +136,38 @@ fn judge(
                 ratio.map(|r| compare(*comparison, r, *threshold)),
             )
         }
-        ValueCondition::Unchanged { .. }
+        ValueCondition::Stale { after } => match updated {
+            Some(at) => {
+                let ago = (now - at).max(0.0);
+                (
+                    Some(format!("updated {} ago", seconds(ago))),
+                    Some(ago > after.as_secs_f64()),
+                )
+            }
+            None => (None, None),
+        },
+        ValueCondition::Age { limit } => {
+            let age = now - value;
+            (
+                Some(format!("{} old", seconds(age))),
+                Some(age > limit.as_secs_f64()),
+            )
+        }
+        ValueCondition::Gap {
+            reference,
+            comparison,
+            threshold,
+        } => {
+            let gap = unlabelled(reference).map(|r| value - r);
+            (
+                gap.map(number),
+                gap.map(|g| compare(*comparison, g, *threshold)),
+            )
+        }
+        // The fleet's best replica and the family's other sets are Prometheus' to see.
+        ValueCondition::Lag { .. }
+        | ValueCondition::Total { .. }
+        | ValueCondition::Unchanged { .. }
         | ValueCondition::Increase { .. }
         | ValueCondition::Rate { .. }
         | ValueCondition::Idle { .. }
@@ -142,5 +183,45 @@ fn judge(
             (measured, _) => measured,
         },
         holds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use botwatch_spec::declared::MetricKind;
+    use std::time::Duration;
+
+    fn judged(condition: ValueCondition, value: f64, updated: Option<f64>) -> AlertView {
+        let spec = Declared::new(MetricKind::Gauge, "PRICE", "bot");
+        let alert = ValueAlert::new(condition);
+        judge(&alert, &spec, (value, updated, 1_000.0), &|_| Some(100.0))
+    }
+
+    #[test]
+    fn stale_reads_the_update_time_and_age_the_value() {
+        let stale = || ValueCondition::Stale {
+            after: Duration::from_secs(60),
+        };
+        let over = judged(stale(), 5.0, Some(900.0));
+        assert_eq!(over.value.as_deref(), Some("updated 100 s ago"));
+        assert_eq!(over.holds, Some(true));
+        let at_line = judged(stale(), 5.0, Some(940.0));
+        assert_eq!(at_line.holds, Some(false), "60 s is not more than 60 s");
+        let age = || ValueCondition::Age {
+            limit: Duration::from_secs(30),
+        };
+        assert_eq!(judged(age(), 960.0, None).holds, Some(true));
+        assert_eq!(judged(age(), 970.0, None).holds, Some(false));
+        let gap = ValueCondition::Gap {
+            reference: "HEAD".into(),
+            comparison: Comparison::Below,
+            threshold: -5.0,
+        };
+        let behind = judged(gap, 94.0, None);
+        assert_eq!(
+            (behind.value.as_deref(), behind.holds),
+            (Some("-6"), Some(true))
+        );
     }
 }

@@ -50,6 +50,8 @@ pub struct ParsedDeclared {
     /// Each ratio's denominator as a path with the user's spans, so the macro can make a
     /// missing or undeclared one a compile error at that path.
     pub denominators: Vec<syn::Path>,
+    /// Each gap's reference (`value - NODE_HEAD > 5`), which must be a declared gauge.
+    pub references: Vec<syn::Path>,
 }
 
 /// Parses the arguments of `#[gauge]`, `#[counter]` or `#[histogram]` on the static named
@@ -76,6 +78,8 @@ pub fn parse_declared(
     let mut errors = Errors::default();
     let mut alerts = Vec::new();
     let mut denominators = Vec::new();
+    let mut references = Vec::new();
+    let mut totals_at = Vec::new();
     let mut max_series_at = None;
     for_each_item(parse_items(tokens)?, &mut keys, &mut errors, |item, key| {
         match key {
@@ -97,8 +101,15 @@ pub fn parse_declared(
                 )?)?))
             }
             "alert" => {
-                let (alert, denominator) = parse_value_alert(item, kind)?;
-                denominators.extend(denominator);
+                let (alert, other) = parse_value_alert(item, kind)?;
+                match (&alert.condition, other) {
+                    (ValueCondition::Gap { .. }, Some(path)) => references.push(path),
+                    (_, Some(path)) => denominators.push(path),
+                    (_, None) => {}
+                }
+                if matches!(alert.condition, ValueCondition::Total { .. }) {
+                    totals_at.push(item.key.span());
+                }
                 alerts.push(alert);
             }
             _ => unreachable!("KeySet only admits known keys"),
@@ -111,8 +122,20 @@ pub fn parse_declared(
             "`max_series` bounds the label sets of a labelled family; declare a label, like `labels(symbol)`, or remove `max_series`",
         ));
     }
+    if spec.label_keys.is_empty() {
+        for span in totals_at {
+            errors.push(syn::Error::new(
+                span,
+                "`total` sums the label sets of a labelled family; declare a label, like `labels(venue)`, or write `value < X`/`value > X`",
+            ));
+        }
+    }
     spec.alerts = Cow::Owned(alerts);
-    errors.finish(ParsedDeclared { spec, denominators })
+    errors.finish(ParsedDeclared {
+        spec,
+        denominators,
+        references,
+    })
 }
 
 /// `labels(symbol, venue = "binance")`: a bare key is a label whose value is given at use,
@@ -256,21 +279,21 @@ fn parse_value_alert(
 /// The conditions each declaration takes, as the user writes them.
 fn forms(kind: MetricKind) -> &'static str {
     match kind {
-        MetricKind::Gauge => "`value < 0.5`, `value > X`, `value == X`, `value != X`, `value / OTHER_STATIC > 80%` or `unchanged > 10m`",
-        MetricKind::Counter => "`increase < X`, `increase > X`, `rate < 1/s`, `rate > 100/m` or `idle > 10m`",
-        MetricKind::Histogram => "`p50`/`p90`/`p95`/`p99`/`p999 < X` or `> X`",
+        MetricKind::Gauge => "`value < 0.5`, `value > X`, `value == X`, `value != X`, `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > X`, `unchanged > 10m`, `stale > 60s`, `age > 30s`, `lag > X` or `total > X`",
+        MetricKind::Counter => "`increase < X`, `increase > X`, `rate < 1/s`, `rate > 100/m`, `idle > 10m`, `stale > 60s`, `lag > X` or `total > X`",
+        MetricKind::Histogram => "`p50`/`p90`/`p95`/`p99`/`p999 < X` or `> X`, or `stale > 60s`",
     }
 }
 
 fn words(kind: MetricKind) -> &'static [&'static str] {
     match kind {
-        MetricKind::Gauge => &["value", "unchanged"],
-        MetricKind::Counter => &["increase", "rate", "idle"],
-        MetricKind::Histogram => &["p50", "p90", "p95", "p99", "p999"],
+        MetricKind::Gauge => &["value", "unchanged", "stale", "age", "lag", "total"],
+        MetricKind::Counter => &["increase", "rate", "idle", "stale", "lag", "total"],
+        MetricKind::Histogram => &["p50", "p90", "p95", "p99", "p999", "stale"],
     }
 }
 
-/// One condition with the path of a ratio's denominator.
+/// One condition with the path of a ratio's denominator or a gap's reference.
 fn parse_value_condition(
     tokens: &TokenStream,
     kind: MetricKind,
@@ -281,9 +304,20 @@ fn parse_value_condition(
         })?;
         let denominator = if input.peek(Token![/]) {
             input.parse::<Token![/]>()?;
-            Some(input.parse::<syn::Path>().map_err(|e| {
-                syn::Error::new(e.span(), "write a ratio as `value / OTHER_STATIC > 80%`")
-            })?)
+            Some((
+                false,
+                syn::Path::parse_mod_style(input).map_err(|e| {
+                    syn::Error::new(e.span(), "write a ratio as `value / OTHER_STATIC > 80%`")
+                })?,
+            ))
+        } else if input.peek(Token![-]) {
+            input.parse::<Token![-]>()?;
+            Some((
+                true,
+                syn::Path::parse_mod_style(input).map_err(|e| {
+                    syn::Error::new(e.span(), "write a gap as `value - OTHER_STATIC > 5`")
+                })?,
+            ))
         } else {
             None
         };
@@ -323,7 +357,12 @@ fn parse_value_condition(
     };
     let condition = match name.as_str() {
         "value" => match &denominator {
-            Some(_) => ValueCondition::Ratio {
+            Some((true, path)) => ValueCondition::Gap {
+                reference: Cow::Owned(super::values::path_text(path)),
+                comparison: ordered(comparison)?,
+                threshold: threshold(&value)?,
+            },
+            Some((false, _)) => ValueCondition::Ratio {
                 denominator: Cow::Owned(String::new()),
                 comparison: ordered(comparison)?,
                 threshold: threshold(&value)?,
@@ -351,6 +390,32 @@ fn parse_value_condition(
                 per,
             }
         }
+        "stale" | "age" => {
+            let example = format!("{name} > {}", if name == "stale" { "60s" } else { "30s" });
+            ordered_above(&word, comparison, &example)?;
+            let window = duration(&value).map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!("`{name}` takes a duration: write `{example}`"),
+                )
+            })?;
+            positive_window(window, &value, &name)?;
+            if name == "stale" {
+                ValueCondition::Stale { after: window }
+            } else {
+                ValueCondition::Age { limit: window }
+            }
+        }
+        "lag" => {
+            ordered_above(&word, comparison, "lag > 5")?;
+            ValueCondition::Lag {
+                threshold: threshold(&value)?,
+            }
+        }
+        "total" => ValueCondition::Total {
+            comparison: ordered(comparison)?,
+            threshold: threshold(&value)?,
+        },
         "idle" => {
             ordered_above(&word, comparison, "idle > 10m")?;
             let window = duration(&value)?;
@@ -379,7 +444,7 @@ fn parse_value_condition(
     if denominator.is_some() && name != "value" {
         return Err(syn::Error::new(
             word.span(),
-            "only `value` takes a ratio: `value / OTHER_STATIC > 80%`",
+            "only `value` takes a ratio or a gap: `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > 5`",
         ));
     }
     if !condition.applies_to().contains(&kind) {
@@ -402,7 +467,7 @@ fn parse_value_condition(
                 threshold,
                 ..
             },
-            Some(path),
+            Some((_, path)),
         ) => ValueCondition::Ratio {
             denominator: Cow::Owned(super::values::path_text(path)),
             comparison,
@@ -410,7 +475,7 @@ fn parse_value_condition(
         },
         (condition, _) => condition,
     };
-    Ok((condition, denominator))
+    Ok((condition, denominator.map(|(_, path)| path)))
 }
 
 fn ordered_above(word: &Ident, comparison: ValueComparison, example: &str) -> syn::Result<()> {
@@ -530,5 +595,54 @@ mod tests {
             .contains("only applies to `increase"));
         assert!(e(MetricKind::Counter, "alert(increase == 1)").contains("takes `<` or `>`"));
         assert!(e(MetricKind::Gauge, "alert(unchanged < 10m)").contains("unchanged > 10m"));
+        assert!(e(MetricKind::Gauge, "alert(stale > 60)").contains("write `stale > 60s`"));
+        assert!(e(MetricKind::Gauge, "alert(age > 5)").contains("write `age > 30s`"));
+        assert!(e(MetricKind::Counter, "alert(age > 30s)").contains("condition of #[gauge]"));
+        assert!(e(MetricKind::Histogram, "alert(lag > 5)").contains("not of #[histogram]"));
+        assert!(e(MetricKind::Gauge, "alert(total > 5)").contains("declare a label"));
+        assert!(e(MetricKind::Gauge, "alert(lag < 5)").contains("write `lag > 5`"));
+        assert!(e(MetricKind::Gauge, "alert(stale < 1m)").contains("write `stale > 60s`"));
+    }
+
+    /// `<` after a path is the comparison, not the start of generic arguments.
+    #[test]
+    fn a_ratio_below_a_line_parses() {
+        let d = parse(MetricKind::Gauge, "alert(value / LIMIT < 50%)").unwrap();
+        assert_eq!(
+            d.spec.alerts[0].condition.to_string(),
+            "value / LIMIT < 50%"
+        );
+    }
+
+    #[test]
+    fn freshness_and_relations_parse() {
+        let d = parse(
+            MetricKind::Gauge,
+            "labels(venue), alert(stale > 60s), alert(age > 30s), alert(value - rpc::HEAD < -5), alert(lag > 3), alert(total > 10)",
+        )
+        .unwrap();
+        let conditions: Vec<String> = d
+            .spec
+            .alerts
+            .iter()
+            .map(|a| a.condition.to_string())
+            .collect();
+        assert_eq!(
+            conditions,
+            [
+                "stale > 1m",
+                "age > 30s",
+                "value - rpc::HEAD < -5",
+                "lag > 3",
+                "total > 10"
+            ]
+        );
+        assert_eq!(d.references.len(), 1);
+        assert!(d.denominators.is_empty());
+        assert!(d.spec.stamps_updates());
+        let d = parse(MetricKind::Histogram, "alert(stale > 5m)").unwrap();
+        assert!(d.spec.stamps_updates());
+        let d = parse(MetricKind::Gauge, "alert(unchanged > 5m)").unwrap();
+        assert!(!d.spec.stamps_updates());
     }
 }

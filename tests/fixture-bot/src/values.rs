@@ -45,6 +45,32 @@ pub(crate) static BUNDLES_INCLUDED_TOTAL: Counter = Counter::new();
 #[botwatch::histogram(buckets = [0.5, 0.8, 0.9, 0.99], alert(p50 < 0.8), alert(p99 > 0.99))]
 pub(crate) static SIMULATION_ACCURACY: Histogram = Histogram::new();
 
+/// Net inventory per venue, in ETH: updated by the venue's feed, summed across venues.
+#[botwatch::gauge(labels(venue), alert(stale > 2m, for = 1m), alert(total > 100), alert(total < -100, severity = "critical"))]
+pub(crate) static INVENTORY_ETH: Gauge = Gauge::new();
+
+/// Timestamp of the latest block the node has seen (Unix seconds).
+#[botwatch::gauge(alert(age > 1m, for = 30s))]
+pub(crate) static LATEST_BLOCK_TIME: Gauge = Gauge::new();
+
+/// The node's head block, against a public RPC's head and the other replicas'.
+#[botwatch::gauge(alert(value - rpc::PUBLIC_HEAD < -5, for = 1m), alert(value - rpc::PUBLIC_HEAD > 100), alert(lag > 3))]
+pub(crate) static NODE_HEAD: Gauge = Gauge::new();
+
+pub(crate) mod rpc {
+    /// A public RPC's head block.
+    #[botwatch::gauge]
+    pub(crate) static PUBLIC_HEAD: botwatch::Gauge = botwatch::Gauge::new();
+}
+
+/// Fills seen on the fill stream; a stream that stops while its total stays put is stale.
+#[botwatch::counter(alert(stale > 10m), alert(lag > 50))]
+pub(crate) static FILLS_TOTAL: Counter = Counter::new();
+
+/// Slippage of each fill, in basis points.
+#[botwatch::histogram(buckets = [1, 5, 10, 50], alert(stale > 15m))]
+pub(crate) static FILL_SLIPPAGE_BPS: Histogram = Histogram::new();
+
 /// Sets every value once, so each series is on `/metrics`.
 pub(crate) fn touch() {
     OPERATOR_BALANCE_ETH.set(1.25);
@@ -57,4 +83,10 @@ pub(crate) fn touch() {
     PROFIT_ETH_TOTAL.add(0.02);
     BUNDLES_INCLUDED_TOTAL.increment();
     SIMULATION_ACCURACY.record(0.93);
+    INVENTORY_ETH.labels(["binance"]).set(1.5);
+    LATEST_BLOCK_TIME.set(1_700_000_000.0);
+    NODE_HEAD.set(19_000_000.0);
+    rpc::PUBLIC_HEAD.set(19_000_001.0);
+    FILLS_TOTAL.increment();
+    FILL_SLIPPAGE_BPS.record(2.0);
 }

@@ -6,10 +6,16 @@
 //! a histogram's quantile is taken over the buckets of every replica together, like a
 //! function's latency.
 
+mod age;
 mod change;
+mod gap;
+mod lag;
 mod quantile;
 mod shared;
+mod since;
+mod stale;
 mod still;
+mod total;
 mod value;
 
 use std::time::Duration;
@@ -36,8 +42,13 @@ pub(super) fn add_declared(
             // Probes are built at their test step: what they call a scrape is that step (the
             // rule's own reads of the scrape interval come from `metric`).
             let step = test_step(scrape, window(alert));
+            let mut grouping = metric.grouping();
+            if matches!(alert.condition, ValueCondition::Total { .. }) {
+                // One alert per job: the family's label sets are summed away.
+                grouping.retain(|(k, _)| !metric.keys.contains(k));
+            }
             let subject = Subject {
-                grouping: metric.grouping(),
+                grouping,
                 identity: metric.labels.clone(),
                 origin: declared.origin(),
                 step,
@@ -75,6 +86,14 @@ pub(super) fn window(alert: &ValueAlert) -> Option<Duration> {
     match &alert.condition {
         ValueCondition::Value { .. } | ValueCondition::Ratio { .. } => None,
         ValueCondition::Unchanged { window } | ValueCondition::Idle { window } => Some(*window),
+        // A time Prometheus reads once a scrape: a line closer than a few scrapes would
+        // fire between two reads of a healthy feed.
+        ValueCondition::Stale { after: window } | ValueCondition::Age { limit: window } => {
+            Some(*window)
+        }
+        ValueCondition::Gap { .. } | ValueCondition::Lag { .. } | ValueCondition::Total { .. } => {
+            None
+        }
         ValueCondition::Increase { .. } => Some(increase_window(alert)),
         ValueCondition::Rate { per, .. } => Some(RATE_WINDOW.max(*per)),
         ValueCondition::Quantile { .. } => Some(RATE_WINDOW),
@@ -105,6 +124,25 @@ pub(super) fn check_windows(metric: &Declared, scrape: Duration) -> Result<(), R
         }
     }
     Ok(())
+}
+
+/// A gap's reference, resolved in `all`: a declared, unlabelled gauge.
+fn reference_gauge<'a>(
+    all: &'a [Declared],
+    declared: &Declared,
+    reference: &str,
+) -> Result<&'a Declared, RulesError> {
+    match Declared::resolve(all, declared, reference) {
+        Some(other) if other.label_keys.is_empty() && other.kind == MetricKind::Gauge => Ok(other),
+        Some(_) => Err(RulesError::UnknownRatio {
+            origin: declared.origin(),
+            denominator: format!("{reference} (a gap's reference must be an unlabelled #[gauge])"),
+        }),
+        None => Err(RulesError::UnknownRatio {
+            origin: declared.origin(),
+            denominator: reference.to_string(),
+        }),
+    }
 }
 
 /// The draft of `alert` on `metric`: its condition's room; a ratio's denominator is
@@ -173,6 +211,28 @@ fn draft(
             )
         }
         ValueCondition::Idle { window } => still::idle_draft(metric, alert, *window, scrape),
+        ValueCondition::Stale { after } => stale::stale_draft(metric, alert, *after, scrape),
+        ValueCondition::Age { limit } => age::age_draft(metric, alert, *limit, scrape),
+        ValueCondition::Gap {
+            reference,
+            comparison,
+            threshold,
+        } => {
+            let other = reference_gauge(all, declared, reference)?;
+            gap::gap_draft(
+                metric,
+                &Metric::of(other),
+                alert,
+                *comparison,
+                *threshold,
+                scrape,
+            )
+        }
+        ValueCondition::Lag { threshold } => lag::lag_draft(metric, alert, *threshold, scrape),
+        ValueCondition::Total {
+            comparison,
+            threshold,
+        } => total::total_draft(metric, alert, *comparison, *threshold, scrape),
         ValueCondition::Quantile {
             quantile,
             comparison,

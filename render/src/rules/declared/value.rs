@@ -237,7 +237,7 @@ pub(super) fn ratio_draft(
 }
 
 /// A step away from `x` that shows in four significant digits and is exact in binary.
-fn nudge(x: f64) -> f64 {
+pub(super) fn nudge(x: f64) -> f64 {
     if x == 0.0 {
         return 0.125;
     }

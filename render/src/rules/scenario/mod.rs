@@ -200,13 +200,27 @@ impl Probe {
         severity: &str,
         value: f64,
     ) -> Probe {
+        self.for_edge_on(onset, for_, step, severity, value, &[])
+    }
+
+    /// [`for_edge`](Self::for_edge) of an alert that carries `labels` too (a lagging
+    /// replica's `instance`).
+    pub(crate) fn for_edge_on(
+        self,
+        onset: Duration,
+        for_: Duration,
+        step: Duration,
+        severity: &str,
+        value: f64,
+        labels: &[(&str, &str)],
+    ) -> Probe {
         let fires_at = onset + round_up(for_, step);
         let probe = if for_.is_zero() {
             self
         } else {
             self.silent(fires_at - step)
         };
-        probe.fires(fires_at, severity, value)
+        probe.fires_on(fires_at, severity, value, labels)
     }
 }
 
