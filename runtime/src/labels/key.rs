@@ -24,57 +24,70 @@ const BOOLEAN: u8 = 0xFD;
 /// fit in [`KEY_WORDS`] words.
 #[inline(always)]
 pub(super) fn key_of(values: &[LabelValue<'_>]) -> Option<KeyWords> {
-    let mut bytes = [0u8; KEY_WORDS * 8];
-    let mut at = 1;
+    let mut key = Key::new();
     for value in values {
-        let (mark, payload): (u8, &[u8]) = match value {
-            LabelValue::Str(text) => {
-                let text = truncate(text).as_bytes();
-                (u8::try_from(text.len()).ok()?, text)
-            }
+        match value {
+            LabelValue::Str(text) => key.push_text(text)?,
             LabelValue::Int(_) | LabelValue::Bool(_) => return scalar_key(values),
-        };
-        let end = at + 1 + payload.len();
-        if end > bytes.len() {
-            return None;
         }
-        bytes[at] = mark;
-        bytes[at + 1..end].copy_from_slice(payload);
-        at = end;
     }
-    bytes[0] = u8::try_from(at).ok()?;
-    Some(words(&bytes))
+    key.finish()
 }
 
 /// [`key_of`] for a set with a number or a `bool` in it, out of line: text sets are the
 /// common case the hit path is measured on.
 #[inline(never)]
 fn scalar_key(values: &[LabelValue<'_>]) -> Option<KeyWords> {
-    let mut bytes = [0u8; KEY_WORDS * 8];
-    let mut at = 1;
+    let mut key = Key::new();
     for value in values {
-        let integer;
-        let (mark, payload): (u8, &[u8]) = match value {
-            LabelValue::Str(text) => {
-                let text = truncate(text).as_bytes();
-                (u8::try_from(text.len()).ok()?, text)
-            }
-            LabelValue::Int(i) => {
-                integer = i.to_le_bytes();
-                (INTEGER, &integer)
-            }
-            LabelValue::Bool(b) => (BOOLEAN, if *b { &[1] } else { &[0] }),
-        };
-        let end = at + 1 + payload.len();
-        if end > bytes.len() {
+        match value {
+            LabelValue::Str(text) => key.push_text(text)?,
+            LabelValue::Int(i) => key.push(INTEGER, &i.to_le_bytes())?,
+            LabelValue::Bool(b) => key.push(BOOLEAN, &[u8::from(*b)])?,
+        }
+    }
+    key.finish()
+}
+
+/// A key being laid out: its bytes, and where the next value goes.
+struct Key {
+    bytes: [u8; KEY_WORDS * 8],
+    at: usize,
+}
+
+impl Key {
+    #[inline(always)]
+    fn new() -> Key {
+        Key {
+            bytes: [0; KEY_WORDS * 8],
+            at: 1,
+        }
+    }
+
+    #[inline(always)]
+    fn push_text(&mut self, text: &str) -> Option<()> {
+        let text = truncate(text).as_bytes();
+        self.push(u8::try_from(text.len()).ok()?, text)
+    }
+
+    /// `mark` then `payload`; `None` when they do not fit.
+    #[inline(always)]
+    fn push(&mut self, mark: u8, payload: &[u8]) -> Option<()> {
+        let end = self.at + 1 + payload.len();
+        if end > self.bytes.len() {
             return None;
         }
-        bytes[at] = mark;
-        bytes[at + 1..end].copy_from_slice(payload);
-        at = end;
+        self.bytes[self.at] = mark;
+        self.bytes[self.at + 1..end].copy_from_slice(payload);
+        self.at = end;
+        Some(())
     }
-    bytes[0] = u8::try_from(at).ok()?;
-    Some(words(&bytes))
+
+    #[inline(always)]
+    fn finish(mut self) -> Option<KeyWords> {
+        self.bytes[0] = u8::try_from(self.at).ok()?;
+        Some(words(&self.bytes))
+    }
 }
 
 #[inline(always)]
