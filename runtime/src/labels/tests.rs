@@ -60,6 +60,17 @@ fn storage_of(table: &LabelTable<AtomicU64>, values: &[LabelValue<'_>]) -> *cons
     }
 }
 
+/// A call's lookup of its set, whose record comes later (a call still running).
+fn looked_up<'t>(
+    table: &'t LabelTable<AtomicU64>,
+    venue: &'static str,
+) -> SeriesRef<'t, AtomicU64> {
+    match table.lookup(owner, &text(&[venue]), zero) {
+        Found::Set(set) => set,
+        Found::Overflow(_) => panic!("{venue} has a set of its own"),
+    }
+}
+
 /// The live sets as `(values joined by ",", count)`, sorted.
 fn live(table: &LabelTable<AtomicU64>) -> Vec<(String, u64)> {
     let mut sets: Vec<_> = table
@@ -283,9 +294,7 @@ fn a_call_racing_an_eviction_lands_in_the_live_set() {
     let table: LabelTable<AtomicU64> = LabelTable::new(10, Some(HOUR));
     let t0 = now_ms();
     call(&table, &text(&["binance"]));
-    let Found::Set(early) = table.lookup(owner, &text(&["binance"]), zero) else {
-        panic!("a set of its own");
-    };
+    let early = looked_up(&table, "binance");
     table.sweep_at(t0); // dates the lookups
     let evicted = table.sweep_at(t0 + HOUR_MS);
     assert_eq!(evicted.iter().map(|e| e.last).collect::<Vec<_>>(), [1]);
@@ -300,9 +309,7 @@ fn a_call_racing_an_eviction_lands_in_the_live_set() {
 fn a_call_outliving_the_quarantine_goes_to_the_overflow_series() {
     let table: LabelTable<AtomicU64> = LabelTable::new(1, Some(HOUR));
     let t0 = now_ms();
-    let Found::Set(early) = table.lookup(owner, &text(&["binance"]), zero) else {
-        panic!("a set of its own");
-    };
+    let early = looked_up(&table, "binance");
     table.sweep_at(t0); // dates the lookup
     assert_eq!(table.sweep_at(t0 + HOUR_MS).len(), 1);
     table.sweep_at(t0 + 2 * HOUR_MS); // out of quarantine
@@ -413,9 +420,7 @@ fn calls_racing_sweeps_are_each_counted_once() {
 fn an_evicted_entry_waits_out_its_quarantine() {
     let table: LabelTable<AtomicU64> = LabelTable::new(1, Some(HOUR));
     let t0 = now_ms();
-    let Found::Set(early) = table.lookup(owner, &text(&["binance"]), zero) else {
-        panic!("a set of its own");
-    };
+    let early = looked_up(&table, "binance");
     table.sweep_at(t0); // dates the lookup
     assert_eq!(table.sweep_at(t0 + HOUR_MS).len(), 1);
     table.sweep_at(t0 + HOUR_MS + 1); // a scrape soon after: still in quarantine
@@ -431,9 +436,7 @@ fn an_evicted_entry_waits_out_its_quarantine() {
 fn a_freed_entry_takes_no_late_update() {
     let table: LabelTable<AtomicU64> = LabelTable::new(1, Some(HOUR));
     let t0 = now_ms();
-    let Found::Set(early) = table.lookup(owner, &text(&["binance"]), zero) else {
-        panic!("a set of its own");
-    };
+    let early = looked_up(&table, "binance");
     table.sweep_at(t0); // dates the lookup
     assert_eq!(table.sweep_at(t0 + HOUR_MS).len(), 1);
     table.sweep_at(t0 + 2 * HOUR_MS); // out of quarantine, not yet reused
