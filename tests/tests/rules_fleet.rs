@@ -811,13 +811,14 @@ fn label_overflow_pages_the_deployment_that_overflowed_for_an_hour() {
     // 7 calls more than an hour ago (still on its counter), which no longer count. Then it
     // overflows 2 calls on pod A at 70m15s; pod A restarts at 70m45s and overflows 3 more
     // (71m); pod B of the canary is new (a rollout) and overflows once at its first scrape
-    // (70m30s), which `increase()` would miss. The main deployment never does; `route`
+    // (70m30s), which `increase()` would miss; its next scrape fails (70m45s), and the one
+    // after must not count its call again. The main deployment never does; `route`
     // overflows on it at the same time, which is another alert.
     let input = [
         overflow("mm-bot", POD_A, "quote", "0x600"),
         overflow("mm-bot", POD_B, "quote", "0x600"),
         overflow("mm-bot-canary", POD_A, "quote", "7x280 9 9 0 3x316"),
-        overflow("mm-bot-canary", POD_B, "quote", "_x282 1x317"),
+        overflow("mm-bot-canary", POD_B, "quote", "_x282 1 stale 1x315"),
         overflow("mm-bot", POD_A, "route", "0x281 5x318"),
     ]
     .concat();
