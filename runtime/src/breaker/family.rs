@@ -73,6 +73,12 @@ impl Family {
         self.held_open.store(held, Ordering::SeqCst);
     }
 
+    /// Where this family lives: what the per-thread cache of recent keys tells families
+    /// apart by (families live in statics and never move).
+    fn address(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
     /// The breaker of `key`, made (or recycled) if it is new.
     #[inline]
     pub(crate) fn member(&self, key: &str) -> &'static Breaker {
@@ -80,7 +86,7 @@ impl Family {
         // Read before the lookup: an eviction after it leaves the mapping remembered under
         // an old generation, never a stale one under the new.
         let generation = self.generation.load(Ordering::Acquire);
-        if let Some(breaker) = recent::find(self, generation, key) {
+        if let Some(breaker) = recent::find(self.address(), generation, key) {
             breaker.mark_used();
             return breaker;
         }
@@ -94,7 +100,7 @@ impl Family {
         };
         // The overflow breaker is not the key's own: the next call tries for a slot again.
         if !std::ptr::eq(breaker, self.overflow) {
-            recent::remember(self, generation, key, breaker);
+            recent::remember(self.address(), generation, key, breaker);
         }
         breaker
     }

@@ -8,7 +8,6 @@
 
 use std::cell::RefCell;
 
-use super::family::Family;
 use super::Breaker;
 
 /// Keys remembered per thread.
@@ -34,14 +33,11 @@ thread_local! {
     };
 }
 
-fn address(family: &Family) -> usize {
-    std::ptr::from_ref(family) as usize
-}
-
-/// The breaker this thread found for `key` of `family` in `generation`, if it remembers it.
+/// The breaker this thread found for `key` of the family at address `family` in
+/// `generation`, if it remembers it. (An address, not the family: this cache knows nothing
+/// of how a family keeps its keys.)
 #[inline]
-pub(super) fn find(family: &Family, generation: u64, key: &str) -> Option<&'static Breaker> {
-    let family = address(family);
+pub(super) fn find(family: usize, generation: u64, key: &str) -> Option<&'static Breaker> {
     RECENT
         .try_with(|recent| {
             let recent = recent.try_borrow().ok()?;
@@ -59,8 +55,7 @@ pub(super) fn find(family: &Family, generation: u64, key: &str) -> Option<&'stat
 /// Remembers that `key` of `family` maps to `breaker` in `generation`, in place of this
 /// key's older mapping or, round-robin, of another key's. The key's text is copied into
 /// the replaced slot's buffer: no allocation once the buffers are long enough.
-pub(super) fn remember(family: &Family, generation: u64, key: &str, breaker: &'static Breaker) {
-    let family = address(family);
+pub(super) fn remember(family: usize, generation: u64, key: &str, breaker: &'static Breaker) {
     let _ = RECENT.try_with(|recent| {
         let Ok(mut recent) = recent.try_borrow_mut() else {
             return;
