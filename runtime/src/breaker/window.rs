@@ -70,19 +70,14 @@ impl RateWindow {
     /// Writes `value` into a slot unless a newer generation has already written it (this
     /// call raced a clear and lost: its outcome belongs to the window that was cleared).
     fn write(&self, index: usize, generation: u32, value: u32) {
-        let slot = &self.slots[index];
-        let mut current = slot.load(Ordering::Acquire);
-        loop {
+        // Refused (`None`) when a newer generation wrote the slot: nothing to write.
+        let _ = self.slots[index].fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
             let slot_generation = current >> OUTCOME_BITS;
-            if current != EMPTY && slot_generation != generation && !self.is_stale(slot_generation)
-            {
-                return;
-            }
-            match slot.compare_exchange_weak(current, value, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return,
-                Err(actual) => current = actual,
-            }
-        }
+            let newer = current != EMPTY
+                && slot_generation != generation
+                && !self.is_stale(slot_generation);
+            (!newer).then_some(value)
+        });
     }
 
     /// Whether slots of `generation` belong to a cleared window.
@@ -110,17 +105,12 @@ impl RateWindow {
 
     /// Forgets every outcome (the breaker closed again): one store starts a new generation.
     pub(crate) fn clear(&self) {
-        let mut head = self.head.load(Ordering::Acquire);
-        loop {
-            let next = u64::from(((head >> 32) as u32).wrapping_add(1) & GENERATION_MASK) << 32;
-            match self
-                .head
-                .compare_exchange_weak(head, next, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => return,
-                Err(actual) => head = actual,
-            }
-        }
+        let _ = self
+            .head
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |head| {
+                let generation = ((head >> 32) as u32).wrapping_add(1) & GENERATION_MASK;
+                Some(u64::from(generation) << 32)
+            });
     }
 
     /// (failures, calls) in the window now.
