@@ -1,5 +1,6 @@
 //! Helpers shared by the end-to-end tests: a plain HTTP/1.1 client for loopback, a reader
-//! of the Prometheus text format, and access to external tools.
+//! of the Prometheus text format, access to external tools, the servers the tests start
+//! ([`processes`]) and the error type of the tests' venues ([`VenueError`]).
 
 /// The README's examples, compiled as doctests so they cannot rot.
 #[doc = include_str!("../../README.md")]
@@ -20,10 +21,12 @@ mod live_page_guide {}
 mod browser;
 mod exposition;
 mod http;
+pub mod processes;
 mod promtool;
 mod rendered;
 mod served;
 mod tools;
+mod venue;
 
 pub use browser::{chromium, dump_dom, screenshot};
 pub use exposition::{Exposition, Sample};
@@ -32,3 +35,4 @@ pub use promtool::{promtool_test_rules, with_companions, write_unit_tests};
 pub use rendered::{rendered, rendered_calls};
 pub use served::{serve, Served};
 pub use tools::{run_ok, run_ok_with_input, scratch_dir, tool, REQUIRE_TOOLS_ENV};
+pub use venue::VenueError;

@@ -5,22 +5,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use botwatch::{CircuitOpen, State};
+use botwatch::State;
 use botwatch_tests::Exposition;
-
-#[derive(Debug, PartialEq)]
-enum VenueError {
-    Down,
-    NonceTooLow,
-    Duplicate,
-    Open(CircuitOpen),
-}
-
-impl From<CircuitOpen> for VenueError {
-    fn from(open: CircuitOpen) -> Self {
-        VenueError::Open(open)
-    }
-}
+use botwatch_tests::VenueError;
 
 fn state(name: &str) -> State {
     botwatch::breaker(name).expect("declared breaker").state()

@@ -14,18 +14,6 @@ use std::time::Duration;
 
 use botwatch::{CircuitOpen, State};
 
-#[derive(Debug, PartialEq)]
-enum VenueError {
-    Down,
-    Open(CircuitOpen),
-}
-
-impl From<CircuitOpen> for VenueError {
-    fn from(open: CircuitOpen) -> Self {
-        VenueError::Open(open)
-    }
-}
-
 #[derive(Clone, Copy)]
 enum Probe {
     Succeed,
@@ -50,6 +38,7 @@ fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
     future.poll(&mut Context::from_waker(Waker::noop()))
 }
 
+use botwatch_tests::VenueError;
 use botwatch_tests::{rendered as series, rendered_calls as calls};
 
 /// Fails once so the breaker opens, then lets its reset pass.

@@ -4,18 +4,7 @@
 
 use botwatch::{CircuitOpen, State};
 use botwatch_tests::Exposition;
-
-#[derive(Debug, PartialEq)]
-enum VenueError {
-    Down,
-    Open(CircuitOpen),
-}
-
-impl From<CircuitOpen> for VenueError {
-    fn from(open: CircuitOpen) -> Self {
-        VenueError::Open(open)
-    }
-}
+use botwatch_tests::VenueError;
 
 struct Venue {
     id: String,

@@ -9,20 +9,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use botwatch::{CircuitOpen, State};
+use botwatch::State;
+use botwatch_tests::VenueError;
 use tokio::task::JoinHandle;
-
-#[derive(Debug, PartialEq)]
-enum VenueError {
-    Down,
-    Open(CircuitOpen),
-}
-
-impl From<CircuitOpen> for VenueError {
-    fn from(open: CircuitOpen) -> Self {
-        VenueError::Open(open)
-    }
-}
 
 fn breaker(name: &str) -> &'static botwatch::Breaker {
     botwatch::breaker(name).unwrap_or_else(|| panic!("breaker {name} is declared"))

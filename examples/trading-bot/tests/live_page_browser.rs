@@ -4,23 +4,14 @@
 //! is kept at `$CARGO_TARGET_TMPDIR/live-page.png` (docs/live-page.png is one of these).
 
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use botwatch_tests::processes::Killed;
 use botwatch_tests::{chromium, dump_dom, http_get, screenshot};
 use serde_json::Value;
 
 const BOT: &str = env!("CARGO_BIN_EXE_trading-bot");
-
-/// Kills the bot when dropped, on success and on panic alike.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn free_addr() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")

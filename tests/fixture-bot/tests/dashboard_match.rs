@@ -1,9 +1,10 @@
 //! The fixture's build-time dashboard (`.dashboard_to(...)`) equals
 //! `botwatch::dashboard::json()` and `GET /dashboard.json` byte for byte, like its rules.
 
-use std::process::Command;
+use std::ffi::OsStr;
+use std::path::Path;
 
-use botwatch_tests::{http_get, serve};
+use botwatch_tests::{http_get, run_ok, serve};
 
 const BUILD_TIME_DASHBOARD: &str =
     include_str!(concat!(env!("OUT_DIR"), "/botwatch/dashboard.json"));
@@ -14,15 +15,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_fixture-bot");
 /// either side) and an endpoint serving something else.
 #[test]
 fn build_time_dashboard_equals_runtime_dashboard_and_the_endpoint() {
-    let printed = Command::new(BIN)
-        .arg("print-dashboard")
-        .output()
-        .expect("run the fixture");
-    assert!(printed.status.success());
-    same(
-        "botwatch::dashboard::json()",
-        &String::from_utf8(printed.stdout).unwrap(),
-    );
+    let printed = run_ok(Path::new(BIN), &[OsStr::new("print-dashboard")]);
+    same("botwatch::dashboard::json()", &printed);
 
     let fixture = serve(BIN);
     let served = http_get(fixture.addr, "/dashboard.json").unwrap();

@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use botwatch_tests::{http_get, promtool_test_rules, run_ok, scratch_dir, serve, tool, Exposition};
 
@@ -18,12 +17,8 @@ fn generated(file: &str) -> PathBuf {
 
 #[test]
 fn build_time_rules_equal_runtime_rules_and_the_endpoint() {
-    let printed = Command::new(BIN)
-        .arg("print-rules")
-        .output()
-        .expect("run the fixture");
-    assert!(printed.status.success());
-    assert_eq!(String::from_utf8(printed.stdout).unwrap(), BUILD_TIME_RULES);
+    let printed = run_ok(Path::new(BIN), &[OsStr::new("print-rules")]);
+    assert_eq!(printed, BUILD_TIME_RULES);
 
     let served = serve(BIN);
     let addr = served.addr;
