@@ -3,7 +3,7 @@
 //! embedded), registered in `DECLARED` for `/metrics`, `/rules` and `snapshot()`.
 
 use botwatch_spec::declared::MetricKind;
-use botwatch_spec::parse::{help_from_doc, parse_declared, ParsedDeclared};
+use botwatch_spec::parse::{help_from_doc, parse_declared, Errors, ParsedDeclared};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
@@ -26,39 +26,27 @@ pub(crate) fn expand(kind: MetricKind, args: TokenStream, item: TokenStream) -> 
         }
         Err(e) => return with_error(item, e),
     };
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
+    let mut errors = Errors::default();
     if let syn::StaticMutability::Mut(token) = &item_static.mutability {
-        push(syn::Error::new(
+        errors.push(syn::Error::new(
             token.span(),
             format!("#[botwatch::{attribute}] goes on a `static`, not a `static mut`: the metric updates itself atomically through `&self`; remove `mut`"),
         ));
     }
     // With the wrong type, the initializer's error would only repeat it.
     match check_type(kind, &item_static.ty) {
-        Err(e) => push(e),
+        Err(e) => errors.push(e),
         Ok(()) => {
-            if let Err(e) = check_initializer(kind, &item_static.expr) {
-                push(e);
-            }
+            errors.ok(check_initializer(kind, &item_static.expr));
         }
     }
     let name = item_static.ident.to_string();
     let parsed = parse_declared(kind, args, &name, "", help_from_doc(&item_static.attrs));
-    let parsed = match parsed {
-        Ok(parsed) => Some(parsed),
-        Err(e) => {
-            push(e);
-            None
-        }
-    };
-    match (errors, parsed) {
-        (None, Some(parsed)) => declaration(kind, item_static, parsed),
-        (Some(error), _) => with_error(item, error),
-        (None, None) => unreachable!("a failed parse leaves an error"),
+    let parsed = errors.ok(parsed);
+    match errors.finish(parsed) {
+        Ok(Some(parsed)) => declaration(kind, item_static, parsed),
+        Err(error) => with_error(item, error),
+        Ok(None) => unreachable!("a failed parse leaves an error"),
     }
 }
 

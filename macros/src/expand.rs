@@ -2,7 +2,7 @@
 //! wrap the body once so each call is recorded in the function's static sites.
 
 use botwatch_spec::model::{Attribute, AttributeKind};
-use botwatch_spec::parse::{parse_attribute, Parsed};
+use botwatch_spec::parse::{parse_attribute, Errors, Parsed};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -93,14 +93,10 @@ fn check_function(function: &InstrumentedFn, kind: AttributeKind) -> syn::Result
 fn parse_all(written: Vec<(AttributeKind, TokenStream, TokenStream)>) -> syn::Result<Vec<Parsed>> {
     let mut parsed: Vec<Parsed> = Vec::new();
     let mut seen: Vec<AttributeKind> = Vec::new();
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |error: syn::Error| match &mut errors {
-        Some(existing) => existing.combine(error),
-        None => errors = Some(error),
-    };
+    let mut errors = Errors::default();
     for (kind, args, attribute) in written {
         if seen.contains(&kind) {
-            push(syn::Error::new_spanned(
+            errors.push(syn::Error::new_spanned(
                 attribute,
                 format!(
                     "#[{}] is written twice on this function; merge the two into one",
@@ -110,15 +106,9 @@ fn parse_all(written: Vec<(AttributeKind, TokenStream, TokenStream)>) -> syn::Re
             continue;
         }
         seen.push(kind);
-        match parse_attribute(kind, args) {
-            Ok(p) => parsed.push(p),
-            Err(error) => push(error),
-        }
+        parsed.extend(errors.ok(parse_attribute(kind, args)));
     }
-    match errors {
-        Some(error) => Err(error),
-        None => Ok(parsed),
-    }
+    errors.finish(parsed)
 }
 
 /// The new body: each attribute's statics, one `Instruments` static naming them, and the

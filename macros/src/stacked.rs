@@ -3,6 +3,7 @@
 //! of clock reads.
 
 use botwatch_spec::model::AttributeKind;
+use botwatch_spec::parse::{attribute_path, AttributePath};
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Attribute, Meta};
@@ -28,16 +29,9 @@ pub(crate) fn take(attrs: &mut Vec<Attribute>) -> Vec<(AttributeKind, TokenStrea
 }
 
 fn botwatch_kind(attr: &Attribute) -> Option<AttributeKind> {
-    let segments: Vec<String> = attr
-        .path()
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    let name = match segments.as_slice() {
-        [name] if attr.path().leading_colon.is_none() => name,
-        [krate, name] if krate == "botwatch" => name,
-        _ => return None,
-    };
-    AttributeKind::from_name(name)
+    match attribute_path(attr.path())? {
+        AttributePath::Qualified(name) | AttributePath::Bare(name) => {
+            AttributeKind::from_name(&name)
+        }
+    }
 }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use botwatch_spec::declared::{Declared, MetricKind};
 use botwatch_spec::model::{AttributeKind, Site};
-use botwatch_spec::parse::{help_from_doc, parse_attribute, parse_declared};
+use botwatch_spec::parse::{
+    attribute_path, help_from_doc, parse_attribute, parse_declared, AttributePath,
+};
 use syn::ext::IdentExt;
 use syn::visit::Visit;
 
@@ -207,20 +209,13 @@ impl Visitor<'_, '_> {
     }
 
     fn attribute_kind(&self, attr: &syn::Attribute) -> Option<AttributeKind> {
-        let segments: Vec<String> = attr
-            .path()
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        match segments.as_slice() {
-            [krate, name] if krate == "botwatch" => AttributeKind::from_name(name),
-            [name] => match self.imports.names.get(name) {
+        match attribute_path(attr.path())? {
+            AttributePath::Qualified(name) => AttributeKind::from_name(&name),
+            AttributePath::Bare(name) => match self.imports.names.get(&name) {
                 Some(kind) => Some(*kind),
-                None if self.imports.glob => AttributeKind::from_name(name),
+                None if self.imports.glob => AttributeKind::from_name(&name),
                 None => None,
             },
-            _ => None,
         }
     }
 
@@ -275,20 +270,13 @@ impl Visitor<'_, '_> {
     }
 
     fn declared_kind(&self, attr: &syn::Attribute) -> Option<MetricKind> {
-        let segments: Vec<String> = attr
-            .path()
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        match segments.as_slice() {
-            [krate, name] if krate == "botwatch" => MetricKind::from_name(name),
-            [name] => match self.imports.declared.get(name) {
+        match attribute_path(attr.path())? {
+            AttributePath::Qualified(name) => MetricKind::from_name(&name),
+            AttributePath::Bare(name) => match self.imports.declared.get(&name) {
                 Some(kind) => Some(*kind),
-                None if self.imports.glob => MetricKind::from_name(name),
+                None if self.imports.glob => MetricKind::from_name(&name),
                 None => None,
             },
-            _ => None,
         }
     }
 

@@ -30,12 +30,13 @@ impl Item {
 }
 
 /// Collected errors, folded into one `syn::Error` at the end so that every independent
-/// mistake is reported once, at its own place.
+/// mistake is reported once, at its own place. The parser and the macros share it.
 #[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
+pub struct Errors(Option<syn::Error>);
 
 impl Errors {
-    pub(crate) fn push(&mut self, error: syn::Error) {
+    /// Records `error` beside the others.
+    pub fn push(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(existing) => existing.combine(error),
             None => self.0 = Some(error),
@@ -43,15 +44,17 @@ impl Errors {
     }
 
     /// Keeps the value of a result, or records its error.
-    pub(crate) fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
+    pub fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
         result.map_err(|e| self.push(e)).ok()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether no error was recorded.
+    pub fn is_empty(&self) -> bool {
         self.0.is_none()
     }
 
-    pub(crate) fn finish<T>(self, value: T) -> syn::Result<T> {
+    /// `value`, or every recorded error as one.
+    pub fn finish<T>(self, value: T) -> syn::Result<T> {
         match self.0 {
             Some(error) => Err(error),
             None => Ok(value),

@@ -8,6 +8,7 @@ mod alert;
 mod breaker;
 mod declared;
 mod items;
+mod path;
 mod values;
 
 use std::borrow::Cow;
@@ -15,11 +16,13 @@ use std::borrow::Cow;
 use proc_macro2::{Span, TokenStream};
 
 use crate::model::{Attribute, AttributeKind, Counted, MetricOptions, Text, Timed};
-use items::{parse_items, Errors, Item, KeySet};
+use items::{parse_items, Item, KeySet};
 use values::{assigned, buckets, for_each_item, metric_name, nested, string};
 
 pub use breaker::ParsedBreaker;
 pub use declared::{help_from_doc, parse_declared, ParsedDeclared};
+pub use items::Errors;
+pub use path::{attribute_path, AttributePath};
 pub use values::duration_text;
 
 /// Labels every function metric carries, which `labels(...)` may not set.
