@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod dashboard;
+pub mod json_string;
 mod promql;
 pub mod rules;
 pub mod text;

@@ -8,6 +8,8 @@
 
 use std::fmt::Write as _;
 
+use crate::json_string::string;
+
 /// Writes one JSON document, indented by two spaces. Objects and arrays are written by
 /// closures, so every one opened is closed; an empty one prints as `{}` or `[]`.
 ///
@@ -102,7 +104,11 @@ impl Writer {
     /// Writes `key` of the open object; the value written next is its value. Keys are the
     /// dashboard's own names, never the user's text: written as they are, not escaped.
     pub(crate) fn key(&mut self, key: &'static str) -> &mut Writer {
-        debug_assert!(!key.bytes().any(special), "{key:?} needs an escape");
+        debug_assert!(
+            !key.bytes()
+                .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b >= 0x80),
+            "{key:?} needs an escape"
+        );
         self.item();
         self.out.push('"');
         self.out.push_str(key);
@@ -214,76 +220,6 @@ fn number(out: &mut String, n: f64) {
     }
 }
 
-/// Whether [`string`] may have to escape a byte: `"`, `\\`, a control character, or the
-/// first byte of U+2028 and U+2029 (escaped too).
-const fn special(b: u8) -> bool {
-    // `|`, not `||`: no branch, so a chunk's tests run side by side.
-    (b < 0x20) | (b == b'"') | (b == b'\\') | (b == 0xe2)
-}
-
-/// The index of the first byte at or after `from` that may need an escape, or the length.
-fn next_special(bytes: &[u8], mut from: usize) -> usize {
-    // Sixteen bytes at a time: the test of a chunk compiles to a few vector instructions,
-    // and almost none of a dashboard's text needs an escape.
-    let any = |chunk: &[u8; 16]| chunk.iter().fold(false, |any, &b| any | special(b));
-    while let Some(chunk) = bytes[from..].first_chunk::<16>() {
-        if any(chunk) {
-            break;
-        }
-        from += 16;
-    }
-    // The rest of a long text is the end of its last sixteen bytes.
-    if let Some(last) = bytes.last_chunk::<16>() {
-        if from + 16 > bytes.len() && !any(last) {
-            return bytes.len();
-        }
-    }
-    while from < bytes.len() && !special(bytes[from]) {
-        from += 1;
-    }
-    from
-}
-
-fn string(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    // Copy the runs that need no escape whole; bytes, since every character escaped is
-    // ASCII or starts with 0xE2 (U+2028, U+2029).
-    let bytes = s.as_bytes();
-    let mut plain = 0;
-    let mut i = next_special(bytes, 0);
-    while i < bytes.len() {
-        let escaped = match bytes[i] {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            0xe2 if bytes.get(i + 1) == Some(&0x80)
-                && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
-            {
-                ""
-            }
-            _ => {
-                i = next_special(bytes, i + 1);
-                continue;
-            }
-        };
-        out.push_str(&s[plain..i]);
-        let c = s[i..].chars().next().unwrap_or_default();
-        if escaped.is_empty() {
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push_str(escaped);
-        }
-        plain = i + c.len_utf8();
-        i = next_special(bytes, plain);
-    }
-    out.push_str(&s[plain..]);
-    out.push('"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,32 +292,5 @@ mod tests {
         let null_line = format!("{}null\n", " ".repeat(depth * 2));
         assert!(text.contains(&null_line), "{text}");
         assert!(text.ends_with("\n  ]\n]\n"));
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
-        let mut out = String::new();
-        string(&mut out, "a\u{1}\u{2028}\\");
-        assert_eq!(out, "\"a\\u0001\\u2028\\\\\"");
-    }
-
-    #[test]
-    fn escapes_are_found_wherever_they_fall() {
-        // Before, within and after the first sixteen-byte chunk, and a U+2028 split across
-        // two chunks; `…` shares U+2028's first byte and stays as it is.
-        for (text, expected) in [
-            ("0123456789abcde\"", "0123456789abcde\\\""),
-            ("0123456789abcdef\n", "0123456789abcdef\\n"),
-            ("0123456789abcd\u{2028}x", "0123456789abcd\\u2028x"),
-            ("…0123456789abcdef…\t", "…0123456789abcdef…\\t"),
-            (
-                "plain text, thirty-two bytes!!!!",
-                "plain text, thirty-two bytes!!!!",
-            ),
-        ] {
-            let mut out = String::new();
-            string(&mut out, text);
-            assert_eq!(out, format!("\"{expected}\""), "{text:?}");
-        }
     }
 }

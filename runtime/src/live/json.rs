@@ -227,33 +227,9 @@ fn number(out: &mut String, value: Option<f64>, decimals: usize) {
     }
 }
 
-/// A JSON string literal of `text`.
-pub(crate) fn string(out: &mut String, text: &str) {
-    out.push('"');
-    // Names are almost always plain: copy them whole. (0xE2 starts U+2028 and U+2029.)
-    let plain = !text
-        .bytes()
-        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0x7f | 0xe2));
-    if plain {
-        out.push_str(text);
-        out.push('"');
-        return;
-    }
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' | '\u{0}'..='\u{1f}' | '\u{7f}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(ch));
-            }
-            other => out.push(other),
-        }
-    }
-    out.push('"');
-}
+/// A JSON string literal of `text`, inert inside the page's HTML (the dashboard's escaper,
+/// with `<`, `>` and `&` escaped too).
+pub(crate) use botwatch_render::json_string::string_in_html as string;
 
 #[cfg(test)]
 mod tests {
