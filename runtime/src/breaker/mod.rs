@@ -31,6 +31,7 @@
 
 mod clock;
 mod family;
+mod held;
 mod live;
 pub(crate) mod nesting;
 mod policy;
@@ -64,7 +65,7 @@ use word::Word;
 
 pub(crate) use live::{LiveBreaker, WindowFill};
 pub use result::{breaker_hooks, BreakerHooks, BreakerResult, NoBreaker};
-pub(crate) use table::all_breakers;
+pub(crate) use table::{all_breakers, lookup};
 pub use table::{breaker, BreakerSite};
 
 /// A breaker's state.
@@ -113,6 +114,8 @@ pub struct CircuitOpen {
     /// so a client that waits this long before retrying never spins.
     pub retry_after: Duration,
     key: Option<Arc<str>>,
+    /// The guard holding the breaker open (`guard(..., open = "trading")`), if one is.
+    guard: Option<&'static str>,
 }
 
 impl CircuitOpen {
@@ -122,6 +125,7 @@ impl CircuitOpen {
             breaker,
             retry_after,
             key: None,
+            guard: None,
         }
     }
 
@@ -129,6 +133,13 @@ impl CircuitOpen {
     /// `None` for a plain breaker.
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
+    }
+
+    /// The guard that holds the breaker open (the static's name in UpperCamelCase, as in
+    /// `botwatch_guard_engaged{guard=...}`), when a guard rejected the call; `None` when the
+    /// breaker opened on failures or by `force_open()` alone.
+    pub fn guard(&self) -> Option<&'static str> {
+        self.guard
     }
 }
 
@@ -139,9 +150,10 @@ impl fmt::Display for CircuitOpen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "circuit breaker \"{}\"{} is open; retry in {:.3}s",
+            "circuit breaker \"{}\"{} is open{}; retry in {:.3}s",
             self.breaker,
             KeyPhrase(self.key()),
+            held::GuardPhrase(self.guard),
             self.retry_after.as_secs_f64()
         )
     }
@@ -222,6 +234,8 @@ struct Side {
     probe_successes: u32,
     /// The serial the next probe gets: a permit finds its slot by it.
     next_serial: u32,
+    /// Who holds it open: the operator (`force_open()`) and the guards (see `held.rs`).
+    holds: held::Holds,
 }
 
 /// One running probe.
@@ -330,6 +344,8 @@ pub struct Breaker {
     own_rejections: AtomicU64,
     /// A member of a per-key family: its rejections carry `key`.
     keyed: bool,
+    /// The guard named by its rejections while guards hold it (see `held.rs`).
+    held_by: held::HeldBy,
     /// The key of a per-key breaker.
     key: Mutex<Option<Arc<str>>>,
     /// Admitted since the eviction sweep last passed (per-key breakers).
@@ -370,6 +386,7 @@ impl Breaker {
                 probes: Vec::new(),
                 probe_successes: 0,
                 next_serial: 0,
+                holds: held::Holds::default(),
             }),
             clock,
             consecutive: Consecutive::default(),
@@ -377,6 +394,7 @@ impl Breaker {
             recycled_before: AtomicU32::new(0),
             own_rejections: AtomicU64::new(0),
             keyed: false,
+            held_by: held::HeldBy::default(),
             key: Mutex::new(None),
             used: AtomicBool::new(true),
             family: None,
@@ -463,6 +481,7 @@ impl Breaker {
     /// permit of the old key left counting nowhere.
     fn recycle(&self, key: &str) {
         let mut side = self.lock();
+        self.let_go(&mut side);
         side.failed_probes = 0;
         side.probes.clear();
         let next = self.load().next(State::Closed);
@@ -505,30 +524,38 @@ impl Breaker {
             family.members().iter().for_each(|b| b.force_open());
         }
         let mut side = self.lock();
+        side.holds.operator = true;
         side.open_until = self.clock.now() + self.policy.reset;
         self.transition(&mut side, None, State::Open, true);
     }
 
     /// Closes the breaker now, ending a forced open too. Failures counted so far are
     /// forgotten; the backoff of earlier failed probes is kept, and so are the slots of
-    /// probes still running.
+    /// probes still running. A guard holding it open lets go: the operator wins until
+    /// that guard clears (or, latched, for good) or engages again.
     pub fn force_closed(&self) {
         if let Some(family) = &self.family {
             family.hold_open(false);
+            family.release_guards();
             family.members().iter().for_each(|b| b.force_closed());
         }
         let mut side = self.lock();
+        self.let_go(&mut side);
         self.transition(&mut side, None, State::Closed, false);
     }
 
     /// Returns the breaker to its initial state: closed, no failures, no backoff, no running
     /// probe (a probe still running when it is reset decides nothing and holds no slot).
+    /// Guards holding it let go, as with [`force_closed`](Breaker::force_closed); this is
+    /// how a latched guard's breakers close.
     pub fn reset(&self) {
         if let Some(family) = &self.family {
             family.hold_open(false);
+            family.release_guards();
             family.members().iter().for_each(|b| b.reset());
         }
         let mut side = self.lock();
+        self.let_go(&mut side);
         side.failed_probes = 0;
         side.probes.clear();
         self.transition(&mut side, None, State::Closed, false);
@@ -703,6 +730,7 @@ impl Breaker {
             breaker: self.name,
             retry_after: retry_after.max(MIN_RETRY_AFTER),
             key: self.key_arc(),
+            guard: self.holding_guard(),
         }
     }
 
