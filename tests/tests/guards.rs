@@ -15,7 +15,9 @@ use botwatch::{CircuitOpen, Gauge, State};
 
 fn serial() -> MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
-    let guard = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let guard = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     guard_clock::hold();
     guard
 }
@@ -79,7 +81,10 @@ fn drawdown_past_the_line_halts_trading_and_resumes_below_it() {
     let rejected = place_order().expect_err("past the line: halted");
     assert_eq!(rejected.guard(), Some("Drawdown"));
     let text = rejected.to_string();
-    assert!(text.contains("\"trading\"") && text.contains("guard:Drawdown"), "{text}");
+    assert!(
+        text.contains("\"trading\"") && text.contains("guard:Drawdown"),
+        "{text}"
+    );
     assert_eq!(botwatch::breaker("trading").unwrap().state(), State::Open);
     let snapshot = botwatch::snapshot();
     let guard = snapshot.guard("Drawdown").unwrap();
@@ -97,6 +102,24 @@ fn drawdown_past_the_line_halts_trading_and_resumes_below_it() {
     assert_eq!(entry["condition"], "value > 0.05");
     assert_eq!(entry["breakers"], serde_json::json!(["trading"]));
     assert!(entry["since"].as_f64().is_some());
+    let page = exporter().live_page();
+    assert!(
+        page.contains("Guard Drawdown engaged: drawdown = 0.06 (value &gt; 0.05) since ")
+            && page.contains("; holding trading open"),
+        "the live page's banner"
+    );
+    let live: serde_json::Value = serde_json::from_str(&exporter().snapshot_json()).unwrap();
+    let banner = live["guards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Drawdown")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (banner["engaged"].clone(), banner["value"].clone()),
+        (true.into(), 0.06.into())
+    );
 
     DRAWDOWN.set(0.02);
     place_order().expect("cleared: trading again");
@@ -104,6 +127,7 @@ fn drawdown_past_the_line_halts_trading_and_resumes_below_it() {
     let (_, entry) = health_of("Drawdown");
     assert_eq!(entry["engaged"], false);
     assert_eq!(entry["since"], serde_json::Value::Null);
+    assert!(!exporter().live_page().contains("Guard Drawdown engaged"));
 }
 
 // ---- latch --------------------------------------------------------------------------
@@ -276,7 +300,10 @@ fn venue_order() -> Result<(), CircuitOpen> {
     if VENUE_UP.load(Ordering::SeqCst) {
         Ok(())
     } else {
-        Err(CircuitOpen::new("the venue said no", Duration::from_secs(1)))
+        Err(CircuitOpen::new(
+            "the venue said no",
+            Duration::from_secs(1),
+        ))
     }
 }
 
@@ -302,7 +329,11 @@ async fn a_guard_and_a_failing_venue_clear_independently() {
     assert!(venue_order().is_err(), "held: no probe, whatever the venue");
     PRICE_IMPACT.set(0.0);
     let breaker = botwatch::breaker("venue_desk").unwrap();
-    assert_eq!(breaker.state(), State::Open, "the venue never passed a probe");
+    assert_eq!(
+        breaker.state(),
+        State::Open,
+        "the venue never passed a probe"
+    );
     venue_order().expect("its reset passed: the probe passes");
     assert_eq!(breaker.state(), State::Closed);
 }
@@ -444,4 +475,65 @@ fn no_call_is_admitted_after_an_engaging_update_returned() {
         assert!(race_trade().is_err(), "round {round}: engaged at the end");
     }
     RACE_DRAWDOWN.set(0.0);
+}
+
+// ---- the generated alert, through the real promtool ------------------------------------
+
+/// Catches a GuardEngaged alert that is missing, not critical, waits a `for`, or whose
+/// generated unit tests do not pass the real promtool (firing while engaged, silent when
+/// cleared or never engaged).
+#[test]
+#[ignore = "slow: promtool"]
+fn every_guard_has_a_critical_guard_engaged_alert_that_passes_promtool() {
+    use std::ffi::OsStr;
+
+    use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool, write_unit_tests};
+
+    let set = botwatch::rules::rule_set().expect("no duplicate alerts");
+    let names: Vec<&str> = set.alerts.iter().map(|a| a.name.as_str()).collect();
+    for guard in [
+        "DrawdownGuardEngaged",
+        "LossStreakGuardEngaged",
+        "SpreadBpsGuardEngaged",
+        "FeedPriceGuardEngaged",
+        "GasReserveEthGuardEngaged",
+        "ExposureUsdGuardEngaged",
+        "PriceImpactGuardEngaged",
+        "PositionGuardEngaged",
+        "DailyVolumeUsdGuardEngaged",
+        "PendingOrdersGuardEngaged",
+        "RaceDrawdownGuardEngaged",
+    ] {
+        assert!(names.contains(&guard), "{guard} in {names:?}");
+    }
+    let yaml = botwatch::rules::yaml();
+    assert!(
+        yaml.contains(
+            r#"expr: 'max by (job, guard) (last_over_time(botwatch_guard_engaged{guard="Drawdown"}[45s])) > 0'"#
+        ),
+        "{yaml}"
+    );
+    let drawdown = yaml
+        .split("- alert: ")
+        .find(|rule| rule.starts_with("DrawdownGuardEngaged"))
+        .expect("the drawdown guard's alert");
+    assert!(drawdown.contains("severity: \"critical\""), "{drawdown}");
+    assert!(
+        !drawdown.contains("for:") || drawdown.contains("for: 0s"),
+        "{drawdown}"
+    );
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let dir = scratch_dir("guards-promtool");
+    let rules = dir.join("alerts.yml");
+    std::fs::write(&rules, &yaml).unwrap();
+    let tests = write_unit_tests(&dir, &set, "alerts.yml");
+    let checked = run_ok(
+        &promtool,
+        &[OsStr::new("check"), OsStr::new("rules"), rules.as_os_str()],
+    );
+    assert!(checked.contains("SUCCESS"), "{checked}");
+    let tested = promtool_test_rules(&promtool, &tests);
+    assert!(tested.contains("SUCCESS"), "{tested}");
 }

@@ -49,9 +49,15 @@ struct GuardState {
 
 /// A guard as `/health`, the live page and `snapshot()` show it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GuardSnapshot {
     /// `<Static>`, as in `botwatch_guard_engaged{guard=...}`.
     pub name: &'static str,
+    /// The metric it watches (`drawdown`).
+    pub metric: String,
+    /// Its value now: an unlabelled gauge's or counter's (`None` for a histogram or a
+    /// labelled family, whose sets the live page lists on their own).
+    pub value: Option<f64>,
     /// The condition as written (`value > 0.05`).
     pub condition: String,
     /// Engaged: the condition held for `for`, or it latched and its breakers are still held.
@@ -231,8 +237,16 @@ impl GuardEntry {
                     .iter()
                     .filter_map(|(_, b)| *b)
                     .any(|b| b.is_held_by(self.index)));
+        let value = match self.metric {
+            _ if self.labelled() => None,
+            DeclaredStatic::Gauge(g) => Some(g.get()),
+            DeclaredStatic::Counter(c) => Some(c.get()),
+            DeclaredStatic::Histogram(_) => None,
+        };
         GuardSnapshot {
             name: self.name,
+            metric: self.declared.metric_name().into_owned(),
+            value,
             condition: self.spec.condition.to_string(),
             engaged,
             since: state.since.filter(|_| engaged),
