@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
+use botwatch_spec::guard::Guard;
 use botwatch_spec::model::{
     Alert, Attribute, CircuitBreaker, Comparison, Condition, Counted, Label, MetricOptions,
     Quantile, Slo, Timed,
@@ -238,12 +239,24 @@ pub(crate) fn declared(d: &Declared) -> TokenStream {
             .map(|b| list(b.iter().map(|v| float(*v)))),
     );
     let alerts = list(d.alerts.iter().map(value_alert));
+    let guard = option(d.guard.as_ref().map(guard));
     quote!(::botwatch::__private::spec::declared::Declared {
         kind: ::botwatch::__private::spec::declared::MetricKind::#kind,
         static_name: #static_name,
         module: ::botwatch::__private::Cow::Borrowed(::core::module_path!()),
         name: #name, help: #help, labels: #labels, label_keys: #label_keys,
-        max_series: #max_series, buckets: #buckets, alerts: #alerts,
+        max_series: #max_series, buckets: #buckets, alerts: #alerts, guard: #guard,
+    })
+}
+
+/// `::botwatch::__private::spec::guard::Guard { .. }`.
+fn guard(g: &Guard) -> TokenStream {
+    let condition = value_condition(&g.condition);
+    let open = list(g.open.iter().map(|name| text(name)));
+    let for_ = option(g.for_.map(duration));
+    let latch = g.latch;
+    quote!(::botwatch::__private::spec::guard::Guard {
+        condition: #condition, open: #open, for_: #for_, latch: #latch,
     })
 }
 

@@ -1,4 +1,5 @@
-//! The `/health` report.
+//! The `/health` report: 503 while a breaker is open or a guard is engaged (a watchdog
+//! guard, which opens no breaker, marks the bot degraded this way alone).
 
 use std::time::Duration;
 
@@ -33,11 +34,27 @@ pub(crate) fn report(uptime: Duration) -> HealthReport {
             entry
         })
         .collect();
-    let json = serde_json::json!({
+    let guards = crate::guard::snapshots();
+    healthy &= !guards.iter().any(|g| g.engaged);
+    let mut json = serde_json::json!({
         "status": if healthy { "ok" } else { "degraded" },
         "uptime_seconds": uptime.as_secs_f64(),
         "breakers": breakers,
     });
+    if !guards.is_empty() {
+        json["guards"] = guards
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "name": g.name,
+                    "condition": g.condition,
+                    "engaged": g.engaged,
+                    "since": g.since,
+                    "breakers": g.breakers,
+                })
+            })
+            .collect();
+    }
     HealthReport {
         healthy,
         json: json.to_string(),

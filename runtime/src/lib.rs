@@ -53,6 +53,8 @@ mod declared;
 #[cfg(feature = "runtime")]
 mod exporter;
 #[cfg(feature = "runtime")]
+mod guard;
+#[cfg(feature = "runtime")]
 mod health;
 #[cfg(feature = "runtime")]
 mod histogram;
@@ -82,11 +84,13 @@ pub use botwatch_macros::{circuit_breaker, counted, counter, gauge, histogram, t
 #[cfg(feature = "runtime")]
 pub use breaker::{breaker, Breaker, BreakerSnapshot, CircuitOpen, State};
 #[cfg(feature = "runtime")]
-pub use declared::{Counter, CounterCell, Gauge, GaugeCell, Histogram, HistogramCell};
+pub use declared::{Counter, CounterCell, Gauge, GaugeCell, GaugeSeries, Histogram, HistogramCell};
 #[cfg(feature = "runtime")]
 pub use exporter::{
     install, Exporter, ExporterHandle, InstallError, ALLOW_ENV, DEFAULT_LISTEN, LISTEN_ENV,
 };
+#[cfg(feature = "runtime")]
+pub use guard::GuardSnapshot;
 #[cfg(feature = "runtime")]
 pub use snapshot::{snapshot, Calls, Durations, Snapshot, SnapshotError};
 
@@ -127,6 +131,7 @@ pub mod __private {
     pub use crate::declared::{
         declared_gauge, declared_metric, DeclaredGauge, DeclaredMetric, DeclaredStatic, DECLARED,
     };
+    pub use crate::guard::{test_clock as guard_clock, tick as guards_tick};
     pub use crate::histogram::{histogram_lines, zero_line, Line};
     pub use crate::labels::{Found, LabelArg, LabelValue, ScalarLabelArg, SeriesRef, TextLabel};
     pub use crate::outcome::{

@@ -157,6 +157,7 @@ pub(crate) fn render_these(
         for (spec, metric) in declared::declared() {
             add_declared(&mut families, spec, metric, global);
         }
+        add_guards(&mut families, global);
     }
     for (name, family) in families {
         write_family(out, &name, family);
@@ -392,6 +393,36 @@ fn add_breaker<'a>(
         "histogram",
     )
     .add(labels(&[]), Values::Histogram(breaker.latency_snapshot()));
+}
+
+/// `botwatch_guard_engaged{guard, breaker}` of every guard: one series per breaker it
+/// names, or one with `breaker=""` for a watchdog.
+fn add_guards<'a>(families: &mut BTreeMap<String, Family<'a>>, global: &'a [(String, String)]) {
+    let guards = crate::guard::snapshots();
+    if guards.is_empty() {
+        return;
+    }
+    let family = family_of(
+        families,
+        names::BOTWATCH_GUARD_ENGAGED,
+        names::HELP_GUARD_ENGAGED,
+        "gauge",
+    );
+    for guard in guards {
+        let breakers = if guard.breakers.is_empty() {
+            vec![""]
+        } else {
+            guard.breakers.clone()
+        };
+        for breaker in breakers {
+            let mut labels = vec![
+                label(names::LABEL_GUARD, guard.name),
+                label(names::LABEL_BREAKER, breaker),
+            ];
+            labels.extend(globals(global));
+            family.add(labels, Values::Gauge(u64::from(guard.engaged)));
+        }
+    }
 }
 
 /// A declared metric's series: its static labels, a labelled family's own, the global ones.

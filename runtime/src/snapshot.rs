@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::breaker::{all_breakers, BreakerSnapshot};
 use crate::declared::{self, DeclaredStatic};
+use crate::guard::GuardSnapshot;
 use crate::registry::{self, RegisteredSite};
 
 /// The counts of every annotated function and the state of every breaker at one moment.
@@ -32,6 +33,7 @@ pub struct Snapshot {
     functions: Vec<FunctionCounts>,
     breakers: Vec<BreakerSnapshot>,
     values: Vec<DeclaredValue>,
+    guards: Vec<GuardSnapshot>,
 }
 
 /// One series of a declared metric: a gauge's value, a counter's total, or a histogram's
@@ -122,6 +124,7 @@ pub fn snapshot() -> Snapshot {
         functions,
         breakers: all_breakers().map(|breaker| breaker.snapshot()).collect(),
         values: declared_values(),
+        guards: crate::guard::snapshots(),
     }
 }
 
@@ -236,6 +239,20 @@ impl Snapshot {
         })
     }
 
+    /// The guard named `name` (`guard(...)` on the static `DRAWDOWN_PCT` is
+    /// `"DrawdownPct"`): whether it is engaged, since when, which breakers it holds.
+    pub fn guard(&self, name: &str) -> Result<GuardSnapshot, SnapshotError> {
+        self.guards
+            .iter()
+            .find(|g| g.name == name)
+            .cloned()
+            .ok_or_else(|| SnapshotError::Unknown {
+                what: "guard",
+                name: name.to_owned(),
+                suggestion: closest(name, self.guards.iter().map(|g| g.name)),
+            })
+    }
+
     /// The breaker of `key` in the per-key breaker `name` (`per = ...`).
     pub fn breaker_key(&self, name: &str, key: &str) -> Result<BreakerSnapshot, SnapshotError> {
         self.breakers
@@ -312,6 +329,7 @@ impl Snapshot {
             functions,
             breakers,
             values,
+            guards: self.guards.clone(),
         }
     }
 

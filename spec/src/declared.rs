@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use crate::guard::Guard;
 use crate::model::{Alert, Comparison, Label, List, Quantile, Text};
 use crate::names::upper_camel_case;
 
@@ -298,6 +299,9 @@ pub struct Declared {
     pub buckets: Option<List<f64>>,
     /// `alert(...)` clauses.
     pub alerts: List<ValueAlert>,
+    /// `guard(...)`: the kill switch it holds, if any (at most one per metric: the guard is
+    /// named after the static).
+    pub guard: Option<Guard>,
 }
 
 impl Declared {
@@ -317,6 +321,7 @@ impl Declared {
             max_series: None,
             buckets: None,
             alerts: Cow::Borrowed(&[]),
+            guard: None,
         }
     }
 
@@ -341,12 +346,14 @@ impl Declared {
         }
     }
 
-    /// Whether an alert reads its update times (`stale > D`): only then does each update
+    /// Whether an alert or its guard reads its update times (`stale > D`): only then does each update
     /// store the time and `/metrics` serve `<name>_last_update_timestamp_seconds`.
     pub fn stamps_updates(&self) -> bool {
         self.alerts
             .iter()
-            .any(|a| matches!(a.condition, ValueCondition::Stale { .. }))
+            .map(|a| &a.condition)
+            .chain(self.guard.as_ref().map(|g| &g.condition))
+            .any(|c| matches!(c, ValueCondition::Stale { .. }))
     }
 
     /// The name of the series of its update times: `<name>_last_update_timestamp_seconds`.

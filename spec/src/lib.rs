@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod declared;
+pub mod guard;
 pub mod model;
 pub mod names;
 #[cfg(feature = "syn")]

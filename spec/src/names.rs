@@ -20,6 +20,14 @@ pub const BOTWATCH_LABEL_OVERFLOW_TOTAL: &str = "botwatch_label_overflow_total";
 /// HELP of [`BOTWATCH_LABEL_OVERFLOW_TOTAL`].
 pub const HELP_LABEL_OVERFLOW: &str =
     "Calls recorded in the __overflow__ series: the function saw more label sets than its max_series.";
+/// 1 while a guard (`guard(...)` on a declared metric) is engaged, per breaker it holds
+/// (`breaker=""` for a watchdog that opens none).
+pub const BOTWATCH_GUARD_ENGAGED: &str = "botwatch_guard_engaged";
+/// HELP of [`BOTWATCH_GUARD_ENGAGED`].
+pub const HELP_GUARD_ENGAGED: &str =
+    "1 while the guard is engaged (its condition held for its for, or it latched), per breaker it holds open.";
+/// Label: a guard's name, the static's name in UpperCamelCase.
+pub const LABEL_GUARD: &str = "guard";
 /// Breaker transitions by `from` and `to`.
 pub const CIRCUIT_BREAKER_TRANSITIONS_TOTAL: &str = "circuit_breaker_transitions_total";
 /// Calls a breaker counted as successes.

@@ -784,3 +784,51 @@ fn an_attribute_that_does_not_parse_is_an_error_naming_it() {
         "{message}"
     );
 }
+
+/// A guard opening a breaker no function declares (`tradng` for `trading`) is a build
+/// error naming the guard's declaration and the breaker; one naming a declared breaker
+/// builds. Catches a kill switch that would silently hold nothing.
+#[test]
+fn a_guard_opening_an_undeclared_breaker_is_an_error_naming_both() {
+    let root = scratch_dir("build-helper-guard-breaker");
+    write(
+        &root,
+        "src/lib.rs",
+        r#"
+/// Drawdown of the day.
+#[botwatch::gauge(guard(value > 5%, open = ["trading", "tradng"]))]
+static DRAWDOWN: botwatch::Gauge = botwatch::Gauge::new();
+
+#[botwatch::circuit_breaker(name = "trading")]
+fn place_order() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
+"#,
+    );
+    let (report, _) = emit(&root);
+    let message = report.expect_err("an undeclared breaker").to_string();
+    assert!(
+        message.contains("guard Drawdown")
+            && message.contains("DRAWDOWN")
+            && message.contains("src/lib.rs:3")
+            && message.contains("\"tradng\"")
+            && message.contains("did you mean \"trading\"?"),
+        "{message}"
+    );
+    write(
+        &root,
+        "src/lib.rs",
+        r#"
+#[botwatch::gauge(guard(value > 5%, open = "trading"))]
+static DRAWDOWN: botwatch::Gauge = botwatch::Gauge::new();
+
+#[botwatch::circuit_breaker(name = "trading")]
+fn place_order() -> Result<(), botwatch::CircuitOpen> { Ok(()) }
+"#,
+    );
+    let (report, _) = emit(&root);
+    let report = report.expect("a declared breaker builds");
+    assert!(report
+        .rules
+        .alerts
+        .iter()
+        .any(|a| a.name == "DrawdownGuardEngaged"));
+}

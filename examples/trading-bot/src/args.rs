@@ -10,7 +10,9 @@ usage: trading-bot [options]
 
   --duration D         stop after D (30s, 5m); default: run until Ctrl-C
   --chaos SPEC         relay outages: outage-at=10s,for=8s[,every=60s] or none
-                       (default: one short outage at 10s for 8s)
+                       (default: one short outage at 10s for 8s); a losing
+                       streak: drawdown-at=30s[,drawdown-for=10s] (the drawdown
+                       guard halts bundle submission while it lasts)
   --listen ADDR        exporter address (default BOTWATCH_LISTEN or 127.0.0.1:9000)
   --bot-name NAME      value of the `bot` label on every series (default chimera)
   --block-time D       simulated block interval (default 250ms)

@@ -15,6 +15,10 @@ pub(crate) struct Chaos {
     pub(crate) every: Option<Duration>,
     /// Share of calls failing outside outages.
     pub(crate) background_failures: f64,
+    /// A losing streak starts this long after the bot starts: the drawdown goes past the
+    /// kill switch's 5 % for `drawdown_for`, then recovers. `None` for none.
+    pub(crate) drawdown_at: Option<Duration>,
+    pub(crate) drawdown_for: Duration,
 }
 
 impl Default for Chaos {
@@ -25,6 +29,8 @@ impl Default for Chaos {
             outage_for: Duration::from_secs(8),
             every: None,
             background_failures: 0.02,
+            drawdown_at: None,
+            drawdown_for: Duration::from_secs(10),
         }
     }
 }
@@ -49,6 +55,17 @@ impl Chaos {
     }
 }
 
+impl Chaos {
+    /// The day's drawdown `elapsed` after the start: 8 % during the losing streak, 1 %
+    /// otherwise.
+    pub(crate) fn drawdown(&self, elapsed: Duration) -> f64 {
+        match self.drawdown_at {
+            Some(start) if elapsed >= start && elapsed - start < self.drawdown_for => 0.08,
+            _ => 0.01,
+        }
+    }
+}
+
 impl FromStr for Chaos {
     type Err = String;
 
@@ -61,6 +78,10 @@ impl FromStr for Chaos {
         }
         let mut chaos = Chaos::default();
         for part in text.split(',').filter(|p| !p.is_empty()) {
+            if part == "none" {
+                chaos.outage_at = None;
+                continue;
+            }
             let (key, value) = part
                 .split_once('=')
                 .ok_or_else(|| format!("chaos option {part:?} needs key=value"))?;
@@ -68,6 +89,8 @@ impl FromStr for Chaos {
                 "outage-at" => chaos.outage_at = Some(duration(value)?),
                 "for" => chaos.outage_for = duration(value)?,
                 "every" => chaos.every = Some(duration(value)?),
+                "drawdown-at" => chaos.drawdown_at = Some(duration(value)?),
+                "drawdown-for" => chaos.drawdown_for = duration(value)?,
                 "flaky" => {
                     let share: f64 = value
                         .trim_end_matches('%')
@@ -77,7 +100,7 @@ impl FromStr for Chaos {
                 }
                 _ => {
                     return Err(format!(
-                        "unknown chaos option {key:?}; expected outage-at, for, every, flaky"
+                        "unknown chaos option {key:?}; expected outage-at, for, every, flaky, drawdown-at, drawdown-for"
                     ))
                 }
             }
@@ -122,5 +145,14 @@ mod tests {
             .unwrap()
             .in_outage(Duration::from_secs(12)));
         assert!("outage-at=soon".parse::<Chaos>().is_err());
+    }
+
+    #[test]
+    fn a_losing_streak_passes_the_line_and_recovers() {
+        let chaos: Chaos = "none,drawdown-at=20s,drawdown-for=5s".parse().unwrap();
+        let past: Vec<u64> = (0..40)
+            .filter(|s| chaos.drawdown(Duration::from_secs(*s)) > 0.05)
+            .collect();
+        assert_eq!(past, [20, 21, 22, 23, 24]);
     }
 }

@@ -95,6 +95,7 @@ async fn run(args: Args, started: Instant) {
             return;
         }
         let block = feed.next_block().await;
+        values::DRAWDOWN.set(args.chaos.drawdown(started.elapsed()));
         let price = prices.eth_usd().await.ok();
         if let Some(price) = price {
             values::ETH_USD_PRICE.set(price);

@@ -34,6 +34,12 @@ pub(crate) static ETH_USD_PRICE: Gauge = Gauge::new();
 #[gauge(alert(age > 1m, for = 30s))]
 pub(crate) static LATEST_BLOCK_TIMESTAMP: Gauge = Gauge::new();
 
+/// The day's drawdown from the morning's equity, as a fraction (0.05 is 5 %). Past 5 % the
+/// guard holds the relay's breaker open, so no bundle is submitted until it recovers: a
+/// kill switch in the bot itself, with its `DrawdownGuardEngaged` page.
+#[gauge(guard(value > 5%, open = "relay"))]
+pub(crate) static DRAWDOWN: Gauge = Gauge::new();
+
 /// Profit of the bundles landed, in ETH.
 #[counter(alert(increase < 0.01, within = 6h, severity = "info"))]
 pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();

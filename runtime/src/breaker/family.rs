@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use botwatch_spec::model::CircuitBreaker;
 
@@ -43,6 +43,8 @@ pub(crate) struct Family {
     overflow: &'static Breaker,
     /// The handle is forced open: new keys start forced open too.
     held_open: AtomicBool,
+    /// The guards holding the handle: new keys start held by them too.
+    guards: Mutex<Vec<u32>>,
 }
 
 #[derive(Debug, Default)]
@@ -63,7 +65,35 @@ impl Family {
             generation: AtomicU64::new(0),
             overflow: Box::leak(Box::new(keyed_breaker(name, spec, OVERFLOW_KEY))),
             held_open: AtomicBool::new(false),
+            guards: Mutex::new(Vec::new()),
         }
+    }
+
+    /// A guard holds every key, those made from now on too (as [`hold_open`](Self::hold_open)).
+    pub(crate) fn hold_for_guard(&self, guard: u32) {
+        let mut guards = self.guards.lock().unwrap_or_else(PoisonError::into_inner);
+        if !guards.contains(&guard) {
+            guards.push(guard);
+        }
+        drop(guards);
+        self.members().iter().for_each(|b| b.hold_for_guard(guard));
+    }
+
+    /// A guard lets go of every key.
+    pub(crate) fn release_guard(&self, guard: u32) {
+        self.guards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|&g| g != guard);
+        self.members().iter().for_each(|b| b.release_guard(guard));
+    }
+
+    /// Every guard lets go (`force_closed()`, `reset()` on the handle).
+    pub(crate) fn release_guards(&self) {
+        self.guards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// Starts (or ends) holding every key open, including keys made from now on. The
@@ -155,6 +185,12 @@ impl Family {
         if self.held_open.load(Ordering::SeqCst) {
             breaker.force_open();
         }
+        let guards = self
+            .guards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        guards.iter().for_each(|&g| breaker.hold_for_guard(g));
         breaker
     }
 

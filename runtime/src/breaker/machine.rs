@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use super::clock::BreakerClock;
 use super::consecutive::Consecutive;
 use super::family::Family;
+use super::held;
 use super::open::{CircuitOpen, MIN_RETRY_AFTER};
 use super::policy::Policy;
 use super::state::{Outcome, State, TRANSITIONS};
@@ -43,6 +44,8 @@ pub(super) struct Side {
     pub(super) probe_successes: u32,
     /// The serial the next probe gets: a permit finds its slot by it.
     pub(super) next_serial: u32,
+    /// Who holds it open: the operator (`force_open()`) and the guards (see `held.rs`).
+    pub(super) holds: held::Holds,
 }
 
 /// One running probe.
@@ -80,6 +83,8 @@ pub struct Breaker {
     pub(super) own_rejections: AtomicU64,
     /// A member of a per-key family: its rejections carry `key`.
     pub(super) keyed: bool,
+    /// The guard named by its rejections while guards hold it (see `held.rs`).
+    pub(super) held_by: held::HeldBy,
     /// The key of a per-key breaker.
     pub(super) key: Mutex<Option<Arc<str>>>,
     /// Admitted since the eviction sweep last passed (per-key breakers).
@@ -120,6 +125,7 @@ impl Breaker {
                 probes: Vec::new(),
                 probe_successes: 0,
                 next_serial: 0,
+                holds: held::Holds::default(),
             }),
             clock,
             consecutive: Consecutive::default(),
@@ -127,6 +133,7 @@ impl Breaker {
             recycled_before: AtomicU32::new(0),
             own_rejections: AtomicU64::new(0),
             keyed: false,
+            held_by: held::HeldBy::default(),
             key: Mutex::new(None),
             used: AtomicBool::new(true),
             family: None,
@@ -148,6 +155,7 @@ impl Breaker {
     /// permit of the old key left counting nowhere.
     pub(super) fn recycle(&self, key: &str) {
         let mut side = self.lock();
+        self.let_go(&mut side);
         side.failed_probes = 0;
         side.probes.clear();
         let next = self.load().next(State::Closed);
@@ -184,30 +192,38 @@ impl Breaker {
             family.members().iter().for_each(|b| b.force_open());
         }
         let mut side = self.lock();
+        side.holds.operator = true;
         side.open_until = self.clock.now() + self.policy.reset;
         self.transition(&mut side, None, State::Open, true);
     }
 
     /// Closes the breaker now, ending a forced open too. Failures counted so far are
     /// forgotten; the backoff of earlier failed probes is kept, and so are the slots of
-    /// probes still running.
+    /// probes still running. A guard holding it open lets go: the operator wins until
+    /// that guard clears (or, latched, for good) or engages again.
     pub fn force_closed(&self) {
         if let Some(family) = &self.family {
             family.hold_open(false);
+            family.release_guards();
             family.members().iter().for_each(|b| b.force_closed());
         }
         let mut side = self.lock();
+        self.let_go(&mut side);
         self.transition(&mut side, None, State::Closed, false);
     }
 
     /// Returns the breaker to its initial state: closed, no failures, no backoff, no running
     /// probe (a probe still running when it is reset decides nothing and holds no slot).
+    /// Guards holding it let go, as with [`force_closed`](Breaker::force_closed); this is
+    /// how a latched guard's breakers close.
     pub fn reset(&self) {
         if let Some(family) = &self.family {
             family.hold_open(false);
+            family.release_guards();
             family.members().iter().for_each(|b| b.reset());
         }
         let mut side = self.lock();
+        self.let_go(&mut side);
         side.failed_probes = 0;
         side.probes.clear();
         self.transition(&mut side, None, State::Closed, false);
@@ -362,6 +378,7 @@ impl Breaker {
             breaker: self.name,
             retry_after: retry_after.max(MIN_RETRY_AFTER),
             key: self.key_arc(),
+            guard: self.holding_guard(),
         }
     }
 

@@ -19,6 +19,8 @@ pub struct CircuitOpen {
     /// so a client that waits this long before retrying never spins.
     pub retry_after: Duration,
     pub(super) key: Option<Arc<str>>,
+    /// The guard holding the breaker open (`guard(..., open = "trading")`), if one is.
+    pub(super) guard: Option<&'static str>,
 }
 
 impl CircuitOpen {
@@ -28,6 +30,7 @@ impl CircuitOpen {
             breaker,
             retry_after,
             key: None,
+            guard: None,
         }
     }
 
@@ -35,6 +38,13 @@ impl CircuitOpen {
     /// `None` for a plain breaker.
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
+    }
+
+    /// The guard that holds the breaker open (the static's name in UpperCamelCase, as in
+    /// `botwatch_guard_engaged{guard=...}`), when a guard rejected the call; `None` when the
+    /// breaker opened on failures or by `force_open()` alone.
+    pub fn guard(&self) -> Option<&'static str> {
+        self.guard
     }
 }
 
@@ -45,9 +55,10 @@ impl fmt::Display for CircuitOpen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "circuit breaker \"{}\"{} is open; retry in {:.3}s",
+            "circuit breaker \"{}\"{} is open{}; retry in {:.3}s",
             self.breaker,
             KeyPhrase(self.key()),
+            super::held::GuardPhrase(self.guard),
             self.retry_after.as_secs_f64()
         )
     }

@@ -40,10 +40,13 @@ impl BreakerSite {
     pub fn breaker(&'static self) -> &'static Breaker {
         self.resolved.get_or_init(|| {
             let name = site_name(self.spec);
-            table()
+            let breaker = table()
                 .get(name.as_ref())
                 .copied()
-                .expect("every linked breaker site is in the table")
+                .expect("every linked breaker site is in the table");
+            // A guard holding this breaker is judged before the first call is admitted.
+            crate::guard::start();
+            breaker
         })
     }
 
@@ -107,6 +110,12 @@ fn table() -> &'static BTreeMap<&'static str, &'static Breaker> {
 /// }
 /// ```
 pub fn breaker(name: &str) -> Option<&'static Breaker> {
+    crate::guard::start();
+    lookup(name)
+}
+
+/// The breaker named `name`, without setting the guards up (which look breakers up here).
+pub(crate) fn lookup(name: &str) -> Option<&'static Breaker> {
     table().get(name).copied()
 }
 

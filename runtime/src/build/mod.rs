@@ -49,6 +49,7 @@
 
 mod cfg;
 mod crates;
+mod guards;
 mod scan;
 
 use std::collections::BTreeSet;
@@ -166,6 +167,17 @@ pub enum BuildError {
         /// The declared static nearest to it, if one is near enough to be a typo.
         suggestion: Option<String>,
     },
+    /// A guard's `open = "..."` names a breaker no scanned function declares.
+    UnknownGuardBreaker {
+        /// The guard's name, `Drawdown`.
+        guard: String,
+        /// The declaration carrying it, `module::STATIC (file:line)`.
+        declaration: String,
+        /// The breaker as written.
+        breaker: String,
+        /// The declared breaker nearest to it, if one is near enough to be a typo.
+        suggestion: Option<String>,
+    },
     /// Two different alerts share a name and labels.
     Rules(RulesError),
     /// A file could not be written.
@@ -248,6 +260,25 @@ impl fmt::Display for BuildError {
                         f,
                         "; declare it (`#[botwatch::gauge] static {denominator}: botwatch::Gauge = \
                          botwatch::Gauge::new();`), or name the static of a declared gauge"
+                    ),
+                }
+            }
+            BuildError::UnknownGuardBreaker {
+                guard,
+                declaration,
+                breaker,
+                suggestion,
+            } => {
+                write!(
+                    f,
+                    "guard {guard} on {declaration} opens circuit breaker \"{breaker}\", which no \
+                     #[circuit_breaker] function in the scanned crates declares, so it would hold nothing"
+                )?;
+                match suggestion {
+                    Some(name) => write!(f, "; did you mean \"{name}\"?"),
+                    None => write!(
+                        f,
+                        "; name a breaker a function declares (`#[botwatch::circuit_breaker(name = \"{breaker}\")]`)"
                     ),
                 }
             }
@@ -467,6 +498,9 @@ impl Rules {
             return Err(conflict);
         }
         if let Some(unknown) = unknown_ratio(&scan.declared) {
+            return Err(unknown);
+        }
+        if let Some(unknown) = guards::unknown_guard_breaker(&scan.sites, &scan.declared) {
             return Err(unknown);
         }
 

@@ -55,6 +55,11 @@ impl GaugeCell {
     pub(crate) fn updated(&self) -> Option<f64> {
         self.stamp.read()
     }
+
+    /// [`updated`](Self::updated) as read at `now` (the guards' clock).
+    pub(crate) fn updated_at(&self, now: f64) -> Option<f64> {
+        self.stamp.read_at(now)
+    }
 }
 
 /// The value of one counter series: a total that only grows. Whole amounts (the common
@@ -87,6 +92,11 @@ impl CounterCell {
     /// Its last update time (Unix seconds), if the metric declares `stale`.
     pub(crate) fn updated(&self) -> Option<f64> {
         self.stamp.read()
+    }
+
+    /// [`updated`](Self::updated) as read at `now` (the guards' clock).
+    pub(crate) fn updated_at(&self, now: f64) -> Option<f64> {
+        self.stamp.read_at(now)
     }
 
     /// Adds `amount`. A negative, NaN or infinite amount is ignored: a counter that went

@@ -4,6 +4,7 @@ use botwatch_spec::declared::Declared;
 
 use super::cell::GaugeCell;
 use super::family::{series, Family, Series};
+use crate::guard::Watch;
 
 /// A value that goes up and down — a wallet balance, an open position, a queue length —
 /// declared once on a `static` with `#[botwatch::gauge]` and served on `/metrics` under
@@ -30,6 +31,8 @@ pub struct Gauge {
     spec: Option<&'static Declared>,
     /// Whether its series keep their update times (`stale > D`).
     stamps_updates: bool,
+    /// The guards that read it (`guard(...)` on it, or a ratio or gap naming it).
+    watch: Watch,
 }
 
 impl Gauge {
@@ -42,6 +45,7 @@ impl Gauge {
             family: Family::new(),
             spec: None,
             stamps_updates: false,
+            watch: Watch::new(false),
         }
     }
 
@@ -53,25 +57,30 @@ impl Gauge {
             family: Family::new(),
             spec: Some(spec),
             stamps_updates,
+            watch: Watch::new(spec.guard.is_some()),
         }
     }
 
-    /// Sets the value: one relaxed atomic store.
+    /// Sets the value: one relaxed atomic store (and, for a gauge a guard reads, one
+    /// comparison with the guard's line).
     #[inline]
     pub fn set(&self, value: f64) {
         self.value.set(value);
+        self.watch.updated(value);
     }
 
     /// Adds `delta`.
     #[inline]
     pub fn add(&self, delta: f64) {
         self.value.add(delta);
+        self.watch.updated(self.value.get());
     }
 
     /// Subtracts `delta`.
     #[inline]
     pub fn sub(&self, delta: f64) {
         self.value.sub(delta);
+        self.watch.updated(self.value.get());
     }
 
     /// The value now (of the unlabelled series).
@@ -83,10 +92,19 @@ impl Gauge {
     /// declaration order: `POSITION_SIZE.labels(["BTC-USD"]).set(0.5)`. Past `max_series`
     /// distinct sets, updates go to one `"__overflow__"` series.
     #[inline]
-    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> &GaugeCell {
-        self.family.series(self.spec, &values, || {
+    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> GaugeSeries<'_> {
+        let cell = self.family.series(self.spec, &values, || {
             GaugeCell::stamped(self.stamps_updates)
-        })
+        });
+        GaugeSeries {
+            cell,
+            watch: &self.watch,
+        }
+    }
+
+    /// The guards that read it.
+    pub(crate) fn watch(&self) -> &Watch {
+        &self.watch
     }
 
     pub(crate) fn spec(&self) -> Option<&'static Declared> {
@@ -96,5 +114,40 @@ impl Gauge {
     /// Every series: the unlabelled one, or each label set of a labelled family.
     pub(crate) fn series(&self) -> Series<'_, GaugeCell> {
         series(self.spec, &self.value, &self.family)
+    }
+}
+
+/// One label set's series of a labelled gauge, as [`Gauge::labels`] returns it.
+#[derive(Debug, Clone, Copy)]
+pub struct GaugeSeries<'a> {
+    cell: &'a GaugeCell,
+    watch: &'a Watch,
+}
+
+impl GaugeSeries<'_> {
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, value: f64) {
+        self.cell.set(value);
+        self.watch.updated(value);
+    }
+
+    /// Adds `delta`.
+    #[inline]
+    pub fn add(&self, delta: f64) {
+        self.cell.add(delta);
+        self.watch.updated(self.cell.get());
+    }
+
+    /// Subtracts `delta`.
+    #[inline]
+    pub fn sub(&self, delta: f64) {
+        self.cell.sub(delta);
+        self.watch.updated(self.cell.get());
+    }
+
+    /// The value now.
+    pub fn get(&self) -> f64 {
+        self.cell.get()
     }
 }

@@ -108,6 +108,11 @@ impl HistogramCell {
         self.stamp.read()
     }
 
+    /// [`updated`](Self::updated) as read at `now` (the guards' clock).
+    pub(crate) fn updated_at(&self, now: f64) -> Option<f64> {
+        self.stamp.read_at(now)
+    }
+
     fn word(&self, index: usize) -> &AtomicU64 {
         &self.lines[index / 8].0[index % 8]
     }

@@ -21,7 +21,7 @@ use botwatch_spec::declared::Declared;
 
 pub use cell::{CounterCell, GaugeCell};
 pub use counter::Counter;
-pub use gauge::Gauge;
+pub use gauge::{Gauge, GaugeSeries};
 pub use histogram::{Histogram, HistogramCell};
 pub(crate) use stamp::unix_now;
 

@@ -162,6 +162,8 @@ impl Exporter {
 
         clock::warm_up();
         crate::notice::counts_are_read();
+        // Guards are judged from now on, before the bot's first update or call.
+        crate::guard::start();
         let process = metrics_process::Collector::default();
         process.describe();
         let endpoints = Arc::new(Endpoints {

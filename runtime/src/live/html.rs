@@ -30,6 +30,7 @@ pub(super) fn script() -> &'static str {
 pub(crate) fn write(page: &Page) -> String {
     let mut content = String::with_capacity(1024 + page.functions.len() * 200);
     header(&mut content, page);
+    guards(&mut content, page);
     breakers(&mut content, page);
     functions(&mut content, page);
     let title = match page.labels.first() {
@@ -92,6 +93,8 @@ fn header(out: &mut String, page: &Page) {
     }
     let (class, status) = if page.healthy {
         ("pill-ok", "healthy")
+    } else if page.guards.iter().any(|g| g.engaged) {
+        ("pill-bad", "degraded: a guard is engaged")
     } else {
         ("pill-bad", "degraded: a breaker is open")
     };
@@ -102,6 +105,51 @@ fn header(out: &mut String, page: &Page) {
          the page updates itself with JavaScript</span></p></header>",
         seconds_text(page.uptime.as_secs_f64())
     );
+}
+
+/// The banner of engaged guards: which guard, on which value, since when, holding which
+/// breakers. Empty (and hidden) while none is engaged.
+fn guards(out: &mut String, page: &Page) {
+    let engaged: Vec<_> = page.guards.iter().filter(|g| g.engaged).collect();
+    let _ = write!(
+        out,
+        "<div id=\"guards\" class=\"banner\"{}>",
+        if engaged.is_empty() { " hidden" } else { "" }
+    );
+    for g in engaged {
+        let _ = write!(out, "<p>{}</p>", escape(&guard_sentence(g)));
+    }
+    out.push_str("</div>");
+}
+
+/// `Guard Drawdown engaged: drawdown = 0.062 (value > 0.05) since 12:03:41 UTC; holding
+/// trading open`, as the banner says it (the script writes the same sentence).
+fn guard_sentence(g: &crate::guard::GuardSnapshot) -> String {
+    let value = g
+        .value
+        .map(|v| format!(" = {}", super::alerts::number(v)))
+        .unwrap_or_default();
+    let since = g
+        .since
+        .map(|at| {
+            let of_day = at.rem_euclid(86_400.0) as u64;
+            format!(
+                " since {:02}:{:02}:{:02} UTC",
+                of_day / 3600,
+                of_day / 60 % 60,
+                of_day % 60
+            )
+        })
+        .unwrap_or_default();
+    let holding = if g.breakers.is_empty() {
+        "the bot is marked degraded".to_owned()
+    } else {
+        format!("holding {} open", g.breakers.join(", "))
+    };
+    format!(
+        "Guard {} engaged: {}{value} ({}){since}; {holding}",
+        g.name, g.metric, g.condition
+    )
 }
 
 fn breakers(out: &mut String, page: &Page) {

@@ -52,8 +52,33 @@ pub(crate) fn write(page: &Page) -> String {
         comma(&mut out, i);
         write_value(&mut out, value);
     }
+    out.push_str("],\"guards\":[");
+    for (i, guard) in page.guards.iter().enumerate() {
+        comma(&mut out, i);
+        write_guard(&mut out, guard);
+    }
     out.push_str("]}");
     out
+}
+
+/// `{"name", "metric", "condition", "value", "engaged", "since", "breakers"}`.
+fn write_guard(out: &mut String, g: &crate::guard::GuardSnapshot) {
+    out.push_str("{\"name\":");
+    string(out, g.name);
+    out.push_str(",\"metric\":");
+    string(out, &g.metric);
+    out.push_str(",\"condition\":");
+    string(out, &g.condition);
+    out.push_str(",\"value\":");
+    number(out, g.value, 6);
+    let _ = write!(out, ",\"engaged\":{},\"since\":", g.engaged);
+    number(out, g.since, 3);
+    out.push_str(",\"breakers\":[");
+    for (i, breaker) in g.breakers.iter().enumerate() {
+        comma(out, i);
+        string(out, breaker);
+    }
+    out.push_str("]}");
 }
 
 fn write_value(out: &mut String, v: &ValueView) {

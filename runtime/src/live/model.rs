@@ -24,6 +24,8 @@ pub(crate) struct Page {
     pub(crate) breakers: Vec<BreakerView>,
     /// Declared metrics, each series on its own.
     pub(crate) values: Vec<ValueView>,
+    /// Every guard, engaged or not: an engaged one is the page's banner.
+    pub(crate) guards: Vec<crate::guard::GuardSnapshot>,
 }
 
 /// One function's row.
@@ -166,6 +168,7 @@ pub(crate) fn build(
         functions,
         breakers,
         values: values::read(),
+        guards: crate::guard::snapshots(),
     }
 }
 

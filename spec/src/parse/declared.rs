@@ -19,8 +19,16 @@ use crate::names::is_label_name;
 /// Labels a declared metric's series or alerts carry by construction.
 const RESERVED_LABELS: &[&str] = &["le", "instance", "job", "alertname", "severity", "quantile"];
 
-const GAUGE_KEYS: &[&str] = &["name", "help", "labels", "max_series", "alert"];
-const HISTOGRAM_KEYS: &[&str] = &["name", "help", "labels", "max_series", "buckets", "alert"];
+const GAUGE_KEYS: &[&str] = &["name", "help", "labels", "max_series", "alert", "guard"];
+const HISTOGRAM_KEYS: &[&str] = &[
+    "name",
+    "help",
+    "labels",
+    "max_series",
+    "buckets",
+    "alert",
+    "guard",
+];
 
 /// The HELP a doc comment gives a declared metric: its lines, trimmed and joined by spaces.
 /// The macro and the build helper's scanner both read it here, so they agree on the text.
@@ -111,6 +119,15 @@ pub fn parse_declared(
                     totals_at.push(item.key.span());
                 }
                 alerts.push(alert);
+            }
+            "guard" => {
+                let (guard, other) = super::guard::parse_guard(item, kind)?;
+                match other {
+                    Some((true, path)) => references.push(path),
+                    Some((false, path)) => denominators.push(path),
+                    None => {}
+                }
+                spec.guard = Some(guard);
             }
             _ => unreachable!("KeySet only admits known keys"),
         }
@@ -294,7 +311,7 @@ fn words(kind: MetricKind) -> &'static [&'static str] {
 }
 
 /// One condition with the path of a ratio's denominator or a gap's reference.
-fn parse_value_condition(
+pub(super) fn parse_value_condition(
     tokens: &TokenStream,
     kind: MetricKind,
 ) -> syn::Result<(ValueCondition, Option<syn::Path>)> {

@@ -7,6 +7,7 @@
 mod alert;
 mod breaker;
 mod declared;
+mod guard;
 mod items;
 mod path;
 mod values;

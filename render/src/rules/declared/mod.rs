@@ -9,6 +9,7 @@
 mod age;
 mod change;
 mod gap;
+mod guard;
 mod lag;
 mod quantile;
 mod shared;
@@ -60,6 +61,9 @@ pub(super) fn add_declared(
                 alert.value_severity(),
                 alert.value_for(),
             ));
+        }
+        if let Some(guard) = &declared.guard {
+            set.alerts.push(guard::guard_rule(declared, guard, scrape));
         }
     }
     Ok(())
