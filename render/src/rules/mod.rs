@@ -13,6 +13,7 @@
 //! - `set.rs` and `error.rs`: the rule set and why it cannot be built;
 //! - `draft.rs`: the one finisher every alert goes through (name, `for`, severity,
 //!   labels, annotations);
+//! - `guarded.rs`: the `breaker` label on the alerts of a guarded function;
 //! - one room per condition: `function/{error_rate, errors, idle, rate, latency,
 //!   breaker}.rs`, `declared/{value, change, still, quantile}.rs`, `slo/`, and `bot.rs`
 //!   for the build helper's job alerts;
@@ -29,6 +30,7 @@ mod error;
 mod files;
 mod fleet;
 mod function;
+mod guarded;
 mod overflow;
 mod promtool_tests;
 mod scenario;
@@ -84,6 +86,7 @@ impl RuleSet {
         }
         declared::add_declared(&mut set, declared, scrape)?;
         overflow::add(&mut set, sites, declared, scrape);
+        guarded::Guards::of(sites).label(&mut set.alerts);
         if let Some(job) = &options.job {
             set.bot = bot::alerts(job, scrape);
         }

@@ -4,3 +4,4 @@
 
 mod dashboard;
 mod grammar_fuzz;
+mod breaker_label;
