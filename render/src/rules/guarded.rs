@@ -20,7 +20,10 @@ impl Guards {
                 .iter()
                 .filter_map(|site| {
                     let breaker = site.breaker_name()?.into_owned();
-                    Some(((site.module.to_string(), site.function.to_string()), breaker))
+                    Some((
+                        (site.module.to_string(), site.function.to_string()),
+                        breaker,
+                    ))
                 })
                 .collect(),
         )

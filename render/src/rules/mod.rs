@@ -24,6 +24,7 @@
 //! `declared/mod.rs`; no file reaches back up to the one that calls it.
 
 mod bot;
+mod bot_options;
 pub(crate) mod declared;
 mod draft;
 mod error;
@@ -37,6 +38,7 @@ mod scenario;
 mod set;
 pub(crate) mod slo;
 
+pub use bot_options::{BotDown, BotRestarting};
 pub use error::RulesError;
 pub use files::PrometheusRuleMeta;
 pub use promtool_tests::UnitTestFile;
@@ -88,7 +90,7 @@ impl RuleSet {
         overflow::add(&mut set, sites, declared, scrape);
         guarded::Guards::of(sites).label(&mut set.alerts);
         if let Some(job) = &options.job {
-            set.bot = bot::alerts(job, scrape);
+            set.bot = bot::alerts(job, options, scrape)?;
         }
         set.recording
             .sort_by(|a, b| (&a.record, &a.labels, &a.expr).cmp(&(&b.record, &b.labels, &b.expr)));

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::bot_options::{BotDown, BotRestarting};
 use super::scenario::latency::LatencyLine;
 use super::scenario::Probe;
 
@@ -36,6 +37,10 @@ pub struct RuleOptions {
     pub scrape_interval: Duration,
     /// The Prometheus job scraping the bot: adds `BotDown` and `BotRestarting`.
     pub job: Option<String>,
+    /// `BotDown` of the job: its name, `for` and severity.
+    pub bot_down: BotDown,
+    /// `BotRestarting` of the job: its name, restart limit and window, `for` and severity.
+    pub bot_restarting: BotRestarting,
 }
 
 impl RuleOptions {
@@ -48,6 +53,8 @@ impl Default for RuleOptions {
         RuleOptions {
             scrape_interval: Self::DEFAULT_SCRAPE_INTERVAL,
             job: None,
+            bot_down: BotDown::new(),
+            bot_restarting: BotRestarting::new(),
         }
     }
 }

@@ -56,7 +56,9 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-pub use botwatch_render::rules::{PrometheusRuleMeta, RuleOptions, RuleSet, RulesError};
+pub use botwatch_render::rules::{
+    BotDown, BotRestarting, PrometheusRuleMeta, RuleOptions, RuleSet, RulesError,
+};
 use botwatch_spec::declared::{Declared, ValueCondition};
 use botwatch_spec::model::{Attribute, CircuitBreaker, Comparison, Site};
 
@@ -377,6 +379,33 @@ impl Rules {
     /// 3 restarts within 15m), in their own group `botwatch.bot`.
     pub fn job(mut self, job: impl Into<String>) -> Rules {
         self.options.job = Some(job.into());
+        self
+    }
+
+    /// `BotDown` of [`job`](Rules::job) set otherwise than its defaults (down for 1m,
+    /// critical):
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// use botwatch::build::{BotDown, BotRestarting, Rules};
+    /// Rules::new()
+    ///     .job("trading-bot")
+    ///     .bot_down(BotDown::new().name("TradingBotDown").for_(Duration::from_secs(120)))
+    ///     // Pages on a single restart within the hour.
+    ///     .bot_restarting(BotRestarting::new().restarts(0).within(Duration::from_secs(3600)).severity("critical"))
+    ///     .emit()
+    ///     .expect("botwatch rules");
+    /// ```
+    pub fn bot_down(mut self, bot_down: BotDown) -> Rules {
+        self.options.bot_down = bot_down;
+        self
+    }
+
+    /// `BotRestarting` of [`job`](Rules::job) set otherwise than its defaults (more than 3
+    /// restarts within 15m, warning); [`emit`](Rules::emit) fails when it could never fire
+    /// (its `for` and the restarts do not fit in its window).
+    pub fn bot_restarting(mut self, bot_restarting: BotRestarting) -> Rules {
+        self.options.bot_restarting = bot_restarting;
         self
     }
 
@@ -781,6 +810,7 @@ fn with_locations(
             origin: locate(&origin),
             denominator,
         },
+        error @ RulesError::BotAlert { .. } => error,
     }
 }
 

@@ -41,7 +41,11 @@ fn breaker_labels(set: &RuleSet, name: &str, function: &str) -> Vec<String> {
         .alerts
         .iter()
         .filter(|a| a.name == name)
-        .filter(|a| a.identity.iter().any(|(k, v)| k == "function" && v == function))
+        .filter(|a| {
+            a.identity
+                .iter()
+                .any(|(k, v)| k == "function" && v == function)
+        })
         .collect();
     assert!(!rules.is_empty(), "no {name} alert of {function}");
     rules
@@ -55,7 +59,11 @@ fn breaker_labels(set: &RuleSet, name: &str, function: &str) -> Vec<String> {
 #[test]
 fn every_alert_of_a_guarded_function_names_its_breaker() {
     let set = RuleSet::build(&bot()).unwrap();
-    for name in ["SubmitErrorRateHigh", "SubmitLatencyHigh", "SubmitLabelOverflow"] {
+    for name in [
+        "SubmitErrorRateHigh",
+        "SubmitLatencyHigh",
+        "SubmitLabelOverflow",
+    ] {
         assert_eq!(breaker_labels(&set, name, "submit"), ["relay"], "{name}");
     }
     // The page and the ticket of the burn alerts.
@@ -68,13 +76,20 @@ fn every_alert_of_a_guarded_function_names_its_breaker() {
         ["bot::relay::cancel"],
         "an unnamed breaker's label is the one its metrics carry"
     );
-    assert_eq!(breaker_labels(&set, "QuoteErrorRateHigh", "quote"), Vec::<String>::new());
+    assert_eq!(
+        breaker_labels(&set, "QuoteErrorRateHigh", "quote"),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn breaker_alerts_carry_their_breaker_once() {
     let set = RuleSet::build(&bot()).unwrap();
-    for alert in set.alerts.iter().filter(|a| a.name.starts_with("CircuitBreaker")) {
+    for alert in set
+        .alerts
+        .iter()
+        .filter(|a| a.name.starts_with("CircuitBreaker"))
+    {
         let count = alert
             .labels
             .iter()
