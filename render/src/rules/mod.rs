@@ -15,8 +15,9 @@
 //!   labels, annotations);
 //! - `guarded.rs`: the `breaker` label on the alerts of a guarded function;
 //! - one room per condition: `function/{error_rate, errors, idle, rate, latency,
-//!   breaker}.rs`, `declared/{value, change, still, quantile}.rs`, `slo/`, and `bot.rs`
-//!   for the build helper's job alerts;
+//!   breaker}.rs`, `declared/{value, change, still, quantile}.rs`, `slo/`, `bot.rs`
+//!   (with `bot_options.rs`) for the build helper's job alerts and `watchdog.rs` for the
+//!   dead-man's switch's;
 //! - the outputs: `files.rs` (Prometheus, `PrometheusRule`, mimirtool) and
 //!   `promtool_tests.rs` with `fleet.rs` (each probe among copies of its series).
 //!
@@ -37,6 +38,7 @@ mod promtool_tests;
 mod scenario;
 mod set;
 pub(crate) mod slo;
+mod watchdog;
 
 pub use bot_options::{BotDown, BotRestarting};
 pub use error::RulesError;
@@ -46,6 +48,7 @@ pub use set::{
     AlertRule, RecordingRule, RuleOptions, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP,
     LONG_RECORDING_INTERVAL, MIN_SCRAPES_PER_WINDOW, RECORDING_GROUP,
 };
+pub use watchdog::{WATCHDOG, WATCHDOG_SEVERITY};
 
 use botwatch_spec::declared::Declared;
 use botwatch_spec::model::Site;
@@ -91,6 +94,9 @@ impl RuleSet {
         guarded::Guards::of(sites).label(&mut set.alerts);
         if let Some(job) = &options.job {
             set.bot = bot::alerts(job, options, scrape)?;
+        }
+        if options.watchdog {
+            set.bot.push(watchdog::alert(scrape));
         }
         set.recording
             .sort_by(|a, b| (&a.record, &a.labels, &a.expr).cmp(&(&b.record, &b.labels, &b.expr)));

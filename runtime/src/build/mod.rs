@@ -56,6 +56,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+pub use botwatch_render::alertmanager::{Receiver, Routing, RoutingError, TimeInterval};
 pub use botwatch_render::rules::{
     BotDown, BotRestarting, PrometheusRuleMeta, RuleOptions, RuleSet, RulesError,
 };
@@ -80,6 +81,7 @@ pub struct Rules {
     prometheus_rule: Option<(PathBuf, PrometheusRuleMeta)>,
     mimir: Option<(PathBuf, String)>,
     dashboard: Option<PathBuf>,
+    alertmanager: Option<(PathBuf, Routing)>,
     options: RuleOptions,
 }
 
@@ -170,6 +172,8 @@ pub enum BuildError {
     },
     /// Two different alerts share a name and labels.
     Rules(RulesError),
+    /// The Alertmanager routing cannot be generated (no receiver, an undefined `during`).
+    Routing(RoutingError),
     /// A file could not be written.
     Write {
         /// The file.
@@ -254,6 +258,7 @@ impl fmt::Display for BuildError {
                 }
             }
             BuildError::Rules(error) => write!(f, "{error}"),
+            BuildError::Routing(error) => write!(f, "{error}"),
             BuildError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
         }
     }
@@ -269,6 +274,7 @@ impl std::error::Error for BuildError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BuildError::Rules(error) => Some(error),
+            BuildError::Routing(error) => Some(error),
             BuildError::Write { source, .. } => Some(source),
             _ => None,
         }
@@ -409,6 +415,33 @@ impl Rules {
         self
     }
 
+    /// An Alertmanager configuration routing these alerts, at `path` (relative to the
+    /// crate): `routing` names the receivers (page, ticket, teams), the dead-man's switch
+    /// (which adds the always-firing `Watchdog` to the rules) and the time intervals that
+    /// `during = "..."` names; the grouping and the inhibitions come from the alerts.
+    /// [`emit`](Rules::emit) fails when an alert's `during` names an undefined interval.
+    ///
+    /// ```no_run
+    /// use botwatch::build::{Receiver, Routing, Rules, TimeInterval};
+    /// Rules::new()
+    ///     .job("trading-bot")
+    ///     .alertmanager_to("monitoring/alertmanager.yml", Routing::new()
+    ///         .page(Receiver::pagerduty("pager", "/etc/bot/pagerduty_key"))
+    ///         .ticket(Receiver::webhook("tickets", "http://127.0.0.1:5001/ticket"))
+    ///         .team("execution", Receiver::slack("exec", "/etc/bot/slack_url", "#execution"))
+    ///         .dead_mans_switch("https://hc-ping.com/your-check-uuid")
+    ///         .time_interval("us_equities", TimeInterval::new()
+    ///             .weekdays("monday:friday")
+    ///             .times("09:30", "16:00")
+    ///             .location("America/New_York")))
+    ///     .emit()
+    ///     .expect("botwatch rules");
+    /// ```
+    pub fn alertmanager_to(mut self, path: impl Into<PathBuf>, routing: Routing) -> Rules {
+        self.alertmanager = Some((path.into(), routing));
+        self
+    }
+
     /// How often Prometheus scrapes the bot (default 15s). Every rule window must hold at
     /// least 4 scrapes, else [`emit`](Rules::emit) fails naming the attribute; the unit
     /// tests sample and evaluate at this interval.
@@ -504,7 +537,11 @@ impl Rules {
         let mut declared: Vec<Declared> =
             scan.declared.iter().map(|f| f.declared.clone()).collect();
         declared.sort_by(Declared::order);
-        let rules = RuleSet::build_all(&sites, &declared, &self.options).map_err(|error| {
+        let mut options = self.options.clone();
+        if let Some((_, routing)) = &self.alertmanager {
+            options.watchdog |= routing.has_dead_mans_switch();
+        }
+        let rules = RuleSet::build_all(&sites, &declared, &options).map_err(|error| {
             BuildError::Rules(with_locations(error, &scan.sites, &scan.declared))
         })?;
 
@@ -548,6 +585,11 @@ impl Rules {
                 crate_dir.join(path),
                 botwatch_render::dashboard::json(&sites, &declared),
             ));
+        }
+        if let Some((path, routing)) = &self.alertmanager {
+            let config = botwatch_render::alertmanager::render(&rules, &sites, routing)
+                .map_err(BuildError::Routing)?;
+            in_crate.push((crate_dir.join(path), config));
         }
         let mut warnings = scan.warnings;
         let mut kept = Vec::new();
