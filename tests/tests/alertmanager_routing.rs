@@ -536,3 +536,34 @@ fn the_watchdog_is_repeated_to_the_switch_at_its_own_pace() {
         "{text}"
     );
 }
+
+#[test]
+fn an_alert_with_during_gets_a_route_active_only_in_its_interval() {
+    let (root, _) = generated("am-during", BOT, routing());
+    let text = std::fs::read_to_string(root.join("alertmanager.yml")).unwrap();
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("YAML");
+    let config = &docs[0];
+    let leaves: Vec<&yaml_rust2::Yaml> = config["route"]["routes"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .flat_map(|r| std::iter::once(r).chain(r["routes"].as_vec().into_iter().flatten()))
+        .collect();
+    let timed: Vec<String> = leaves
+        .iter()
+        .filter(|r| !r["active_time_intervals"].is_badvalue())
+        .map(|r| format!("{:?} {:?}", r["matchers"], r["active_time_intervals"]))
+        .collect();
+    assert_eq!(timed.len(), 1, "{text}");
+    assert!(
+        timed[0].contains("alertname=\\\"QuoteIdle\\\"") && timed[0].contains("us_equities"),
+        "{timed:?}"
+    );
+    let interval = &config["time_intervals"][0];
+    assert_eq!(interval["name"].as_str(), Some("us_equities"));
+    let spec = &interval["time_intervals"][0];
+    assert_eq!(spec["weekdays"][0].as_str(), Some("monday:friday"));
+    assert_eq!(spec["times"][0]["start_time"].as_str(), Some("13:30"));
+    assert_eq!(spec["times"][0]["end_time"].as_str(), Some("20:00"));
+    assert_eq!(spec["location"].as_str(), Some("America/New_York"));
+}
