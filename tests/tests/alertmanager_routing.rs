@@ -333,14 +333,30 @@ fn a_running_alertmanager_inhibits_exactly_what_the_code_implies() {
             "BotDown",
             json!({"job": "bot", "instance": "10.0.0.7:9000", "severity": "critical", "case": "replica down"})
         ),
+        // Series gone everywhere: `absent(...)` fires without a job; this bot's are silenced
+        // while a job of it is down, another code base's are not.
+        alert(
+            "CancelIdle",
+            json!({"severity": "warning", "function": "cancel", "module": "bot", "case": "absent"})
+        ),
+        alert(
+            "FetchIdle",
+            json!({"severity": "warning", "function": "fetch", "module": "bottle::feed", "case": "absent elsewhere"})
+        ),
     ]);
-    let states = settled(&am, &alerts, 13, 4, "case");
+    let states = settled(&am, &alerts, 15, 5, "case");
     let suppressed: Vec<&str> = states
         .iter()
         .filter(|s| s.2 == "suppressed")
         .map(|s| s.1.as_str())
         .collect();
-    let mut expected = vec!["burn ticket", "guarded", "guarded latency", "job down's"];
+    let mut expected = vec![
+        "absent",
+        "burn ticket",
+        "guarded",
+        "guarded latency",
+        "job down's",
+    ];
     expected.sort_unstable();
     let mut suppressed = suppressed;
     suppressed.sort_unstable();

@@ -1,6 +1,7 @@
 //! The inhibitions only the code knows, each keyed on labels the generated alerts carry:
 //! - the whole job down (`BotDown` without `instance`) silences the job's other alerts: none
-//!   of them can say anything new while nothing is scraped;
+//!   of them can say anything new while nothing is scraped (also those of this bot's modules
+//!   that fire from `absent(...)` without a `job`);
 //! - an open breaker (`CircuitBreakerOpen{breaker="relay"}`, or the name its `open` alert
 //!   was given) silences the alerts of the functions it guards (`{breaker="relay",
 //!   function=...}`): the outage is one page, not one per function behind the breaker —
@@ -8,7 +9,8 @@
 //! - a critical alert silences the warning of the same name and labels (an SLO's fast
 //!   burn and its slow burn, one condition written twice with two severities).
 //!
-//! Every rule also requires `job` and the routing's `distinct_by` labels to be equal, so
+//! Every rule also requires the routing's `distinct_by` labels (and but for the absent
+//! series' rule, `job`) to be equal, so
 //! two bots (or a bot and its paper twin) on one Alertmanager never silence each other.
 
 use std::collections::BTreeSet;
@@ -18,7 +20,7 @@ use super::routing::Routing;
 use crate::rules::{RuleSet, WATCHDOG};
 use crate::text::{promql_string, yaml_quoted};
 use botwatch_spec::model::{Condition, Site};
-use botwatch_spec::names::{LABEL_BREAKER, LABEL_FUNCTION, LABEL_JOB};
+use botwatch_spec::names::{LABEL_BREAKER, LABEL_FUNCTION, LABEL_JOB, LABEL_MODULE};
 
 /// One `inhibit_rules` item.
 struct Inhibition {
@@ -66,6 +68,29 @@ fn inhibitions(set: &RuleSet, sites: &[Site], routing: &Routing) -> Vec<Inhibiti
             target: vec![format!("alertname!={}", promql_string(down))],
             equal: equal(&[LABEL_JOB], routing),
         });
+        // Two windows after the series vanish, `idle` and `rate <` alerts fire from
+        // `absent(...)`, which cannot know the job: matched on this bot's own modules.
+        let mut crates: Vec<&str> = sites
+            .iter()
+            .map(|site| site.module.split("::").next().unwrap_or_default())
+            .collect();
+        crates.sort_unstable();
+        crates.dedup();
+        if !crates.is_empty() {
+            let modules: Vec<String> = crates.iter().map(|c| format!("{c}(::.*)?")).collect();
+            rules.push(Inhibition {
+                why: "The same, for this bot's alerts that fire from absent series and so carry no job.",
+                source: vec![
+                    format!("alertname={}", promql_string(down)),
+                    "instance=\"\"".to_owned(),
+                ],
+                target: vec![
+                    format!("{LABEL_JOB}=\"\""),
+                    format!("{LABEL_MODULE}=~{}", promql_string(&modules.join("|"))),
+                ],
+                equal: equal(&[], routing),
+            });
+        }
     }
     let open = open_alert_names(sites);
     let guarded = set
@@ -128,6 +153,8 @@ pub(super) fn render(out: &mut String, set: &RuleSet, sites: &[Site], routing: &
         let _ = writeln!(out, "  # {}", rule.why);
         let _ = writeln!(out, "  - source_matchers: {}", list(&rule.source));
         let _ = writeln!(out, "    target_matchers: {}", list(&rule.target));
-        let _ = writeln!(out, "    equal: {}", list(&rule.equal));
+        if !rule.equal.is_empty() {
+            let _ = writeln!(out, "    equal: {}", list(&rule.equal));
+        }
     }
 }
