@@ -1,5 +1,5 @@
 //! Writes the bot's alert rules, their promtool unit tests, a PrometheusRule and a Grafana
-//! dashboard into monitoring/, from the #[counted], #[timed] and #[circuit_breaker]
+//! dashboard and an Alertmanager configuration into monitoring/, from the #[counted], #[timed] and #[circuit_breaker]
 //! attributes in src/, plus the bot-level BotDown and BotRestarting of the `trading-bot` job.
 //!
 //! When the bot grows into a workspace — say a `bot-core` library with the relay client,
@@ -11,7 +11,7 @@
 //! `.only_this_crate()` scans this one alone; `docs/alerts.md`, "A bot made of several
 //! crates", says what other `cfg`s do. `tests/fixture-multi-bot` is such a bot, tested.
 
-use botwatch::build::{PrometheusRuleMeta, Rules};
+use botwatch::build::{PrometheusRuleMeta, Receiver, Routing, Rules};
 
 fn main() {
     Rules::new()
@@ -29,6 +29,22 @@ fn main() {
                 namespace: Some("bots".to_owned()),
                 labels: vec![("release".to_owned(), "kube-prometheus".to_owned())],
             },
+        )
+        // Who is paged and who gets a ticket; the grouping, the inhibitions (the bot down,
+        // the relay's breaker open) and the Watchdog's route come from the attributes.
+        // Replace the URLs with your pager's and ticket system's integrations.
+        .alertmanager_to(
+            "monitoring/alertmanager.yml",
+            Routing::new()
+                .page(Receiver::webhook("pager", "http://127.0.0.1:5001/pager"))
+                .ticket(Receiver::webhook(
+                    "tickets",
+                    "http://127.0.0.1:5001/tickets",
+                ))
+                .dead_mans_switch("http://127.0.0.1:5001/watchdog")
+                // prometheus.yml's external label: bots sharing this Alertmanager never
+                // silence each other.
+                .distinct_by("bot"),
         )
         .emit()
         .expect("botwatch rules");

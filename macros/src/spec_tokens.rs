@@ -130,10 +130,12 @@ fn alert_with<C>(a: &Alert<C>, condition: TokenStream) -> TokenStream {
     let description = option(a.description.as_deref().map(text));
     let runbook = option(a.runbook.as_deref().map(text));
     let labels = labels(&a.labels);
+    let during = option(a.during.as_deref().map(text));
     quote!(::botwatch::__private::spec::Alert {
         condition: #condition, for_: #for_, within: #within, window: #window,
         min_rate: #min_rate, severity: #severity, name: #name,
         summary: #summary, description: #description, runbook: #runbook, labels: #labels,
+        during: #during,
     })
 }
 

@@ -1,5 +1,5 @@
 //! Everything botwatch renders from its model: alert and recording rules, their promtool
-//! unit tests, and the Grafana dashboard.
+//! unit tests, the Grafana dashboard, and the Alertmanager configuration.
 //!
 //! The model ([`botwatch_spec`]) is parsed once and embedded in the user's binary; every
 //! output here is a pure function of it, so the build helper (at build time) and the
@@ -9,7 +9,7 @@
 //! The floors, from the bottom: `promql` is the shared PromQL vocabulary (identity
 //! selectors, regex escaping, `le` matching) and [`text`] the quoting of YAML and
 //! PromQL text; [`rules`] builds a [`rules::RuleSet`] one condition per file and renders
-//! it per target; [`dashboard`] charts the same series.
+//! it per target; [`dashboard`] charts the same series; [`alertmanager`] routes its alerts.
 //!
 //! ```
 //! let set = botwatch_render::rules::RuleSet::build(&[]).unwrap();
@@ -18,6 +18,7 @@
 
 #![deny(missing_docs)]
 
+pub mod alertmanager;
 pub mod dashboard;
 pub mod json_string;
 mod promql;

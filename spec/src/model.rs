@@ -493,6 +493,9 @@ pub struct Alert<C = Condition> {
     pub runbook: Option<Text>,
     /// `labels(...)`: extra alert labels.
     pub labels: List<Label>,
+    /// `during = "us_equities"`: the named time interval (defined on the build helper's
+    /// `Routing`) outside which the generated Alertmanager configuration delivers nothing.
+    pub during: Option<Text>,
 }
 
 impl<C> Alert<C> {
@@ -510,6 +513,7 @@ impl<C> Alert<C> {
             description: None,
             runbook: None,
             labels: Cow::Borrowed(&[]),
+            during: None,
         }
     }
 
@@ -527,6 +531,7 @@ impl<C> Alert<C> {
             description: self.description,
             runbook: self.runbook,
             labels: self.labels,
+            during: self.during,
         }
     }
 }

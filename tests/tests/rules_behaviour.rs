@@ -269,6 +269,82 @@ fn job_adds_bot_down_and_bot_restarting() {
     generated_tests_pass(&root);
 }
 
+/// One monitoring setup pages on a single restart within the hour, and names its alerts
+/// after the bot: the build helper sets name, `for`, severity, restart count and window.
+#[test]
+#[ignore = "slow: promtool"]
+fn job_alerts_take_their_settings_from_the_build_helper() {
+    use botwatch::build::{BotDown, BotRestarting};
+    let (root, report) = emit(
+        "behaviour-job-settings",
+        "#[botwatch::counted(alert(idle > 10m))]\npub fn on_block() {}\n",
+        |r| {
+            r.job("chimera")
+                .bot_down(
+                    BotDown::new()
+                        .name("ChimeraDown")
+                        .for_(Duration::from_secs(30))
+                        .severity("page"),
+                )
+                .bot_restarting(
+                    BotRestarting::new()
+                        .name("ChimeraRestarted")
+                        .restarts(0)
+                        .within(Duration::from_secs(3600))
+                        .for_(Duration::from_secs(30))
+                        .severity("critical"),
+                )
+        },
+    );
+    report.expect("rules emitted");
+    let text = std::fs::read_to_string(root.join("alerts.yml")).unwrap();
+    assert!(
+        !text.contains("BotDown") && !text.contains("BotRestarting"),
+        "{text}"
+    );
+    let series = |metric: &str, instance: &str, values: &str| {
+        format!("      - series: '{metric}{{job=\"chimera\", instance=\"{instance}\"}}'\n        values: '{values}'\n")
+    };
+    // a goes down at 30s; down for 30s (not the default 1m) pages at 1m.
+    let down = series("up", "a", "1 1 0x20") + &series("up", "b", "1x22");
+    // a restarts once at 30s, b never: one restart is one too many; for = 30s.
+    let restarts = series("process_start_time_seconds", "a", "1 1 2x300")
+        + &series("process_start_time_seconds", "b", "1x300");
+    let down_a = "            exp_annotations:\n              summary: chimera a is down\n              description: 'Prometheus cannot scrape chimera a (no instance: no target of the job can be scraped, or it has none); its other alerts cannot fire meanwhile.'\n";
+    let restarted_a = "            exp_annotations:\n              summary: chimera a keeps restarting\n              description: chimera a restarted 1 times in the last 1h (more than 0).\n";
+    let restart_check = |at: &str| {
+        format!("      - alertname: ChimeraRestarted\n        eval_time: {at}\n        exp_alerts:\n          - exp_labels: {{severity: critical, job: chimera, instance: a}}\n{restarted_a}")
+    };
+    let tests = format!(
+        "  - name: down\n    interval: 15s\n    input_series:\n{down}    alert_rule_test:\n      - alertname: ChimeraDown\n        eval_time: 45s\n        exp_alerts: []\n      - alertname: ChimeraDown\n        eval_time: 1m\n        exp_alerts:\n          - exp_labels: {{severity: page, job: chimera, instance: a}}\n{down_a}  - name: one restart\n    interval: 15s\n    input_series:\n{restarts}    alert_rule_test:\n      - alertname: ChimeraRestarted\n        eval_time: 45s\n        exp_alerts: []\n{}{}      - alertname: ChimeraRestarted\n        eval_time: 61m\n        exp_alerts: []\n",
+        restart_check("1m"),
+        restart_check("59m"),
+    );
+    promtool_test(&root, &tests);
+    generated_tests_pass(&root);
+}
+
+#[test]
+fn a_restart_alert_that_could_never_fire_is_a_build_error() {
+    use botwatch::build::BotRestarting;
+    let (_, report) = emit(
+        "behaviour-job-never",
+        "#[botwatch::counted(alert(idle > 10m))]\npub fn on_block() {}\n",
+        |r| {
+            r.job("chimera").bot_restarting(
+                BotRestarting::new()
+                    .within(Duration::from_secs(300))
+                    .for_(Duration::from_secs(300)),
+            )
+        },
+    );
+    let error = report.expect_err("a for as long as the window").to_string();
+    assert!(
+        error.contains("BotRestarting") && error.contains("make `within` longer"),
+        "{error}"
+    );
+}
+
 #[test]
 fn mimir_groups_are_named_after_the_crate() {
     let (root, report) = emit(

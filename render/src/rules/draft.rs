@@ -101,6 +101,7 @@ impl Draft {
             labels,
             annotations,
             origin: subject.origin,
+            during: alert.during.as_deref().map(str::to_owned),
             probes: self.probes,
             latency: self.latency,
             test_step: subject.step,

@@ -46,6 +46,13 @@ pub enum RulesError {
         /// The denominator as written.
         denominator: String,
     },
+    /// The build helper's `BotDown` or `BotRestarting` is set so that it cannot work.
+    BotAlert {
+        /// The alert's name.
+        name: String,
+        /// Why, and the fix.
+        reason: String,
+    },
 }
 
 impl fmt::Display for RulesError {
@@ -79,6 +86,7 @@ impl fmt::Display for RulesError {
                 f,
                 "{origin} has an alert on a ratio to {denominator}, which is not a metric declared with #[botwatch::gauge]; declare it, or name the static of one"
             ),
+            RulesError::BotAlert { name, reason } => write!(f, "the job alert {name} {reason}"),
         }
     }
 }

@@ -13,9 +13,11 @@
 //! - `set.rs` and `error.rs`: the rule set and why it cannot be built;
 //! - `draft.rs`: the one finisher every alert goes through (name, `for`, severity,
 //!   labels, annotations);
+//! - `guarded.rs`: the `breaker` label on the alerts of a guarded function;
 //! - one room per condition: `function/{error_rate, errors, idle, rate, latency,
-//!   breaker}.rs`, `declared/{value, change, still, quantile}.rs`, `slo/`, and `bot.rs`
-//!   for the build helper's job alerts;
+//!   breaker}.rs`, `declared/{value, change, still, quantile}.rs`, `slo/`, `bot.rs`
+//!   (with `bot_options.rs`) for the build helper's job alerts and `watchdog.rs` for the
+//!   dead-man's switch's;
 //! - the outputs: `files.rs` (Prometheus, `PrometheusRule`, mimirtool) and
 //!   `promtool_tests.rs` with `fleet.rs` (each probe among copies of its series).
 //!
@@ -23,18 +25,22 @@
 //! `declared/mod.rs`; no file reaches back up to the one that calls it.
 
 mod bot;
+mod bot_options;
 pub(crate) mod declared;
 mod draft;
 mod error;
 mod files;
 mod fleet;
 mod function;
+mod guarded;
 mod overflow;
 mod promtool_tests;
 mod scenario;
 mod set;
 pub(crate) mod slo;
+mod watchdog;
 
+pub use bot_options::{BotDown, BotRestarting};
 pub use error::RulesError;
 pub use files::PrometheusRuleMeta;
 pub use promtool_tests::UnitTestFile;
@@ -42,6 +48,7 @@ pub use set::{
     AlertRule, RecordingRule, RuleOptions, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP,
     LONG_RECORDING_INTERVAL, MIN_SCRAPES_PER_WINDOW, RECORDING_GROUP,
 };
+pub use watchdog::{WATCHDOG, WATCHDOG_SEVERITY};
 
 use botwatch_spec::declared::Declared;
 use botwatch_spec::model::Site;
@@ -84,8 +91,12 @@ impl RuleSet {
         }
         declared::add_declared(&mut set, declared, scrape)?;
         overflow::add(&mut set, sites, declared, scrape);
+        guarded::Guards::of(sites).label(&mut set.alerts);
         if let Some(job) = &options.job {
-            set.bot = bot::alerts(job, scrape);
+            set.bot = bot::alerts(job, options, scrape)?;
+        }
+        if options.watchdog {
+            set.bot.push(watchdog::alert(scrape));
         }
         set.recording
             .sort_by(|a, b| (&a.record, &a.labels, &a.expr).cmp(&(&b.record, &b.labels, &b.expr)));

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::bot_options::{BotDown, BotRestarting};
 use super::scenario::latency::LatencyLine;
 use super::scenario::Probe;
 
@@ -36,6 +37,13 @@ pub struct RuleOptions {
     pub scrape_interval: Duration,
     /// The Prometheus job scraping the bot: adds `BotDown` and `BotRestarting`.
     pub job: Option<String>,
+    /// `BotDown` of the job: its name, `for` and severity.
+    pub bot_down: BotDown,
+    /// `BotRestarting` of the job: its name, restart limit and window, `for` and severity.
+    pub bot_restarting: BotRestarting,
+    /// Adds the always-firing `Watchdog` (in the bot group) that a dead-man's switch
+    /// listens for; the build helper sets it when its Alertmanager routing has one.
+    pub watchdog: bool,
 }
 
 impl RuleOptions {
@@ -48,6 +56,9 @@ impl Default for RuleOptions {
         RuleOptions {
             scrape_interval: Self::DEFAULT_SCRAPE_INTERVAL,
             job: None,
+            bot_down: BotDown::new(),
+            bot_restarting: BotRestarting::new(),
+            watchdog: false,
         }
     }
 }
@@ -89,6 +100,9 @@ pub struct AlertRule {
     pub annotations: Vec<(String, String)>,
     /// Where it comes from, `module::function`, for error messages.
     pub origin: String,
+    /// `during = "..."`: the named time interval its notifications are limited to (the
+    /// Alertmanager configuration's business; the rule fires whenever its condition holds).
+    pub during: Option<String>,
     /// Synthetic data and what the alert must do on it, for the unit tests.
     pub(crate) probes: Vec<Probe>,
     /// A latency alert's line, to predict it on the probes of alerts sharing its name.
@@ -115,7 +129,7 @@ pub struct RuleSet {
     pub recording: Vec<RecordingRule>,
     /// Alerting rules, sorted by (name, labels).
     pub alerts: Vec<AlertRule>,
-    /// Bot-level alerts (`BotDown`, `BotRestarting`), in their own group.
+    /// Bot-level alerts (`BotDown`, `BotRestarting`, `Watchdog`), in their own group.
     pub bot: Vec<AlertRule>,
     /// What the set was built with.
     pub options: RuleOptions,

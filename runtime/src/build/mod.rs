@@ -57,7 +57,10 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-pub use botwatch_render::rules::{PrometheusRuleMeta, RuleOptions, RuleSet, RulesError};
+pub use botwatch_render::alertmanager::{Receiver, Routing, RoutingError, TimeInterval};
+pub use botwatch_render::rules::{
+    BotDown, BotRestarting, PrometheusRuleMeta, RuleOptions, RuleSet, RulesError,
+};
 use botwatch_spec::declared::{Declared, ValueCondition};
 use botwatch_spec::model::{Attribute, CircuitBreaker, Comparison, Site};
 
@@ -79,6 +82,7 @@ pub struct Rules {
     prometheus_rule: Option<(PathBuf, PrometheusRuleMeta)>,
     mimir: Option<(PathBuf, String)>,
     dashboard: Option<PathBuf>,
+    alertmanager: Option<(PathBuf, Routing)>,
     options: RuleOptions,
 }
 
@@ -180,6 +184,8 @@ pub enum BuildError {
     },
     /// Two different alerts share a name and labels.
     Rules(RulesError),
+    /// The Alertmanager routing cannot be generated (no receiver, an undefined `during`).
+    Routing(RoutingError),
     /// A file could not be written.
     Write {
         /// The file.
@@ -283,6 +289,7 @@ impl fmt::Display for BuildError {
                 }
             }
             BuildError::Rules(error) => write!(f, "{error}"),
+            BuildError::Routing(error) => write!(f, "{error}"),
             BuildError::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
         }
     }
@@ -298,6 +305,7 @@ impl std::error::Error for BuildError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BuildError::Rules(error) => Some(error),
+            BuildError::Routing(error) => Some(error),
             BuildError::Write { source, .. } => Some(source),
             _ => None,
         }
@@ -411,6 +419,60 @@ impl Rules {
         self
     }
 
+    /// `BotDown` of [`job`](Rules::job) set otherwise than its defaults (down for 1m,
+    /// critical):
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// use botwatch::build::{BotDown, BotRestarting, Rules};
+    /// Rules::new()
+    ///     .job("trading-bot")
+    ///     .bot_down(BotDown::new().name("TradingBotDown").for_(Duration::from_secs(120)))
+    ///     // Pages on a single restart within the hour.
+    ///     .bot_restarting(BotRestarting::new().restarts(0).within(Duration::from_secs(3600)).severity("critical"))
+    ///     .emit()
+    ///     .expect("botwatch rules");
+    /// ```
+    pub fn bot_down(mut self, bot_down: BotDown) -> Rules {
+        self.options.bot_down = bot_down;
+        self
+    }
+
+    /// `BotRestarting` of [`job`](Rules::job) set otherwise than its defaults (more than 3
+    /// restarts within 15m, warning); [`emit`](Rules::emit) fails when it could never fire
+    /// (its `for` and the restarts do not fit in its window).
+    pub fn bot_restarting(mut self, bot_restarting: BotRestarting) -> Rules {
+        self.options.bot_restarting = bot_restarting;
+        self
+    }
+
+    /// An Alertmanager configuration routing these alerts, at `path` (relative to the
+    /// crate): `routing` names the receivers (page, ticket, teams), the dead-man's switch
+    /// (which adds the always-firing `Watchdog` to the rules) and the time intervals that
+    /// `during = "..."` names; the grouping and the inhibitions come from the alerts.
+    /// [`emit`](Rules::emit) fails when an alert's `during` names an undefined interval.
+    ///
+    /// ```no_run
+    /// use botwatch::build::{Receiver, Routing, Rules, TimeInterval};
+    /// Rules::new()
+    ///     .job("trading-bot")
+    ///     .alertmanager_to("monitoring/alertmanager.yml", Routing::new()
+    ///         .page(Receiver::pagerduty("pager", "/etc/bot/pagerduty_key"))
+    ///         .ticket(Receiver::webhook("tickets", "http://127.0.0.1:5001/ticket"))
+    ///         .team("execution", Receiver::slack("exec", "/etc/bot/slack_url", "#execution"))
+    ///         .dead_mans_switch("https://hc-ping.com/your-check-uuid")
+    ///         .time_interval("us_equities", TimeInterval::new()
+    ///             .weekdays("monday:friday")
+    ///             .times("09:30", "16:00")
+    ///             .location("America/New_York")))
+    ///     .emit()
+    ///     .expect("botwatch rules");
+    /// ```
+    pub fn alertmanager_to(mut self, path: impl Into<PathBuf>, routing: Routing) -> Rules {
+        self.alertmanager = Some((path.into(), routing));
+        self
+    }
+
     /// How often Prometheus scrapes the bot (default 15s). Every rule window must hold at
     /// least 4 scrapes, else [`emit`](Rules::emit) fails naming the attribute; the unit
     /// tests sample and evaluate at this interval.
@@ -509,7 +571,11 @@ impl Rules {
         let mut declared: Vec<Declared> =
             scan.declared.iter().map(|f| f.declared.clone()).collect();
         declared.sort_by(Declared::order);
-        let rules = RuleSet::build_all(&sites, &declared, &self.options).map_err(|error| {
+        let mut options = self.options.clone();
+        if let Some((_, routing)) = &self.alertmanager {
+            options.watchdog |= routing.has_dead_mans_switch();
+        }
+        let rules = RuleSet::build_all(&sites, &declared, &options).map_err(|error| {
             BuildError::Rules(with_locations(error, &scan.sites, &scan.declared))
         })?;
 
@@ -553,6 +619,11 @@ impl Rules {
                 crate_dir.join(path),
                 botwatch_render::dashboard::json(&sites, &declared),
             ));
+        }
+        if let Some((path, routing)) = &self.alertmanager {
+            let config = botwatch_render::alertmanager::render(&rules, &sites, routing)
+                .map_err(BuildError::Routing)?;
+            in_crate.push((crate_dir.join(path), config));
         }
         let mut warnings = scan.warnings;
         let mut kept = Vec::new();
@@ -815,6 +886,7 @@ fn with_locations(
             origin: locate(&origin),
             denominator,
         },
+        error @ RulesError::BotAlert { .. } => error,
     }
 }
 

@@ -23,6 +23,7 @@ const ALERT_KEYS: &[&str] = &[
     "within",
     "window",
     "min_rate",
+    "during",
 ];
 
 /// Labels an alert carries by construction, which `labels(...)` may not set.
@@ -184,6 +185,17 @@ pub(crate) fn parse_alert_with<C>(
             }
             "runbook" => {
                 alert.runbook = Some(string(assigned(item, "\"https://...\"")?, "runbook")?)
+            }
+            "during" => {
+                let value = assigned(item, "\"us_equities\"")?;
+                let name = string(value, "during")?;
+                if !crate::names::is_identifier(&name) {
+                    return Err(syn::Error::new_spanned(
+                        value,
+                        format!("`{name}` is not a time interval name: use letters, digits and `_`, like \"us_equities\", and define it on the build helper's Routing"),
+                    ));
+                }
+                alert.during = Some(name);
             }
             "labels" => {
                 alert.labels = Cow::Owned(labels(

@@ -2,5 +2,6 @@
 //! nothing here annotates a function or installs an exporter, so the files share a binary
 //! (one link instead of one per file).
 
+mod breaker_label;
 mod dashboard;
 mod grammar_fuzz;

@@ -232,6 +232,7 @@ fn burn_alert(objective: &Objective<'_>, policy: &Policy, step: Duration) -> Ale
             ("description".to_owned(), description),
         ],
         origin: objective.function.origin(),
+        during: None,
         probes: Vec::new(),
         latency: None,
         test_step: step,

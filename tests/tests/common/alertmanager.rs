@@ -1,0 +1,202 @@
+//! A real Alertmanager on 127.0.0.1 (`prometheus-alertmanager`, killed on drop) and a
+//! webhook sink that records what it is sent, per path: the pieces the routing tests put
+//! the generated configuration between.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use botwatch_tests::http_get;
+use serde_json::Value;
+
+/// Kills a child process when dropped, on success and on panic alike.
+pub(crate) struct Killed(pub(crate) Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running Alertmanager.
+pub(crate) struct Alertmanager {
+    pub(crate) addr: SocketAddr,
+    _process: Killed,
+}
+
+impl Alertmanager {
+    /// Starts `binary` on `config`, its data and log under `dir`, and waits until it is ready.
+    pub(crate) fn start(binary: &Path, config: &Path, dir: &Path) -> Alertmanager {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let log = std::fs::File::create(dir.join("alertmanager.log")).unwrap();
+        let process = Killed(
+            Command::new(binary)
+                .args([
+                    format!("--config.file={}", config.display()),
+                    format!("--storage.path={}", dir.join("alertmanager-data").display()),
+                    format!("--web.listen-address={addr}"),
+                    "--cluster.listen-address=".to_owned(),
+                ])
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("start alertmanager"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !http_get(addr, "/-/ready").is_ok_and(|r| r.status == 200) {
+            assert!(
+                Instant::now() < deadline,
+                "alertmanager not ready; see {}",
+                dir.join("alertmanager.log").display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Alertmanager {
+            addr,
+            _process: process,
+        }
+    }
+
+    /// Posts alerts (`[{labels, annotations}]`) as Prometheus would.
+    pub(crate) fn post(&self, alerts: &Value) {
+        let body = alerts.to_string();
+        let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        write!(
+            stream,
+            "POST /api/v2/alerts HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+
+    /// The alerts it holds, as `/api/v2/alerts` lists them.
+    pub(crate) fn alerts(&self) -> Vec<Value> {
+        http_get(self.addr, "/api/v2/alerts")
+            .ok()
+            .filter(|r| r.status == 200)
+            .and_then(|r| serde_json::from_str(&r.body).ok())
+            .unwrap_or_default()
+    }
+
+    /// Its alert groups, as `/api/v2/alerts/groups` lists them.
+    pub(crate) fn groups(&self) -> Vec<Value> {
+        http_get(self.addr, "/api/v2/alerts/groups")
+            .ok()
+            .filter(|r| r.status == 200)
+            .and_then(|r| serde_json::from_str(&r.body).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// One notification a receiver got: the path it was posted to and its JSON body.
+#[derive(Clone, Debug)]
+pub(crate) struct Notification {
+    pub(crate) path: String,
+    pub(crate) body: Value,
+}
+
+impl Notification {
+    /// The `alertname`s of its alerts with `status` (`firing`/`resolved`).
+    pub(crate) fn names(&self, status: &str) -> Vec<String> {
+        self.body["alerts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["status"] == status)
+            .filter_map(|a| a["labels"]["alertname"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// A webhook receiver on 127.0.0.1 recording every POST.
+pub(crate) struct WebhookSink {
+    pub(crate) addr: SocketAddr,
+    received: Arc<Mutex<Vec<Notification>>>,
+}
+
+impl WebhookSink {
+    pub(crate) fn start() -> WebhookSink {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = Arc::clone(&received);
+        // The thread ends with the test process; it only ever holds one connection.
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Some(notification) = read_post(stream) {
+                    store.lock().unwrap().push(notification);
+                }
+            }
+        });
+        WebhookSink { addr, received }
+    }
+
+    /// `http://<addr><path>`.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Everything received so far.
+    pub(crate) fn received(&self) -> Vec<Notification> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// What `path` received so far.
+    pub(crate) fn at(&self, path: &str) -> Vec<Notification> {
+        self.received()
+            .into_iter()
+            .filter(|n| n.path == path)
+            .collect()
+    }
+}
+
+fn read_post(stream: TcpStream) -> Option<Notification> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line.split_whitespace().nth(1)?.to_owned();
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let _ = reader
+        .get_mut()
+        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    Some(Notification {
+        path,
+        body: serde_json::from_slice(&body).ok()?,
+    })
+}
