@@ -28,11 +28,6 @@ pub(super) fn annotation(w: &mut Writer, declared: &[Declared]) {
         );
         w.field("iconColor", "red");
         w.field("name", "Guards engaged");
-        w.field("step", "15s");
-        w.field("tagKeys", "guard,breaker");
-        w.field("textFormat", "holding {{breaker}} open");
-        w.field("titleFormat", "Guard {{guard}} engaged");
-        w.field("useValueForTime", false);
     });
 }
 
@@ -61,9 +56,8 @@ mod tests {
         let with = crate::dashboard::json(&[], &[plain, guarded]);
         let annotations = &with[..with.find("\"description\"").expect("after the annotations")];
         for line in [
-            r#""name": "Guards engaged","#,
+            r#""name": "Guards engaged""#,
             r#""expr": "max by (job, guard, breaker) (botwatch_guard_engaged{job=~\"$job\"}) > 0","#,
-            r#""titleFormat": "Guard {{guard}} engaged","#,
             r#""uid": "${datasource}""#,
         ] {
             assert!(annotations.contains(line), "{line} in {annotations}");
