@@ -34,6 +34,22 @@ pub(crate) static ETH_USD_PRICE: Gauge = Gauge::new();
 #[gauge(alert(age > 1m, for = 30s))]
 pub(crate) static LATEST_BLOCK_TIMESTAMP: Gauge = Gauge::new();
 
+/// The block number the bot's node has reached: a node stuck behind the public chain, or
+/// one replica's node behind the others', bundles for blocks already gone.
+#[gauge(
+    alert(value - RPC_BLOCK_NUMBER < -5, for = 1m, severity = "critical"),
+    alert(lag > 3, for = 1m)
+)]
+pub(crate) static NODE_BLOCK_NUMBER: Gauge = Gauge::new();
+
+/// The block number a public RPC reports: the reference the node's head is compared with.
+#[gauge]
+pub(crate) static RPC_BLOCK_NUMBER: Gauge = Gauge::new();
+
+/// Net ETH inventory hedged on each venue; the bot's net position is their total.
+#[gauge(labels(venue), max_series = 8, alert(total > 100), alert(total < -100))]
+pub(crate) static INVENTORY_ETH: Gauge = Gauge::new();
+
 /// Profit of the bundles landed, in ETH.
 #[counter(alert(increase < 0.01, within = 6h, severity = "info"))]
 pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();

@@ -298,6 +298,9 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         "daily_volume_usd / daily_limit_usd",
         "eth_usd_price: changes over 5m",
         "profit_eth_total: increase over 6h",
+        "node_block_number - rpc_block_number",
+        "node_block_number: behind the best replica",
+        "inventory_eth: total",
     ] {
         assert!(titles.contains(title), "no panel {title}: {titles:#?}");
     }

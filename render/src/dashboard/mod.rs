@@ -25,6 +25,7 @@ mod json;
 mod layout;
 mod panels;
 mod queries;
+mod relations;
 mod values;
 mod variables;
 

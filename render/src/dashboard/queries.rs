@@ -398,7 +398,7 @@ pub(crate) fn label_evictions() -> Query {
 }
 
 /// The scope matchers as a list, for the declared metrics' selectors.
-const SCOPE_MATCHERS: [&str; 2] = ["job=~\"$job\"", "instance=~\"$instance\""];
+pub(crate) const SCOPE_MATCHERS: [&str; 2] = ["job=~\"$job\"", "instance=~\"$instance\""];
 
 /// `{{instance}} {{symbol}}`: one line per replica and label set of a declared metric.
 fn value_legend(metric: &DeclaredMetric<'_>) -> String {

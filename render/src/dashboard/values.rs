@@ -18,7 +18,7 @@ use super::panels::{Kind, Panel};
 use super::queries::{self, Query};
 
 /// The line of an alert's threshold, coloured by its severity.
-fn line(alert: &ValueAlert, value: f64) -> (f64, &'static str) {
+pub(super) fn line(alert: &ValueAlert, value: f64) -> (f64, &'static str) {
     let color = match alert.value_severity() {
         "critical" => "red",
         "info" => "blue",
@@ -28,14 +28,14 @@ fn line(alert: &ValueAlert, value: f64) -> (f64, &'static str) {
 }
 
 /// Lines in ascending order, one per value (Grafana's threshold steps are ascending).
-fn sorted(mut lines: Vec<(f64, &'static str)>) -> Vec<(f64, &'static str)> {
+pub(super) fn sorted(mut lines: Vec<(f64, &'static str)>) -> Vec<(f64, &'static str)> {
     lines.sort_by(|a, b| a.0.total_cmp(&b.0));
     lines.dedup_by(|a, b| a.0 == b.0);
     lines
 }
 
 /// `value < 0.5 (critical), value > 10 (warning)`: what the lines are, for the tooltip.
-fn lines_text<'a>(alerts: impl Iterator<Item = &'a ValueAlert>) -> String {
+pub(super) fn lines_text<'a>(alerts: impl Iterator<Item = &'a ValueAlert>) -> String {
     let written: Vec<String> = alerts
         .map(|a| format!("{} ({})", a.condition, a.value_severity()))
         .collect();
@@ -83,7 +83,7 @@ fn help(declared: &Declared) -> String {
 }
 
 /// "One line per instance" and the label keys of a labelled family.
-fn per(metric: &Metric<'_>) -> String {
+pub(super) fn per(metric: &Metric<'_>) -> String {
     if metric.keys.is_empty() {
         "One line per instance.".to_owned()
     } else {
@@ -105,6 +105,7 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
             MetricKind::Histogram => histogram(&metric),
         };
         panels.extend(since_panels(&metric));
+        panels.extend(super::relations::relation_panels(bot.declared, &metric));
         for panel in &panels {
             layout.add(panel);
         }

@@ -125,6 +125,19 @@ fn wide_values() -> Vec<Declared> {
             "alert(rate < 2/m), alert(idle > 15m)",
         ),
         declared(
+            Gauge,
+            "bot::values",
+            "NODE_HEAD",
+            "alert(value - rpc::PUBLIC_HEAD < -5, severity = \"critical\"), alert(value - rpc::PUBLIC_HEAD > 100), alert(lag > 3)",
+        ),
+        declared(Gauge, "bot::values::rpc", "PUBLIC_HEAD", ""),
+        declared(
+            Gauge,
+            "bot::values",
+            "INVENTORY_ETH",
+            "labels(venue, desk = \"mm\"), alert(total > 100), alert(total < -100, severity = \"critical\")",
+        ),
+        declared(
             Histogram,
             "bot::values",
             "SIMULATION_ACCURACY",
@@ -482,7 +495,56 @@ fn values_panels_chart_what_the_alerts_read_with_their_lines() {
         .skip(1)
         .take_while(|t| *t != "Circuit breakers")
         .collect();
-    assert_eq!(row_titles.len(), 13, "{row_titles:#?}");
+    assert_eq!(row_titles.len(), 19, "{row_titles:#?}");
+}
+
+/// Catches a gap not matched to its own replica's reference, a lag read as the value
+/// itself or against the best replica of every job together, a total that keeps the
+/// family's keys (one line per venue, not the sum), and their lines dropped or swapped.
+#[test]
+fn gap_lag_and_total_panels_read_what_their_alerts_read() {
+    let dashboard = render(&wide_bot());
+    let scope = "job=~\"$job\", instance=~\"$instance\"";
+    assert_eq!(
+        expr(&dashboard, "node_head - public_head"),
+        format!(
+            "max by (instance) (node_head{{{scope}}} - on (instance, job) group_left public_head{{{scope}}})"
+        )
+    );
+    assert_eq!(
+        lines(&dashboard, "node_head - public_head"),
+        (
+            vec![(-5.0, "red".to_owned()), (100.0, "orange".to_owned())],
+            true
+        )
+    );
+    assert_eq!(
+        expr(&dashboard, "node_head: behind the best replica"),
+        format!("max by (job) (node_head{{{scope}}}) - on (job) group_right node_head{{{scope}}}")
+    );
+    assert_eq!(
+        lines(&dashboard, "node_head: behind the best replica").0,
+        [(3.0, "orange".to_owned())]
+    );
+    let total = panel(&dashboard, "inventory_eth: total");
+    assert_eq!(
+        total["targets"][0]["expr"],
+        format!("sum by (instance, desk) (inventory_eth{{desk=\"mm\", {scope}}})")
+    );
+    assert_eq!(total["targets"][0]["legendFormat"], "{{instance}}");
+    assert_eq!(
+        lines(&dashboard, "inventory_eth: total").0,
+        [(-100.0, "red".to_owned()), (100.0, "orange".to_owned())]
+    );
+    // A metric without these alerts has none of these panels.
+    let titles: Vec<&str> = panels(&dashboard)
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert!(!titles
+        .iter()
+        .any(|t| t.starts_with("operator_balance_eth:")));
+    assert!(!titles.contains(&"public_head: behind the best replica"));
 }
 
 /// Catches a bot of declared metrics alone anchored on `up` (every job's instances in the
