@@ -238,12 +238,18 @@ pub(crate) fn declared(d: &Declared) -> TokenStream {
             .map(|b| list(b.iter().map(|v| float(*v)))),
     );
     let alerts = list(d.alerts.iter().map(value_alert));
+    let unit = option(d.unit.as_deref().map(text));
+    let states = list(d.states.iter().map(|s| {
+        let (value, name) = (float(s.value), text(&s.name));
+        quote!(::botwatch::__private::spec::declared::StateName { value: #value, name: #name })
+    }));
     quote!(::botwatch::__private::spec::declared::Declared {
         kind: ::botwatch::__private::spec::declared::MetricKind::#kind,
         static_name: #static_name,
         module: ::botwatch::__private::Cow::Borrowed(::core::module_path!()),
         name: #name, help: #help, labels: #labels, label_keys: #label_keys,
         max_series: #max_series, buckets: #buckets, alerts: #alerts,
+        unit: #unit, states: #states,
     })
 }
 
@@ -346,6 +352,10 @@ fn value_condition(c: &ValueCondition) -> TokenStream {
         ValueCondition::Idle { window } => {
             let window = duration(*window);
             quote!(#path::Idle { window: #window })
+        }
+        ValueCondition::State { name, value } => {
+            let (name, value) = (text(name), float(*value));
+            quote!(#path::State { name: #name, value: #value })
         }
         ValueCondition::Quantile {
             quantile: q,

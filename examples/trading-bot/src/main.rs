@@ -63,6 +63,7 @@ async fn main() {
 
     // The risk desk's limit; a real bot reads it from its config.
     values::DAILY_LIMIT_USD.set(250_000.0);
+    values::BOT_STATE.set(values::RUNNING);
     for venue in hedge::VENUES {
         values::INVENTORY_ETH.labels([venue]).set(0.0);
     }

@@ -4,7 +4,7 @@
 use botwatch::{counter, gauge, Counter, Gauge};
 
 /// ETH balance of the bot's operator account.
-#[gauge(alert(value < 0.5, for = 5m, severity = "critical", summary = "operator wallet nearly empty"))]
+#[gauge(unit = "ETH", alert(value < 0.5, for = 5m, severity = "critical", summary = "operator wallet nearly empty"))]
 pub(crate) static OPERATOR_BALANCE_ETH: Gauge = Gauge::new();
 
 /// Transactions waiting in the mempool at the last block.
@@ -12,11 +12,11 @@ pub(crate) static OPERATOR_BALANCE_ETH: Gauge = Gauge::new();
 pub(crate) static MEMPOOL_PENDING: Gauge = Gauge::new();
 
 /// Notional volume of the bundles landed today, in USD.
-#[gauge(alert(value / DAILY_LIMIT_USD > 80%, name = "VolumeLimitApproaching"))]
+#[gauge(unit = "USD", alert(value / DAILY_LIMIT_USD > 80%, name = "VolumeLimitApproaching"))]
 pub(crate) static DAILY_VOLUME_USD: Gauge = Gauge::new();
 
 /// The daily volume limit the risk desk set, in USD.
-#[gauge]
+#[gauge(unit = "USD")]
 pub(crate) static DAILY_LIMIT_USD: Gauge = Gauge::new();
 
 /// The last ETH/USD price the feed gave.
@@ -24,6 +24,7 @@ pub(crate) static DAILY_LIMIT_USD: Gauge = Gauge::new();
 // while the price stays put (a zombie websocket) pages too, and a quiet market whose price
 // is written again does not.
 #[gauge(
+    unit = "USD",
     alert(unchanged > 5m, for = 1m, name = "PriceFeedStale", severity = "critical"),
     alert(stale > 2m, for = 1m, severity = "critical")
 )]
@@ -47,11 +48,22 @@ pub(crate) static NODE_BLOCK_NUMBER: Gauge = Gauge::new();
 pub(crate) static RPC_BLOCK_NUMBER: Gauge = Gauge::new();
 
 /// Net ETH inventory hedged on each venue; the bot's net position is their total.
-#[gauge(labels(venue), max_series = 8, alert(total > 100), alert(total < -100))]
+#[gauge(labels(venue), max_series = 8, unit = "ETH", alert(total > 100), alert(total < -100))]
 pub(crate) static INVENTORY_ETH: Gauge = Gauge::new();
 
+/// Where the bot's state machine is: trading, paused by the operator, or halted by a
+/// fault (the dashboard and the live page show the name, not the number).
+#[gauge(
+    states(0 = "running", 1 = "paused", 3 = "halted"),
+    alert(state == "halted", for = 1m, severity = "critical")
+)]
+pub(crate) static BOT_STATE: Gauge = Gauge::new();
+
+/// `BOT_STATE` while the bot trades.
+pub(crate) const RUNNING: f64 = 0.0;
+
 /// Profit of the bundles landed, in ETH.
-#[counter(alert(increase < 0.01, within = 6h, severity = "info"))]
+#[counter(unit = "ETH", alert(increase < 0.01, within = 6h, severity = "info"))]
 pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();
 
 /// The notional volume of a landed bundle, in USD: what the daily limit caps.

@@ -301,6 +301,8 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         "node_block_number - rpc_block_number",
         "node_block_number: behind the best replica",
         "inventory_eth: total",
+        "operator_balance_eth: now",
+        "bot_state: now",
     ] {
         assert!(titles.contains(title), "no panel {title}: {titles:#?}");
     }

@@ -26,6 +26,8 @@ mod layout;
 mod panels;
 mod queries;
 mod relations;
+mod stat;
+mod units;
 mod values;
 mod variables;
 
@@ -43,7 +45,8 @@ use botwatch_spec::names::{self, format_float};
 use ids::{Grid, Ids};
 use json::Writer;
 use layout::{Bot, Layout, Section};
-use panels::{Kind, Panel};
+use panels::{Kind, Look, Panel};
+use std::borrow::Cow;
 
 /// The dashboard JSON model version written (Grafana 10.4 and later read it as is).
 pub const SCHEMA_VERSION: u32 = 39;
@@ -316,9 +319,10 @@ fn overview(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         description: description.to_owned(),
         queries: vec![query],
         kind,
-        unit: "short",
+        unit: Cow::Borrowed("short"),
         thresholds,
         size: (4, 5),
+        look: Look::default(),
     };
     layout.add(&stat(
         "up",
@@ -352,16 +356,18 @@ fn overview(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         .filter_map(|s| queries::metric(s))
         .collect();
     if !counted.is_empty() {
-        let series = |key: &str, title: &str, description: &str, queries, unit| Panel {
-            key: format!("overview/{key}"),
-            title: title.to_owned(),
-            description: description.to_owned(),
-            queries,
-            kind: Kind::TimeSeries,
-            unit,
-            thresholds: Vec::new(),
-            size: (6, 5),
-        };
+        let series =
+            |key: &str, title: &str, description: &str, queries, unit: &'static str| Panel {
+                key: format!("overview/{key}"),
+                title: title.to_owned(),
+                description: description.to_owned(),
+                queries,
+                kind: Kind::TimeSeries,
+                unit: Cow::Borrowed(unit),
+                thresholds: Vec::new(),
+                size: (6, 5),
+                look: Look::default(),
+            };
         layout.add(&series(
             "calls",
             "Calls per second",
@@ -390,9 +396,10 @@ fn overview(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                 .to_owned(),
             queries: vec![queries::label_overflow(), queries::label_evictions()],
             kind: Kind::TimeSeries,
-            unit: "reqps",
+            unit: Cow::Borrowed("reqps"),
             thresholds: Vec::new(),
             size: (8, 5),
+            look: Look::default(),
         });
     }
     layout.grid.new_line();
@@ -434,17 +441,22 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         }
         let who = who(site);
         let key = format!("{}::{who}", site.module);
-        let panel =
-            |kind: &str, title: String, description: String, queries, unit, thresholds| Panel {
-                key: format!("{key}/{kind}"),
-                title,
-                description,
-                queries,
-                kind: Kind::TimeSeries,
-                unit,
-                thresholds,
-                size: (8, 8),
-            };
+        let panel = |kind: &str,
+                     title: String,
+                     description: String,
+                     queries,
+                     unit: &'static str,
+                     thresholds| Panel {
+            key: format!("{key}/{kind}"),
+            title,
+            description,
+            queries,
+            kind: Kind::TimeSeries,
+            unit: Cow::Borrowed(unit),
+            thresholds,
+            size: (8, 8),
+            look: Look::default(),
+        };
         match &site.attribute {
             Attribute::Counted(_) => {
                 layout.add(&panel(
@@ -578,16 +590,20 @@ fn breakers(bot: &Bot<'_>, layout: &mut Layout<'_>) {
     layout.row("breakers", "Circuit breakers");
     for (name, keyed, latency) in &seen {
         layout.grid.new_line();
-        let panel = |kind: &str, title: String, description: &str, queries, plugin, unit| Panel {
-            key: format!("breaker/{name}/{kind}"),
-            title,
-            description: description.to_owned(),
-            queries,
-            kind: plugin,
-            unit,
-            thresholds: Vec::new(),
-            size: (8, 8),
-        };
+        let panel =
+            |kind: &str, title: String, description: &str, queries, plugin, unit: &'static str| {
+                Panel {
+                    key: format!("breaker/{name}/{kind}"),
+                    title,
+                    description: description.to_owned(),
+                    queries,
+                    kind: plugin,
+                    unit: Cow::Borrowed(unit),
+                    thresholds: Vec::new(),
+                    size: (8, 8),
+                    look: Look::default(),
+                }
+            };
         layout.add(&panel(
             "state",
             format!("{name}: state"),

@@ -6,6 +6,8 @@
 //! array; one named after a key (`grid_pos`, `options`) writes that object's entries, and
 //! its caller the key (`mappings` that array's items).
 
+use std::borrow::Cow;
+
 use super::ids::Place;
 use super::json::{Fragment, Writer};
 use super::queries::Query;
@@ -29,12 +31,37 @@ pub(crate) struct Panel {
     pub(crate) queries: Vec<Query>,
     /// How it draws them.
     pub(crate) kind: Kind,
-    /// The unit of its values (`s`, `percentunit`, `reqps`, `short`).
-    pub(crate) unit: &'static str,
-    /// Threshold lines: `(value, colour)` above a green base.
+    /// The unit of its values (`s`, `percentunit`, `reqps`, `short`, `suffix: ETH`).
+    pub(crate) unit: Cow<'static, str>,
+    /// Threshold lines: `(value, colour)` above the base colour.
     pub(crate) thresholds: Vec<(f64, &'static str)>,
     /// Width and height on the grid.
     pub(crate) size: (u32, u32),
+    /// Its base colour, value names and range, where they are not the defaults.
+    pub(crate) look: Look,
+}
+
+/// What a panel of a declared metric adds to how its values read: the colour below its
+/// first threshold, names of values (`states(...)`), and a gauge's range.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Look {
+    /// The colour below the first threshold; green when `None`.
+    pub(crate) base: Option<&'static str>,
+    /// Values shown as a name and colour.
+    pub(crate) mappings: Vec<Mapping>,
+    /// `min` and `max` of a dial.
+    pub(crate) range: Option<(f64, f64)>,
+}
+
+/// One value shown as a name in a colour: `3` as `halted` in red.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Mapping {
+    /// The value, as Grafana keys it (`3`, `0.5`).
+    pub(crate) value: String,
+    /// The name shown.
+    pub(crate) text: String,
+    /// Its colour.
+    pub(crate) color: &'static str,
 }
 
 /// A panel type.
@@ -48,6 +75,8 @@ pub(crate) enum Kind {
     Up,
     /// `state-timeline` of a breaker's state.
     BreakerState,
+    /// `gauge`: a dial between the panel's range, coloured by its thresholds.
+    Gauge,
 }
 
 impl Kind {
@@ -56,6 +85,7 @@ impl Kind {
             Kind::TimeSeries => "timeseries",
             Kind::Stat | Kind::Up => "stat",
             Kind::BreakerState => "state-timeline",
+            Kind::Gauge => "gauge",
         }
     }
 }
@@ -66,7 +96,7 @@ impl Kind {
 pub(crate) struct Shared {
     datasource: Fragment,
     /// By [`Kind`].
-    options: [Fragment; 4],
+    options: [Fragment; 5],
     /// A time series' `custom`, by whether it draws threshold lines.
     custom: [Fragment; 2],
 }
@@ -125,7 +155,7 @@ fn ref_id(index: usize) -> String {
 }
 
 fn target(w: &mut Writer, query: &Query, index: usize, kind: Kind) {
-    let instant = matches!(kind, Kind::Stat | Kind::Up);
+    let instant = matches!(kind, Kind::Stat | Kind::Up | Kind::Gauge);
     // No data source of its own: the panel's (`${datasource}`) applies.
     w.object(|w| {
         w.field("editorMode", "code");
@@ -148,17 +178,24 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
     w.key("defaults").object(|w| {
         w.key("color")
             .object(|w| w.field("mode", color_mode(panel.kind)));
-        w.key("mappings").array(|w| mappings(w, panel.kind));
+        w.key("mappings").array(|w| {
+            mappings(w, panel.kind);
+            named_values(w, &panel.look.mappings);
+        });
+        if let Some((min, max)) = panel.look.range {
+            w.field("max", max);
+            w.field("min", min);
+        }
         w.key("thresholds").object(|w| {
             w.field("mode", "absolute");
             w.key("steps").array(|w| {
-                step(w, "green", None);
+                step(w, panel.look.base.unwrap_or("green"), None);
                 for (value, color) in &panel.thresholds {
                     step(w, color, Some(*value));
                 }
             });
         });
-        w.field("unit", panel.unit);
+        w.field("unit", &*panel.unit);
         match panel.kind {
             Kind::TimeSeries => {
                 let lines = !panel.thresholds.is_empty();
@@ -175,7 +212,7 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
                 w.field("max", 2.0);
                 w.field("min", 0.0);
             }
-            Kind::Stat | Kind::Up => {}
+            Kind::Stat | Kind::Up | Kind::Gauge => {}
         }
     });
     w.key("overrides").array(|_| {});
@@ -184,7 +221,7 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
 fn color_mode(kind: Kind) -> &'static str {
     match kind {
         Kind::TimeSeries => "palette-classic",
-        Kind::Stat | Kind::Up | Kind::BreakerState => "thresholds",
+        Kind::Stat | Kind::Up | Kind::BreakerState | Kind::Gauge => "thresholds",
     }
 }
 
@@ -208,7 +245,7 @@ fn mappings(w: &mut Writer, kind: Kind) {
             ("2", "half-open", "yellow"),
         ],
         Kind::Up => &[("0", "DOWN", "red"), ("1", "UP", "green")],
-        Kind::TimeSeries | Kind::Stat => return,
+        Kind::TimeSeries | Kind::Stat | Kind::Gauge => return,
     };
     w.object(|w| {
         w.key("options").object(|w| {
@@ -217,6 +254,26 @@ fn mappings(w: &mut Writer, kind: Kind) {
                     w.field("color", *color);
                     w.field("index", index as f64);
                     w.field("text", *text);
+                });
+            }
+        });
+        w.field("type", "value");
+    });
+}
+
+/// A declared metric's named values (`states(...)`, a `value == X` alert's colour), as one
+/// value mapping.
+fn named_values(w: &mut Writer, named: &[Mapping]) {
+    if named.is_empty() {
+        return;
+    }
+    w.object(|w| {
+        w.key("options").object(|w| {
+            for (index, mapping) in named.iter().enumerate() {
+                w.number_key(&mapping.value).object(|w| {
+                    w.field("color", mapping.color);
+                    w.field("index", index as f64);
+                    w.field("text", mapping.text.as_str());
                 });
             }
         });
@@ -253,6 +310,19 @@ fn options(w: &mut Writer, kind: Kind) {
                 w.field("values", false);
             });
             w.field("textMode", "auto");
+        }
+        Kind::Gauge => {
+            w.field("minVizHeight", 75.0);
+            w.field("minVizWidth", 75.0);
+            w.field("orientation", "auto");
+            w.key("reduceOptions").object(|w| {
+                w.key("calcs").array(|w| w.value("lastNotNull"));
+                w.field("fields", "");
+                w.field("values", false);
+            });
+            w.field("showThresholdLabels", false);
+            w.field("showThresholdMarkers", true);
+            w.field("sizing", "auto");
         }
         Kind::BreakerState => {
             w.field("alignValue", "left");

@@ -7,8 +7,9 @@
 use crate::promql::Metric;
 use botwatch_spec::declared::{Declared, ValueAlert, ValueCondition};
 
-use super::panels::{Kind, Panel};
+use super::panels::{Kind, Look, Panel};
 use super::queries::{Query, SCOPE_MATCHERS};
+use super::units::grafana_unit;
 use super::values::{line, lines_text, per, sorted};
 
 /// The gap, lag and total panels of `metric`, in that order; none when it declares none of
@@ -27,9 +28,10 @@ fn panel(metric: &Metric<'_>, what: &str, title: String, description: String) ->
         description,
         queries: Vec::new(),
         kind: Kind::TimeSeries,
-        unit: "short",
+        unit: grafana_unit(metric.declared.unit.as_deref()),
         thresholds: Vec::new(),
         size: (8, 8),
+        look: Look::default(),
     }
 }
 

@@ -8,6 +8,7 @@ mod alert;
 mod breaker;
 mod declared;
 mod items;
+mod presentation;
 mod values;
 
 use std::borrow::Cow;

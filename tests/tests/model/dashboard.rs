@@ -91,7 +91,19 @@ fn wide_values() -> Vec<Declared> {
             Gauge,
             "bot::values",
             "OPERATOR_BALANCE_ETH",
-            "alert(value < 0.5, severity = \"critical\")",
+            "unit = \"ETH\", alert(value < 0.5, severity = \"critical\")",
+        ),
+        declared(
+            Gauge,
+            "bot::values",
+            "BOT_STATE",
+            "states(0 = \"running\", 1 = \"paused\", 3 = \"halted\"), alert(state == \"halted\", severity = \"critical\")",
+        ),
+        declared(
+            Gauge,
+            "bot::values",
+            "POOL_USE",
+            "unit = \"percent\", alert(value > 80), alert(value > 95, severity = \"critical\")",
         ),
         declared(
             Gauge,
@@ -246,7 +258,7 @@ fn panel_ids_are_stable_when_functions_come_and_go() {
             Some(id),
             "{title} changed id when a declared metric was added"
         );
-        if title != "operator_balance_eth" {
+        if !title.starts_with("operator_balance_eth") {
             assert_eq!(
                 without_value.get(title),
                 Some(id),
@@ -495,7 +507,121 @@ fn values_panels_chart_what_the_alerts_read_with_their_lines() {
         .skip(1)
         .take_while(|t| *t != "Circuit breakers")
         .collect();
-    assert_eq!(row_titles.len(), 19, "{row_titles:#?}");
+    assert_eq!(row_titles.len(), 31, "{row_titles:#?}");
+}
+
+/// `(value, colour)` of every threshold step after the base, and the base's colour.
+fn bands(dashboard: &Value, title: &str) -> (String, Vec<(f64, String)>) {
+    let steps = panel(dashboard, title)["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(steps[0]["value"], Value::Null, "{title}: a base step");
+    (
+        steps[0]["color"].as_str().unwrap().to_owned(),
+        steps[1..]
+            .iter()
+            .map(|s| {
+                (
+                    s["value"].as_f64().unwrap(),
+                    s["color"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// `value: (text, colour)` of a panel's named values.
+fn named(dashboard: &Value, title: &str) -> BTreeMap<String, (String, String)> {
+    let mappings = panel(dashboard, title)["fieldConfig"]["defaults"]["mappings"]
+        .as_array()
+        .unwrap();
+    mappings
+        .iter()
+        .flat_map(|m| m["options"].as_object().unwrap().iter())
+        .map(|(value, o)| {
+            (
+                value.clone(),
+                (
+                    o["text"].as_str().unwrap().to_owned(),
+                    o["color"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Catches a gauge's value-now panel coloured green where its alert pages (a `<` line's
+/// band upside down), a unit dropped, states shown as numbers or in the wrong colour, a
+/// share not drawn as a dial between 0 and 100, and the stats placed among the histories
+/// instead of on a line of their own above them.
+#[test]
+fn gauges_read_at_a_glance_with_units_bands_and_states() {
+    let dashboard = render(&wide_bot());
+    let balance = panel(&dashboard, "operator_balance_eth: now");
+    assert_eq!(balance["type"], "stat");
+    assert_eq!(balance["targets"][0]["instant"], true);
+    assert_eq!(balance["fieldConfig"]["defaults"]["unit"], "suffix: ETH");
+    assert_eq!(
+        panel(&dashboard, "operator_balance_eth")["fieldConfig"]["defaults"]["unit"],
+        "suffix: ETH",
+        "the history has the unit too"
+    );
+    assert_eq!(
+        bands(&dashboard, "operator_balance_eth: now"),
+        ("red".to_owned(), vec![(0.5, "green".to_owned())])
+    );
+    assert_eq!(
+        bands(&dashboard, "position: now"),
+        (
+            "blue".to_owned(),
+            vec![(-10.0, "green".to_owned()), (10.0, "orange".to_owned())]
+        )
+    );
+    assert_eq!(
+        bands(&dashboard, "daily_limit_usd: now"),
+        ("green".to_owned(), vec![])
+    );
+    let states: BTreeMap<String, (String, String)> = [
+        ("0", "running", "green"),
+        ("1", "paused", "green"),
+        ("3", "halted", "red"),
+    ]
+    .iter()
+    .map(|(v, t, c)| (v.to_string(), (t.to_string(), c.to_string())))
+    .collect();
+    assert_eq!(named(&dashboard, "bot_state: now"), states);
+    assert_eq!(named(&dashboard, "bot_state"), states, "and its history");
+    let pool = panel(&dashboard, "pool_use: now");
+    assert_eq!(pool["type"], "gauge");
+    assert_eq!(pool["fieldConfig"]["defaults"]["unit"], "percent");
+    assert_eq!(pool["fieldConfig"]["defaults"]["min"], 0.0);
+    assert_eq!(pool["fieldConfig"]["defaults"]["max"], 100.0);
+    assert_eq!(
+        bands(&dashboard, "pool_use: now"),
+        (
+            "green".to_owned(),
+            vec![(80.0, "orange".to_owned()), (95.0, "red".to_owned())]
+        )
+    );
+    // Counters and histograms have no value-now panel; every gauge has one, all of them
+    // on the line after the row header, above every history.
+    let values_row: Vec<&Value> = panels(&dashboard)
+        .iter()
+        .skip_while(|p| p["title"] != "Values")
+        .skip(1)
+        .take_while(|p| p["title"] != "Circuit breakers")
+        .collect();
+    let glance: Vec<&str> = values_row
+        .iter()
+        .take_while(|p| p["title"].as_str().unwrap().ends_with(": now"))
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(glance.len(), 10, "{glance:#?}");
+    assert!(!glance.contains(&"profit_eth_total: now"));
+    let top = values_row[0]["gridPos"]["y"].as_u64().unwrap();
+    let first_history = values_row[glance.len()]["gridPos"]["y"].as_u64().unwrap();
+    assert!(first_history > top, "histories start below the stats");
 }
 
 /// Catches a gap not matched to its own replica's reference, a lag read as the value
@@ -541,9 +667,12 @@ fn gap_lag_and_total_panels_read_what_their_alerts_read() {
         .iter()
         .map(|p| p["title"].as_str().unwrap())
         .collect();
-    assert!(!titles
-        .iter()
-        .any(|t| t.starts_with("operator_balance_eth:")));
+    for title in [
+        "operator_balance_eth: behind the best replica",
+        "operator_balance_eth: total",
+    ] {
+        assert!(!titles.contains(&title), "{title}");
+    }
     assert!(!titles.contains(&"public_head: behind the best replica"));
 }
 
@@ -560,11 +689,11 @@ fn a_bot_of_declared_metrics_alone_has_its_values_and_its_variables() {
     assert_eq!(rows, ["Overview", "Values"]);
     assert_eq!(
         dashboard["templating"]["list"][1]["query"]["query"],
-        "label_values(bundles_included_total{}, job)"
+        "label_values(bot_state{}, job)"
     );
     assert_eq!(
         dashboard["templating"]["list"][2]["query"]["query"],
-        "label_values(bundles_included_total{job=~\"$job\"}, instance)"
+        "label_values(bot_state{job=~\"$job\"}, instance)"
     );
     assert_eq!(dashboard["title"], "botwatch: bot");
 }
