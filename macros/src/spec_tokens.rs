@@ -60,8 +60,13 @@ fn timed(t: &Timed) -> TokenStream {
     );
     let alerts = list(t.alerts.iter().map(alert));
     let slos = list(t.slos.iter().map(slo));
+    let quantiles = option(
+        t.quantiles
+            .as_ref()
+            .map(|q| list(q.iter().map(|q| quantile(*q)))),
+    );
     quote!(::botwatch::__private::spec::Timed {
-        metric: #metric, buckets: #buckets, alerts: #alerts, slos: #slos
+        metric: #metric, buckets: #buckets, alerts: #alerts, slos: #slos, quantiles: #quantiles
     })
 }
 

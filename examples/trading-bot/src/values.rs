@@ -1,7 +1,7 @@
 //! The bot's own values, declared once with their alerts: the build helper writes those
 //! alerts into `monitoring/alerts.yml` next to the functions' ones.
 
-use botwatch::{counter, gauge, Counter, Gauge};
+use botwatch::{counter, gauge, histogram, Counter, Gauge, Histogram};
 
 /// ETH balance of the bot's operator account.
 #[gauge(unit = "ETH", alert(value < 0.5, for = 5m, severity = "critical", summary = "operator wallet nearly empty"))]
@@ -66,8 +66,13 @@ pub(crate) const RUNNING: f64 = 0.0;
 #[counter(unit = "ETH", alert(increase < 0.01, within = 6h, severity = "info"))]
 pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();
 
+/// Profit of each landed bundle, in ETH: its heatmap shows whether the wins shrink.
+#[histogram(unit = "ETH", buckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05])]
+pub(crate) static BUNDLE_PROFIT_ETH: Histogram = Histogram::new();
+
 /// The notional volume of a landed bundle, in USD: what the daily limit caps.
 pub(crate) fn landed(profit_eth: f64, eth_usd: f64) {
     PROFIT_ETH_TOTAL.add(profit_eth);
+    BUNDLE_PROFIT_ETH.record(profit_eth);
     DAILY_VOLUME_USD.add(profit_eth * eth_usd * 50.0);
 }

@@ -303,6 +303,8 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         "inventory_eth: total",
         "operator_balance_eth: now",
         "bot_state: now",
+        "simulate_bundle: latency heatmap",
+        "bundle_profit_eth: heatmap",
     ] {
         assert!(titles.contains(title), "no panel {title}: {titles:#?}");
     }

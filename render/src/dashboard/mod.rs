@@ -20,6 +20,7 @@
 //! assert!(json.contains("\"schemaVersion\": 39"));
 //! ```
 
+mod heatmap;
 mod ids;
 mod json;
 mod layout;
@@ -39,7 +40,7 @@ use std::collections::BTreeSet;
 use crate::rules::slo::{burn_alert_name, PAGE, TICKET};
 use crate::text::promql_string;
 use botwatch_spec::declared::Declared;
-use botwatch_spec::model::{Attribute, Condition, Quantile, Site};
+use botwatch_spec::model::{Attribute, Condition, Site};
 use botwatch_spec::names::{self, format_float};
 
 use ids::{Grid, Ids};
@@ -491,22 +492,19 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                     thresholds,
                 ));
             }
-            Attribute::Timed(_) => {
-                let mut quantiles = vec![Quantile::P50, Quantile::P90, Quantile::P99];
-                let mut thresholds = Vec::new();
-                for alert in site.attribute.alerts() {
-                    if let Condition::Latency {
-                        quantile,
-                        threshold,
-                    } = alert.condition
-                    {
-                        if !quantiles.contains(&quantile) {
-                            quantiles.push(quantile);
+            Attribute::Timed(timed) => {
+                let quantiles = timed.drawn_quantiles();
+                let thresholds: Vec<(f64, &str)> = site
+                    .attribute
+                    .alerts()
+                    .iter()
+                    .filter_map(|alert| match alert.condition {
+                        Condition::Latency { threshold, .. } => {
+                            Some((threshold.as_secs_f64(), "red"))
                         }
-                        thresholds.push((threshold.as_secs_f64(), "red"));
-                    }
-                }
-                quantiles.sort_by(|a, b| a.fraction().total_cmp(&b.fraction()));
+                        _ => None,
+                    })
+                    .collect();
                 layout.add(&panel(
                     "latency",
                     format!("{who}: latency"),
@@ -518,6 +516,7 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                     "s",
                     thresholds,
                 ));
+                layout.add(&heatmap::function_heatmap(site, metric, &key, &who));
             }
             Attribute::CircuitBreaker(_) => {}
         }

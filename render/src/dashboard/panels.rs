@@ -77,6 +77,8 @@ pub(crate) enum Kind {
     BreakerState,
     /// `gauge`: a dial between the panel's range, coloured by its thresholds.
     Gauge,
+    /// `heatmap` of a histogram's buckets (Prometheus' `le`), not recalculated.
+    Heatmap,
 }
 
 impl Kind {
@@ -86,6 +88,7 @@ impl Kind {
             Kind::Stat | Kind::Up => "stat",
             Kind::BreakerState => "state-timeline",
             Kind::Gauge => "gauge",
+            Kind::Heatmap => "heatmap",
         }
     }
 }
@@ -96,7 +99,7 @@ impl Kind {
 pub(crate) struct Shared {
     datasource: Fragment,
     /// By [`Kind`].
-    options: [Fragment; 5],
+    options: [Fragment; 6],
     /// A time series' `custom`, by whether it draws threshold lines.
     custom: [Fragment; 2],
 }
@@ -123,10 +126,15 @@ pub(crate) fn render(w: &mut Writer, shared: &mut Shared, panel: &Panel, id: u32
             .object(|w| field_config(w, &mut shared.custom, panel));
         w.key("gridPos").object(|w| grid_pos(w, place));
         w.field("id", id);
-        w.key("options")
-            .fragment(&mut shared.options[panel.kind as usize], |w| {
-                w.object(|w| options(w, panel.kind))
-            });
+        if panel.kind == Kind::Heatmap {
+            // Its y axis is in the histogram's own unit: no two alike to share.
+            w.key("options").object(|w| heatmap_options(w, &panel.unit));
+        } else {
+            w.key("options")
+                .fragment(&mut shared.options[panel.kind as usize], |w| {
+                    w.object(|w| options(w, panel.kind))
+                });
+        }
         w.key("targets").array(|w| {
             for (i, query) in panel.queries.iter().enumerate() {
                 target(w, query, i, panel.kind);
@@ -160,6 +168,9 @@ fn target(w: &mut Writer, query: &Query, index: usize, kind: Kind) {
     w.object(|w| {
         w.field("editorMode", "code");
         w.field("expr", query.expr.as_str());
+        if kind == Kind::Heatmap {
+            w.field("format", "heatmap");
+        }
         w.field("instant", instant);
         w.field("legendFormat", query.legend.as_str());
         w.field("range", !instant);
@@ -213,6 +224,12 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
                 w.field("min", 0.0);
             }
             Kind::Stat | Kind::Up | Kind::Gauge => {}
+            Kind::Heatmap => {
+                w.key("custom").object(|w| {
+                    w.key("scaleDistribution")
+                        .object(|w| w.field("type", "linear"));
+                });
+            }
         }
     });
     w.key("overrides").array(|_| {});
@@ -220,7 +237,7 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
 
 fn color_mode(kind: Kind) -> &'static str {
     match kind {
-        Kind::TimeSeries => "palette-classic",
+        Kind::TimeSeries | Kind::Heatmap => "palette-classic",
         Kind::Stat | Kind::Up | Kind::BreakerState | Kind::Gauge => "thresholds",
     }
 }
@@ -245,7 +262,7 @@ fn mappings(w: &mut Writer, kind: Kind) {
             ("2", "half-open", "yellow"),
         ],
         Kind::Up => &[("0", "DOWN", "red"), ("1", "UP", "green")],
-        Kind::TimeSeries | Kind::Stat | Kind::Gauge => return,
+        Kind::TimeSeries | Kind::Stat | Kind::Gauge | Kind::Heatmap => return,
     };
     w.object(|w| {
         w.key("options").object(|w| {
@@ -278,6 +295,32 @@ fn named_values(w: &mut Writer, named: &[Mapping]) {
             }
         });
         w.field("type", "value");
+    });
+}
+
+/// A heatmap of Prometheus' buckets as they are (no recalculation), its y axis in `unit`.
+fn heatmap_options(w: &mut Writer, unit: &str) {
+    w.field("calculate", false);
+    w.field("cellGap", 1.0);
+    w.key("color").object(|w| {
+        w.field("exponent", 0.5);
+        w.field("fill", "dark-orange");
+        w.field("mode", "scheme");
+        w.field("reverse", false);
+        w.field("scale", "exponential");
+        w.field("scheme", "Oranges");
+        w.field("steps", 64.0);
+    });
+    w.key("legend").object(|w| w.field("show", true));
+    w.key("rowsFrame").object(|w| w.field("layout", "le"));
+    w.key("tooltip").object(|w| {
+        w.field("mode", "single");
+        w.field("yHistogram", false);
+    });
+    w.key("yAxis").object(|w| {
+        w.field("axisPlacement", "left");
+        w.field("reverse", false);
+        w.field("unit", unit);
     });
 }
 
@@ -324,6 +367,8 @@ fn options(w: &mut Writer, kind: Kind) {
             w.field("showThresholdMarkers", true);
             w.field("sizing", "auto");
         }
+        // Written by `heatmap_options`, with the panel's unit.
+        Kind::Heatmap => {}
         Kind::BreakerState => {
             w.field("alignValue", "left");
             w.key("legend").object(legend);

@@ -39,7 +39,7 @@ impl Query {
 }
 
 /// `, job=~"$job", instance=~"$instance"`: the matchers every selector carries.
-const SCOPE: &str = ", job=~\"$job\", instance=~\"$instance\"";
+pub(crate) const SCOPE: &str = ", job=~\"$job\", instance=~\"$instance\"";
 
 /// The variable named after a per-call label: `$venue`.
 pub(crate) fn call_label_variable(key: &str) -> String {

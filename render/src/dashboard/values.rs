@@ -113,7 +113,11 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         let mut panels = match declared.kind {
             MetricKind::Gauge => gauge(bot.declared, &metric),
             MetricKind::Counter => counter(&metric),
-            MetricKind::Histogram => histogram(&metric),
+            MetricKind::Histogram => {
+                let mut panels = histogram(&metric);
+                panels.push(super::heatmap::value_heatmap(&metric));
+                panels
+            }
         };
         panels.extend(since_panels(&metric));
         panels.extend(super::relations::relation_panels(bot.declared, &metric));

@@ -1,6 +1,7 @@
 //! How a declared metric reads to a person: `unit = "USD"` and a gauge's
 //! `states(0 = "running", 1 = "paused", 3 = "halted")`, and `state == "halted"` in its
-//! alerts resolved to the value it names. Each error sits at the token and says the fix.
+//! alerts resolved to the value it names, and the quantile lines `quantiles(0.5, 0.95)` of
+//! `#[timed]` chooses. Each error sits at the token and says the fix.
 
 use std::borrow::Cow;
 
@@ -174,12 +175,67 @@ pub(crate) fn literal_span(tokens: &TokenStream, name: &str, fallback: Span) -> 
         .unwrap_or(fallback)
 }
 
+const QUANTILES_HELP: &str =
+    "`quantiles` takes fractions among 0.5, 0.9, 0.95, 0.99 and 0.999: `quantiles(0.5, 0.95, 0.99)`";
+
+/// `quantiles(0.5, 0.95, 0.99)` of `#[timed]`: the lines its panel draws, each once.
+pub(crate) fn quantiles(tokens: &TokenStream) -> syn::Result<Vec<crate::model::Quantile>> {
+    let parsed = (|input: ParseStream<'_>| {
+        Ok(input
+            .parse_terminated(|input: ParseStream<'_>| input.parse::<Lit>(), Token![,])?
+            .into_iter()
+            .collect::<Vec<_>>())
+    })
+    .parse2(tokens.clone())
+    .map_err(|e| syn::Error::new(e.span(), QUANTILES_HELP))?;
+    if parsed.is_empty() {
+        return Err(syn::Error::new_spanned(tokens, QUANTILES_HELP));
+    }
+    let mut out = Vec::new();
+    for lit in parsed {
+        let fraction = match &lit {
+            Lit::Float(f) if f.suffix().is_empty() => f.base10_parse::<f64>().ok(),
+            _ => None,
+        };
+        let quantile = fraction.and_then(|f| {
+            crate::model::Quantile::ALL
+                .into_iter()
+                .find(|q| q.fraction() == f)
+        });
+        match quantile {
+            Some(q) if out.contains(&q) => {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!("{} is listed twice", q.keyword()),
+                ))
+            }
+            Some(q) => out.push(q),
+            None => return Err(syn::Error::new(lit.span(), QUANTILES_HELP)),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn tokens(text: &str) -> TokenStream {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn quantiles_are_the_five_keywords_fractions() {
+        use crate::model::Quantile;
+        assert_eq!(
+            quantiles(&tokens("0.5, 0.95, 0.99")).unwrap(),
+            [Quantile::P50, Quantile::P95, Quantile::P99]
+        );
+        let e = |t: &str| quantiles(&tokens(t)).err().expect(t).to_string();
+        assert!(e("0.75").contains("among 0.5, 0.9"));
+        assert!(e("0.5, 0.5").contains("p50 is listed twice"));
+        assert!(e("p95").contains("among 0.5, 0.9"));
+        assert!(e("").contains("among 0.5, 0.9"));
     }
 
     #[test]

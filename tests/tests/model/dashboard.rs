@@ -57,7 +57,7 @@ fn wide_bot() -> Vec<Site> {
             "bot::venues",
             "place",
             Timed,
-            "labels(venue = venue.name())",
+            "labels(venue = venue.name()), quantiles(0.5, 0.95)",
         ),
         site(
             "bot::venues",
@@ -507,7 +507,7 @@ fn values_panels_chart_what_the_alerts_read_with_their_lines() {
         .skip(1)
         .take_while(|t| *t != "Circuit breakers")
         .collect();
-    assert_eq!(row_titles.len(), 31, "{row_titles:#?}");
+    assert_eq!(row_titles.len(), 32, "{row_titles:#?}");
 }
 
 /// `(value, colour)` of every threshold step after the base, and the base's colour.
@@ -622,6 +622,54 @@ fn gauges_read_at_a_glance_with_units_bands_and_states() {
     let top = values_row[0]["gridPos"]["y"].as_u64().unwrap();
     let first_history = values_row[glance.len()]["gridPos"]["y"].as_u64().unwrap();
     assert!(first_history > top, "histories start below the stats");
+}
+
+/// Catches `quantiles(...)` ignored (the default lines drawn) or an alert's quantile
+/// dropped when they are chosen, and heatmaps that read the quantile instead of the
+/// buckets, keep instances apart, or are not heatmaps of Prometheus' `le` buckets.
+#[test]
+fn chosen_quantiles_and_heatmaps_of_every_histogram() {
+    let dashboard = render(&wide_bot());
+    let legends = |title: &str| -> Vec<String> {
+        panel(&dashboard, title)["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["legendFormat"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        legends("place: latency"),
+        ["p50 {{venue}}", "p95 {{venue}}"]
+    );
+    assert_eq!(legends("submit: latency"), ["p50", "p90", "p95", "p99"]);
+    let scope = "job=~\"$job\", instance=~\"$instance\"";
+    for (title, expr, unit) in [
+        (
+            "submit: latency heatmap",
+            format!("sum by (le) (rate(function_calls_duration_seconds_bucket{{function=\"submit\", module=\"bot::relay\", {scope}}}[$__rate_interval]))"),
+            "s",
+        ),
+        (
+            "simulation_accuracy: heatmap",
+            format!("sum by (le) (rate(simulation_accuracy_bucket{{{scope}}}[$__rate_interval]))"),
+            "short",
+        ),
+    ] {
+        let heatmap = panel(&dashboard, title);
+        assert_eq!(heatmap["type"], "heatmap", "{title}");
+        assert_eq!(heatmap["targets"][0]["expr"], expr, "{title}");
+        assert_eq!(heatmap["targets"][0]["format"], "heatmap", "{title}");
+        assert_eq!(heatmap["targets"][0]["legendFormat"], "{{le}}", "{title}");
+        assert_eq!(heatmap["options"]["calculate"], false, "{title}");
+        assert_eq!(heatmap["options"]["yAxis"]["unit"], unit, "{title}");
+    }
+    // One heatmap per #[timed] site, none for #[counted] ones.
+    let heatmaps = panels(&dashboard)
+        .iter()
+        .filter(|p| p["type"] == "heatmap")
+        .count();
+    assert_eq!(heatmaps, 3, "submit, place and simulation_accuracy");
 }
 
 /// Catches a gap not matched to its own replica's reference, a lag read as the value
