@@ -305,6 +305,9 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         "bot_state: now",
         "simulate_bundle: latency heatmap",
         "bundle_profit_eth: heatmap",
+        "place_hedge: top venue, side by calls/s",
+        "place_hedge: top venue, side by error ratio",
+        "inventory_eth: by venue",
     ] {
         assert!(titles.contains(title), "no panel {title}: {titles:#?}");
     }

@@ -28,6 +28,7 @@ mod panels;
 mod queries;
 mod relations;
 mod stat;
+mod top;
 mod units;
 mod values;
 mod variables;
@@ -491,6 +492,9 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                     "percentunit",
                     thresholds,
                 ));
+                for bars in top::function_bars(site, metric, &key, &who) {
+                    layout.add(&bars);
+                }
             }
             Attribute::Timed(timed) => {
                 let quantiles = timed.drawn_quantiles();

@@ -79,6 +79,8 @@ pub(crate) enum Kind {
     Gauge,
     /// `heatmap` of a histogram's buckets (Prometheus' `le`), not recalculated.
     Heatmap,
+    /// `bargauge`: one horizontal bar per series now (a top-N over a label).
+    BarGauge,
 }
 
 impl Kind {
@@ -89,6 +91,7 @@ impl Kind {
             Kind::BreakerState => "state-timeline",
             Kind::Gauge => "gauge",
             Kind::Heatmap => "heatmap",
+            Kind::BarGauge => "bargauge",
         }
     }
 }
@@ -99,7 +102,7 @@ impl Kind {
 pub(crate) struct Shared {
     datasource: Fragment,
     /// By [`Kind`].
-    options: [Fragment; 6],
+    options: [Fragment; 7],
     /// A time series' `custom`, by whether it draws threshold lines.
     custom: [Fragment; 2],
 }
@@ -163,7 +166,7 @@ fn ref_id(index: usize) -> String {
 }
 
 fn target(w: &mut Writer, query: &Query, index: usize, kind: Kind) {
-    let instant = matches!(kind, Kind::Stat | Kind::Up | Kind::Gauge);
+    let instant = matches!(kind, Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge);
     // No data source of its own: the panel's (`${datasource}`) applies.
     w.object(|w| {
         w.field("editorMode", "code");
@@ -223,7 +226,7 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
                 w.field("max", 2.0);
                 w.field("min", 0.0);
             }
-            Kind::Stat | Kind::Up | Kind::Gauge => {}
+            Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge => {}
             Kind::Heatmap => {
                 w.key("custom").object(|w| {
                     w.key("scaleDistribution")
@@ -238,6 +241,7 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
 fn color_mode(kind: Kind) -> &'static str {
     match kind {
         Kind::TimeSeries | Kind::Heatmap => "palette-classic",
+        Kind::BarGauge => "continuous-GrYlRd",
         Kind::Stat | Kind::Up | Kind::BreakerState | Kind::Gauge => "thresholds",
     }
 }
@@ -262,7 +266,7 @@ fn mappings(w: &mut Writer, kind: Kind) {
             ("2", "half-open", "yellow"),
         ],
         Kind::Up => &[("0", "DOWN", "red"), ("1", "UP", "green")],
-        Kind::TimeSeries | Kind::Stat | Kind::Gauge | Kind::Heatmap => return,
+        Kind::TimeSeries | Kind::Stat | Kind::Gauge | Kind::Heatmap | Kind::BarGauge => return,
     };
     w.object(|w| {
         w.key("options").object(|w| {
@@ -366,6 +370,28 @@ fn options(w: &mut Writer, kind: Kind) {
             w.field("showThresholdLabels", false);
             w.field("showThresholdMarkers", true);
             w.field("sizing", "auto");
+        }
+        Kind::BarGauge => {
+            w.field("displayMode", "gradient");
+            w.key("legend").object(|w| {
+                w.key("calcs").array(|_| {});
+                w.field("displayMode", "list");
+                w.field("placement", "bottom");
+                w.field("showLegend", false);
+            });
+            w.field("maxVizHeight", 300.0);
+            w.field("minVizHeight", 16.0);
+            w.field("minVizWidth", 8.0);
+            w.field("namePlacement", "auto");
+            w.field("orientation", "horizontal");
+            w.key("reduceOptions").object(|w| {
+                w.key("calcs").array(|w| w.value("lastNotNull"));
+                w.field("fields", "");
+                w.field("values", false);
+            });
+            w.field("showUnfilled", true);
+            w.field("sizing", "auto");
+            w.field("valueMode", "color");
         }
         // Written by `heatmap_options`, with the panel's unit.
         Kind::Heatmap => {}

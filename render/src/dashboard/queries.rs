@@ -48,7 +48,7 @@ pub(crate) fn call_label_variable(key: &str) -> String {
 
 /// The scope matchers plus one per per-call label of `function` (borrowed when it has none:
 /// most functions, and the dashboard builds thousands of selectors).
-fn scope(function: &Function<'_>) -> Cow<'static, str> {
+pub(crate) fn scope(function: &Function<'_>) -> Cow<'static, str> {
     if function.call_labels.is_empty() {
         return Cow::Borrowed(SCOPE);
     }

@@ -119,6 +119,7 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                 panels
             }
         };
+        panels.extend(super::top::family_bars(&metric));
         panels.extend(since_panels(&metric));
         panels.extend(super::relations::relation_panels(bot.declared, &metric));
         for panel in &panels {

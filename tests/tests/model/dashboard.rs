@@ -507,7 +507,7 @@ fn values_panels_chart_what_the_alerts_read_with_their_lines() {
         .skip(1)
         .take_while(|t| *t != "Circuit breakers")
         .collect();
-    assert_eq!(row_titles.len(), 32, "{row_titles:#?}");
+    assert_eq!(row_titles.len(), 34, "{row_titles:#?}");
 }
 
 /// `(value, colour)` of every threshold step after the base, and the base's colour.
@@ -670,6 +670,56 @@ fn chosen_quantiles_and_heatmaps_of_every_histogram() {
         .filter(|p| p["type"] == "heatmap")
         .count();
     assert_eq!(heatmaps, 3, "submit, place and simulation_accuracy");
+}
+
+/// Catches a top-N that keeps instances apart (one bar per replica, not per label set),
+/// counts calls where it should count errors, is not narrowed by the label variables, or
+/// is drawn for a function without per-call labels; and a family's bars summing a gauge
+/// over replicas.
+#[test]
+fn label_sets_are_ranked_in_bar_gauges() {
+    let dashboard = render(&wide_bot());
+    let scope = "job=~\"$job\", instance=~\"$instance\"";
+    let place = |extra: &str| {
+        format!("function_calls_total{{function=\"place\", module=\"bot::venues\"{extra}, {scope}, venue=~\"$venue\", side=~\"$side\"}}")
+    };
+    let all = format!(
+        "sum by (venue, side) (rate({}[$__rate_interval]))",
+        place("")
+    );
+    let errors = format!(
+        "sum by (venue, side) (rate({}[$__rate_interval]))",
+        place(", result=\"error\"")
+    );
+    let calls = panel(&dashboard, "place: top venue, side by calls/s");
+    assert_eq!(calls["type"], "bargauge");
+    assert_eq!(calls["targets"][0]["instant"], true);
+    assert_eq!(calls["targets"][0]["expr"], format!("topk(10, {all})"));
+    assert_eq!(calls["targets"][0]["legendFormat"], "{{venue}} {{side}}");
+    assert_eq!(calls["fieldConfig"]["defaults"]["unit"], "reqps");
+    assert_eq!(
+        expr(&dashboard, "place: top venue, side by error ratio"),
+        format!("topk(10, {errors} / {all})")
+    );
+    assert_eq!(
+        expr(&dashboard, "position: by symbol"),
+        format!("topk(10, max by (desk, symbol) (position{{desk=\"mev\", {scope}}}))")
+    );
+    let bar_gauges: Vec<&str> = panels(&dashboard)
+        .iter()
+        .filter(|p| p["type"] == "bargauge")
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bar_gauges,
+        [
+            "place: top venue, side by calls/s",
+            "place: top venue, side by error ratio",
+            "inventory_eth: by venue",
+            "position: by symbol"
+        ],
+        "no bars for submit, whose calls have no labels"
+    );
 }
 
 /// Catches a gap not matched to its own replica's reference, a lag read as the value
