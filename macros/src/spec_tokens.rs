@@ -372,3 +372,20 @@ fn value_condition(c: &ValueCondition) -> TokenStream {
         }
     }
 }
+
+/// Registers the crate the tokens land in (its name, version and the commit the build
+/// helper found), for `botwatch_build_info`.
+pub(crate) fn crate_build() -> TokenStream {
+    quote! {
+        const _: () = {
+            #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::CRATES)]
+            #[linkme(crate = ::botwatch::__private::linkme)]
+            static __BOTWATCH_CRATE: ::botwatch::__private::CrateBuild =
+                ::botwatch::__private::CrateBuild {
+                    name: ::core::env!("CARGO_PKG_NAME"),
+                    version: ::core::env!("CARGO_PKG_VERSION"),
+                    commit: ::core::option_env!("BOTWATCH_GIT_COMMIT"),
+                };
+        };
+    }
+}

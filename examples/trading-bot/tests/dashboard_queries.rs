@@ -308,6 +308,8 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         "place_hedge: top venue, side by calls/s",
         "place_hedge: top venue, side by error ratio",
         "inventory_eth: by venue",
+        "Alerts firing and pending",
+        "Build",
     ] {
         assert!(titles.contains(title), "no panel {title}: {titles:#?}");
     }

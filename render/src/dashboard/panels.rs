@@ -81,6 +81,8 @@ pub(crate) enum Kind {
     Heatmap,
     /// `bargauge`: one horizontal bar per series now (a top-N over a label).
     BarGauge,
+    /// `table` of series now, one row each with its labels.
+    Table,
 }
 
 impl Kind {
@@ -92,6 +94,7 @@ impl Kind {
             Kind::Gauge => "gauge",
             Kind::Heatmap => "heatmap",
             Kind::BarGauge => "bargauge",
+            Kind::Table => "table",
         }
     }
 }
@@ -102,7 +105,7 @@ impl Kind {
 pub(crate) struct Shared {
     datasource: Fragment,
     /// By [`Kind`].
-    options: [Fragment; 7],
+    options: [Fragment; 8],
     /// A time series' `custom`, by whether it draws threshold lines.
     custom: [Fragment; 2],
 }
@@ -166,13 +169,18 @@ fn ref_id(index: usize) -> String {
 }
 
 fn target(w: &mut Writer, query: &Query, index: usize, kind: Kind) {
-    let instant = matches!(kind, Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge);
+    let instant = matches!(
+        kind,
+        Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge | Kind::Table
+    );
     // No data source of its own: the panel's (`${datasource}`) applies.
     w.object(|w| {
         w.field("editorMode", "code");
         w.field("expr", query.expr.as_str());
-        if kind == Kind::Heatmap {
-            w.field("format", "heatmap");
+        match kind {
+            Kind::Heatmap => w.field("format", "heatmap"),
+            Kind::Table => w.field("format", "table"),
+            _ => {}
         }
         w.field("instant", instant);
         w.field("legendFormat", query.legend.as_str());
@@ -226,7 +234,7 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
                 w.field("max", 2.0);
                 w.field("min", 0.0);
             }
-            Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge => {}
+            Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge | Kind::Table => {}
             Kind::Heatmap => {
                 w.key("custom").object(|w| {
                     w.key("scaleDistribution")
@@ -240,7 +248,7 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
 
 fn color_mode(kind: Kind) -> &'static str {
     match kind {
-        Kind::TimeSeries | Kind::Heatmap => "palette-classic",
+        Kind::TimeSeries | Kind::Heatmap | Kind::Table => "palette-classic",
         Kind::BarGauge => "continuous-GrYlRd",
         Kind::Stat | Kind::Up | Kind::BreakerState | Kind::Gauge => "thresholds",
     }
@@ -266,7 +274,12 @@ fn mappings(w: &mut Writer, kind: Kind) {
             ("2", "half-open", "yellow"),
         ],
         Kind::Up => &[("0", "DOWN", "red"), ("1", "UP", "green")],
-        Kind::TimeSeries | Kind::Stat | Kind::Gauge | Kind::Heatmap | Kind::BarGauge => return,
+        Kind::TimeSeries
+        | Kind::Stat
+        | Kind::Gauge
+        | Kind::Heatmap
+        | Kind::BarGauge
+        | Kind::Table => return,
     };
     w.object(|w| {
         w.key("options").object(|w| {
@@ -392,6 +405,16 @@ fn options(w: &mut Writer, kind: Kind) {
             w.field("showUnfilled", true);
             w.field("sizing", "auto");
             w.field("valueMode", "color");
+        }
+        Kind::Table => {
+            w.field("cellHeight", "sm");
+            w.key("footer").object(|w| {
+                w.field("countRows", false);
+                w.key("fields").array(|_| {});
+                w.key("reducer").array(|w| w.value("sum"));
+                w.field("show", false);
+            });
+            w.field("showHeader", true);
         }
         // Written by `heatmap_options`, with the panel's unit.
         Kind::Heatmap => {}

@@ -340,6 +340,21 @@ pub(crate) fn alerts_firing(alert_names: &[String]) -> Query {
     )
 }
 
+/// Alerts of this bot firing or pending now, as series (a table's rows): its own by name
+/// and any carrying its job.
+pub(crate) fn alerts_now(alert_names: &[String]) -> Query {
+    let mut parts = Vec::new();
+    if !alert_names.is_empty() {
+        let names: Vec<String> = alert_names.iter().map(|n| regex_escape(n)).collect();
+        parts.push(format!(
+            "ALERTS{{alertname=~{}}}",
+            promql_string(&names.join("|"))
+        ));
+    }
+    parts.push("ALERTS{job=~\"$job\"}".to_owned());
+    Query::new(parts.join(" or "), "{{alertname}}")
+}
+
 /// Calls per second of the whole bot into `metric`.
 pub(crate) fn bot_calls(metric: &str) -> Query {
     Query::new(

@@ -722,6 +722,76 @@ fn label_sets_are_ranked_in_bar_gauges() {
     );
 }
 
+/// Catches a mark reading another job's restarts, a breaker trip counted on any
+/// transition, a guard marked while it stays engaged, a build marked at every scrape, a
+/// breaker mark on a bot without breakers, and the alerts or build table missing or
+/// reading a range instead of the series now.
+#[test]
+fn marks_and_tables_read_the_bots_own_series() {
+    let dashboard = render(&wide_bot());
+    let marks: Vec<(String, String)> = dashboard["annotations"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_owned(),
+                a["expr"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let job = "job=~\"$job\"";
+    let expected: Vec<(String, String)> = [
+        (
+            "Restarts",
+            format!("changes(process_start_time_seconds{{{job}}}[$__interval]) > 0"),
+        ),
+        (
+            "Breaker trips",
+            format!("increase(circuit_breaker_transitions_total{{to=\"open\", {job}}}[$__interval]) > 0"),
+        ),
+        (
+            "Guard engagements",
+            format!("changes(botwatch_guard_engaged{{{job}}}[$__interval]) > 0 and botwatch_guard_engaged{{{job}}} == 1"),
+        ),
+        (
+            "New builds",
+            format!("botwatch_build_info{{{job}}} unless botwatch_build_info{{{job}}} offset 1m"),
+        ),
+    ]
+    .into_iter()
+    .map(|(n, e)| (n.to_owned(), e))
+    .collect();
+    assert_eq!(marks, expected);
+    let without_breakers = render_with(&[], &wide_values());
+    let names: Vec<&str> = without_breakers["annotations"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"Breaker trips"), "{names:?}");
+
+    let alerts = panel(&dashboard, "Alerts firing and pending");
+    assert_eq!(alerts["type"], "table");
+    assert_eq!(alerts["targets"][0]["format"], "table");
+    assert_eq!(alerts["targets"][0]["instant"], true);
+    let expr = alerts["targets"][0]["expr"].as_str().unwrap();
+    assert!(expr.starts_with("ALERTS{alertname=~\""), "{expr}");
+    assert!(expr.ends_with(" or ALERTS{job=~\"$job\"}"), "{expr}");
+    for name in ["SubmitErrorRateHigh", "BotStateHalted", "NodeHeadLagging"] {
+        assert!(expr.contains(name), "{name} missing from {expr}");
+    }
+    assert_eq!(alerts["gridPos"]["w"], 24, "a row of its own");
+    let build = panel(&dashboard, "Build");
+    assert_eq!(build["type"], "table");
+    assert_eq!(
+        build["targets"][0]["expr"],
+        "max by (instance, version, commit) (botwatch_build_info{job=~\"$job\", instance=~\"$instance\"})"
+    );
+}
+
 /// Catches a gap not matched to its own replica's reference, a lag read as the value
 /// itself or against the best replica of every job together, a total that keeps the
 /// family's keys (one line per venue, not the sum), and their lines dropped or swapped.
@@ -784,7 +854,7 @@ fn a_bot_of_declared_metrics_alone_has_its_values_and_its_variables() {
         .filter(|p| p["type"] == "row")
         .map(|p| p["title"].as_str().unwrap())
         .collect();
-    assert_eq!(rows, ["Overview", "Values"]);
+    assert_eq!(rows, ["Overview", "Alerts", "Values"]);
     assert_eq!(
         dashboard["templating"]["list"][1]["query"]["query"],
         "label_values(bot_state{}, job)"
@@ -811,6 +881,7 @@ fn rows_come_in_order_with_variables_for_the_labels() {
         rows,
         [
             "Overview",
+            "Alerts",
             "bot::feed",
             "bot::relay",
             "bot::venues",
