@@ -164,6 +164,7 @@ fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) 
     );
     let ratio_checks = denominators.iter().map(ratio_check);
     let gap_checks = references.iter().map(gap_check);
+    let krate = spec_tokens::crate_build();
     quote! {
         #(#attrs)*
         #vis #static_token #ident: #ty = {
@@ -180,6 +181,8 @@ fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) 
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
         const #metric_marker: () = ();
+
+        #krate
 
         const _: () = {
             #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::DECLARED)]

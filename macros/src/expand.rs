@@ -350,7 +350,9 @@ fn counted_is_error(error_if: Option<&syn::Path>, ok_if: Option<&syn::Path>) -> 
 
 fn counted_items(function: &str, attribute: Attribute) -> TokenStream {
     let spec = spec_tokens::site(function, &attribute);
+    let krate = spec_tokens::crate_build();
     quote! {
+        #krate
         static __BOTWATCH_COUNTED_SPEC: ::botwatch::__private::spec::Site = #spec;
         static __BOTWATCH_COUNTED: ::botwatch::__private::CountedSite =
             ::botwatch::__private::CountedSite::new(&__BOTWATCH_COUNTED_SPEC);
@@ -368,7 +370,9 @@ fn timed_items(function: &str, attribute: Attribute) -> TokenStream {
     let bounds = timed.bucket_bounds_nanos();
     let finite = bounds.len();
     let spec = spec_tokens::site(function, &attribute);
+    let krate = spec_tokens::crate_build();
     quote! {
+        #krate
         static __BOTWATCH_TIMED_SPEC: ::botwatch::__private::spec::Site = #spec;
         static __BOTWATCH_TIMED_BOUNDS: [u64; #finite] = [#(#bounds),*];
         static __BOTWATCH_TIMED_LINES: [

@@ -61,8 +61,13 @@ fn timed(t: &Timed) -> TokenStream {
     );
     let alerts = list(t.alerts.iter().map(alert));
     let slos = list(t.slos.iter().map(slo));
+    let quantiles = option(
+        t.quantiles
+            .as_ref()
+            .map(|q| list(q.iter().map(|q| quantile(*q)))),
+    );
     quote!(::botwatch::__private::spec::Timed {
-        metric: #metric, buckets: #buckets, alerts: #alerts, slos: #slos
+        metric: #metric, buckets: #buckets, alerts: #alerts, slos: #slos, quantiles: #quantiles
     })
 }
 
@@ -242,12 +247,18 @@ pub(crate) fn declared(d: &Declared) -> TokenStream {
     );
     let alerts = list(d.alerts.iter().map(value_alert));
     let guard = option(d.guard.as_ref().map(guard));
+    let unit = option(d.unit.as_deref().map(text));
+    let states = list(d.states.iter().map(|s| {
+        let (value, name) = (float(s.value), text(&s.name));
+        quote!(::botwatch::__private::spec::declared::StateName { value: #value, name: #name })
+    }));
     quote!(::botwatch::__private::spec::declared::Declared {
         kind: ::botwatch::__private::spec::declared::MetricKind::#kind,
         static_name: #static_name,
         module: ::botwatch::__private::Cow::Borrowed(::core::module_path!()),
         name: #name, help: #help, labels: #labels, label_keys: #label_keys,
         max_series: #max_series, buckets: #buckets, alerts: #alerts, guard: #guard,
+        unit: #unit, states: #states,
     })
 }
 
@@ -362,6 +373,10 @@ fn value_condition(c: &ValueCondition) -> TokenStream {
             let window = duration(*window);
             quote!(#path::Idle { window: #window })
         }
+        ValueCondition::State { name, value } => {
+            let (name, value) = (text(name), float(*value));
+            quote!(#path::State { name: #name, value: #value })
+        }
         ValueCondition::Quantile {
             quantile: q,
             comparison: c,
@@ -370,5 +385,22 @@ fn value_condition(c: &ValueCondition) -> TokenStream {
             let (q, c, threshold) = (quantile(*q), comparison(*c), float(*threshold));
             quote!(#path::Quantile { quantile: #q, comparison: #c, threshold: #threshold })
         }
+    }
+}
+
+/// Registers the crate the tokens land in (its name, version and the commit the build
+/// helper found), for `botwatch_build_info`.
+pub(crate) fn crate_build() -> TokenStream {
+    quote! {
+        const _: () = {
+            #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::CRATES)]
+            #[linkme(crate = ::botwatch::__private::linkme)]
+            static __BOTWATCH_CRATE: ::botwatch::__private::CrateBuild =
+                ::botwatch::__private::CrateBuild {
+                    name: ::core::env!("CARGO_PKG_NAME"),
+                    version: ::core::env!("CARGO_PKG_VERSION"),
+                    commit: ::core::option_env!("BOTWATCH_GIT_COMMIT"),
+                };
+        };
     }
 }

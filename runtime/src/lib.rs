@@ -43,6 +43,8 @@ mod breaker;
 #[cfg(feature = "build")]
 pub mod build;
 #[cfg(feature = "runtime")]
+mod build_info;
+#[cfg(feature = "runtime")]
 mod call;
 #[cfg(feature = "runtime")]
 mod clock;
@@ -122,6 +124,8 @@ pub mod __private {
     pub use ::botwatch_spec as spec;
     pub use ::linkme;
     pub use ::std::borrow::Cow;
+
+    pub use crate::build_info::{CrateBuild, CRATES};
 
     pub use crate::breaker::{breaker_hooks, BreakerHooks, BreakerResult, BreakerSite, NoBreaker};
     pub use crate::call::{

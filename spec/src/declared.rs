@@ -179,6 +179,13 @@ pub enum ValueCondition {
         /// The line.
         threshold: f64,
     },
+    /// `state == "halted"` (gauges with `states(...)`): the value a state is named by.
+    State {
+        /// The state's name, as written in `states(...)`.
+        name: Text,
+        /// The value `states(...)` gives it.
+        value: f64,
+    },
     /// `p50 < 0.8`, `p99 > 2.5` (histograms).
     Quantile {
         /// Which quantile.
@@ -198,7 +205,8 @@ impl ValueCondition {
             | ValueCondition::Ratio { .. }
             | ValueCondition::Unchanged { .. }
             | ValueCondition::Age { .. }
-            | ValueCondition::Gap { .. } => &[MetricKind::Gauge],
+            | ValueCondition::Gap { .. }
+            | ValueCondition::State { .. } => &[MetricKind::Gauge],
             ValueCondition::Stale { .. } => &MetricKind::ALL,
             ValueCondition::Lag { .. } | ValueCondition::Total { .. } => {
                 &[MetricKind::Gauge, MetricKind::Counter]
@@ -233,6 +241,7 @@ impl ValueCondition {
             ValueCondition::Increase { comparison, .. } => format!("Increase{}", side(*comparison)),
             ValueCondition::Rate { comparison, .. } => format!("Rate{}", side(*comparison)),
             ValueCondition::Idle { .. } => "Idle".to_owned(),
+            ValueCondition::State { name, .. } => state_camel_case(name),
             ValueCondition::Quantile {
                 quantile,
                 comparison,
@@ -244,6 +253,21 @@ impl ValueCondition {
             ),
         }
     }
+}
+
+/// `halted` → `Halted`, `half-open` → `HalfOpen`, `on hold` → `OnHold`: a state's name as
+/// the suffix of an alert's name.
+fn state_camel_case(name: &str) -> String {
+    upper_camel_case(&name.replace(['-', ' '], "_"))
+}
+
+/// One entry of `states(0 = "running", 3 = "halted")`: a gauge's value and its name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateName {
+    /// The value.
+    pub value: f64,
+    /// Its name (`running`).
+    pub name: Text,
 }
 
 /// An `alert(...)` on a declared metric.
@@ -302,6 +326,11 @@ pub struct Declared {
     /// `guard(...)`: the kill switch it holds, if any (at most one per metric: the guard is
     /// named after the static).
     pub guard: Option<Guard>,
+    /// `unit = "USD"`: the unit the dashboard and the live page show its values in.
+    pub unit: Option<Text>,
+    /// `states(0 = "running", ...)` of a gauge: the names of its values, in the order
+    /// written.
+    pub states: List<StateName>,
 }
 
 impl Declared {
@@ -322,7 +351,17 @@ impl Declared {
             buckets: None,
             alerts: Cow::Borrowed(&[]),
             guard: None,
+            unit: None,
+            states: Cow::Borrowed(&[]),
         }
+    }
+
+    /// The name `states(...)` gives `value`, if any.
+    pub fn state_name(&self, value: f64) -> Option<&str> {
+        self.states
+            .iter()
+            .find(|s| s.value == value)
+            .map(|s| &*s.name)
     }
 
     /// The metric's name: `name = "..."`, or the static's name in lower case.
@@ -519,6 +558,20 @@ mod tests {
                 "PriceGapLow",
             ),
             (ValueCondition::Lag { threshold: 5.0 }, "PriceLagging"),
+            (
+                ValueCondition::State {
+                    name: "halted".into(),
+                    value: 3.0,
+                },
+                "PriceHalted",
+            ),
+            (
+                ValueCondition::State {
+                    name: "half-open on hold".into(),
+                    value: 2.0,
+                },
+                "PriceHalfOpenOnHold",
+            ),
             (
                 ValueCondition::Total {
                     comparison: Comparison::Above,

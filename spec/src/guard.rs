@@ -48,7 +48,8 @@ impl Guard {
             | ValueCondition::Ratio { .. }
             | ValueCondition::Gap { .. }
             | ValueCondition::Stale { .. }
-            | ValueCondition::Age { .. } => Ok(()),
+            | ValueCondition::Age { .. }
+            | ValueCondition::State { .. } => Ok(()),
             ValueCondition::Increase { .. } | ValueCondition::Rate { .. } | ValueCondition::Idle { .. } => Err(
                 "an increase or a rate is a change over a window of scrapes, which only Prometheus keeps",
             ),

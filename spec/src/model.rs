@@ -151,6 +151,28 @@ pub struct Timed {
     pub alerts: List<Alert>,
     /// `slo(...)` clauses.
     pub slos: List<Slo>,
+    /// `quantiles(0.5, 0.95, 0.99)`: the quantile lines its dashboard panel draws; `None`
+    /// for p50, p90 and p99. The quantiles its alerts name are drawn either way.
+    pub quantiles: Option<List<Quantile>>,
+}
+
+impl Timed {
+    /// The quantiles drawn: those of `quantiles(...)` (or p50, p90, p99) and every quantile
+    /// an alert names, ascending, each once.
+    pub fn drawn_quantiles(&self) -> Vec<Quantile> {
+        let mut out: Vec<Quantile> = match &self.quantiles {
+            Some(chosen) => chosen.to_vec(),
+            None => vec![Quantile::P50, Quantile::P90, Quantile::P99],
+        };
+        for alert in self.alerts.iter() {
+            if let Condition::Latency { quantile, .. } = alert.condition {
+                out.push(quantile);
+            }
+        }
+        out.sort_by(|a, b| a.fraction().total_cmp(&b.fraction()));
+        out.dedup();
+        out
+    }
 }
 
 /// The arguments of `#[circuit_breaker(...)]`, with defaults filled in.

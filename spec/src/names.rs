@@ -10,6 +10,10 @@ pub const FUNCTION_CALLS_TOTAL: &str = "function_calls_total";
 pub const FUNCTION_CALLS_DURATION_SECONDS: &str = "function_calls_duration_seconds";
 /// Breaker state gauge: 0 closed, 1 open, 2 half-open.
 pub const CIRCUIT_BREAKER_STATE: &str = "circuit_breaker_state";
+/// The bot's build: `version` and `commit` labels, value 1.
+pub const BOTWATCH_BUILD_INFO: &str = "botwatch_build_info";
+/// When the process started, in Unix seconds (the standard process metric).
+pub const PROCESS_START_TIME_SECONDS: &str = "process_start_time_seconds";
 /// Label sets evicted after `label_idle` without a call, per function.
 pub const BOTWATCH_LABEL_EVICTIONS_TOTAL: &str = "botwatch_label_evictions_total";
 /// HELP of [`BOTWATCH_LABEL_EVICTIONS_TOTAL`].

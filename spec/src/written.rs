@@ -145,6 +145,7 @@ impl fmt::Display for ValueCondition {
                 rate_unit(*per)
             ),
             ValueCondition::Idle { window } => write!(f, "idle > {}", prometheus_duration(*window)),
+            ValueCondition::State { name, .. } => write!(f, "state == \"{name}\""),
             ValueCondition::Quantile {
                 quantile,
                 comparison,
@@ -200,7 +201,14 @@ mod tests {
         for (condition, text) in cases {
             assert_eq!(condition.to_string(), text);
         }
-        let declared: [(ValueCondition, &str); 9] = [
+        let declared: [(ValueCondition, &str); 10] = [
+            (
+                ValueCondition::State {
+                    name: "halted".into(),
+                    value: 3.0,
+                },
+                "state == \"halted\"",
+            ),
             (
                 ValueCondition::Stale {
                     after: Duration::from_secs(90),

@@ -71,8 +71,15 @@ fn gated(finish: &mpsc::Receiver<bool>) -> Result<(), FeedError> {
 }
 
 /// The operator's wallet, in ETH.
-#[botwatch::gauge(alert(value < 0.5, severity = "critical"))]
+#[botwatch::gauge(unit = "ETH", alert(value < 0.5, severity = "critical"))]
 static BALANCE_ETH: botwatch::Gauge = botwatch::Gauge::new();
+
+/// Where the bot's state machine is.
+#[botwatch::gauge(
+    states(0 = "running", 1 = "paused", 3 = "halted"),
+    alert(state == "halted", severity = "critical")
+)]
+static BOT_STATE: botwatch::Gauge = botwatch::Gauge::new();
 
 /// Position size by symbol.
 #[botwatch::gauge(labels(symbol))]
@@ -207,9 +214,48 @@ fn declared_metrics_show_their_value_and_judged_alerts() {
     let fine = balance(&snapshot());
     assert_eq!(fine["value"], 1.5);
     assert_eq!(fine["alerts"][0]["holds"], false);
+    assert_eq!(fine["unit"], "ETH");
     assert!(get("/")
         .body
-        .contains("<td>balance_eth</td><td>gauge</td><td>1.5</td>"));
+        .contains("<td>balance_eth</td><td>gauge</td><td>1.5 ETH</td>"));
+}
+
+/// Catches: a state shown as its number, a state alert judged against the wrong value, a
+/// value with no name given one, and a unit missing from the page or the JSON.
+#[test]
+fn states_show_by_name_and_their_alert_is_judged() {
+    let state = |json: &Value| {
+        json["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "bot_state")
+            .unwrap_or_else(|| panic!("no bot_state in {json}"))
+            .clone()
+    };
+    BOT_STATE.set(3.0);
+    let halted = state(&snapshot());
+    assert_eq!(halted["state"], "halted");
+    assert_eq!(halted["unit"], Value::Null);
+    let alert = &halted["alerts"][0];
+    assert_eq!(alert["name"], "BotStateHalted");
+    assert_eq!(alert["condition"], "state == \"halted\"");
+    assert_eq!(alert["value"], "halted");
+    assert_eq!(alert["holds"], true, "{alert}");
+    assert!(get("/")
+        .body
+        .contains("<td>bot_state</td><td>gauge</td><td>halted (3)</td>"));
+    BOT_STATE.set(1.0);
+    let paused = state(&snapshot());
+    assert_eq!(paused["state"], "paused");
+    assert_eq!(paused["alerts"][0]["holds"], false);
+    BOT_STATE.set(2.0);
+    let unnamed = state(&snapshot());
+    assert_eq!(unnamed["state"], Value::Null, "2 has no name");
+    assert_eq!(unnamed["alerts"][0]["value"], "2");
+    assert!(get("/")
+        .body
+        .contains("<td>bot_state</td><td>gauge</td><td>2</td>"));
 }
 
 /// Catches: rates divided by the wrong span, errors counted as calls or the other way

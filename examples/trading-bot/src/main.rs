@@ -63,6 +63,10 @@ async fn main() {
 
     // The risk desk's limit; a real bot reads it from its config.
     values::DAILY_LIMIT_USD.set(250_000.0);
+    values::BOT_STATE.set(values::RUNNING);
+    for venue in hedge::VENUES {
+        values::INVENTORY_ETH.labels([venue]).set(0.0);
+    }
     let started = Instant::now();
     let run = run(args.clone(), started);
     tokio::select! {
@@ -81,7 +85,13 @@ fn hedge_inventory(bundle: &strategy::Bundle) {
         hedge::Side::Buy
     };
     // A failed hedge is counted by #[counted]; the bot carries on.
-    let _ = hedge::place_hedge(venue, side, bundle.profit_eth);
+    if hedge::place_hedge(venue, side, bundle.profit_eth).is_ok() {
+        let signed = match side {
+            hedge::Side::Buy => bundle.profit_eth,
+            hedge::Side::Sell => -bundle.profit_eth,
+        };
+        values::INVENTORY_ETH.labels([venue]).add(signed);
+    }
 }
 
 /// The bot's main loop: one iteration per simulated block.
@@ -103,6 +113,8 @@ async fn run(args: Args, started: Instant) {
         values::OPERATOR_BALANCE_ETH.set(feed.balance_eth());
         values::MEMPOOL_PENDING.set(block.pending as f64);
         values::LATEST_BLOCK_TIMESTAMP.set(block.timestamp);
+        values::NODE_BLOCK_NUMBER.set(block.number as f64);
+        values::RPC_BLOCK_NUMBER.set(block.number as f64);
         if let Some(opportunity) = strategy::detect_opportunity(&block, price) {
             if let Some(bundle) = strategy::simulate_bundle(&opportunity).await {
                 match relay.submit_bundle(&bundle).await {

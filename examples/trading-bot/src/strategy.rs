@@ -31,6 +31,7 @@ pub(crate) fn detect_opportunity(block: &Block, eth_usd: Option<f64>) -> Option<
 /// Simulates the bundle against the block's state. Timed, with a p99 alert and an SLO:
 /// a slow simulation means missed blocks.
 #[botwatch::timed(
+    quantiles(0.5, 0.95, 0.99),
     alert(p99 > 250ms, for = 2m, summary = "Bundle simulation p99 above 250ms"),
     slo(objective = 99%, latency = 100ms)
 )]

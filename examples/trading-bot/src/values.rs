@@ -1,10 +1,10 @@
 //! The bot's own values, declared once with their alerts: the build helper writes those
 //! alerts into `monitoring/alerts.yml` next to the functions' ones.
 
-use botwatch::{counter, gauge, Counter, Gauge};
+use botwatch::{counter, gauge, histogram, Counter, Gauge, Histogram};
 
 /// ETH balance of the bot's operator account.
-#[gauge(alert(value < 0.5, for = 5m, severity = "critical", summary = "operator wallet nearly empty"))]
+#[gauge(unit = "ETH", alert(value < 0.5, for = 5m, severity = "critical", summary = "operator wallet nearly empty"))]
 pub(crate) static OPERATOR_BALANCE_ETH: Gauge = Gauge::new();
 
 /// Transactions waiting in the mempool at the last block.
@@ -12,11 +12,11 @@ pub(crate) static OPERATOR_BALANCE_ETH: Gauge = Gauge::new();
 pub(crate) static MEMPOOL_PENDING: Gauge = Gauge::new();
 
 /// Notional volume of the bundles landed today, in USD.
-#[gauge(alert(value / DAILY_LIMIT_USD > 80%, name = "VolumeLimitApproaching"))]
+#[gauge(unit = "USD", alert(value / DAILY_LIMIT_USD > 80%, name = "VolumeLimitApproaching"))]
 pub(crate) static DAILY_VOLUME_USD: Gauge = Gauge::new();
 
 /// The daily volume limit the risk desk set, in USD.
-#[gauge]
+#[gauge(unit = "USD")]
 pub(crate) static DAILY_LIMIT_USD: Gauge = Gauge::new();
 
 /// The last ETH/USD price the feed gave.
@@ -24,6 +24,7 @@ pub(crate) static DAILY_LIMIT_USD: Gauge = Gauge::new();
 // while the price stays put (a zombie websocket) pages too, and a quiet market whose price
 // is written again does not.
 #[gauge(
+    unit = "USD",
     alert(unchanged > 5m, for = 1m, name = "PriceFeedStale", severity = "critical"),
     alert(stale > 2m, for = 1m, severity = "critical")
 )]
@@ -39,13 +40,44 @@ pub(crate) static LATEST_BLOCK_TIMESTAMP: Gauge = Gauge::new();
 /// kill switch in the bot itself, with its `DrawdownGuardEngaged` page.
 #[gauge(guard(value > 5%, open = "relay"))]
 pub(crate) static DRAWDOWN: Gauge = Gauge::new();
+/// The block number the bot's node has reached: a node stuck behind the public chain, or
+/// one replica's node behind the others', bundles for blocks already gone.
+#[gauge(
+    alert(value - RPC_BLOCK_NUMBER < -5, for = 1m, severity = "critical"),
+    alert(lag > 3, for = 1m)
+)]
+pub(crate) static NODE_BLOCK_NUMBER: Gauge = Gauge::new();
+
+/// The block number a public RPC reports: the reference the node's head is compared with.
+#[gauge]
+pub(crate) static RPC_BLOCK_NUMBER: Gauge = Gauge::new();
+
+/// Net ETH inventory hedged on each venue; the bot's net position is their total.
+#[gauge(labels(venue), max_series = 8, unit = "ETH", alert(total > 100), alert(total < -100))]
+pub(crate) static INVENTORY_ETH: Gauge = Gauge::new();
+
+/// Where the bot's state machine is: trading, paused by the operator, or halted by a
+/// fault (the dashboard and the live page show the name, not the number).
+#[gauge(
+    states(0 = "running", 1 = "paused", 3 = "halted"),
+    alert(state == "halted", for = 1m, severity = "critical")
+)]
+pub(crate) static BOT_STATE: Gauge = Gauge::new();
+
+/// `BOT_STATE` while the bot trades.
+pub(crate) const RUNNING: f64 = 0.0;
 
 /// Profit of the bundles landed, in ETH.
-#[counter(alert(increase < 0.01, within = 6h, severity = "info"))]
+#[counter(unit = "ETH", alert(increase < 0.01, within = 6h, severity = "info"))]
 pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();
+
+/// Profit of each landed bundle, in ETH: its heatmap shows whether the wins shrink.
+#[histogram(unit = "ETH", buckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05])]
+pub(crate) static BUNDLE_PROFIT_ETH: Histogram = Histogram::new();
 
 /// The notional volume of a landed bundle, in USD: what the daily limit caps.
 pub(crate) fn landed(profit_eth: f64, eth_usd: f64) {
     PROFIT_ETH_TOTAL.add(profit_eth);
+    BUNDLE_PROFIT_ETH.record(profit_eth);
     DAILY_VOLUME_USD.add(profit_eth * eth_usd * 50.0);
 }

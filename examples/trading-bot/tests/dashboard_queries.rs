@@ -298,6 +298,18 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         "daily_volume_usd / daily_limit_usd",
         "eth_usd_price: changes over 5m",
         "profit_eth_total: increase over 6h",
+        "node_block_number - rpc_block_number",
+        "node_block_number: behind the best replica",
+        "inventory_eth: total",
+        "operator_balance_eth: now",
+        "bot_state: now",
+        "simulate_bundle: latency heatmap",
+        "bundle_profit_eth: heatmap",
+        "place_hedge: top venue, side by calls/s",
+        "place_hedge: top venue, side by error ratio",
+        "inventory_eth: by venue",
+        "Alerts firing and pending",
+        "Build",
     ] {
         assert!(titles.contains(title), "no panel {title}: {titles:#?}");
     }

@@ -104,10 +104,38 @@ fn the_page_shows_the_open_relay_breaker_and_every_function() {
         "no operator_balance_eth row:\n{dom}"
     );
     assert!(dom.contains("OperatorBalanceEthLow"), "{dom}");
+    // Units and state names, as the script writes them from snapshot.json.
+    let row = |name: &str| -> String {
+        dom.split("<tr ")
+            .find(|row| row.starts_with(&format!("data-value=\"{name}\"")))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{dom}"))
+            .to_owned()
+    };
+    assert!(
+        row("operator_balance_eth").contains(" ETH</td>"),
+        "{}",
+        row("operator_balance_eth")
+    );
+    assert!(
+        row("daily_limit_usd").contains("250,000 USD</td>"),
+        "{}",
+        row("daily_limit_usd")
+    );
+    assert!(
+        row("bot_state").contains(">running (0)</td>"),
+        "{}",
+        row("bot_state")
+    );
+    assert!(dom.contains("BotStateHalted"), "{dom}");
 
     let png = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-page.png");
     screenshot(&browser, &url, Duration::from_secs(5), (1280, 1000), &png);
     eprintln!("screenshot: {}", png.display());
+    // The whole page, down to the values with their units and states
+    // (docs/live-page-values.png is one of these).
+    let tall = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-page-values.png");
+    screenshot(&browser, &url, Duration::from_secs(5), (1280, 1100), &tall);
+    eprintln!("screenshot: {}", tall.display());
     assert!(
         started.elapsed() < Duration::from_secs(60),
         "took {:?}",

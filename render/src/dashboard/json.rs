@@ -117,6 +117,22 @@ impl Writer {
         self
     }
 
+    /// Writes a number as the key of the open object (a value mapping's `"3"`): digits, a
+    /// sign, a point or an exponent, nothing to escape.
+    pub(crate) fn number_key(&mut self, key: &str) -> &mut Writer {
+        debug_assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-+.".contains(&b)),
+            "{key:?} is not a number"
+        );
+        self.item();
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\": ");
+        self.after_key = true;
+        self
+    }
+
     /// Writes `key` and its value.
     pub(crate) fn field(&mut self, key: &'static str, value: impl Scalar) {
         self.key(key).value(value);

@@ -6,6 +6,8 @@
 //! array; one named after a key (`grid_pos`, `options`) writes that object's entries, and
 //! its caller the key (`mappings` that array's items).
 
+use std::borrow::Cow;
+
 use super::ids::Place;
 use super::json::{Fragment, Writer};
 use super::queries::Query;
@@ -29,12 +31,37 @@ pub(crate) struct Panel {
     pub(crate) queries: Vec<Query>,
     /// How it draws them.
     pub(crate) kind: Kind,
-    /// The unit of its values (`s`, `percentunit`, `reqps`, `short`).
-    pub(crate) unit: &'static str,
-    /// Threshold lines: `(value, colour)` above a green base.
+    /// The unit of its values (`s`, `percentunit`, `reqps`, `short`, `suffix: ETH`).
+    pub(crate) unit: Cow<'static, str>,
+    /// Threshold lines: `(value, colour)` above the base colour.
     pub(crate) thresholds: Vec<(f64, &'static str)>,
     /// Width and height on the grid.
     pub(crate) size: (u32, u32),
+    /// Its base colour, value names and range, where they are not the defaults.
+    pub(crate) look: Look,
+}
+
+/// What a panel of a declared metric adds to how its values read: the colour below its
+/// first threshold, names of values (`states(...)`), and a gauge's range.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Look {
+    /// The colour below the first threshold; green when `None`.
+    pub(crate) base: Option<&'static str>,
+    /// Values shown as a name and colour.
+    pub(crate) mappings: Vec<Mapping>,
+    /// `min` and `max` of a dial.
+    pub(crate) range: Option<(f64, f64)>,
+}
+
+/// One value shown as a name in a colour: `3` as `halted` in red.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Mapping {
+    /// The value, as Grafana keys it (`3`, `0.5`).
+    pub(crate) value: String,
+    /// The name shown.
+    pub(crate) text: String,
+    /// Its colour.
+    pub(crate) color: &'static str,
 }
 
 /// A panel type.
@@ -48,6 +75,14 @@ pub(crate) enum Kind {
     Up,
     /// `state-timeline` of a breaker's state.
     BreakerState,
+    /// `gauge`: a dial between the panel's range, coloured by its thresholds.
+    Gauge,
+    /// `heatmap` of a histogram's buckets (Prometheus' `le`), not recalculated.
+    Heatmap,
+    /// `bargauge`: one horizontal bar per series now (a top-N over a label).
+    BarGauge,
+    /// `table` of series now, one row each with its labels.
+    Table,
 }
 
 impl Kind {
@@ -56,6 +91,10 @@ impl Kind {
             Kind::TimeSeries => "timeseries",
             Kind::Stat | Kind::Up => "stat",
             Kind::BreakerState => "state-timeline",
+            Kind::Gauge => "gauge",
+            Kind::Heatmap => "heatmap",
+            Kind::BarGauge => "bargauge",
+            Kind::Table => "table",
         }
     }
 }
@@ -66,7 +105,7 @@ impl Kind {
 pub(crate) struct Shared {
     datasource: Fragment,
     /// By [`Kind`].
-    options: [Fragment; 4],
+    options: [Fragment; 8],
     /// A time series' `custom`, by whether it draws threshold lines.
     custom: [Fragment; 2],
 }
@@ -93,10 +132,15 @@ pub(crate) fn render(w: &mut Writer, shared: &mut Shared, panel: &Panel, id: u32
             .object(|w| field_config(w, &mut shared.custom, panel));
         w.key("gridPos").object(|w| grid_pos(w, place));
         w.field("id", id);
-        w.key("options")
-            .fragment(&mut shared.options[panel.kind as usize], |w| {
-                w.object(|w| options(w, panel.kind))
-            });
+        if panel.kind == Kind::Heatmap {
+            // Its y axis is in the histogram's own unit: no two alike to share.
+            w.key("options").object(|w| heatmap_options(w, &panel.unit));
+        } else {
+            w.key("options")
+                .fragment(&mut shared.options[panel.kind as usize], |w| {
+                    w.object(|w| options(w, panel.kind))
+                });
+        }
         w.key("targets").array(|w| {
             for (i, query) in panel.queries.iter().enumerate() {
                 target(w, query, i, panel.kind);
@@ -125,11 +169,19 @@ fn ref_id(index: usize) -> String {
 }
 
 fn target(w: &mut Writer, query: &Query, index: usize, kind: Kind) {
-    let instant = matches!(kind, Kind::Stat | Kind::Up);
+    let instant = matches!(
+        kind,
+        Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge | Kind::Table
+    );
     // No data source of its own: the panel's (`${datasource}`) applies.
     w.object(|w| {
         w.field("editorMode", "code");
         w.field("expr", query.expr.as_str());
+        match kind {
+            Kind::Heatmap => w.field("format", "heatmap"),
+            Kind::Table => w.field("format", "table"),
+            _ => {}
+        }
         w.field("instant", instant);
         w.field("legendFormat", query.legend.as_str());
         w.field("range", !instant);
@@ -148,17 +200,24 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
     w.key("defaults").object(|w| {
         w.key("color")
             .object(|w| w.field("mode", color_mode(panel.kind)));
-        w.key("mappings").array(|w| mappings(w, panel.kind));
+        w.key("mappings").array(|w| {
+            mappings(w, panel.kind);
+            named_values(w, &panel.look.mappings);
+        });
+        if let Some((min, max)) = panel.look.range {
+            w.field("max", max);
+            w.field("min", min);
+        }
         w.key("thresholds").object(|w| {
             w.field("mode", "absolute");
             w.key("steps").array(|w| {
-                step(w, "green", None);
+                step(w, panel.look.base.unwrap_or("green"), None);
                 for (value, color) in &panel.thresholds {
                     step(w, color, Some(*value));
                 }
             });
         });
-        w.field("unit", panel.unit);
+        w.field("unit", &*panel.unit);
         match panel.kind {
             Kind::TimeSeries => {
                 let lines = !panel.thresholds.is_empty();
@@ -175,7 +234,13 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
                 w.field("max", 2.0);
                 w.field("min", 0.0);
             }
-            Kind::Stat | Kind::Up => {}
+            Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge | Kind::Table => {}
+            Kind::Heatmap => {
+                w.key("custom").object(|w| {
+                    w.key("scaleDistribution")
+                        .object(|w| w.field("type", "linear"));
+                });
+            }
         }
     });
     w.key("overrides").array(|_| {});
@@ -183,8 +248,9 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
 
 fn color_mode(kind: Kind) -> &'static str {
     match kind {
-        Kind::TimeSeries => "palette-classic",
-        Kind::Stat | Kind::Up | Kind::BreakerState => "thresholds",
+        Kind::TimeSeries | Kind::Heatmap | Kind::Table => "palette-classic",
+        Kind::BarGauge => "continuous-GrYlRd",
+        Kind::Stat | Kind::Up | Kind::BreakerState | Kind::Gauge => "thresholds",
     }
 }
 
@@ -208,7 +274,12 @@ fn mappings(w: &mut Writer, kind: Kind) {
             ("2", "half-open", "yellow"),
         ],
         Kind::Up => &[("0", "DOWN", "red"), ("1", "UP", "green")],
-        Kind::TimeSeries | Kind::Stat => return,
+        Kind::TimeSeries
+        | Kind::Stat
+        | Kind::Gauge
+        | Kind::Heatmap
+        | Kind::BarGauge
+        | Kind::Table => return,
     };
     w.object(|w| {
         w.key("options").object(|w| {
@@ -221,6 +292,52 @@ fn mappings(w: &mut Writer, kind: Kind) {
             }
         });
         w.field("type", "value");
+    });
+}
+
+/// A declared metric's named values (`states(...)`, a `value == X` alert's colour), as one
+/// value mapping.
+fn named_values(w: &mut Writer, named: &[Mapping]) {
+    if named.is_empty() {
+        return;
+    }
+    w.object(|w| {
+        w.key("options").object(|w| {
+            for (index, mapping) in named.iter().enumerate() {
+                w.number_key(&mapping.value).object(|w| {
+                    w.field("color", mapping.color);
+                    w.field("index", index as f64);
+                    w.field("text", mapping.text.as_str());
+                });
+            }
+        });
+        w.field("type", "value");
+    });
+}
+
+/// A heatmap of Prometheus' buckets as they are (no recalculation), its y axis in `unit`.
+fn heatmap_options(w: &mut Writer, unit: &str) {
+    w.field("calculate", false);
+    w.field("cellGap", 1.0);
+    w.key("color").object(|w| {
+        w.field("exponent", 0.5);
+        w.field("fill", "dark-orange");
+        w.field("mode", "scheme");
+        w.field("reverse", false);
+        w.field("scale", "exponential");
+        w.field("scheme", "Oranges");
+        w.field("steps", 64.0);
+    });
+    w.key("legend").object(|w| w.field("show", true));
+    w.key("rowsFrame").object(|w| w.field("layout", "le"));
+    w.key("tooltip").object(|w| {
+        w.field("mode", "single");
+        w.field("yHistogram", false);
+    });
+    w.key("yAxis").object(|w| {
+        w.field("axisPlacement", "left");
+        w.field("reverse", false);
+        w.field("unit", unit);
     });
 }
 
@@ -254,6 +371,53 @@ fn options(w: &mut Writer, kind: Kind) {
             });
             w.field("textMode", "auto");
         }
+        Kind::Gauge => {
+            w.field("minVizHeight", 75.0);
+            w.field("minVizWidth", 75.0);
+            w.field("orientation", "auto");
+            w.key("reduceOptions").object(|w| {
+                w.key("calcs").array(|w| w.value("lastNotNull"));
+                w.field("fields", "");
+                w.field("values", false);
+            });
+            w.field("showThresholdLabels", false);
+            w.field("showThresholdMarkers", true);
+            w.field("sizing", "auto");
+        }
+        Kind::BarGauge => {
+            w.field("displayMode", "gradient");
+            w.key("legend").object(|w| {
+                w.key("calcs").array(|_| {});
+                w.field("displayMode", "list");
+                w.field("placement", "bottom");
+                w.field("showLegend", false);
+            });
+            w.field("maxVizHeight", 300.0);
+            w.field("minVizHeight", 16.0);
+            w.field("minVizWidth", 8.0);
+            w.field("namePlacement", "auto");
+            w.field("orientation", "horizontal");
+            w.key("reduceOptions").object(|w| {
+                w.key("calcs").array(|w| w.value("lastNotNull"));
+                w.field("fields", "");
+                w.field("values", false);
+            });
+            w.field("showUnfilled", true);
+            w.field("sizing", "auto");
+            w.field("valueMode", "color");
+        }
+        Kind::Table => {
+            w.field("cellHeight", "sm");
+            w.key("footer").object(|w| {
+                w.field("countRows", false);
+                w.key("fields").array(|_| {});
+                w.key("reducer").array(|w| w.value("sum"));
+                w.field("show", false);
+            });
+            w.field("showHeader", true);
+        }
+        // Written by `heatmap_options`, with the panel's unit.
+        Kind::Heatmap => {}
         Kind::BreakerState => {
             w.field("alignValue", "left");
             w.key("legend").object(legend);

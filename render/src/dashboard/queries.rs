@@ -39,7 +39,7 @@ impl Query {
 }
 
 /// `, job=~"$job", instance=~"$instance"`: the matchers every selector carries.
-const SCOPE: &str = ", job=~\"$job\", instance=~\"$instance\"";
+pub(crate) const SCOPE: &str = ", job=~\"$job\", instance=~\"$instance\"";
 
 /// The variable named after a per-call label: `$venue`.
 pub(crate) fn call_label_variable(key: &str) -> String {
@@ -48,7 +48,7 @@ pub(crate) fn call_label_variable(key: &str) -> String {
 
 /// The scope matchers plus one per per-call label of `function` (borrowed when it has none:
 /// most functions, and the dashboard builds thousands of selectors).
-fn scope(function: &Function<'_>) -> Cow<'static, str> {
+pub(crate) fn scope(function: &Function<'_>) -> Cow<'static, str> {
     if function.call_labels.is_empty() {
         return Cow::Borrowed(SCOPE);
     }
@@ -340,6 +340,21 @@ pub(crate) fn alerts_firing(alert_names: &[String]) -> Query {
     )
 }
 
+/// Alerts of this bot firing or pending now, as series (a table's rows): its own by name
+/// and any carrying its job.
+pub(crate) fn alerts_now(alert_names: &[String]) -> Query {
+    let mut parts = Vec::new();
+    if !alert_names.is_empty() {
+        let names: Vec<String> = alert_names.iter().map(|n| regex_escape(n)).collect();
+        parts.push(format!(
+            "ALERTS{{alertname=~{}}}",
+            promql_string(&names.join("|"))
+        ));
+    }
+    parts.push("ALERTS{job=~\"$job\"}".to_owned());
+    Query::new(parts.join(" or "), "{{alertname}}")
+}
+
 /// Calls per second of the whole bot into `metric`.
 pub(crate) fn bot_calls(metric: &str) -> Query {
     Query::new(
@@ -398,7 +413,7 @@ pub(crate) fn label_evictions() -> Query {
 }
 
 /// The scope matchers as a list, for the declared metrics' selectors.
-const SCOPE_MATCHERS: [&str; 2] = ["job=~\"$job\"", "instance=~\"$instance\""];
+pub(crate) const SCOPE_MATCHERS: [&str; 2] = ["job=~\"$job\"", "instance=~\"$instance\""];
 
 /// `{{instance}} {{symbol}}`: one line per replica and label set of a declared metric.
 fn value_legend(metric: &DeclaredMetric<'_>) -> String {

@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueComparison, ValueCondition};
+use botwatch_spec::declared::{
+    Declared, MetricKind, StateName, ValueAlert, ValueComparison, ValueCondition,
+};
 use botwatch_spec::model::{
     Alert, Attribute, CircuitBreaker, Comparison, Condition, Counted, Label, MetricOptions,
     Quantile, Site, Slo, Timed,
@@ -72,8 +74,9 @@ fn sites() -> Vec<Site> {
     ]
 }
 
-/// A labelled gauge whose HELP needs escaping, a counter with an `increase` window and a
-/// histogram with a threshold too small for an integer.
+/// A labelled gauge whose HELP needs escaping, a counter with an `increase` window, a
+/// histogram with a threshold too small for an integer, a gauge with named states and a
+/// share drawn as a dial.
 fn declared() -> Vec<Declared> {
     let mut gauge = Declared::new(MetricKind::Gauge, "POSITION", "bot::values");
     gauge.help = Some(Cow::Borrowed("Open \"size\"\tper\u{2028}desk \u{1}\\"));
@@ -104,7 +107,31 @@ fn declared() -> Vec<Declared> {
         comparison: Comparison::Above,
         threshold: 1.5e-7,
     })]);
-    vec![gauge, counter, histogram]
+    let mut state = Declared::new(MetricKind::Gauge, "BOT_STATE", "bot::values");
+    state.states = Cow::Owned(vec![
+        StateName {
+            value: 0.0,
+            name: Cow::Borrowed("running"),
+        },
+        StateName {
+            value: 3.0,
+            name: Cow::Borrowed("halted"),
+        },
+    ]);
+    state.alerts = Cow::Owned(vec![ValueAlert {
+        severity: Some(Cow::Borrowed("critical")),
+        ..Alert::new(ValueCondition::State {
+            name: Cow::Borrowed("halted"),
+            value: 3.0,
+        })
+    }]);
+    let mut pool = Declared::new(MetricKind::Gauge, "POOL_USE", "bot::values");
+    pool.unit = Some(Cow::Borrowed("percent"));
+    pool.alerts = Cow::Owned(vec![Alert::new(ValueCondition::Value {
+        comparison: ValueComparison::Above,
+        threshold: 90.0,
+    })]);
+    vec![gauge, counter, histogram, state, pool]
 }
 
 /// Compares with the pinned bytes; `BOTWATCH_BLESS=1` rewrites them after a change to the

@@ -7,6 +7,8 @@
 //! it shows a feed slowing down before it stops, and it is a query like any other, which the
 //! example's real-Prometheus test checks returns data.
 
+use std::borrow::Cow;
+
 use crate::promql::Metric;
 use crate::rules::declared::increase_window;
 use botwatch_spec::declared::{Declared, MetricKind, ValueAlert, ValueCondition};
@@ -14,11 +16,12 @@ use botwatch_spec::model::Quantile;
 use botwatch_spec::names::prometheus_duration;
 
 use super::layout::{Bot, Layout};
-use super::panels::{Kind, Panel};
+use super::panels::{Kind, Look, Panel};
 use super::queries::{self, Query};
+use super::units::grafana_unit;
 
 /// The line of an alert's threshold, coloured by its severity.
-fn line(alert: &ValueAlert, value: f64) -> (f64, &'static str) {
+pub(super) fn line(alert: &ValueAlert, value: f64) -> (f64, &'static str) {
     let color = match alert.value_severity() {
         "critical" => "red",
         "info" => "blue",
@@ -28,14 +31,14 @@ fn line(alert: &ValueAlert, value: f64) -> (f64, &'static str) {
 }
 
 /// Lines in ascending order, one per value (Grafana's threshold steps are ascending).
-fn sorted(mut lines: Vec<(f64, &'static str)>) -> Vec<(f64, &'static str)> {
+pub(super) fn sorted(mut lines: Vec<(f64, &'static str)>) -> Vec<(f64, &'static str)> {
     lines.sort_by(|a, b| a.0.total_cmp(&b.0));
     lines.dedup_by(|a, b| a.0 == b.0);
     lines
 }
 
 /// `value < 0.5 (critical), value > 10 (warning)`: what the lines are, for the tooltip.
-fn lines_text<'a>(alerts: impl Iterator<Item = &'a ValueAlert>) -> String {
+pub(super) fn lines_text<'a>(alerts: impl Iterator<Item = &'a ValueAlert>) -> String {
     let written: Vec<String> = alerts
         .map(|a| format!("{} ({})", a.condition, a.value_severity()))
         .collect();
@@ -56,7 +59,7 @@ fn panel(
     title: String,
     description: String,
     queries: Vec<Query>,
-    unit: &'static str,
+    unit: impl Into<Cow<'static, str>>,
     thresholds: Vec<(f64, &'static str)>,
 ) -> Panel {
     Panel {
@@ -65,9 +68,10 @@ fn panel(
         description,
         queries,
         kind: Kind::TimeSeries,
-        unit,
+        unit: unit.into(),
         thresholds: sorted(thresholds),
         size: (8, 8),
+        look: Look::default(),
     }
 }
 
@@ -83,7 +87,7 @@ fn help(declared: &Declared) -> String {
 }
 
 /// "One line per instance" and the label keys of a labelled family.
-fn per(metric: &Metric<'_>) -> String {
+pub(super) fn per(metric: &Metric<'_>) -> String {
     if metric.keys.is_empty() {
         "One line per instance.".to_owned()
     } else {
@@ -97,14 +101,27 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         return;
     }
     layout.row("values", "Values");
+    // Every gauge's value now on one line, its history below.
+    for declared in bot.declared {
+        if let Some(panel) = super::stat::glance(&Metric::of(declared)) {
+            layout.add(&panel);
+        }
+    }
+    layout.grid.new_line();
     for declared in bot.declared {
         let metric = Metric::of(declared);
         let mut panels = match declared.kind {
             MetricKind::Gauge => gauge(bot.declared, &metric),
             MetricKind::Counter => counter(&metric),
-            MetricKind::Histogram => histogram(&metric),
+            MetricKind::Histogram => {
+                let mut panels = histogram(&metric);
+                panels.push(super::heatmap::value_heatmap(&metric));
+                panels
+            }
         };
+        panels.extend(super::top::family_bars(&metric));
         panels.extend(since_panels(&metric));
+        panels.extend(super::relations::relation_panels(bot.declared, &metric));
         for panel in &panels {
             layout.add(panel);
         }
@@ -137,9 +154,10 @@ fn gauge(all: &[Declared], metric: &Metric<'_>) -> Vec<Panel> {
             lines_text(value_alerts())
         ),
         vec![queries::gauge_value(metric)],
-        "short",
+        grafana_unit(declared.unit.as_deref()),
         lines,
     )];
+    out[0].look.mappings = super::stat::named_values(declared);
     // One panel per denominator, however many alerts divide by it.
     let mut denominators: Vec<&Declared> = Vec::new();
     for alert in alerts.iter() {
@@ -281,7 +299,7 @@ fn counter(metric: &Metric<'_>) -> Vec<Panel> {
             lines_text(alerts.iter().filter(is_rate))
         ),
         vec![queries::counter_rate(metric)],
-        "short",
+        super::units::per_second(declared.unit.as_deref()),
         lines,
     )];
     // The windows `increase` and `idle` alerts read, each once.
@@ -317,7 +335,7 @@ fn counter(metric: &Metric<'_>) -> Vec<Panel> {
                 lines_text(alerts.iter().filter(in_window))
             ),
             vec![queries::counter_increase(metric, &w)],
-            "short",
+            grafana_unit(declared.unit.as_deref()),
             lines,
         ));
     }
@@ -361,7 +379,7 @@ fn histogram(metric: &Metric<'_>) -> Vec<Panel> {
             .iter()
             .map(|q| queries::value_quantile(metric, *q))
             .collect(),
-        "short",
+        grafana_unit(declared.unit.as_deref()),
         lines,
     )]
 }

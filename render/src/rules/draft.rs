@@ -52,6 +52,15 @@ impl Draft {
         }
     }
 
+    /// The same rule and probes, told in other words (a state's name for its value).
+    pub(crate) fn retold(self, summary: String, description: String) -> Draft {
+        Draft {
+            summary,
+            description,
+            ..self
+        }
+    }
+
     /// A latency alert's line, to predict it on the probes of alerts sharing its name.
     pub(crate) fn with_latency(mut self, line: LatencyLine) -> Draft {
         self.latency = Some(line);

@@ -49,6 +49,7 @@
 
 mod cfg;
 mod crates;
+mod git;
 mod guards;
 mod scan;
 
@@ -546,6 +547,7 @@ impl Rules {
         for file in scan.files.iter().chain(&bot.manifests) {
             let _ = writeln!(directives, "cargo:rerun-if-changed={}", file.display());
         }
+        git::emit(&crate_dir, directives);
         for warning in &scan.warnings {
             let _ = writeln!(
                 directives,

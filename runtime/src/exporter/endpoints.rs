@@ -90,6 +90,7 @@ impl Endpoints {
             out.push('\n');
         }
         render::render_sites(&mut out, &self.global_labels);
+        crate::build_info::render(&mut out, &self.global_labels);
         out
     }
 

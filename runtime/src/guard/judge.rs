@@ -41,6 +41,7 @@ pub(crate) fn holds(condition: &ValueCondition, reading: Reading) -> bool {
             .updated
             .is_some_and(|at| older_than(reading.now - at, *after)),
         ValueCondition::Age { limit } => older_than(reading.now - reading.value, *limit),
+        ValueCondition::State { value, .. } => reading.value == *value,
         // The grammar refuses a guard on any other condition.
         _ => false,
     }
@@ -51,7 +52,10 @@ pub(crate) fn holds(condition: &ValueCondition, reading: Reading) -> bool {
 pub(crate) fn judged_on_update(condition: &ValueCondition) -> bool {
     matches!(
         condition,
-        ValueCondition::Value { .. } | ValueCondition::Ratio { .. } | ValueCondition::Gap { .. }
+        ValueCondition::Value { .. }
+            | ValueCondition::Ratio { .. }
+            | ValueCondition::Gap { .. }
+            | ValueCondition::State { .. }
     )
 }
 
@@ -118,6 +122,20 @@ mod tests {
         for condition in [above, below, value(ValueComparison::NotEqual, 3.0)] {
             assert!(!holds(&condition, at(f64::NAN, 0.0)), "{condition}");
         }
+    }
+
+    /// Catches `guard(state == "halted")` never engaging (judged as an unknown condition) or
+    /// engaging on another state.
+    #[test]
+    fn a_state_guard_holds_at_its_state_only() {
+        let halted = ValueCondition::State {
+            name: "halted".into(),
+            value: 3.0,
+        };
+        assert!(holds(&halted, at(3.0, 0.0)));
+        assert!(!holds(&halted, at(1.0, 0.0)));
+        assert!(!holds(&halted, at(f64::NAN, 0.0)));
+        assert!(judged_on_update(&halted), "a state is judged as it is set");
     }
 
     /// Catches a ratio or gap computed the wrong way round.

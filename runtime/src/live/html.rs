@@ -79,7 +79,11 @@ fn values(out: &mut String, page: &Page) {
                 format!("{{{}}}", labels.join(", "))
             },
             v.kind,
-            super::alerts::number(v.value),
+            escape(&super::shown::shown(
+                v.value,
+                v.unit.as_deref(),
+                v.state.as_deref()
+            )),
             alerts(&v.alerts)
         );
     }

@@ -99,6 +99,15 @@ fn write_value(out: &mut String, v: &ValueView) {
     }
     out.push_str("],\"value\":");
     number(out, Some(v.value), 6);
+    for (key, text) in [("unit", &v.unit), ("state", &v.state)] {
+        out.push_str(",\"");
+        out.push_str(key);
+        out.push_str("\":");
+        match text {
+            Some(text) => string(out, text),
+            None => out.push_str("null"),
+        }
+    }
     out.push_str(",\"alerts\":");
     write_alerts(out, &v.alerts);
     out.push('}');

@@ -14,6 +14,7 @@ mod json;
 mod model;
 mod reading;
 mod sha256;
+mod shown;
 mod stats;
 mod values;
 

@@ -33,6 +33,10 @@ pub(crate) struct ValueView {
     pub(crate) labels: Vec<(String, String)>,
     /// A gauge's value, a counter's total, a histogram's count of observations.
     pub(crate) value: f64,
+    /// `unit = "..."`, if declared.
+    pub(crate) unit: Option<String>,
+    /// The name `states(...)` gives the value, if any.
+    pub(crate) state: Option<String>,
     pub(crate) alerts: Vec<AlertView>,
 }
 
@@ -71,6 +75,8 @@ pub(crate) fn read() -> Vec<ValueView> {
                 help: spec.help_text().into_owned(),
                 labels,
                 value,
+                unit: spec.unit.as_deref().map(str::to_owned),
+                state: spec.state_name(value).map(str::to_owned),
                 alerts: spec
                     .alerts
                     .iter()
@@ -164,6 +170,13 @@ fn judge(
                 gap.map(|g| compare(*comparison, g, *threshold)),
             )
         }
+        ValueCondition::State { value: state, .. } => (
+            Some(
+                spec.state_name(value)
+                    .map_or_else(|| number(value), str::to_owned),
+            ),
+            Some(value == *state),
+        ),
         // The fleet's best replica and the family's other sets are Prometheus' to see.
         ValueCondition::Lag { .. }
         | ValueCondition::Total { .. }

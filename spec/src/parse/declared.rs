@@ -9,6 +9,7 @@ use syn::{Ident, Lit, Token};
 
 use super::alert::{parse_alert_with, per_unit, positive_window};
 use super::items::{parse_items, Errors, Item, ItemValue, KeySet};
+use super::presentation;
 use super::values::{
     assigned, bucket_bound, count, duration, for_each_item, labels, metric_name, nested, string,
 };
@@ -19,12 +20,31 @@ use crate::names::is_label_name;
 /// Labels a declared metric's series or alerts carry by construction.
 const RESERVED_LABELS: &[&str] = &["le", "instance", "job", "alertname", "severity", "quantile"];
 
-const GAUGE_KEYS: &[&str] = &["name", "help", "labels", "max_series", "alert", "guard"];
+const GAUGE_KEYS: &[&str] = &[
+    "name",
+    "help",
+    "labels",
+    "max_series",
+    "unit",
+    "states",
+    "alert",
+    "guard",
+];
+const COUNTER_KEYS: &[&str] = &[
+    "name",
+    "help",
+    "labels",
+    "max_series",
+    "unit",
+    "alert",
+    "guard",
+];
 const HISTOGRAM_KEYS: &[&str] = &[
     "name",
     "help",
     "labels",
     "max_series",
+    "unit",
     "buckets",
     "alert",
     "guard",
@@ -79,8 +99,9 @@ pub fn parse_declared(
         MetricKind::Histogram => "#[histogram]",
     };
     let valid = match kind {
+        MetricKind::Gauge => GAUGE_KEYS,
+        MetricKind::Counter => COUNTER_KEYS,
         MetricKind::Histogram => HISTOGRAM_KEYS,
-        _ => GAUGE_KEYS,
     };
     let mut keys = KeySet::new(context, valid, &["alert"]);
     let mut errors = Errors::default();
@@ -89,6 +110,7 @@ pub fn parse_declared(
     let mut references = Vec::new();
     let mut totals_at = Vec::new();
     let mut max_series_at = None;
+    let mut state_alerts = Vec::new();
     for_each_item(parse_items(tokens)?, &mut keys, &mut errors, |item, key| {
         match key {
             "name" => spec.name = Some(metric_name(assigned(item, "\"my_metric\"")?)?),
@@ -97,6 +119,13 @@ pub fn parse_declared(
                 let (statics, declared) = declared_labels(nested(item, "symbol")?)?;
                 spec.labels = Cow::Owned(statics);
                 spec.label_keys = Cow::Owned(declared);
+            }
+            "unit" => spec.unit = Some(Cow::Owned(presentation::unit(assigned(item, "\"USD\"")?)?)),
+            "states" => {
+                spec.states = Cow::Owned(presentation::states(nested(
+                    item,
+                    "0 = \"running\", 3 = \"halted\"",
+                )?)?)
             }
             "max_series" => {
                 max_series_at = Some(item.key.span());
@@ -117,6 +146,14 @@ pub fn parse_declared(
                 }
                 if matches!(alert.condition, ValueCondition::Total { .. }) {
                     totals_at.push(item.key.span());
+                }
+                if let (ValueCondition::State { name, .. }, ItemValue::Nested(tokens, span)) =
+                    (&alert.condition, &item.value)
+                {
+                    state_alerts.push((
+                        alerts.len(),
+                        presentation::literal_span(tokens, name, *span),
+                    ));
                 }
                 alerts.push(alert);
             }
@@ -146,6 +183,9 @@ pub fn parse_declared(
                 "`total` sums the label sets of a labelled family; declare a label, like `labels(venue)`, or write `value < X`/`value > X`",
             ));
         }
+    }
+    for error in presentation::resolve_states(&mut alerts, &state_alerts, &spec.states) {
+        errors.push(error);
     }
     spec.alerts = Cow::Owned(alerts);
     errors.finish(ParsedDeclared {
@@ -296,7 +336,7 @@ fn parse_value_alert(
 /// The conditions each declaration takes, as the user writes them.
 fn forms(kind: MetricKind) -> &'static str {
     match kind {
-        MetricKind::Gauge => "`value < 0.5`, `value > X`, `value == X`, `value != X`, `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > X`, `unchanged > 10m`, `stale > 60s`, `age > 30s`, `lag > X` or `total > X`",
+        MetricKind::Gauge => "`value < 0.5`, `value > X`, `value == X`, `value != X`, `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > X`, `unchanged > 10m`, `stale > 60s`, `age > 30s`, `lag > X`, `total > X` or `state == \"halted\"`",
         MetricKind::Counter => "`increase < X`, `increase > X`, `rate < 1/s`, `rate > 100/m`, `idle > 10m`, `stale > 60s`, `lag > X` or `total > X`",
         MetricKind::Histogram => "`p50`/`p90`/`p95`/`p99`/`p999 < X` or `> X`, or `stale > 60s`",
     }
@@ -304,7 +344,15 @@ fn forms(kind: MetricKind) -> &'static str {
 
 fn words(kind: MetricKind) -> &'static [&'static str] {
     match kind {
-        MetricKind::Gauge => &["value", "unchanged", "stale", "age", "lag", "total"],
+        MetricKind::Gauge => &[
+            "value",
+            "unchanged",
+            "stale",
+            "age",
+            "lag",
+            "total",
+            "state",
+        ],
         MetricKind::Counter => &["increase", "rate", "idle", "stale", "lag", "total"],
         MetricKind::Histogram => &["p50", "p90", "p95", "p99", "p999", "stale"],
     }
@@ -428,6 +476,9 @@ pub(super) fn parse_value_condition(
             ValueCondition::Lag {
                 threshold: threshold(&value)?,
             }
+        }
+        "state" => {
+            presentation::state_condition(&word, comparison == ValueComparison::Equal, &value)?
         }
         "total" => ValueCondition::Total {
             comparison: ordered(comparison)?,
@@ -629,6 +680,65 @@ mod tests {
             d.spec.alerts[0].condition.to_string(),
             "value / LIMIT < 50%"
         );
+    }
+
+    #[test]
+    fn units_states_and_a_state_alert_parse() {
+        let d = parse(
+            MetricKind::Gauge,
+            "unit = \"USD\", alert(state == \"halted\", severity = \"critical\"), states(0 = \"running\", 1 = \"paused\", 3 = \"halted\")",
+        )
+        .unwrap();
+        assert_eq!(d.spec.unit.as_deref(), Some("USD"));
+        assert_eq!(d.spec.states.len(), 3);
+        assert_eq!(d.spec.state_name(3.0), Some("halted"));
+        assert_eq!(d.spec.state_name(2.0), None);
+        // `states` may come after the alert naming one of them.
+        assert_eq!(
+            d.spec.alerts[0].condition,
+            ValueCondition::State {
+                name: "halted".into(),
+                value: 3.0
+            }
+        );
+        assert_eq!(
+            d.spec.alerts[0].value_alert_name("BOT_STATE"),
+            "BotStateHalted"
+        );
+        assert_eq!(
+            parse(MetricKind::Counter, "unit = \"ETH\"")
+                .unwrap()
+                .spec
+                .unit
+                .as_deref(),
+            Some("ETH")
+        );
+        assert!(parse(MetricKind::Histogram, "unit = \"bps\"").is_ok());
+    }
+
+    #[test]
+    fn unit_and_state_misuse_is_an_error_with_the_fix() {
+        let e = |kind, args| parse(kind, args).err().expect("an error").to_string();
+        assert!(e(MetricKind::Gauge, "alert(state == \"halted\")").contains("declare them"));
+        assert!(e(
+            MetricKind::Gauge,
+            "states(0 = \"running\", 3 = \"halted\"), alert(state == \"halte\")"
+        )
+        .contains("did you mean `halted`"));
+        assert!(e(
+            MetricKind::Gauge,
+            "states(0 = \"running\"), alert(state != \"running\")"
+        )
+        .contains("write `state == \"halted\"`"));
+        assert!(e(
+            MetricKind::Gauge,
+            "states(0 = \"running\"), alert(state == 0)"
+        )
+        .contains("write `state == \"halted\"`"));
+        assert!(e(MetricKind::Counter, "states(0 = \"a\")").contains("unknown option `states`"));
+        assert!(e(MetricKind::Counter, "alert(state == \"a\")").contains("condition of #[gauge]"));
+        assert!(e(MetricKind::Gauge, "unit = USD").contains("string literal"));
+        assert!(e(MetricKind::Gauge, "unit = \"\"").contains("short word"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::model::Text;
 const GUARD_KEYS: &[&str] = &["open", "for", "latch"];
 
 /// What a guard takes, as the user writes it.
-const FORMS: &str = "`value < X`, `value > X`, `value == X`, `value != X`, `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > X`, `stale > 5s` or `age > 30s`";
+const FORMS: &str = "`value < X`, `value > X`, `value == X`, `value != X`, `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > X`, `stale > 5s`, `age > 30s` or `state == \"halted\"`";
 
 /// The inside of `guard(...)`: the guard, and the path of a ratio's denominator or a gap's
 /// reference (`true` for a gap), for the macro's checks.

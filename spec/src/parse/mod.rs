@@ -10,6 +10,7 @@ mod declared;
 mod guard;
 mod items;
 mod path;
+mod presentation;
 mod values;
 
 use std::borrow::Cow;
@@ -18,6 +19,7 @@ use proc_macro2::{Span, TokenStream};
 
 use crate::model::{Attribute, AttributeKind, Counted, MetricOptions, Text, Timed};
 use items::{parse_items, Item, KeySet};
+use presentation::quantiles;
 use values::{assigned, buckets, for_each_item, metric_name, nested, string};
 
 pub use breaker::ParsedBreaker;
@@ -47,6 +49,7 @@ const TIMED_KEYS: &[&str] = &[
     "max_series",
     "label_idle",
     "buckets",
+    "quantiles",
     "alert",
     "slo",
 ];
@@ -215,6 +218,9 @@ fn parse_timed_with_labels(tokens: TokenStream) -> syn::Result<ParsedTimed> {
             )?),
             "buckets" => {
                 timed.buckets = Some(Cow::Owned(buckets(assigned(item, "[0.001, 0.01, 0.1]")?)?));
+            }
+            "quantiles" => {
+                timed.quantiles = Some(Cow::Owned(quantiles(nested(item, "0.5, 0.95, 0.99")?)?));
             }
             _ => {
                 match key {

@@ -57,7 +57,7 @@ fn wide_bot() -> Vec<Site> {
             "bot::venues",
             "place",
             Timed,
-            "labels(venue = venue.name())",
+            "labels(venue = venue.name()), quantiles(0.5, 0.95)",
         ),
         site(
             "bot::venues",
@@ -91,7 +91,19 @@ fn wide_values() -> Vec<Declared> {
             Gauge,
             "bot::values",
             "OPERATOR_BALANCE_ETH",
-            "alert(value < 0.5, severity = \"critical\")",
+            "unit = \"ETH\", alert(value < 0.5, severity = \"critical\")",
+        ),
+        declared(
+            Gauge,
+            "bot::values",
+            "BOT_STATE",
+            "states(0 = \"running\", 1 = \"paused\", 3 = \"halted\"), alert(state == \"halted\", severity = \"critical\")",
+        ),
+        declared(
+            Gauge,
+            "bot::values",
+            "POOL_USE",
+            "unit = \"percent\", alert(value > 80), alert(value > 95, severity = \"critical\")",
         ),
         declared(
             Gauge,
@@ -123,6 +135,19 @@ fn wide_values() -> Vec<Declared> {
             "bot::values",
             "BUNDLES_INCLUDED_TOTAL",
             "alert(rate < 2/m), alert(idle > 15m)",
+        ),
+        declared(
+            Gauge,
+            "bot::values",
+            "NODE_HEAD",
+            "alert(value - rpc::PUBLIC_HEAD < -5, severity = \"critical\"), alert(value - rpc::PUBLIC_HEAD > 100), alert(lag > 3)",
+        ),
+        declared(Gauge, "bot::values::rpc", "PUBLIC_HEAD", ""),
+        declared(
+            Gauge,
+            "bot::values",
+            "INVENTORY_ETH",
+            "labels(venue, desk = \"mm\"), alert(total > 100), alert(total < -100, severity = \"critical\")",
         ),
         declared(
             Histogram,
@@ -233,7 +258,7 @@ fn panel_ids_are_stable_when_functions_come_and_go() {
             Some(id),
             "{title} changed id when a declared metric was added"
         );
-        if title != "operator_balance_eth" {
+        if !title.starts_with("operator_balance_eth") {
             assert_eq!(
                 without_value.get(title),
                 Some(id),
@@ -482,7 +507,341 @@ fn values_panels_chart_what_the_alerts_read_with_their_lines() {
         .skip(1)
         .take_while(|t| *t != "Circuit breakers")
         .collect();
-    assert_eq!(row_titles.len(), 13, "{row_titles:#?}");
+    assert_eq!(row_titles.len(), 34, "{row_titles:#?}");
+}
+
+/// `(value, colour)` of every threshold step after the base, and the base's colour.
+fn bands(dashboard: &Value, title: &str) -> (String, Vec<(f64, String)>) {
+    let steps = panel(dashboard, title)["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(steps[0]["value"], Value::Null, "{title}: a base step");
+    (
+        steps[0]["color"].as_str().unwrap().to_owned(),
+        steps[1..]
+            .iter()
+            .map(|s| {
+                (
+                    s["value"].as_f64().unwrap(),
+                    s["color"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// `value: (text, colour)` of a panel's named values.
+fn named(dashboard: &Value, title: &str) -> BTreeMap<String, (String, String)> {
+    let mappings = panel(dashboard, title)["fieldConfig"]["defaults"]["mappings"]
+        .as_array()
+        .unwrap();
+    mappings
+        .iter()
+        .flat_map(|m| m["options"].as_object().unwrap().iter())
+        .map(|(value, o)| {
+            (
+                value.clone(),
+                (
+                    o["text"].as_str().unwrap().to_owned(),
+                    o["color"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Catches a gauge's value-now panel coloured green where its alert pages (a `<` line's
+/// band upside down), a unit dropped, states shown as numbers or in the wrong colour, a
+/// share not drawn as a dial between 0 and 100, and the stats placed among the histories
+/// instead of on a line of their own above them.
+#[test]
+fn gauges_read_at_a_glance_with_units_bands_and_states() {
+    let dashboard = render(&wide_bot());
+    let balance = panel(&dashboard, "operator_balance_eth: now");
+    assert_eq!(balance["type"], "stat");
+    assert_eq!(balance["targets"][0]["instant"], true);
+    assert_eq!(balance["fieldConfig"]["defaults"]["unit"], "suffix: ETH");
+    assert_eq!(
+        panel(&dashboard, "operator_balance_eth")["fieldConfig"]["defaults"]["unit"],
+        "suffix: ETH",
+        "the history has the unit too"
+    );
+    assert_eq!(
+        bands(&dashboard, "operator_balance_eth: now"),
+        ("red".to_owned(), vec![(0.5, "green".to_owned())])
+    );
+    assert_eq!(
+        bands(&dashboard, "position: now"),
+        (
+            "blue".to_owned(),
+            vec![(-10.0, "green".to_owned()), (10.0, "orange".to_owned())]
+        )
+    );
+    assert_eq!(
+        bands(&dashboard, "daily_limit_usd: now"),
+        ("green".to_owned(), vec![])
+    );
+    let states: BTreeMap<String, (String, String)> = [
+        ("0", "running", "green"),
+        ("1", "paused", "green"),
+        ("3", "halted", "red"),
+    ]
+    .iter()
+    .map(|(v, t, c)| (v.to_string(), (t.to_string(), c.to_string())))
+    .collect();
+    assert_eq!(named(&dashboard, "bot_state: now"), states);
+    assert_eq!(named(&dashboard, "bot_state"), states, "and its history");
+    let pool = panel(&dashboard, "pool_use: now");
+    assert_eq!(pool["type"], "gauge");
+    assert_eq!(pool["fieldConfig"]["defaults"]["unit"], "percent");
+    assert_eq!(pool["fieldConfig"]["defaults"]["min"], 0.0);
+    assert_eq!(pool["fieldConfig"]["defaults"]["max"], 100.0);
+    assert_eq!(
+        bands(&dashboard, "pool_use: now"),
+        (
+            "green".to_owned(),
+            vec![(80.0, "orange".to_owned()), (95.0, "red".to_owned())]
+        )
+    );
+    // Counters and histograms have no value-now panel; every gauge has one, all of them
+    // on the line after the row header, above every history.
+    let values_row: Vec<&Value> = panels(&dashboard)
+        .iter()
+        .skip_while(|p| p["title"] != "Values")
+        .skip(1)
+        .take_while(|p| p["title"] != "Circuit breakers")
+        .collect();
+    let glance: Vec<&str> = values_row
+        .iter()
+        .take_while(|p| p["title"].as_str().unwrap().ends_with(": now"))
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(glance.len(), 10, "{glance:#?}");
+    assert!(!glance.contains(&"profit_eth_total: now"));
+    let top = values_row[0]["gridPos"]["y"].as_u64().unwrap();
+    let first_history = values_row[glance.len()]["gridPos"]["y"].as_u64().unwrap();
+    assert!(first_history > top, "histories start below the stats");
+}
+
+/// Catches `quantiles(...)` ignored (the default lines drawn) or an alert's quantile
+/// dropped when they are chosen, and heatmaps that read the quantile instead of the
+/// buckets, keep instances apart, or are not heatmaps of Prometheus' `le` buckets.
+#[test]
+fn chosen_quantiles_and_heatmaps_of_every_histogram() {
+    let dashboard = render(&wide_bot());
+    let legends = |title: &str| -> Vec<String> {
+        panel(&dashboard, title)["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["legendFormat"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        legends("place: latency"),
+        ["p50 {{venue}}", "p95 {{venue}}"]
+    );
+    assert_eq!(legends("submit: latency"), ["p50", "p90", "p95", "p99"]);
+    let scope = "job=~\"$job\", instance=~\"$instance\"";
+    for (title, expr, unit) in [
+        (
+            "submit: latency heatmap",
+            format!("sum by (le) (rate(function_calls_duration_seconds_bucket{{function=\"submit\", module=\"bot::relay\", {scope}}}[$__rate_interval]))"),
+            "s",
+        ),
+        (
+            "simulation_accuracy: heatmap",
+            format!("sum by (le) (rate(simulation_accuracy_bucket{{{scope}}}[$__rate_interval]))"),
+            "short",
+        ),
+    ] {
+        let heatmap = panel(&dashboard, title);
+        assert_eq!(heatmap["type"], "heatmap", "{title}");
+        assert_eq!(heatmap["targets"][0]["expr"], expr, "{title}");
+        assert_eq!(heatmap["targets"][0]["format"], "heatmap", "{title}");
+        assert_eq!(heatmap["targets"][0]["legendFormat"], "{{le}}", "{title}");
+        assert_eq!(heatmap["options"]["calculate"], false, "{title}");
+        assert_eq!(heatmap["options"]["yAxis"]["unit"], unit, "{title}");
+    }
+    // One heatmap per #[timed] site, none for #[counted] ones.
+    let heatmaps = panels(&dashboard)
+        .iter()
+        .filter(|p| p["type"] == "heatmap")
+        .count();
+    assert_eq!(heatmaps, 3, "submit, place and simulation_accuracy");
+}
+
+/// Catches a top-N that keeps instances apart (one bar per replica, not per label set),
+/// counts calls where it should count errors, is not narrowed by the label variables, or
+/// is drawn for a function without per-call labels; and a family's bars summing a gauge
+/// over replicas.
+#[test]
+fn label_sets_are_ranked_in_bar_gauges() {
+    let dashboard = render(&wide_bot());
+    let scope = "job=~\"$job\", instance=~\"$instance\"";
+    let place = |extra: &str| {
+        format!("function_calls_total{{function=\"place\", module=\"bot::venues\"{extra}, {scope}, venue=~\"$venue\", side=~\"$side\"}}")
+    };
+    let all = format!(
+        "sum by (venue, side) (rate({}[$__rate_interval]))",
+        place("")
+    );
+    let errors = format!(
+        "sum by (venue, side) (rate({}[$__rate_interval]))",
+        place(", result=\"error\"")
+    );
+    let calls = panel(&dashboard, "place: top venue, side by calls/s");
+    assert_eq!(calls["type"], "bargauge");
+    assert_eq!(calls["targets"][0]["instant"], true);
+    assert_eq!(calls["targets"][0]["expr"], format!("topk(10, {all})"));
+    assert_eq!(calls["targets"][0]["legendFormat"], "{{venue}} {{side}}");
+    assert_eq!(calls["fieldConfig"]["defaults"]["unit"], "reqps");
+    assert_eq!(
+        expr(&dashboard, "place: top venue, side by error ratio"),
+        format!("topk(10, {errors} / {all})")
+    );
+    assert_eq!(
+        expr(&dashboard, "position: by symbol"),
+        format!("topk(10, max by (desk, symbol) (position{{desk=\"mev\", {scope}}}))")
+    );
+    let bar_gauges: Vec<&str> = panels(&dashboard)
+        .iter()
+        .filter(|p| p["type"] == "bargauge")
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bar_gauges,
+        [
+            "place: top venue, side by calls/s",
+            "place: top venue, side by error ratio",
+            "inventory_eth: by venue",
+            "position: by symbol"
+        ],
+        "no bars for submit, whose calls have no labels"
+    );
+}
+
+/// Catches a mark reading another job's restarts, a breaker trip counted on any
+/// transition, a guard marked while it stays engaged, a build marked at every scrape, a
+/// breaker mark on a bot without breakers, and the alerts or build table missing or
+/// reading a range instead of the series now.
+#[test]
+fn marks_and_tables_read_the_bots_own_series() {
+    let dashboard = render(&wide_bot());
+    let marks: Vec<(String, String)> = dashboard["annotations"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_owned(),
+                a["expr"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let job = "job=~\"$job\"";
+    let expected: Vec<(String, String)> = [
+        (
+            "Restarts",
+            format!("changes(process_start_time_seconds{{{job}}}[$__interval]) > 0"),
+        ),
+        (
+            "Breaker trips",
+            format!("increase(circuit_breaker_transitions_total{{to=\"open\", {job}}}[$__interval]) > 0"),
+        ),
+        (
+            "Guard engagements",
+            format!("changes(botwatch_guard_engaged{{{job}}}[$__interval]) > 0 and botwatch_guard_engaged{{{job}}} == 1"),
+        ),
+        (
+            "New builds",
+            format!("botwatch_build_info{{{job}}} unless botwatch_build_info{{{job}}} offset 1m"),
+        ),
+    ]
+    .into_iter()
+    .map(|(n, e)| (n.to_owned(), e))
+    .collect();
+    assert_eq!(marks, expected);
+    let without_breakers = render_with(&[], &wide_values());
+    let names: Vec<&str> = without_breakers["annotations"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"Breaker trips"), "{names:?}");
+
+    let alerts = panel(&dashboard, "Alerts firing and pending");
+    assert_eq!(alerts["type"], "table");
+    assert_eq!(alerts["targets"][0]["format"], "table");
+    assert_eq!(alerts["targets"][0]["instant"], true);
+    let expr = alerts["targets"][0]["expr"].as_str().unwrap();
+    assert!(expr.starts_with("ALERTS{alertname=~\""), "{expr}");
+    assert!(expr.ends_with(" or ALERTS{job=~\"$job\"}"), "{expr}");
+    for name in ["SubmitErrorRateHigh", "BotStateHalted", "NodeHeadLagging"] {
+        assert!(expr.contains(name), "{name} missing from {expr}");
+    }
+    assert_eq!(alerts["gridPos"]["w"], 24, "a row of its own");
+    let build = panel(&dashboard, "Build");
+    assert_eq!(build["type"], "table");
+    assert_eq!(
+        build["targets"][0]["expr"],
+        "max by (instance, version, commit) (botwatch_build_info{job=~\"$job\", instance=~\"$instance\"})"
+    );
+}
+
+/// Catches a gap not matched to its own replica's reference, a lag read as the value
+/// itself or against the best replica of every job together, a total that keeps the
+/// family's keys (one line per venue, not the sum), and their lines dropped or swapped.
+#[test]
+fn gap_lag_and_total_panels_read_what_their_alerts_read() {
+    let dashboard = render(&wide_bot());
+    let scope = "job=~\"$job\", instance=~\"$instance\"";
+    assert_eq!(
+        expr(&dashboard, "node_head - public_head"),
+        format!(
+            "max by (instance) (node_head{{{scope}}} - on (instance, job) group_left public_head{{{scope}}})"
+        )
+    );
+    assert_eq!(
+        lines(&dashboard, "node_head - public_head"),
+        (
+            vec![(-5.0, "red".to_owned()), (100.0, "orange".to_owned())],
+            true
+        )
+    );
+    assert_eq!(
+        expr(&dashboard, "node_head: behind the best replica"),
+        format!("max by (job) (node_head{{{scope}}}) - on (job) group_right node_head{{{scope}}}")
+    );
+    assert_eq!(
+        lines(&dashboard, "node_head: behind the best replica").0,
+        [(3.0, "orange".to_owned())]
+    );
+    let total = panel(&dashboard, "inventory_eth: total");
+    assert_eq!(
+        total["targets"][0]["expr"],
+        format!("sum by (instance, desk) (inventory_eth{{desk=\"mm\", {scope}}})")
+    );
+    assert_eq!(total["targets"][0]["legendFormat"], "{{instance}}");
+    assert_eq!(
+        lines(&dashboard, "inventory_eth: total").0,
+        [(-100.0, "red".to_owned()), (100.0, "orange".to_owned())]
+    );
+    // A metric without these alerts has none of these panels.
+    let titles: Vec<&str> = panels(&dashboard)
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    for title in [
+        "operator_balance_eth: behind the best replica",
+        "operator_balance_eth: total",
+    ] {
+        assert!(!titles.contains(&title), "{title}");
+    }
+    assert!(!titles.contains(&"public_head: behind the best replica"));
 }
 
 /// Catches a bot of declared metrics alone anchored on `up` (every job's instances in the
@@ -495,14 +854,14 @@ fn a_bot_of_declared_metrics_alone_has_its_values_and_its_variables() {
         .filter(|p| p["type"] == "row")
         .map(|p| p["title"].as_str().unwrap())
         .collect();
-    assert_eq!(rows, ["Overview", "Values"]);
+    assert_eq!(rows, ["Overview", "Alerts", "Values"]);
     assert_eq!(
         dashboard["templating"]["list"][1]["query"]["query"],
-        "label_values(bundles_included_total{}, job)"
+        "label_values(bot_state{}, job)"
     );
     assert_eq!(
         dashboard["templating"]["list"][2]["query"]["query"],
-        "label_values(bundles_included_total{job=~\"$job\"}, instance)"
+        "label_values(bot_state{job=~\"$job\"}, instance)"
     );
     assert_eq!(dashboard["title"], "botwatch: bot");
 }
@@ -522,6 +881,7 @@ fn rows_come_in_order_with_variables_for_the_labels() {
         rows,
         [
             "Overview",
+            "Alerts",
             "bot::feed",
             "bot::relay",
             "bot::venues",

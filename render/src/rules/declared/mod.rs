@@ -15,6 +15,7 @@ mod quantile;
 mod shared;
 mod since;
 mod stale;
+mod state;
 mod still;
 mod total;
 mod value;
@@ -88,7 +89,9 @@ pub(super) fn check_names(all: &[Declared]) -> Result<(), RulesError> {
 /// The range window a declared alert reads, if any, for the scrape-interval check.
 pub(super) fn window(alert: &ValueAlert) -> Option<Duration> {
     match &alert.condition {
-        ValueCondition::Value { .. } | ValueCondition::Ratio { .. } => None,
+        ValueCondition::Value { .. }
+        | ValueCondition::Ratio { .. }
+        | ValueCondition::State { .. } => None,
         ValueCondition::Unchanged { window } | ValueCondition::Idle { window } => Some(*window),
         // A time Prometheus reads once a scrape: a line closer than a few scrapes would
         // fire between two reads of a healthy feed.
@@ -233,6 +236,9 @@ fn draft(
             )
         }
         ValueCondition::Lag { threshold } => lag::lag_draft(metric, alert, *threshold, scrape),
+        ValueCondition::State { name, value } => {
+            state::state_draft(metric, alert, name, *value, scrape)
+        }
         ValueCondition::Total {
             comparison,
             threshold,
