@@ -102,6 +102,23 @@ fn drawdown_past_the_line_halts_trading_and_resumes_below_it() {
     assert_eq!(entry["condition"], "value > 0.05");
     assert_eq!(entry["breakers"], serde_json::json!(["trading"]));
     assert!(entry["since"].as_f64().is_some());
+    let (_, body) = exporter().health();
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let trading = health["breakers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "trading")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (trading["state"].clone(), trading["reason"].clone()),
+        ("open".into(), "guard:Drawdown".into())
+    );
+    assert_eq!(
+        snapshot.breaker("trading").unwrap().held_by,
+        Some("Drawdown")
+    );
     let page = exporter().live_page();
     assert!(
         page.contains("Guard Drawdown engaged: drawdown = 0.06 (value &gt; 0.05) since ")
@@ -128,6 +145,10 @@ fn drawdown_past_the_line_halts_trading_and_resumes_below_it() {
     assert_eq!(entry["engaged"], false);
     assert_eq!(entry["since"], serde_json::Value::Null);
     assert!(!exporter().live_page().contains("Guard Drawdown engaged"));
+    assert_eq!(
+        botwatch::snapshot().breaker("trading").unwrap().held_by,
+        None
+    );
 }
 
 // ---- latch --------------------------------------------------------------------------

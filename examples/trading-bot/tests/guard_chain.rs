@@ -77,16 +77,20 @@ fn a_drawdown_halts_the_bot_and_its_guard_pages_then_it_resumes_and_resolves() {
     let prom: SocketAddr = format!("127.0.0.1:{prometheus_port}").parse().unwrap();
 
     // The bot halts itself: /health says which guard and what it holds.
-    let guard = wait_for("the guard engaged on /health", Duration::from_secs(30), || {
-        let response = http_get(bot, "/health").ok()?;
-        let health: Value = serde_json::from_str(&response.body).ok()?;
-        let guard = health["guards"]
-            .as_array()?
-            .iter()
-            .find(|g| g["name"] == "Drawdown" && g["engaged"] == true)?
-            .clone();
-        (response.status == 503).then_some(guard)
-    });
+    let guard = wait_for(
+        "the guard engaged on /health",
+        Duration::from_secs(30),
+        || {
+            let response = http_get(bot, "/health").ok()?;
+            let health: Value = serde_json::from_str(&response.body).ok()?;
+            let guard = health["guards"]
+                .as_array()?
+                .iter()
+                .find(|g| g["name"] == "Drawdown" && g["engaged"] == true)?
+                .clone();
+            (response.status == 503).then_some(guard)
+        },
+    );
     assert_eq!(guard["breakers"], serde_json::json!(["relay"]));
     assert_eq!(guard["condition"], "value > 0.05");
 

@@ -4,9 +4,35 @@
 //! gets it.
 
 use super::json::Writer;
-use super::panels::datasource;
+use super::panels::{datasource, Kind, Panel};
 use botwatch_spec::declared::Declared;
+use botwatch_spec::guard::Guard;
 use botwatch_spec::names;
+
+/// The panel of the guard on `declared`, if it has one: `botwatch_guard_engaged` of that
+/// guard per instance and breaker, 1 while engaged.
+pub(super) fn panel(declared: &Declared) -> Option<Panel> {
+    let guard = declared.guard.as_ref()?;
+    let name = Guard::guard_name(&declared.static_name);
+    let holds = if guard.open.is_empty() {
+        "It opens no breaker: the bot is marked degraded while it is engaged.".to_owned()
+    } else {
+        format!("While engaged it holds {} open.", guard.open.join(", "))
+    };
+    Some(Panel {
+        key: format!("guard/{}::{}", declared.module, declared.static_name),
+        title: format!("{}: guard engaged", declared.metric_name()),
+        description: format!(
+            "1 while the guard {name} ({}) is engaged, per instance and breaker. {holds}",
+            guard.condition
+        ),
+        queries: vec![super::queries::guard_engaged(&name)],
+        kind: Kind::TimeSeries,
+        unit: "short",
+        thresholds: Vec::new(),
+        size: (8, 8),
+    })
+}
 
 /// The annotation's entry, if some declared metric has a guard.
 pub(super) fn annotation(w: &mut Writer, declared: &[Declared]) {

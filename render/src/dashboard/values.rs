@@ -105,6 +105,7 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
             MetricKind::Histogram => histogram(&metric),
         };
         panels.extend(since_panels(&metric));
+        panels.extend(super::guards::panel(declared));
         for panel in &panels {
             layout.add(panel);
         }

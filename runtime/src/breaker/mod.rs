@@ -211,6 +211,9 @@ pub struct BreakerSnapshot {
     pub rejected: u64,
     /// Failures in a row while closed.
     pub consecutive_failures: u32,
+    /// The guard holding it open (`guard(..., open = "...")`), shown as the reason
+    /// `guard:<Static>`; `None` while no guard holds it.
+    pub held_by: Option<&'static str>,
 }
 
 /// Indexes into a stripe of `Breaker::counts`.
@@ -571,6 +574,7 @@ impl Breaker {
             failures: self.total(FAILURES),
             rejected: self.total(REJECTED),
             consecutive_failures: self.consecutive_failures(),
+            held_by: self.holding_guard(),
         }
     }
 
