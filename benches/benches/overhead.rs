@@ -76,6 +76,14 @@ fn breaker_closed(x: u64) -> Result<u64, CircuitOpen> {
     Ok(black_box(x).wrapping_add(1))
 }
 
+/// A closed breaker that a guard names (issue 30: a guarded breaker's closed path costs what
+/// `bench_closed`'s does).
+#[botwatch::circuit_breaker(name = "bench_guarded")]
+#[inline(never)]
+fn breaker_guarded(x: u64) -> Result<u64, CircuitOpen> {
+    Ok(black_box(x).wrapping_add(1))
+}
+
 #[botwatch::circuit_breaker(name = "bench_closed_no_latency", latency = false)]
 #[inline(never)]
 fn breaker_closed_no_latency(x: u64) -> Result<u64, CircuitOpen> {
@@ -249,6 +257,11 @@ static BENCH_GAUGE: botwatch::Gauge = botwatch::Gauge::new();
 #[botwatch::gauge(alert(stale > 1m))]
 static BENCH_GAUGE_STALE: botwatch::Gauge = botwatch::Gauge::new();
 
+/// The same gauge read by a value guard (issue 30's goal: `set` at most twice
+/// `botwatch_gauge_set`). Its line is never crossed: the update compares and returns.
+#[botwatch::gauge(guard(value > 1e18, open = "bench_guarded"))]
+static BENCH_GAUGE_GUARDED: botwatch::Gauge = botwatch::Gauge::new();
+
 #[botwatch::counter]
 static BENCH_COUNTER: botwatch::Counter = botwatch::Counter::new();
 
@@ -267,6 +280,12 @@ fn gauge_set(x: u64) -> u64 {
 #[inline(never)]
 fn gauge_set_stale(x: u64) -> u64 {
     BENCH_GAUGE_STALE.set(x as f64);
+    black_box(x).wrapping_add(1)
+}
+
+#[inline(never)]
+fn gauge_set_guarded(x: u64) -> u64 {
+    BENCH_GAUGE_GUARDED.set(x as f64);
     black_box(x).wrapping_add(1)
 }
 
@@ -464,6 +483,9 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         ("botwatch_breaker_closed", |x| {
             breaker_closed(x).unwrap_or(0)
         }),
+        ("botwatch_breaker_closed_guarded", |x| {
+            breaker_guarded(x).unwrap_or(0)
+        }),
         ("botwatch_breaker_closed_no_latency", |x| {
             breaker_closed_no_latency(x).unwrap_or(0)
         }),
@@ -497,6 +519,7 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         }),
         ("botwatch_gauge_set", gauge_set),
         ("botwatch_gauge_set_stale", gauge_set_stale),
+        ("botwatch_gauge_set_guarded", gauge_set_guarded),
         ("botwatch_counter_add", counter_add),
         ("botwatch_counter_increment", counter_increment),
         ("botwatch_histogram_record", histogram_record),

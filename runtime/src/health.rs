@@ -31,6 +31,9 @@ pub(crate) fn report(uptime: Duration) -> HealthReport {
             if let Some(key) = s.key {
                 entry["key"] = serde_json::Value::String(key);
             }
+            if let Some(guard) = s.held_by {
+                entry["reason"] = serde_json::Value::String(format!("guard:{guard}"));
+            }
             entry
         })
         .collect();

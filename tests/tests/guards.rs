@@ -102,6 +102,23 @@ fn drawdown_past_the_line_halts_trading_and_resumes_below_it() {
     assert_eq!(entry["condition"], "value > 0.05");
     assert_eq!(entry["breakers"], serde_json::json!(["trading"]));
     assert!(entry["since"].as_f64().is_some());
+    let (_, body) = exporter().health();
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let trading = health["breakers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "trading")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (trading["state"].clone(), trading["reason"].clone()),
+        ("open".into(), "guard:Drawdown".into())
+    );
+    assert_eq!(
+        snapshot.breaker("trading").unwrap().held_by,
+        Some("Drawdown")
+    );
     let page = exporter().live_page();
     assert!(
         page.contains("Guard Drawdown engaged: drawdown = 0.06 (value &gt; 0.05) since ")
@@ -128,6 +145,10 @@ fn drawdown_past_the_line_halts_trading_and_resumes_below_it() {
     assert_eq!(entry["engaged"], false);
     assert_eq!(entry["since"], serde_json::Value::Null);
     assert!(!exporter().live_page().contains("Guard Drawdown engaged"));
+    assert_eq!(
+        botwatch::snapshot().breaker("trading").unwrap().held_by,
+        None
+    );
 }
 
 // ---- latch --------------------------------------------------------------------------
@@ -309,9 +330,19 @@ fn venue_order() -> Result<(), CircuitOpen> {
 
 /// Catches a guard's release that closes a breaker its venue's failures opened, and a
 /// reason that names no guard while one holds it.
-#[tokio::test(start_paused = true)]
-async fn a_guard_and_a_failing_venue_clear_independently() {
+#[test]
+fn a_guard_and_a_failing_venue_clear_independently() {
     let _serial = serial();
+    // The breaker's reset runs on tokio's clock: paused, it moves only when told to.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap()
+        .block_on(guard_and_failing_venue());
+}
+
+async fn guard_and_failing_venue() {
     PRICE_IMPACT.set(0.0);
     VENUE_UP.store(false, Ordering::SeqCst);
     let failed = venue_order().unwrap_err();

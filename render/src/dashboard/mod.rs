@@ -21,6 +21,7 @@
 //! ```
 
 mod annotations;
+mod guards;
 mod heatmap;
 mod ids;
 mod json;

@@ -303,6 +303,20 @@ pub(crate) fn breaker_latency(breaker: &str, keyed: bool) -> Query {
     )
 }
 
+/// `botwatch_guard_engaged` of the guard `guard`, per instance and breaker.
+pub(crate) fn guard_engaged(guard: &str) -> Query {
+    Query::new(
+        format!(
+            "max by (instance, {}) ({}{{{}={}{SCOPE}}})",
+            names::LABEL_BREAKER,
+            names::BOTWATCH_GUARD_ENGAGED,
+            names::LABEL_GUARD,
+            promql_string(guard)
+        ),
+        "{{instance}} {{breaker}}",
+    )
+}
+
 /// Whether each scraped instance of the bot is up.
 pub(crate) fn up() -> Query {
     Query::new(

@@ -122,6 +122,7 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         panels.extend(super::top::family_bars(&metric));
         panels.extend(since_panels(&metric));
         panels.extend(super::relations::relation_panels(bot.declared, &metric));
+        panels.extend(super::guards::panel(declared));
         for panel in &panels {
             layout.add(panel);
         }

@@ -69,6 +69,7 @@ impl Breaker {
             failures: self.total(FAILURES),
             rejected: self.total(REJECTED),
             consecutive_failures: self.consecutive_failures(),
+            held_by: self.holding_guard(),
         }
     }
 

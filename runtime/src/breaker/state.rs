@@ -70,4 +70,7 @@ pub struct BreakerSnapshot {
     pub rejected: u64,
     /// Failures in a row while closed.
     pub consecutive_failures: u32,
+    /// The guard holding it open (`guard(..., open = "...")`), shown as the reason
+    /// `guard:<Static>`; `None` while no guard holds it.
+    pub held_by: Option<&'static str>,
 }

@@ -174,7 +174,11 @@ fn breakers(out: &mut String, page: &Page) {
              <td>{} total</td><td>{}</td><td>{} total</td><td>{}</td></tr>",
             escape(s.name),
             escape(s.key.as_deref().unwrap_or("")),
-            if b.live.forced { " (forced)" } else { "" },
+            match (s.held_by, b.live.forced) {
+                (Some(guard), _) => format!(" (guard:{})", escape(guard)),
+                (None, true) => " (forced)".to_owned(),
+                (None, false) => String::new(),
+            },
             escape(&b.window_text()),
             s.rejected,
             b.live

@@ -170,6 +170,11 @@ fn write_breaker(out: &mut String, b: &BreakerView) {
         ",\"forced\":{},\"successes\":{},\"failures\":{},\"rejected\":{},\"consecutive_failures\":{}",
         b.live.forced, s.successes, s.failures, s.rejected, s.consecutive_failures
     );
+    out.push_str(",\"reason\":");
+    match s.held_by {
+        Some(guard) => string(out, &format!("guard:{guard}")),
+        None => out.push_str("null"),
+    }
     out.push_str(",\"window\":");
     string(out, &b.window_text());
     out.push_str(",\"rejected_per_second\":");
