@@ -343,6 +343,23 @@ fn a_restart_alert_that_could_never_fire_is_a_build_error() {
         error.contains("BotRestarting") && error.contains("make `within` longer"),
         "{error}"
     );
+    // At the line: 4 processes two scrapes of 15s apart (2m) and `for` must fit in 5m.
+    let at = |for_secs: u64| {
+        emit(
+            &format!("behaviour-job-line-{for_secs}"),
+            "#[botwatch::counted(alert(idle > 10m))]\npub fn on_block() {}\n",
+            |r| {
+                r.job("chimera").bot_restarting(
+                    BotRestarting::new()
+                        .within(Duration::from_secs(300))
+                        .for_(Duration::from_secs(for_secs)),
+                )
+            },
+        )
+        .1
+    };
+    assert!(at(180).is_err(), "2m + 3m is the whole window");
+    at(165).expect("2m + 2m45s fits");
 }
 
 #[test]
