@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 mod scratch_crate;
 
 #[path = "common/alertmanager.rs"]
+#[allow(dead_code)] // posting and listing serve the routing tests
 mod alertmanager;
 
 use alertmanager::{free_port, Alertmanager, Killed, Notification, WebhookSink};
