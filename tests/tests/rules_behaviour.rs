@@ -325,6 +325,7 @@ fn job_alerts_take_their_settings_from_the_build_helper() {
 }
 
 #[test]
+#[ignore = "slow: promtool"]
 fn a_restart_alert_that_could_never_fire_is_a_build_error() {
     use botwatch::build::BotRestarting;
     let (_, report) = emit(
@@ -343,6 +344,26 @@ fn a_restart_alert_that_could_never_fire_is_a_build_error() {
         error.contains("BotRestarting") && error.contains("make `within` longer"),
         "{error}"
     );
+    // At the line: the count is above 3 from the fourth restart (1m30s after the first)
+    // until the first leaves the 5m window, and `for` must pass within that.
+    let at = |for_secs: u64| {
+        emit(
+            &format!("behaviour-job-line-{for_secs}"),
+            "#[botwatch::counted(alert(idle > 10m))]\npub fn on_block() {}\n",
+            |r| {
+                r.job("chimera").bot_restarting(
+                    BotRestarting::new()
+                        .within(Duration::from_secs(300))
+                        .for_(Duration::from_secs(for_secs)),
+                )
+            },
+        )
+    };
+    assert!(at(210).1.is_err(), "1m30s + 3m30s is the whole window");
+    let (root, report) = at(195);
+    report.expect("1m30s + 3m15s fits");
+    // And the generated tests prove it fires there.
+    generated_tests_pass(&root);
 }
 
 #[test]

@@ -30,19 +30,20 @@ pub(super) fn alerts(
             });
         }
     }
-    // The generated test shows each process for two scrapes: one more restart than
-    // allowed, then `for`, must fit in the window, or the alert could not be proven to fire.
-    let shortest = restarting.for_ + scrape * 2 * (restarting.restarts + 1);
+    // The generated test shows each process for two scrapes: the count is above the limit
+    // from the last restart until the first one leaves the window, and `for` must pass
+    // within that time, or the alert could not be proven to fire.
+    let shortest = round_up(restarting.for_, scrape) + scrape * 2 * restarting.restarts;
     if shortest >= restarting.within {
         return Err(RulesError::BotAlert {
             name: restarting.name.clone(),
             reason: format!(
-                "counts restarts within {} but needs more than {} ({} restarts two scrapes of {} apart, then for = {}) to fire; make `within` longer",
+                "counts restarts within {}, but {} restarts two scrapes of {} apart and then for = {} need more than {}; make `within` longer",
                 prometheus_duration(restarting.within),
-                prometheus_duration(shortest),
                 restarting.restarts + 1,
                 prometheus_duration(scrape),
                 prometheus_duration(restarting.for_),
+                prometheus_duration(shortest),
             ),
         });
     }

@@ -34,8 +34,8 @@ impl Guards {
     /// `breaker` already (as identity), and a user's own `breaker` label is kept as written.
     pub(super) fn label(&self, alerts: &mut [AlertRule]) {
         for alert in alerts {
-            let has = |key: &str| alert.identity.iter().any(|(k, _)| k == key);
-            if has(LABEL_BREAKER) || alert.labels.iter().any(|(k, _)| k == LABEL_BREAKER) {
+            // A breaker's own alerts have no `function`, and are skipped below.
+            if alert.labels.iter().any(|(k, _)| k == LABEL_BREAKER) {
                 continue;
             }
             let value = |key: &str| {

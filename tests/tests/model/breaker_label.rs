@@ -1,7 +1,8 @@
 //! The `breaker` label on the alerts of a guarded function: every alert of the function
 //! (its conditions, its SLO burns, its label overflow) names the breaker that guards it, in
 //! every output, so that an open breaker can inhibit them; alerts of an unguarded function,
-//! and the breaker's own alerts, carry no second `breaker`.
+//! and the breaker's own alerts, carry no second `breaker`. And `during`, the other key
+//! the Alertmanager routing reads off an alert: parsed once, on the rule, not a label.
 
 use botwatch_render::rules::{PrometheusRuleMeta, RuleSet};
 use botwatch_spec::model::{AttributeKind, Site};
@@ -118,4 +119,35 @@ fn the_label_follows_the_users_labels_in_every_output() {
         let wanted: String = block.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(squeezed.contains(&wanted), "{output}:\n{yaml}");
     }
+}
+
+#[test]
+fn during_is_parsed_once_into_the_model_and_reaches_the_rule() {
+    let sites = vec![site(
+        "bot",
+        "quote",
+        AttributeKind::Counted,
+        "alert(idle > 10m, during = \"us_equities\"), alert(error_rate > 5%)",
+    )];
+    let set = RuleSet::build(&sites).unwrap();
+    let during = |name: &str| {
+        set.alerts
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.during.clone())
+    };
+    assert_eq!(during("QuoteIdle").as_deref(), Some("us_equities"));
+    assert_eq!(during("QuoteErrorRateHigh"), None);
+    // The rule file does not carry it: it is the Alertmanager's business, not a label.
+    assert!(!set.prometheus_yaml().contains("us_equities"));
+    let error = parse_attribute(
+        AttributeKind::Counted,
+        "alert(idle > 10m, during = \"us equities\")"
+            .parse()
+            .unwrap(),
+    )
+    .err()
+    .expect("a name with a space")
+    .to_string();
+    assert!(error.contains("is not a time interval name"), "{error}");
 }
