@@ -35,16 +35,6 @@ const HEADER: &str =
                       # attributes of this code and the Routing in build.rs. Do not edit: change\n\
                       # them instead. Needs Alertmanager 0.25 or later.\n";
 
-/// The receiver a generated alert reaches under the configuration `routing` renders: what
-/// `amtool config routes test` should answer for it.
-pub fn expected_receiver(routing: &Routing, rule: &crate::rules::AlertRule) -> String {
-    if rule.name == crate::rules::WATCHDOG && routing.dead_mans_switch.is_some() {
-        return DEAD_MANS_SWITCH_RECEIVER.to_owned();
-    }
-    let destination = routes::destination(routing, rule);
-    routes::receiver_of(routing, &destination).to_owned()
-}
-
 /// The Alertmanager configuration routing the alerts of `set` (built from `sites`, with
 /// `RuleOptions::watchdog` set when the routing has a dead-man's switch).
 pub fn render(set: &RuleSet, sites: &[Site], routing: &Routing) -> Result<String, RoutingError> {

@@ -146,11 +146,6 @@ impl Receiver {
     pub fn name(&self) -> &str {
         &self.name
     }
-
-    /// Whether it needs an Alertmanager newer than 0.25 (Telegram's `bot_token_file`).
-    pub fn needs_alertmanager_0_26(&self) -> bool {
-        matches!(self.kind, Kind::Telegram { .. })
-    }
 }
 
 /// The `receivers:` item of `receiver`.

@@ -18,11 +18,11 @@ use botwatch_spec::names::{prometheus_duration, LABEL_JOB};
 const ROOT_GROUP_BY: &[&str] = &["alertname", LABEL_JOB];
 
 /// The label whose value picks a team's route.
-pub(super) const TEAM: &str = "team";
+const TEAM: &str = "team";
 
 /// Which of the routes under the root an alert reaches.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Destination {
+enum Destination {
     Page,
     Team(String),
     Root,
@@ -30,7 +30,7 @@ pub(super) enum Destination {
 
 /// Where `alert` goes: the page when critical (and a pager is set), its team's route
 /// when it has one, else the root's receiver — the order of the routes in the tree.
-pub(super) fn destination(routing: &Routing, alert: &AlertRule) -> Destination {
+fn destination(routing: &Routing, alert: &AlertRule) -> Destination {
     let label = |key: &str| {
         alert
             .labels
@@ -47,20 +47,6 @@ pub(super) fn destination(routing: &Routing, alert: &AlertRule) -> Destination {
         }
     }
     Destination::Root
-}
-
-/// The receiver name of a destination.
-pub(super) fn receiver_of<'a>(routing: &'a Routing, destination: &Destination) -> &'a str {
-    match destination {
-        Destination::Page => routing.page.as_ref().map(|r| r.name()),
-        Destination::Team(team) => routing
-            .teams
-            .iter()
-            .find(|(t, _)| t == team)
-            .map(|(_, r)| r.name()),
-        Destination::Root => routing.root().map(|r| r.name()),
-    }
-    .unwrap_or_default()
 }
 
 /// One leaf: the alerts it matches, how they are grouped, when they are delivered.
