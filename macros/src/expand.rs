@@ -121,6 +121,22 @@ fn parse_all(written: Vec<(AttributeKind, TokenStream, TokenStream)>) -> syn::Re
     }
 }
 
+/// Each `calls / path::to::other_fn` names a function in scope: a misspelt path is a
+/// compile error at the attribute. The path is read as a value (a function item is zero
+/// sized, so this costs nothing); a generic function there needs its turbofish.
+fn ratio_path_checks(alerts: &[botwatch_spec::model::Alert]) -> TokenStream {
+    alerts
+        .iter()
+        .filter_map(|alert| match &alert.condition {
+            botwatch_spec::model::Condition::CallsRatio { other, .. } => {
+                syn::parse_str::<syn::Path>(other).ok()
+            }
+            _ => None,
+        })
+        .map(|path| quote! { let _ = #path; })
+        .collect()
+}
+
 /// The new body: each attribute's statics, one `Instruments` static naming them, and the
 /// original body run by the runtime wrapper for the function's shape — inside a closure or
 /// an async block, so its `return` and `?` stay inside. Closures are `FnOnce`, so they may
@@ -144,6 +160,7 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
                          remove `ok_if`",
                     ));
                 }
+                items.extend(ratio_path_checks(&parsed.spec.alerts));
                 items.extend(counted_items(name, Attribute::Counted(parsed.spec)));
                 items.extend(generic_result_warning(function));
                 counted = quote!(::core::option::Option::Some(&__BOTWATCH_COUNTED));

@@ -180,6 +180,22 @@ fn condition(c: &Condition) -> TokenStream {
         Condition::Open => quote!(#path::Open),
         Condition::Flapping { more_than } => quote!(#path::Flapping { more_than: #more_than }),
         Condition::Errors { more_than } => quote!(#path::Errors { more_than: #more_than }),
+        Condition::CallsRatio {
+            other,
+            comparison,
+            threshold,
+        } => {
+            let comparison = match comparison {
+                Comparison::Below => quote!(Below),
+                Comparison::Above => quote!(Above),
+            };
+            let (other, threshold) = (text(other), float(*threshold));
+            quote!(#path::CallsRatio {
+                other: #other,
+                comparison: ::botwatch::__private::spec::Comparison::#comparison,
+                threshold: #threshold,
+            })
+        }
     }
 }
 
@@ -296,6 +312,15 @@ fn value_condition(c: &ValueCondition) -> TokenStream {
             let (denominator, c, threshold) =
                 (text(denominator), comparison(*c), float(*threshold));
             quote!(#path::Ratio { denominator: #denominator, comparison: #c, threshold: #threshold })
+        }
+        ValueCondition::IncreaseRatio {
+            denominator,
+            comparison: c,
+            threshold,
+        } => {
+            let (denominator, c, threshold) =
+                (text(denominator), comparison(*c), float(*threshold));
+            quote!(#path::IncreaseRatio { denominator: #denominator, comparison: #c, threshold: #threshold })
         }
         ValueCondition::Unchanged { window } => {
             let window = duration(*window);

@@ -125,7 +125,8 @@ pub mod __private {
         Instruments, Series,
     };
     pub use crate::declared::{
-        declared_gauge, declared_metric, DeclaredGauge, DeclaredMetric, DeclaredStatic, DECLARED,
+        declared_counter, declared_gauge, declared_metric, DeclaredCounter, DeclaredGauge,
+        DeclaredMetric, DeclaredStatic, DECLARED,
     };
     pub use crate::histogram::{histogram_lines, zero_line, Line};
     pub use crate::labels::{Found, LabelArg, LabelValue, ScalarLabelArg, SeriesRef, TextLabel};

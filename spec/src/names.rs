@@ -232,6 +232,11 @@ impl Alert {
             } => "RateLow",
             Condition::Rate { .. } => "RateHigh",
             Condition::Errors { .. } => "Errors",
+            Condition::CallsRatio {
+                comparison: crate::model::Comparison::Below,
+                ..
+            } => "RatioLow",
+            Condition::CallsRatio { .. } => "RatioHigh",
             Condition::Open => return "CircuitBreakerOpen".to_owned(),
             Condition::Flapping { .. } => return "CircuitBreakerFlapping".to_owned(),
         };

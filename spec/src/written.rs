@@ -72,6 +72,19 @@ impl fmt::Display for Condition {
             Condition::Open => f.write_str("open"),
             Condition::Flapping { more_than } => write!(f, "flapping > {more_than}"),
             Condition::Errors { more_than } => write!(f, "errors > {more_than}"),
+            Condition::CallsRatio {
+                other,
+                comparison,
+                threshold,
+            } => write!(
+                f,
+                "calls / {other} {} {}",
+                match comparison {
+                    Comparison::Below => "<",
+                    Comparison::Above => ">",
+                },
+                format_percent(*threshold)
+            ),
         }
     }
 }
@@ -95,6 +108,16 @@ impl fmt::Display for ValueCondition {
             } => write!(
                 f,
                 "value / {denominator} {} {}",
+                comparison.symbol(),
+                format_percent(*threshold)
+            ),
+            ValueCondition::IncreaseRatio {
+                denominator,
+                comparison,
+                threshold,
+            } => write!(
+                f,
+                "increase / {denominator} {} {}",
                 comparison.symbol(),
                 format_percent(*threshold)
             ),
@@ -170,7 +193,7 @@ mod tests {
     #[test]
     fn conditions_print_as_written() {
         let minute = Duration::from_secs(60);
-        let cases: [(Condition, &str); 7] = [
+        let cases: [(Condition, &str); 8] = [
             (
                 Condition::Latency {
                     quantile: Quantile::P99,
@@ -196,11 +219,19 @@ mod tests {
             (Condition::Open, "open"),
             (Condition::Flapping { more_than: 3 }, "flapping > 3"),
             (Condition::Errors { more_than: 10 }, "errors > 10"),
+            (
+                Condition::CallsRatio {
+                    other: "relay::submit".into(),
+                    comparison: Comparison::Below,
+                    threshold: 0.2,
+                },
+                "calls / relay::submit < 20%",
+            ),
         ];
         for (condition, text) in cases {
             assert_eq!(condition.to_string(), text);
         }
-        let declared: [(ValueCondition, &str); 9] = [
+        let declared: [(ValueCondition, &str); 10] = [
             (
                 ValueCondition::Stale {
                     after: Duration::from_secs(90),
@@ -236,6 +267,14 @@ mod tests {
                     threshold: 0.8,
                 },
                 "value / CAPACITY > 80%",
+            ),
+            (
+                ValueCondition::IncreaseRatio {
+                    denominator: "relay::SUBMITTED".into(),
+                    comparison: Comparison::Below,
+                    threshold: 0.2,
+                },
+                "increase / relay::SUBMITTED < 20%",
             ),
             (
                 ValueCondition::Rate {

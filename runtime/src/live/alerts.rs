@@ -111,6 +111,8 @@ pub(crate) fn function_alert(alert: &Alert, function: &str, now: &FunctionNow<'_
         },
         // An exact count across replicas over `within`: judged by Prometheus only.
         Condition::Errors { .. } => (None, None),
+        // Two functions' calls summed over the fleet within an hour: Prometheus' to judge.
+        Condition::CallsRatio { .. } => (None, None),
         // Judged by breaker_alert; a function never carries these.
         Condition::Open | Condition::Flapping { .. } => (None, None),
     };

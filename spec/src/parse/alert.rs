@@ -41,7 +41,7 @@ fn condition_forms(kind: AttributeKind) -> &'static str {
     match kind {
         AttributeKind::Timed => "`p50`/`p90`/`p95`/`p99`/`p999 > 250ms`",
         AttributeKind::Counted => {
-            "`error_rate > 5%`, `errors > 10`, `idle > 10m`, `rate < 1/s` or `rate > 100/m`"
+            "`error_rate > 5%`, `errors > 10`, `idle > 10m`, `rate < 1/s`, `rate > 100/m` or `calls / other_fn < 20%`"
         }
         AttributeKind::CircuitBreaker => "`open` or `flapping > 3`",
     }
@@ -51,7 +51,7 @@ fn condition_forms(kind: AttributeKind) -> &'static str {
 fn condition_words(kind: AttributeKind) -> &'static [&'static str] {
     match kind {
         AttributeKind::Timed => &["p50", "p90", "p95", "p99", "p999"],
-        AttributeKind::Counted => &["error_rate", "errors", "idle", "rate"],
+        AttributeKind::Counted => &["error_rate", "errors", "idle", "rate", "calls"],
         AttributeKind::CircuitBreaker => &["open", "flapping"],
     }
 }
@@ -97,19 +97,22 @@ fn function_key_applies(key: &str, condition: &Condition) -> Result<(), &'static
         ),
         "window" => matches!(
             condition,
-            Condition::Latency { .. } | Condition::ErrorRate { .. } | Condition::Rate { .. }
+            Condition::Latency { .. }
+                | Condition::ErrorRate { .. }
+                | Condition::Rate { .. }
+                | Condition::CallsRatio { .. }
         ),
         "min_rate" => matches!(
             condition,
-            Condition::ErrorRate { .. } | Condition::Latency { .. }
+            Condition::ErrorRate { .. } | Condition::Latency { .. } | Condition::CallsRatio { .. }
         ),
         _ => true,
     };
     match (applies, key) {
         (true, _) => Ok(()),
         (false, "within") => Err("`within` only applies to `flapping > N` and `errors > N` alerts; the range of a rate is `window = 10m`"),
-        (false, "window") => Err("`window` (the range of a rate) only applies to `error_rate`, latency (`p99 > ...`) and `rate` alerts; `idle > 10m` is its own window, and `flapping`/`errors` count within `within = 15m`"),
-        (false, _) => Err("`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate` and latency (`p99 > ...`) alerts"),
+        (false, "window") => Err("`window` (the range of a rate) only applies to `error_rate`, latency (`p99 > ...`), `rate` and `calls / other_fn` alerts; `idle > 10m` is its own window, and `flapping`/`errors` count within `within = 15m`"),
+        (false, _) => Err("`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate`, latency (`p99 > ...`) and `calls / other_fn` alerts"),
     }
 }
 
@@ -208,6 +211,18 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
                 format!("expected a condition: {}", condition_forms(kind)),
             )
         })?;
+        // `calls / path::to::other_fn`: the other function's path.
+        let other = if input.peek(Token![/]) {
+            input.parse::<Token![/]>()?;
+            Some(syn::Path::parse_mod_style(input).map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "write a ratio as `calls / path::to::other_fn < 20%`",
+                )
+            })?)
+        } else {
+            None
+        };
         let comparison = if input.peek(Token![>]) {
             input.parse::<Token![>]>()?;
             Some(Comparison::Above)
@@ -218,11 +233,31 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
             None
         };
         let value: TokenStream = input.parse()?;
-        Ok((word, comparison, value))
+        Ok((word, other, comparison, value))
     };
-    let (word, comparison, value) = parser.parse2(tokens.clone())?;
+    let (word, other, comparison, value) = parser.parse2(tokens.clone())?;
     let name = word.to_string();
+    if other.is_some() != (name == "calls") {
+        return Err(syn::Error::new(
+            word.span(),
+            "write a ratio of calls as `calls / path::to::other_fn < 20%`",
+        ));
+    }
     let condition = match name.as_str() {
+        "calls" => {
+            let Some(comparison) = comparison.filter(|_| !value.is_empty()) else {
+                return Err(syn::Error::new(
+                    word.span(),
+                    "write `calls / path::to::other_fn < 20%` or `> 80%`",
+                ));
+            };
+            let other = other.expect("checked above");
+            Condition::CallsRatio {
+                other: Cow::Owned(super::values::path_text(&other)),
+                comparison,
+                threshold: rate(&value, "calls / other_fn")?,
+            }
+        }
         _ if Quantile::from_keyword(&name).is_some() => {
             let quantile = Quantile::from_keyword(&name).expect("checked above");
             require(&word, comparison, Comparison::Above, &value, "250ms")?;
@@ -467,4 +502,46 @@ pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -
         latency,
         min_rate: min_traffic,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::model::{Comparison, Condition};
+    use crate::parse::parse_counted;
+
+    /// `calls / path < X` names the other function by path, with `window` (default 1h) and
+    /// `min_rate`; its default name is `<Function>RatioLow`.
+    #[test]
+    fn a_ratio_of_calls_parses_with_window_and_min_rate() {
+        let counted: crate::model::Counted = parse_counted(
+            "alert(calls / relay::submit_bundle < 20%, min_rate = 1/m)"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+        let alert = &counted.alerts[0];
+        assert_eq!(
+            alert.condition,
+            Condition::CallsRatio {
+                other: "relay::submit_bundle".into(),
+                comparison: Comparison::Below,
+                threshold: 0.2,
+            }
+        );
+        assert_eq!(alert.window_duration(), Duration::from_secs(3600));
+        assert_eq!(alert.min_rate, Some(1.0 / 60.0));
+        assert_eq!(alert.alert_name("include_bundle"), "IncludeBundleRatioLow");
+        let e = |args: &str| {
+            parse_counted(args.parse().unwrap())
+                .err()
+                .expect("an error")
+                .to_string()
+        };
+        assert!(e("alert(calls < 20%)").contains("calls / path::to::other_fn"));
+        assert!(e("alert(rate / other < 1/s)").contains("calls / path::to::other_fn"));
+        assert!(e("alert(calls / other)").contains("`calls / path::to::other_fn < 20%`"));
+        assert!(e("alert(calls / other > 150)").contains("more than 1"));
+    }
 }

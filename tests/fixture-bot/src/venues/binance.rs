@@ -22,3 +22,9 @@ pub(crate) fn cancel(side: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Fills per side, watched against the cancels of the same side.
+#[botwatch::counted(labels(side = side), alert(calls / cancel > 90%, window = 30m, for = 0s))]
+pub(crate) fn fill(side: &str) {
+    let _ = side;
+}
