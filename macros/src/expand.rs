@@ -150,6 +150,22 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     let mut is_error = quote!(|_| false);
     let mut hooks = quote!(::botwatch::__private::NoBreaker);
     let (mut counted_series, mut timed_series) = (none(), none());
+    // One count of calls in flight per function, whichever attribute asked for it; a
+    // function that does not ask gets no static and no code for it.
+    let tracks_in_flight = parsed.iter().any(|p| match p {
+        Parsed::Counted(c) => c.spec.tracks_in_flight(),
+        Parsed::Timed(t) => t.spec.tracks_in_flight(),
+        Parsed::CircuitBreaker(_) => false,
+    });
+    let in_flight = if tracks_in_flight {
+        items.extend(quote! {
+            static __BOTWATCH_IN_FLIGHT: ::botwatch::__private::InFlight =
+                ::botwatch::__private::InFlight::new();
+        });
+        quote!(::core::option::Option::Some(&__BOTWATCH_IN_FLIGHT))
+    } else {
+        none()
+    };
     for attribute in parsed {
         match attribute {
             Parsed::Counted(parsed) => {
@@ -161,7 +177,11 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
                     ));
                 }
                 items.extend(ratio_path_checks(&parsed.spec.alerts));
-                items.extend(counted_items(name, Attribute::Counted(parsed.spec)));
+                items.extend(counted_items(
+                    name,
+                    Attribute::Counted(parsed.spec),
+                    tracks_in_flight,
+                ));
                 items.extend(generic_result_warning(function));
                 counted = quote!(::core::option::Option::Some(&__BOTWATCH_COUNTED));
                 is_error = counted_is_error(parsed.error_if.as_ref(), parsed.ok_if.as_ref());
@@ -169,7 +189,11 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
             }
             Parsed::Timed(parsed) => {
                 timed_series = series(quote!(__BOTWATCH_TIMED), &parsed.call_labels);
-                items.extend(timed_items(name, Attribute::Timed(parsed.spec)));
+                items.extend(timed_items(
+                    name,
+                    Attribute::Timed(parsed.spec),
+                    tracks_in_flight,
+                ));
                 timed = quote!(::core::option::Option::Some(&__BOTWATCH_TIMED));
             }
             Parsed::CircuitBreaker(_) if matches!(shape, Shape::Diverging) => {
@@ -190,7 +214,9 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     }
     items.extend(quote! {
         static __BOTWATCH_INSTRUMENTS: ::botwatch::__private::Instruments =
-            ::botwatch::__private::Instruments { counted: #counted, timed: #timed, breaker: #breaker };
+            ::botwatch::__private::Instruments {
+                counted: #counted, timed: #timed, breaker: #breaker, in_flight: #in_flight,
+            };
     });
     let body = &function.block;
     let instruments = quote!(&__BOTWATCH_INSTRUMENTS);
@@ -375,12 +401,23 @@ fn counted_is_error(error_if: Option<&syn::Path>, ok_if: Option<&syn::Path>) -> 
     }
 }
 
-fn counted_items(function: &str, attribute: Attribute) -> TokenStream {
+/// `.with_in_flight(&__BOTWATCH_IN_FLIGHT)` on a site of a function tracking its calls in
+/// flight, so `/metrics` serves them; nothing otherwise.
+fn exports_in_flight(in_flight: bool) -> TokenStream {
+    if in_flight {
+        quote!(.with_in_flight(&__BOTWATCH_IN_FLIGHT))
+    } else {
+        TokenStream::new()
+    }
+}
+
+fn counted_items(function: &str, attribute: Attribute, in_flight: bool) -> TokenStream {
     let spec = spec_tokens::site(function, &attribute);
+    let in_flight = exports_in_flight(in_flight);
     quote! {
         static __BOTWATCH_COUNTED_SPEC: ::botwatch::__private::spec::Site = #spec;
         static __BOTWATCH_COUNTED: ::botwatch::__private::CountedSite =
-            ::botwatch::__private::CountedSite::new(&__BOTWATCH_COUNTED_SPEC);
+            ::botwatch::__private::CountedSite::new(&__BOTWATCH_COUNTED_SPEC)#in_flight;
         #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
         #[linkme(crate = ::botwatch::__private::linkme)]
         static __BOTWATCH_COUNTED_REGISTERED: ::botwatch::__private::RegisteredSite =
@@ -388,7 +425,8 @@ fn counted_items(function: &str, attribute: Attribute) -> TokenStream {
     }
 }
 
-fn timed_items(function: &str, attribute: Attribute) -> TokenStream {
+fn timed_items(function: &str, attribute: Attribute, in_flight: bool) -> TokenStream {
+    let in_flight = exports_in_flight(in_flight);
     let Attribute::Timed(timed) = &attribute else {
         unreachable!("called with a timed attribute")
     };
@@ -407,7 +445,7 @@ fn timed_items(function: &str, attribute: Attribute) -> TokenStream {
                 &__BOTWATCH_TIMED_SPEC,
                 &__BOTWATCH_TIMED_BOUNDS,
                 &__BOTWATCH_TIMED_LINES,
-            );
+            )#in_flight;
         #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
         #[linkme(crate = ::botwatch::__private::linkme)]
         static __BOTWATCH_TIMED_REGISTERED: ::botwatch::__private::RegisteredSite =

@@ -57,6 +57,8 @@ mod health;
 #[cfg(feature = "runtime")]
 mod histogram;
 #[cfg(feature = "runtime")]
+mod in_flight;
+#[cfg(feature = "runtime")]
 mod labels;
 #[cfg(feature = "runtime")]
 mod live;
@@ -88,7 +90,7 @@ pub use exporter::{
     install, Exporter, ExporterHandle, InstallError, ALLOW_ENV, DEFAULT_LISTEN, LISTEN_ENV,
 };
 #[cfg(feature = "runtime")]
-pub use snapshot::{snapshot, Calls, Durations, Snapshot, SnapshotError};
+pub use snapshot::{snapshot, Calls, Durations, InFlightCalls, Snapshot, SnapshotError};
 
 /// The `metrics` facade (version 0.24) whose recorder botwatch installs: what you record
 /// with `botwatch::metrics::gauge!(...)` is served on the same `/metrics`. A different major
@@ -129,6 +131,7 @@ pub mod __private {
         DeclaredMetric, DeclaredStatic, DECLARED,
     };
     pub use crate::histogram::{histogram_lines, zero_line, Line};
+    pub use crate::in_flight::{InFlight, InFlightCall};
     pub use crate::labels::{Found, LabelArg, LabelValue, ScalarLabelArg, SeriesRef, TextLabel};
     pub use crate::outcome::{
         err_of, require_not_future, ErrOutcome, FutureCheck, OtherOutcome, Probe, ResultOutcome,

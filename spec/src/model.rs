@@ -77,6 +77,8 @@ pub struct MetricOptions {
     /// `label_idle = 1h`: a per-call label set with no call for this long is evicted;
     /// `None` for the default.
     pub label_idle: Option<Duration>,
+    /// `in_flight`: export the calls in flight and the oldest one's start.
+    pub in_flight: bool,
 }
 
 impl MetricOptions {
@@ -138,6 +140,21 @@ impl Counted {
     pub fn label_idle(&self) -> Duration {
         self.metric.label_idle_or(self.label_idle_floor())
     }
+
+    /// Whether its calls in flight are tracked: `in_flight`, or an alert reading them.
+    pub fn tracks_in_flight(&self) -> bool {
+        self.metric.in_flight || reads_in_flight(&self.alerts)
+    }
+}
+
+/// Whether any of `alerts` reads the calls in flight (`in_flight > N`, `oldest > D`).
+fn reads_in_flight(alerts: &[Alert]) -> bool {
+    alerts.iter().any(|a| {
+        matches!(
+            a.condition,
+            Condition::InFlight { .. } | Condition::Oldest { .. }
+        )
+    })
 }
 
 /// The arguments of `#[timed(...)]`.
@@ -151,6 +168,13 @@ pub struct Timed {
     pub alerts: List<Alert>,
     /// `slo(...)` clauses.
     pub slos: List<Slo>,
+}
+
+impl Timed {
+    /// Whether its calls in flight are tracked: `in_flight`, or an alert reading them.
+    pub fn tracks_in_flight(&self) -> bool {
+        self.metric.in_flight || reads_in_flight(&self.alerts)
+    }
 }
 
 /// The arguments of `#[circuit_breaker(...)]`, with defaults filled in.
@@ -489,6 +513,18 @@ pub enum Condition {
         /// Fires with more errors than this.
         more_than: u32,
     },
+    /// `in_flight > N` (on `counted` and `timed`): more than N calls in flight across the
+    /// fleet.
+    InFlight {
+        /// Fires with more calls in flight than this.
+        above: u32,
+    },
+    /// `oldest > 10m` (on `counted` and `timed`): a call in flight for longer than this, on
+    /// any replica.
+    Oldest {
+        /// The longest a call may stay in flight.
+        limit: Duration,
+    },
     /// `calls / path::to::other_fn < 20%` (on `counted`): this function's calls over
     /// another `#[counted]` function's, both summed over the fleet within `window`, per
     /// per-call label set: an inclusion rate, a fill rate.
@@ -503,9 +539,22 @@ pub enum Condition {
 }
 
 impl Condition {
-    /// The attribute this condition belongs on.
+    /// Whether this condition may be written on `kind`.
+    pub fn applies_to(&self, kind: AttributeKind) -> bool {
+        match self {
+            // Calls in flight are the same whichever attribute tracks them.
+            Condition::InFlight { .. } | Condition::Oldest { .. } => {
+                matches!(kind, AttributeKind::Counted | AttributeKind::Timed)
+            }
+            _ => self.attribute() == kind,
+        }
+    }
+
+    /// The attribute this condition belongs on (the first of them, for one written on
+    /// either `counted` or `timed`).
     pub fn attribute(&self) -> AttributeKind {
         match self {
+            Condition::InFlight { .. } | Condition::Oldest { .. } => AttributeKind::Counted,
             Condition::Latency { .. } => AttributeKind::Timed,
             Condition::ErrorRate { .. }
             | Condition::Idle { .. }

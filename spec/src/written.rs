@@ -72,6 +72,8 @@ impl fmt::Display for Condition {
             Condition::Open => f.write_str("open"),
             Condition::Flapping { more_than } => write!(f, "flapping > {more_than}"),
             Condition::Errors { more_than } => write!(f, "errors > {more_than}"),
+            Condition::InFlight { above } => write!(f, "in_flight > {above}"),
+            Condition::Oldest { limit } => write!(f, "oldest > {}", prometheus_duration(*limit)),
             Condition::CallsRatio {
                 other,
                 comparison,
@@ -193,7 +195,7 @@ mod tests {
     #[test]
     fn conditions_print_as_written() {
         let minute = Duration::from_secs(60);
-        let cases: [(Condition, &str); 8] = [
+        let cases: [(Condition, &str); 10] = [
             (
                 Condition::Latency {
                     quantile: Quantile::P99,
@@ -219,6 +221,8 @@ mod tests {
             (Condition::Open, "open"),
             (Condition::Flapping { more_than: 3 }, "flapping > 3"),
             (Condition::Errors { more_than: 10 }, "errors > 10"),
+            (Condition::InFlight { above: 50 }, "in_flight > 50"),
+            (Condition::Oldest { limit: minute * 10 }, "oldest > 10m"),
             (
                 Condition::CallsRatio {
                     other: "relay::submit".into(),

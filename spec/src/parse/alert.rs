@@ -39,9 +39,11 @@ const ALERT_RESERVED_LABELS: &[&str] = &[
 /// The conditions each attribute takes, as the user writes them.
 fn condition_forms(kind: AttributeKind) -> &'static str {
     match kind {
-        AttributeKind::Timed => "`p50`/`p90`/`p95`/`p99`/`p999 > 250ms`",
+        AttributeKind::Timed => {
+            "`p50`/`p90`/`p95`/`p99`/`p999 > 250ms`, `in_flight > 50` or `oldest > 10m`"
+        }
         AttributeKind::Counted => {
-            "`error_rate > 5%`, `errors > 10`, `idle > 10m`, `rate < 1/s`, `rate > 100/m` or `calls / other_fn < 20%`"
+            "`error_rate > 5%`, `errors > 10`, `idle > 10m`, `rate < 1/s`, `rate > 100/m`, `calls / other_fn < 20%`, `in_flight > 50` or `oldest > 10m`"
         }
         AttributeKind::CircuitBreaker => "`open` or `flapping > 3`",
     }
@@ -50,8 +52,16 @@ fn condition_forms(kind: AttributeKind) -> &'static str {
 /// The condition words each attribute takes, for "did you mean".
 fn condition_words(kind: AttributeKind) -> &'static [&'static str] {
     match kind {
-        AttributeKind::Timed => &["p50", "p90", "p95", "p99", "p999"],
-        AttributeKind::Counted => &["error_rate", "errors", "idle", "rate", "calls"],
+        AttributeKind::Timed => &["p50", "p90", "p95", "p99", "p999", "in_flight", "oldest"],
+        AttributeKind::Counted => &[
+            "error_rate",
+            "errors",
+            "idle",
+            "rate",
+            "calls",
+            "in_flight",
+            "oldest",
+        ],
         AttributeKind::CircuitBreaker => &["open", "flapping"],
     }
 }
@@ -303,6 +313,23 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
             }
             Condition::Open
         }
+        "in_flight" => {
+            require(&word, comparison, Comparison::Above, &value, "50")?;
+            Condition::InFlight {
+                above: count(&value, "in_flight", 0).map_err(|_| {
+                    syn::Error::new_spanned(
+                        &value,
+                        "write a whole number of calls, like `in_flight > 50`",
+                    )
+                })?,
+            }
+        }
+        "oldest" => {
+            require(&word, comparison, Comparison::Above, &value, "10m")?;
+            let limit = duration(&value)?;
+            positive_window(limit, &value, "oldest")?;
+            Condition::Oldest { limit }
+        }
         "errors" => {
             require(&word, comparison, Comparison::Above, &value, "10")?;
             Condition::Errors {
@@ -340,7 +367,7 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
         }
     };
     let belongs_to = condition.attribute();
-    if belongs_to != kind {
+    if !condition.applies_to(kind) {
         return Err(syn::Error::new(
             word.span(),
             format!(

@@ -6,6 +6,7 @@ mod breaker;
 mod error_rate;
 mod errors;
 mod idle;
+mod in_flight;
 mod latency;
 mod rate;
 mod ratio;
@@ -33,8 +34,33 @@ pub(super) fn add_site(
     for alert in site.attribute.alerts() {
         // Probes are built at their test step: what they call a scrape is that step.
         let scrape = test_step(scrape_interval, range_window(alert));
-        let (subject, draft) = match &site.attribute {
-            Attribute::Counted(counted) => {
+        let in_flight = match &alert.condition {
+            Condition::InFlight { above } => Some(in_flight::in_flight_draft(
+                &function,
+                alert,
+                *above,
+                scrape,
+                scrape_interval,
+            )),
+            Condition::Oldest { limit } => Some(in_flight::oldest_draft(
+                &function,
+                alert,
+                *limit,
+                scrape,
+                scrape_interval,
+            )),
+            _ => None,
+        };
+        let (subject, draft) = match (&site.attribute, in_flight) {
+            // The gauges carry no per-call labels: one alert per function.
+            (_, Some(draft)) => {
+                let mut subject = function.subject(scrape);
+                subject
+                    .grouping
+                    .retain(|(k, _)| !function.call_labels.contains(k));
+                (subject, draft)
+            }
+            (Attribute::Counted(counted), None) => {
                 let metric = counted.metric.metric_name(names::FUNCTION_CALLS_TOTAL);
                 let draft = match &alert.condition {
                     Condition::ErrorRate { above } => {
@@ -81,7 +107,7 @@ pub(super) fn add_site(
                 };
                 (function.subject(scrape), draft)
             }
-            Attribute::Timed(timed) => {
+            (Attribute::Timed(timed), None) => {
                 let metric = timed
                     .metric
                     .metric_name(names::FUNCTION_CALLS_DURATION_SECONDS);
@@ -89,7 +115,7 @@ pub(super) fn add_site(
                 let draft = latency::draft(&function, metric, &bounds, alert, scrape);
                 (function.subject(scrape), draft)
             }
-            Attribute::CircuitBreaker(options) => {
+            (Attribute::CircuitBreaker(options), None) => {
                 let name = site.breaker_name().unwrap_or_default();
                 let keyed = options.per.is_some();
                 breaker::draft(&name, keyed, &function, alert, scrape, scrape_interval)
@@ -157,7 +183,7 @@ fn range_window(alert: &Alert) -> Option<Duration> {
         | Condition::CallsRatio { .. } => Some(alert.window_duration()),
         Condition::Idle { window } => Some(*window),
         Condition::Flapping { .. } | Condition::Errors { .. } => Some(alert.within_duration()),
-        Condition::Open => None,
+        Condition::Open | Condition::InFlight { .. } | Condition::Oldest { .. } => None,
     }
 }
 
