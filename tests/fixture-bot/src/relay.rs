@@ -25,7 +25,11 @@ impl Relay {
     }
 
     /// A bundle the relay reported on chain: the inclusion rate of `submit`.
-    #[botwatch::counted(alert(calls / Self::submit < 20%, min_rate = 1/m))]
+    #[botwatch::counted(
+        alert(calls / Self::submit < 20%, min_rate = 1/m),
+        alert(in_flight > 5),
+        alert(oldest > 10m, severity = "critical")
+    )]
     pub(crate) fn landed(&mut self) {}
 
     // Same breaker, same options, same alert: one rule.
