@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::promql::Metric;
 use crate::rules::draft::Draft;
-use crate::rules::scenario::{round_up, Probe, Shape};
+use crate::rules::scenario::{round_up, samples, Probe, Shape};
 use botwatch_spec::declared::{ValueAlert, ValueComparison};
 use botwatch_spec::model::Comparison;
 use botwatch_spec::names::{format_float, format_percent, prometheus_duration, LABEL_JOB};
@@ -78,6 +78,15 @@ impl Funnel<'_> {
             // A set never seen here is 0, never above a line: it needs no stand-in.
             Comparison::Above => format!("{num} / ({den} > 0)"),
         }
+    }
+}
+
+/// Grid units far on the safe side of a line at `at_line` units: twice it plus 8 under a
+/// `<` line, half of it less 8 (at least 0) over a `>` line.
+pub(crate) fn far_side(comparison: Comparison, at_line: f64) -> f64 {
+    match comparison {
+        Comparison::Below => 2.0 * at_line + 8.0,
+        Comparison::Above => (at_line / 2.0 - 8.0).max(0.0).floor(),
     }
 }
 
@@ -187,6 +196,41 @@ fn funnel_probes(
             .silent(judged)
             .with(series(split(safe), d)),
     ];
+    // A window far on the safe side, then the firing pace: judged on the window alone, it
+    // fires once the window holds only the new pace (a wider window would still mix in the
+    // old one and stay safe).
+    let n = samples(window, step).max(1);
+    let old = far_side(comparison, at_line);
+    let [old_a, old_b] = split(old);
+    let [new_a, new_b] = split(firing);
+    let switch = step * n as u32;
+    let settled = switch + round_up(window, step) + round_up(for_, step) + 2 * step;
+    let two_paces = |a: f64, b: f64, c: f64, e: f64| {
+        [
+            Shape::ExactCounter(vec![(n, a), (u64::MAX, b)]),
+            Shape::ExactCounter(vec![(n, c), (u64::MAX, e)]),
+        ]
+    };
+    let counter = |per: f64| Shape::ExactCounter(vec![(u64::MAX, per)]);
+    probes.push(
+        Probe::new("a window on the safe side, then the fleet's ratio over the line")
+            .silent(switch)
+            .fires(settled, severity, firing / grid)
+            .with(
+                funnel
+                    .numerator
+                    .series("", &[], two_paces(old_a, new_a, old_b, new_b)),
+            )
+            .with(funnel.denominator.series("", &[], [counter(d), counter(d)])),
+    );
+    if comparison == Comparison::Above {
+        // The other counter does not move: no ratio, however much this one grows.
+        probes.push(
+            Probe::new("this counter grows, the other does not")
+                .silent(judged)
+                .with(series(split(firing), 0.0)),
+        );
+    }
     if comparison == Comparison::Below {
         // This counter never moved for the set (a builder that never included a bundle):
         // its series may not exist at all, and the ratio is 0.

@@ -9,6 +9,7 @@
 mod age;
 mod change;
 mod funnel;
+pub(crate) use funnel::far_side;
 mod gap;
 mod lag;
 mod quantile;

@@ -155,12 +155,25 @@ pub(super) fn oldest_draft(
                 Shape::Counter(vec![(u64::MAX, secs)]),
             ],
         ));
+    // The same stuck call while the other replica's calls keep entering and returning: its
+    // recent start must not hide the old one.
+    let beside_fresh =
+        Probe::new("a call in flight past the line beside another replica's fresh calls")
+            .for_edge(onset, for_, step, severity, age(fires_at))
+            .with(per_replica(
+                metric,
+                &labels,
+                [
+                    Shape::Gauge(vec![(1, 0.0), (u64::MAX, secs)]),
+                    Shape::Counter(vec![(u64::MAX, secs)]),
+                ],
+            ));
     Draft::new(
         expr,
         format!("{{{{ $labels.function }}}} has a call in flight for over {w}"),
         format!(
             "A call to {WHO} has been in flight for {{{{ $value | humanizeDuration }}}} on some replica; the line is {w}: it may be stuck."
         ),
-        vec![stuck, on_time],
+        vec![stuck, on_time, beside_fresh],
     )
 }

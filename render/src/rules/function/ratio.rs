@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use crate::promql::Function;
 use crate::rules::draft::Draft;
-use crate::rules::scenario::data::calls;
-use crate::rules::scenario::{round_up, Probe};
+use crate::rules::scenario::data::{calls, per_replica, with};
+use crate::rules::scenario::{round_up, samples, Probe, Shape};
 use botwatch_spec::model::{Alert, Comparison};
-use botwatch_spec::names::{format_float, format_percent, prometheus_duration, LABEL_JOB};
+use botwatch_spec::names::{self, format_float, format_percent, prometheus_duration, LABEL_JOB};
 
 /// The two functions of a ratio, each with its calls counter's name.
 pub(super) struct CallsRatio<'a> {
@@ -171,6 +171,37 @@ fn probes(
             grid * k,
         ),
     ];
+    // A window far on the safe side, then the firing pace (ok calls only): it fires once
+    // the window holds only the new pace.
+    let n = samples(window, step).max(1);
+    let old = crate::rules::declared::far_side(comparison, at_line);
+    let switch = step * n as u32;
+    let settled = switch + round_up(window, step) + round_up(for_, step) + 2 * step;
+    let two_paces = {
+        let (old_split, new_split) = (split(old), split(firing));
+        let labels = with(&num.grouping(), &[(names::LABEL_RESULT, names::RESULT_OK)]);
+        let pace = |i: usize| {
+            let (o, e) = (old_split[i], new_split[i]);
+            Shape::Counter(vec![(n, o.0 + o.1), (u64::MAX, e.0 + e.1)])
+        };
+        per_replica(num_metric, &labels, [pace(0), pace(1)])
+    };
+    out.push(with_other(
+        Probe::new("a window on the safe side, then the fleet's ratio over the line")
+            .silent(switch)
+            .fires(settled, severity, firing / grid)
+            .with(two_paces),
+        grid * k,
+    ));
+    if comparison == Comparison::Above {
+        // The other function is not called: no ratio, however often this one is.
+        out.push(
+            Probe::new("this function is called, the other is not")
+                .silent(judged)
+                .with(calls(num, num_metric, split(firing), None))
+                .with(calls(den, den_metric, [(0.0, 0.0); 2], None)),
+        );
+    }
     if comparison == Comparison::Below {
         out.push(with_other(
             Probe::new("the other function is called, this one never was")
