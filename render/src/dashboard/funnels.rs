@@ -172,11 +172,14 @@ pub(super) fn function_panels(
             format!("{key}/oldest"),
             format!("{who}: oldest call in flight"),
             format!(
-                "How long the oldest call of {}::{} still in flight has been, per instance (none when nothing is in flight); the dashed line is the oldest alert's.",
+                "How long the oldest call of {}::{} still in flight has been, per instance (0 while nothing is in flight); the dashed line is the oldest alert's.",
                 site.module, site.function
             ),
             vec![Query {
-                expr: format!("time() - max by (instance) ({oldest} > 0)"),
+                // 0 while nothing is in flight, rather than no line at all.
+                expr: format!(
+                    "(time() - max by (instance) ({oldest} > 0)) or max by (instance) ({oldest}) * 0"
+                ),
                 legend: "{{instance}}".to_owned(),
             }],
             "s",
