@@ -1163,30 +1163,25 @@ fn inclusion_rate_pages_each_builder_that_stops_including_across_a_restart() {
         + &submitted(JOB, POD_A, "rsync", "0+1x70")
         + &submitted(PAPER, POD_A, "titan", "0+8x70")
         + &included(PAPER, POD_A, "titan", "0+8x70");
-    let paged = |builder: &'static str, ratio: &'static str| {
-        (
-            builder,
-            format!("bundles_included at {ratio} of bundles_submitted"),
-            format!("bundles_included grew by {ratio} of what bundles_submitted grew by over the last 1h, summed over the fleet, below the line of 20%."),
-        )
-    };
-    let firing = |alerts: &[(&'static str, String, String)]| -> Vec<(Vec<(&'static str, &'static str)>, String, String)> {
-        alerts
+    // `(builder, ratio as shown)` of each alert firing at `at`.
+    let check = |at: &str, paged: &[(&str, &str)]| {
+        let labels: Vec<[(&str, &str); 3]> = paged
             .iter()
-            .map(|(builder, s, d)| {
-                (
-                    vec![("severity", "warning"), ("job", JOB), ("builder", *builder)],
-                    s.clone(),
-                    d.clone(),
-                )
-            })
-            .collect()
-    };
-    let check = |at: &str, alerts: &[(&'static str, String, String)]| {
-        let owned = firing(alerts);
-        let list: Vec<Firing<'_>> = owned
+            .map(|&(builder, _)| [("severity", "warning"), ("job", JOB), ("builder", builder)])
+            .collect();
+        let summaries: Vec<String> = paged
             .iter()
-            .map(|(labels, summary, description)| Firing {
+            .map(|(_, ratio)| format!("bundles_included at {ratio} of bundles_submitted"))
+            .collect();
+        let descriptions: Vec<String> = paged
+            .iter()
+            .map(|(_, ratio)| format!("bundles_included grew by {ratio} of what bundles_submitted grew by over the last 1h, summed over the fleet, below the line of 20%."))
+            .collect();
+        let list: Vec<Firing<'_>> = labels
+            .iter()
+            .zip(&summaries)
+            .zip(&descriptions)
+            .map(|((labels, summary), description)| Firing {
                 labels,
                 summary,
                 description,
@@ -1199,9 +1194,9 @@ fn inclusion_rate_pages_each_builder_that_stops_including_across_a_restart() {
         "1m",
         &input,
         &(check("8m", &[])
-            + &check("28m", &[paged("flashbots", "0%")])
-            + &check("33m", &[paged("flashbots", "0%")])
-            + &check("34m", &[paged("flashbots", "0%"), paged("titan", "17.62%")])),
+            + &check("28m", &[("flashbots", "0%")])
+            + &check("33m", &[("flashbots", "0%")])
+            + &check("34m", &[("flashbots", "0%"), ("titan", "17.62%")])),
     );
     promtool_test(&root, "1m", &tests);
 }

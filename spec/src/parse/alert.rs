@@ -562,8 +562,7 @@ mod tests {
         assert_eq!(alert.alert_name("include_bundle"), "IncludeBundleRatioLow");
         let e = |args: &str| {
             parse_counted(args.parse().unwrap())
-                .err()
-                .expect("an error")
+                .expect_err("an error")
                 .to_string()
         };
         assert!(e("alert(calls < 20%)").contains("calls / path::to::other_fn"));
