@@ -34,6 +34,7 @@ FLOOR_GOALS = {
 # (case, botwatch case it is compared with, goal as a ratio of that case's overhead)
 RELATIVE_GOALS = {
     "botwatch_counted_timed_breaker": ("botwatch_timed", 1.3),
+    "botwatch_counted_in_flight": ("botwatch_counted", 3.0),
     "botwatch_breaker_per_key": ("botwatch_breaker_closed", 4.0),
     "botwatch_timed_one_label": ("botwatch_timed", 1.3),
     "botwatch_gauge_set": ("floor_atomic_store", 2.0),

@@ -57,6 +57,14 @@ fn counted(x: u64) -> u64 {
     black_box(x).wrapping_add(1)
 }
 
+/// The same function tracking its calls in flight (`in_flight`): the goal is at most 3x
+/// `botwatch_counted`'s overhead.
+#[botwatch::counted(in_flight)]
+#[inline(never)]
+fn counted_in_flight(x: u64) -> u64 {
+    black_box(x).wrapping_add(1)
+}
+
 #[botwatch::timed]
 #[inline(never)]
 fn timed(x: u64) -> u64 {
@@ -478,6 +486,7 @@ fn cases() -> Vec<(&'static str, fn(u64) -> u64)> {
         ("floor_clock_pair_std", clock_pair_std),
         ("floor_clock_pair_quanta", clock_pair_quanta),
         ("botwatch_counted", counted),
+        ("botwatch_counted_in_flight", counted_in_flight),
         ("botwatch_timed", timed),
         ("botwatch_counted_timed", counted_and_timed),
         ("botwatch_breaker_closed", |x| {

@@ -143,6 +143,7 @@ fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) 
         spec,
         denominators,
         references,
+        counters,
     } = parsed;
     let stamps_updates = spec.stamps_updates();
     let syn::ItemStatic {
@@ -165,6 +166,7 @@ fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) 
     let ratio_checks = denominators.iter().map(ratio_check);
     let gap_checks = references.iter().map(gap_check);
     let krate = spec_tokens::crate_build();
+    let counter_checks = counters.iter().map(counter_check);
     quote! {
         #(#attrs)*
         #vis #static_token #ident: #ty = {
@@ -193,6 +195,20 @@ fn declaration(kind: MetricKind, item: syn::ItemStatic, parsed: ParsedDeclared) 
 
         #(#ratio_checks)*
         #(#gap_checks)*
+        #(#counter_checks)*
+    }
+}
+
+/// An increase ratio's other counter (`increase / SUBMITTED < 20%`) must be a declared
+/// `Counter`: a compile error at its path otherwise.
+fn counter_check(path: &syn::Path) -> TokenStream {
+    let span = path.span();
+    let check = ratio_check(path);
+    quote_spanned! {span=>
+        #check
+        const _: fn() = || {
+            ::botwatch::__private::declared_counter(&#path);
+        };
     }
 }
 

@@ -111,6 +111,22 @@ fn parse_all(written: Vec<(AttributeKind, TokenStream, TokenStream)>) -> syn::Re
     errors.finish(parsed)
 }
 
+/// Each `calls / path::to::other_fn` names a function in scope: a misspelt path is a
+/// compile error at the attribute. The path is read as a value (a function item is zero
+/// sized, so this costs nothing); a generic function there needs its turbofish.
+fn ratio_path_checks(alerts: &[botwatch_spec::model::Alert]) -> TokenStream {
+    alerts
+        .iter()
+        .filter_map(|alert| match &alert.condition {
+            botwatch_spec::model::Condition::CallsRatio { other, .. } => {
+                syn::parse_str::<syn::Path>(other).ok()
+            }
+            _ => None,
+        })
+        .map(|path| quote! { let _ = #path; })
+        .collect()
+}
+
 /// The new body: each attribute's statics, one `Instruments` static naming them, and the
 /// original body run by the runtime wrapper for the function's shape — inside a closure or
 /// an async block, so its `return` and `?` stay inside. Closures are `FnOnce`, so they may
@@ -124,6 +140,22 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     let mut is_error = quote!(|_| false);
     let mut hooks = quote!(::botwatch::__private::NoBreaker);
     let (mut counted_series, mut timed_series) = (none(), none());
+    // One count of calls in flight per function, whichever attribute asked for it; a
+    // function that does not ask gets no static and no code for it.
+    let tracks_in_flight = parsed.iter().any(|p| match p {
+        Parsed::Counted(c) => c.spec.tracks_in_flight(),
+        Parsed::Timed(t) => t.spec.tracks_in_flight(),
+        Parsed::CircuitBreaker(_) => false,
+    });
+    let in_flight = if tracks_in_flight {
+        items.extend(quote! {
+            static __BOTWATCH_IN_FLIGHT: ::botwatch::__private::InFlight =
+                ::botwatch::__private::InFlight::new();
+        });
+        quote!(::core::option::Option::Some(&__BOTWATCH_IN_FLIGHT))
+    } else {
+        none()
+    };
     for attribute in parsed {
         match attribute {
             Parsed::Counted(parsed) => {
@@ -134,7 +166,12 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
                          remove `ok_if`",
                     ));
                 }
-                items.extend(counted_items(name, Attribute::Counted(parsed.spec)));
+                items.extend(ratio_path_checks(&parsed.spec.alerts));
+                items.extend(counted_items(
+                    name,
+                    Attribute::Counted(parsed.spec),
+                    tracks_in_flight,
+                ));
                 items.extend(generic_result_warning(function));
                 counted = quote!(::core::option::Option::Some(&__BOTWATCH_COUNTED));
                 is_error = counted_is_error(parsed.error_if.as_ref(), parsed.ok_if.as_ref());
@@ -142,7 +179,11 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
             }
             Parsed::Timed(parsed) => {
                 timed_series = series(quote!(__BOTWATCH_TIMED), &parsed.call_labels);
-                items.extend(timed_items(name, Attribute::Timed(parsed.spec)));
+                items.extend(timed_items(
+                    name,
+                    Attribute::Timed(parsed.spec),
+                    tracks_in_flight,
+                ));
                 timed = quote!(::core::option::Option::Some(&__BOTWATCH_TIMED));
             }
             Parsed::CircuitBreaker(_) if matches!(shape, Shape::Diverging) => {
@@ -163,7 +204,9 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     }
     items.extend(quote! {
         static __BOTWATCH_INSTRUMENTS: ::botwatch::__private::Instruments =
-            ::botwatch::__private::Instruments { counted: #counted, timed: #timed, breaker: #breaker };
+            ::botwatch::__private::Instruments {
+                counted: #counted, timed: #timed, breaker: #breaker, in_flight: #in_flight,
+            };
     });
     let body = &function.block;
     let instruments = quote!(&__BOTWATCH_INSTRUMENTS);
@@ -348,14 +391,25 @@ fn counted_is_error(error_if: Option<&syn::Path>, ok_if: Option<&syn::Path>) -> 
     }
 }
 
-fn counted_items(function: &str, attribute: Attribute) -> TokenStream {
+/// `.with_in_flight(&__BOTWATCH_IN_FLIGHT)` on a site of a function tracking its calls in
+/// flight, so `/metrics` serves them; nothing otherwise.
+fn exports_in_flight(in_flight: bool) -> TokenStream {
+    if in_flight {
+        quote!(.with_in_flight(&__BOTWATCH_IN_FLIGHT))
+    } else {
+        TokenStream::new()
+    }
+}
+
+fn counted_items(function: &str, attribute: Attribute, in_flight: bool) -> TokenStream {
     let spec = spec_tokens::site(function, &attribute);
     let krate = spec_tokens::crate_build();
+    let in_flight = exports_in_flight(in_flight);
     quote! {
         #krate
         static __BOTWATCH_COUNTED_SPEC: ::botwatch::__private::spec::Site = #spec;
         static __BOTWATCH_COUNTED: ::botwatch::__private::CountedSite =
-            ::botwatch::__private::CountedSite::new(&__BOTWATCH_COUNTED_SPEC);
+            ::botwatch::__private::CountedSite::new(&__BOTWATCH_COUNTED_SPEC)#in_flight;
         #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
         #[linkme(crate = ::botwatch::__private::linkme)]
         static __BOTWATCH_COUNTED_REGISTERED: ::botwatch::__private::RegisteredSite =
@@ -363,7 +417,8 @@ fn counted_items(function: &str, attribute: Attribute) -> TokenStream {
     }
 }
 
-fn timed_items(function: &str, attribute: Attribute) -> TokenStream {
+fn timed_items(function: &str, attribute: Attribute, in_flight: bool) -> TokenStream {
+    let in_flight = exports_in_flight(in_flight);
     let Attribute::Timed(timed) = &attribute else {
         unreachable!("called with a timed attribute")
     };
@@ -384,7 +439,7 @@ fn timed_items(function: &str, attribute: Attribute) -> TokenStream {
                 &__BOTWATCH_TIMED_SPEC,
                 &__BOTWATCH_TIMED_BOUNDS,
                 &__BOTWATCH_TIMED_LINES,
-            );
+            )#in_flight;
         #[::botwatch::__private::linkme::distributed_slice(::botwatch::__private::SITES)]
         #[linkme(crate = ::botwatch::__private::linkme)]
         static __BOTWATCH_TIMED_REGISTERED: ::botwatch::__private::RegisteredSite =

@@ -106,9 +106,10 @@ fn metric(m: &MetricOptions) -> TokenStream {
     let call_labels = list(m.call_labels.iter().map(|k| text(k)));
     let max_series = option(m.max_series.map(|n| quote!(#n)));
     let label_idle = option(m.label_idle.map(duration));
+    let in_flight = m.in_flight;
     quote!(::botwatch::__private::spec::MetricOptions {
         name: #name, help: #help, labels: #labels, call_labels: #call_labels, max_series: #max_series,
-        label_idle: #label_idle,
+        label_idle: #label_idle, in_flight: #in_flight,
     })
 }
 
@@ -188,6 +189,27 @@ fn condition(c: &Condition) -> TokenStream {
         Condition::Open => quote!(#path::Open),
         Condition::Flapping { more_than } => quote!(#path::Flapping { more_than: #more_than }),
         Condition::Errors { more_than } => quote!(#path::Errors { more_than: #more_than }),
+        Condition::InFlight { above } => quote!(#path::InFlight { above: #above }),
+        Condition::Oldest { limit } => {
+            let limit = duration(*limit);
+            quote!(#path::Oldest { limit: #limit })
+        }
+        Condition::CallsRatio {
+            other,
+            comparison,
+            threshold,
+        } => {
+            let comparison = match comparison {
+                Comparison::Below => quote!(Below),
+                Comparison::Above => quote!(Above),
+            };
+            let (other, threshold) = (text(other), float(*threshold));
+            quote!(#path::CallsRatio {
+                other: #other,
+                comparison: ::botwatch::__private::spec::Comparison::#comparison,
+                threshold: #threshold,
+            })
+        }
     }
 }
 
@@ -322,6 +344,15 @@ fn value_condition(c: &ValueCondition) -> TokenStream {
             let (denominator, c, threshold) =
                 (text(denominator), comparison(*c), float(*threshold));
             quote!(#path::Ratio { denominator: #denominator, comparison: #c, threshold: #threshold })
+        }
+        ValueCondition::IncreaseRatio {
+            denominator,
+            comparison: c,
+            threshold,
+        } => {
+            let (denominator, c, threshold) =
+                (text(denominator), comparison(*c), float(*threshold));
+            quote!(#path::IncreaseRatio { denominator: #denominator, comparison: #c, threshold: #threshold })
         }
         ValueCondition::Unchanged { window } => {
             let window = duration(*window);

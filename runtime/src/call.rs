@@ -17,6 +17,7 @@ use std::task::{Context, Poll};
 use crate::breaker::{nesting, Breaker, BreakerHooks, BreakerSite, CircuitOpen, Outcome, Permit};
 use crate::clock;
 use crate::histogram::OwnedHistogram;
+use crate::in_flight::{InFlight, InFlightCall};
 use crate::sites::{CallCounts, CountedSite, SetOf, TimedSite};
 
 /// The sites of one function, as its attributes declared them.
@@ -28,6 +29,8 @@ pub struct Instruments {
     pub timed: Option<&'static TimedSite>,
     /// `#[circuit_breaker]`'s site.
     pub breaker: Option<&'static BreakerSite>,
+    /// The calls in flight, for a function that tracks them (`in_flight`).
+    pub in_flight: Option<&'static InFlight>,
 }
 
 /// Where this call records, for a function with per-call labels: its label set's storage,
@@ -50,6 +53,8 @@ struct Call {
     permit: Option<Permit<'static>>,
     /// Raw clock reading at entry, when anything needs the duration.
     started: Option<u64>,
+    /// In flight until this call is dropped: returned, panicked or its future dropped.
+    _in_flight: Option<InFlightCall>,
 }
 
 impl Call {
@@ -83,6 +88,7 @@ impl Call {
             series,
             permit,
             started,
+            _in_flight: instruments.in_flight.map(InFlight::enter),
         };
         Ok((call, scope))
     }
@@ -107,6 +113,7 @@ impl Call {
             series,
             permit: Some(permit),
             started,
+            _in_flight: instruments.in_flight.map(InFlight::enter),
         };
         Some((call, scope))
     }
@@ -261,6 +268,7 @@ where
 pub struct DivergingCall {
     instruments: &'static Instruments,
     series: Series,
+    _in_flight: Option<InFlightCall>,
 }
 
 /// Starts a call of a `-> !` function.
@@ -269,6 +277,7 @@ pub fn enter_diverging(instruments: &'static Instruments, series: Series) -> Div
     DivergingCall {
         instruments,
         series,
+        _in_flight: instruments.in_flight.map(InFlight::enter),
     }
 }
 

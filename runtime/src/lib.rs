@@ -61,6 +61,8 @@ mod health;
 #[cfg(feature = "runtime")]
 mod histogram;
 #[cfg(feature = "runtime")]
+mod in_flight;
+#[cfg(feature = "runtime")]
 mod labels;
 #[cfg(feature = "runtime")]
 mod live;
@@ -94,7 +96,7 @@ pub use exporter::{
 #[cfg(feature = "runtime")]
 pub use guard::GuardSnapshot;
 #[cfg(feature = "runtime")]
-pub use snapshot::{snapshot, Calls, Durations, Snapshot, SnapshotError};
+pub use snapshot::{snapshot, Calls, Durations, InFlightCalls, Snapshot, SnapshotError};
 
 /// The `metrics` facade (version 0.24) whose recorder botwatch installs: what you record
 /// with `botwatch::metrics::gauge!(...)` is served on the same `/metrics`. A different major
@@ -133,10 +135,12 @@ pub mod __private {
         Instruments, Series,
     };
     pub use crate::declared::{
-        declared_gauge, declared_metric, DeclaredGauge, DeclaredMetric, DeclaredStatic, DECLARED,
+        declared_counter, declared_gauge, declared_metric, DeclaredCounter, DeclaredGauge,
+        DeclaredMetric, DeclaredStatic, DECLARED,
     };
     pub use crate::guard::{test_clock as guard_clock, tick as guards_tick};
     pub use crate::histogram::{histogram_lines, zero_line, Line};
+    pub use crate::in_flight::{InFlight, InFlightCall};
     pub use crate::labels::{Found, LabelArg, LabelValue, ScalarLabelArg, SeriesRef, TextLabel};
     pub use crate::outcome::{
         err_of, require_not_future, ErrOutcome, FutureCheck, OtherOutcome, Probe, ResultOutcome,

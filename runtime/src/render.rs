@@ -247,6 +247,9 @@ fn add_site<'a>(
             if let Some((overflowed, evictions)) = overflowed {
                 add_overflow(families, spec, overflowed, evictions, global);
             }
+            if let Some(in_flight) = counted.in_flight() {
+                add_in_flight(families, spec, &metric.labels, in_flight, global);
+            }
         }
         (RegisteredSite::Timed(timed), Attribute::Timed(args)) => {
             let metric = &args.metric;
@@ -276,11 +279,45 @@ fn add_site<'a>(
             if let Some((overflowed, evictions)) = overflowed {
                 add_overflow(families, spec, overflowed, evictions, global);
             }
+            if let Some(in_flight) = timed.in_flight() {
+                add_in_flight(families, spec, &metric.labels, in_flight, global);
+            }
         }
         // Breakers are rendered by name, once for all the functions sharing one.
         (RegisteredSite::Breaker(_), _) => {}
         _ => unreachable!("a site's storage always matches its attribute"),
     }
+}
+
+/// `function_calls_in_flight` and `function_calls_oldest_in_flight_timestamp_seconds` of
+/// a function tracking its calls in flight (`function`, `module` and its static labels; a
+/// function both counted and timed renders them from both sites, merged into one series).
+fn add_in_flight<'a>(
+    families: &mut BTreeMap<String, Family<'a>>,
+    spec: &'a Site,
+    labels: &'a [botwatch_spec::model::Label],
+    in_flight: &crate::in_flight::InFlight,
+    global: &'a [(String, String)],
+) {
+    let series = || {
+        let mut l = base_labels(spec, None, labels, global.len());
+        l.extend(globals(global));
+        l
+    };
+    family_of(
+        families,
+        names::FUNCTION_CALLS_IN_FLIGHT,
+        names::HELP_IN_FLIGHT,
+        "gauge",
+    )
+    .add(series(), Values::Gauge(in_flight.count()));
+    family_of(
+        families,
+        names::FUNCTION_CALLS_OLDEST_IN_FLIGHT,
+        names::HELP_OLDEST_IN_FLIGHT,
+        "gauge",
+    )
+    .add(series(), Values::Float(in_flight.oldest_unix_seconds()));
 }
 
 /// Per-call labels: each key with this label set's value (copied: an evicted set's entry

@@ -14,6 +14,7 @@ use std::time::Duration;
 use botwatch_spec::model::{Attribute, Site};
 
 use crate::histogram::{histogram_lines, Cells, HistogramSnapshot, Line, OwnedHistogram};
+use crate::in_flight::InFlight;
 use crate::labels::{Evicted, Found, LabelTable, LabelValue, Sealable, SeriesRef, SEALED};
 use crate::stripes::{self, CacheAligned, STRIPES};
 
@@ -97,6 +98,7 @@ pub struct CountedSite {
     /// `[ok, error]` of the label sets evicted so far.
     evicted: [AtomicU64; 2],
     spec: &'static Site,
+    in_flight: Option<&'static InFlight>,
 }
 
 impl CountedSite {
@@ -107,7 +109,19 @@ impl CountedSite {
             labelled: OnceLock::new(),
             evicted: [const { AtomicU64::new(0) }; 2],
             spec,
+            in_flight: None,
         }
+    }
+
+    /// The same site, exporting the function's calls in flight.
+    pub const fn with_in_flight(mut self, in_flight: &'static InFlight) -> Self {
+        self.in_flight = Some(in_flight);
+        self
+    }
+
+    /// The function's calls in flight, if this site exports them.
+    pub fn in_flight(&self) -> Option<&'static InFlight> {
+        self.in_flight
     }
 
     fn total(&self, index: usize) -> u64 {
@@ -217,6 +231,7 @@ pub struct TimedSite {
     /// The durations of the label sets evicted so far.
     evicted: Mutex<Option<HistogramSnapshot>>,
     spec: &'static Site,
+    in_flight: Option<&'static InFlight>,
 }
 
 impl TimedSite {
@@ -232,7 +247,19 @@ impl TimedSite {
             labelled: OnceLock::new(),
             evicted: Mutex::new(None),
             spec,
+            in_flight: None,
         }
+    }
+
+    /// The same site, exporting the function's calls in flight.
+    pub const fn with_in_flight(mut self, in_flight: &'static InFlight) -> Self {
+        self.in_flight = Some(in_flight);
+        self
+    }
+
+    /// The function's calls in flight, if this site exports them.
+    pub fn in_flight(&self) -> Option<&'static InFlight> {
+        self.in_flight
     }
 
     /// Records a call that took `nanos`, in its label set's histogram if it has per-call

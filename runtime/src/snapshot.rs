@@ -56,6 +56,18 @@ struct FunctionCounts {
     function: &'static str,
     calls: Option<Calls>,
     durations: Option<Durations>,
+    in_flight: Option<InFlightCalls>,
+}
+
+/// Calls in flight of a function tracking them (`in_flight`): a gauge, read as it is at
+/// the snapshot (`since` keeps the later value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct InFlightCalls {
+    /// Calls entered and not yet returned, panicked or dropped.
+    pub count: u64,
+    /// How long the oldest of them has been in flight; `None` while none is.
+    pub oldest: Option<Duration>,
 }
 
 /// Calls of a `#[counted]` function.
@@ -98,11 +110,23 @@ pub fn snapshot() -> Snapshot {
                     function,
                     calls: None,
                     durations: None,
+                    in_flight: None,
                 });
                 functions.len() - 1
             }
         };
         let entry = &mut functions[index];
+        let tracked = match site {
+            RegisteredSite::Counted(counted) => counted.in_flight(),
+            RegisteredSite::Timed(timed) => timed.in_flight(),
+            RegisteredSite::Breaker(_) => None,
+        };
+        if let Some(in_flight) = tracked {
+            entry.in_flight = Some(InFlightCalls {
+                count: in_flight.count(),
+                oldest: in_flight.oldest_age_seconds().map(Duration::from_secs_f64),
+            });
+        }
         match site {
             RegisteredSite::Counted(counted) => {
                 entry.calls = Some(Calls {
@@ -169,6 +193,12 @@ impl Snapshot {
     /// [`Snapshot::calls`]).
     pub fn durations(&self, function: &str) -> Result<Durations, SnapshotError> {
         self.function(function, "#[timed]", |f| f.durations)
+    }
+
+    /// The calls in flight of the function `function` (named as for [`Snapshot::calls`]),
+    /// which tracks them with `in_flight` (or an `in_flight`/`oldest` alert).
+    pub fn in_flight(&self, function: &str) -> Result<InFlightCalls, SnapshotError> {
+        self.function(function, "in_flight", |f| f.in_flight)
     }
 
     /// The value of the declared metric `name` (`"operator_balance_eth"`): a gauge's value,

@@ -120,6 +120,17 @@ pub enum ValueCondition {
         /// The line, as a fraction.
         threshold: f64,
     },
+    /// `increase / BUNDLES_SUBMITTED < 20%` (counters): the counter's increase over another
+    /// counter's, both summed over the fleet within `within`, per label set both share; an
+    /// inclusion rate, a fill rate.
+    IncreaseRatio {
+        /// The other counter's `static`, as written (`SUBMITTED`, `relay::SUBMITTED`).
+        denominator: Text,
+        /// Below or above.
+        comparison: Comparison,
+        /// The line, as a fraction.
+        threshold: f64,
+    },
     /// `unchanged > 10m` (gauges): the value did not change in that window.
     Unchanged {
         /// The window.
@@ -212,6 +223,7 @@ impl ValueCondition {
                 &[MetricKind::Gauge, MetricKind::Counter]
             }
             ValueCondition::Increase { .. }
+            | ValueCondition::IncreaseRatio { .. }
             | ValueCondition::Rate { .. }
             | ValueCondition::Idle { .. } => &[MetricKind::Counter],
             ValueCondition::Quantile { .. } => &[MetricKind::Histogram],
@@ -231,7 +243,10 @@ impl ValueCondition {
                 ValueComparison::Equal => "Equal".to_owned(),
                 ValueComparison::NotEqual => "NotEqual".to_owned(),
             },
-            ValueCondition::Ratio { comparison, .. } => format!("Ratio{}", side(*comparison)),
+            ValueCondition::Ratio { comparison, .. }
+            | ValueCondition::IncreaseRatio { comparison, .. } => {
+                format!("Ratio{}", side(*comparison))
+            }
             ValueCondition::Unchanged { .. } => "Stale".to_owned(),
             ValueCondition::Stale { .. } => "NotUpdated".to_owned(),
             ValueCondition::Age { .. } => "TooOld".to_owned(),

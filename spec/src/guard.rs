@@ -50,7 +50,10 @@ impl Guard {
             | ValueCondition::Stale { .. }
             | ValueCondition::Age { .. }
             | ValueCondition::State { .. } => Ok(()),
-            ValueCondition::Increase { .. } | ValueCondition::Rate { .. } | ValueCondition::Idle { .. } => Err(
+            ValueCondition::Increase { .. }
+            | ValueCondition::IncreaseRatio { .. }
+            | ValueCondition::Rate { .. }
+            | ValueCondition::Idle { .. } => Err(
                 "an increase or a rate is a change over a window of scrapes, which only Prometheus keeps",
             ),
             ValueCondition::Quantile { .. } => Err(

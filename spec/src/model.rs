@@ -77,6 +77,8 @@ pub struct MetricOptions {
     /// `label_idle = 1h`: a per-call label set with no call for this long is evicted;
     /// `None` for the default.
     pub label_idle: Option<Duration>,
+    /// `in_flight`: export the calls in flight and the oldest one's start.
+    pub in_flight: bool,
 }
 
 impl MetricOptions {
@@ -138,6 +140,21 @@ impl Counted {
     pub fn label_idle(&self) -> Duration {
         self.metric.label_idle_or(self.label_idle_floor())
     }
+
+    /// Whether its calls in flight are tracked: `in_flight`, or an alert reading them.
+    pub fn tracks_in_flight(&self) -> bool {
+        self.metric.in_flight || reads_in_flight(&self.alerts)
+    }
+}
+
+/// Whether any of `alerts` reads the calls in flight (`in_flight > N`, `oldest > D`).
+fn reads_in_flight(alerts: &[Alert]) -> bool {
+    alerts.iter().any(|a| {
+        matches!(
+            a.condition,
+            Condition::InFlight { .. } | Condition::Oldest { .. }
+        )
+    })
 }
 
 /// The arguments of `#[timed(...)]`.
@@ -172,6 +189,13 @@ impl Timed {
         out.sort_by(|a, b| a.fraction().total_cmp(&b.fraction()));
         out.dedup();
         out
+    }
+}
+
+impl Timed {
+    /// Whether its calls in flight are tracked: `in_flight`, or an alert reading them.
+    pub fn tracks_in_flight(&self) -> bool {
+        self.metric.in_flight || reads_in_flight(&self.alerts)
     }
 }
 
@@ -355,6 +379,47 @@ impl Site {
         })
     }
 
+    /// The `#[counted]` function a ratio's `other` (a path as written in `from`'s module)
+    /// names: the last segment is the function's name; earlier segments, if any, must end
+    /// its module path (`relay::submit` from `bot` names `bot::relay::submit` or any module
+    /// ending in `relay`), or, less one segment, name the type of a method
+    /// (`Relay::submit` in `bot::relay`). The same module wins, as Rust's name resolution
+    /// would. The one rule the build helper and the runtime share, so both resolve a ratio
+    /// to the same `function` and `module` labels.
+    pub fn resolve_counted<'a>(all: &'a [Site], from: &Site, other: &str) -> Option<&'a Site> {
+        let path: Vec<&str> = other
+            .split("::")
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && *s != "self" && *s != "crate" && *s != "super")
+            .collect();
+        let (last, modules) = path.split_last()?;
+        let counted = || {
+            all.iter().filter(move |s| {
+                s.function == *last && matches!(s.attribute, Attribute::Counted(_))
+            })
+        };
+        let ends_with = |module: &str, wanted: &[&str]| {
+            let wanted = wanted.join("::");
+            wanted.is_empty() || module == wanted || module.ends_with(&format!("::{wanted}"))
+        };
+        let in_modules = |wanted: &[&str]| -> Option<&'a Site> {
+            let candidates: Vec<&Site> =
+                counted().filter(|s| ends_with(&s.module, wanted)).collect();
+            candidates
+                .iter()
+                .find(|s| s.module == from.module)
+                .or_else(|| candidates.first())
+                .copied()
+        };
+        in_modules(modules).or_else(|| match modules.split_last() {
+            // `Type::method`: the type (UpperCamelCase, by convention) is no module.
+            Some((ty, outer)) if ty.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                in_modules(outer)
+            }
+            _ => None,
+        })
+    }
+
     /// The order rules are rendered in: by module, function, then attribute. The runtime
     /// and the build helper both sort with it, so they render the same bytes.
     pub fn order(a: &Site, b: &Site) -> std::cmp::Ordering {
@@ -470,17 +535,54 @@ pub enum Condition {
         /// Fires with more errors than this.
         more_than: u32,
     },
+    /// `in_flight > N` (on `counted` and `timed`): more than N calls in flight across the
+    /// fleet.
+    InFlight {
+        /// Fires with more calls in flight than this.
+        above: u32,
+    },
+    /// `oldest > 10m` (on `counted` and `timed`): a call in flight for longer than this, on
+    /// any replica.
+    Oldest {
+        /// The longest a call may stay in flight.
+        limit: Duration,
+    },
+    /// `calls / path::to::other_fn < 20%` (on `counted`): this function's calls over
+    /// another `#[counted]` function's, both summed over the fleet within `window`, per
+    /// per-call label set: an inclusion rate, a fill rate.
+    CallsRatio {
+        /// The other function's path, as written (`submit_bundle`, `relay::submit`).
+        other: Text,
+        /// Below or above.
+        comparison: Comparison,
+        /// The line, as a fraction.
+        threshold: f64,
+    },
 }
 
 impl Condition {
-    /// The attribute this condition belongs on.
+    /// Whether this condition may be written on `kind`.
+    pub fn applies_to(&self, kind: AttributeKind) -> bool {
+        match self {
+            // Calls in flight are the same whichever attribute tracks them.
+            Condition::InFlight { .. } | Condition::Oldest { .. } => {
+                matches!(kind, AttributeKind::Counted | AttributeKind::Timed)
+            }
+            _ => self.attribute() == kind,
+        }
+    }
+
+    /// The attribute this condition belongs on (the first of them, for one written on
+    /// either `counted` or `timed`).
     pub fn attribute(&self) -> AttributeKind {
         match self {
+            Condition::InFlight { .. } | Condition::Oldest { .. } => AttributeKind::Counted,
             Condition::Latency { .. } => AttributeKind::Timed,
             Condition::ErrorRate { .. }
             | Condition::Idle { .. }
             | Condition::Rate { .. }
-            | Condition::Errors { .. } => AttributeKind::Counted,
+            | Condition::Errors { .. }
+            | Condition::CallsRatio { .. } => AttributeKind::Counted,
             Condition::Open | Condition::Flapping { .. } => AttributeKind::CircuitBreaker,
         }
     }
@@ -569,6 +671,8 @@ impl Alert {
     pub const DEFAULT_ERRORS_WITHIN: Duration = Duration::from_secs(5 * 60);
     /// Default `window`: the range of `rate`/`increase`, 20 scrapes at 15 s.
     pub const DEFAULT_WINDOW: Duration = Duration::from_secs(5 * 60);
+    /// Default `window` of `calls / other_fn`: a funnel is judged over an hour.
+    pub const DEFAULT_RATIO_WINDOW: Duration = Duration::from_secs(3600);
 
     /// The `for` in force.
     pub fn for_duration(&self) -> Duration {
@@ -593,6 +697,7 @@ impl Alert {
     pub fn window_duration(&self) -> Duration {
         self.window.unwrap_or(match self.condition {
             Condition::Rate { per, .. } => Self::DEFAULT_WINDOW.max(per),
+            Condition::CallsRatio { .. } => Self::DEFAULT_RATIO_WINDOW,
             _ => Self::DEFAULT_WINDOW,
         })
     }
@@ -617,4 +722,42 @@ pub struct Slo {
     /// `min_rate = 0.1/s`, in calls per second: the burn alerts stay silent below this
     /// traffic; `None` for no minimum.
     pub min_rate: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(function: &str, module: &str, counted: bool) -> Site {
+        Site {
+            function: Cow::Owned(function.to_owned()),
+            module: Cow::Owned(module.to_owned()),
+            attribute: if counted {
+                Attribute::Counted(Counted::default())
+            } else {
+                Attribute::Timed(Timed::default())
+            },
+        }
+    }
+
+    /// Same module first, then a module path ending in the written one, then a method's
+    /// type; never a function that is not `#[counted]`.
+    #[test]
+    fn a_ratio_resolves_the_counted_function_its_path_names() {
+        let all = vec![
+            site("submit", "bot::relay", true),
+            site("submit", "bot::venue", true),
+            site("submit", "bot::paper", false),
+            site("include", "bot::venue", true),
+        ];
+        let from = &all[3];
+        let resolve = |path: &str| Site::resolve_counted(&all, from, path).map(|s| &*s.module);
+        assert_eq!(resolve("submit"), Some("bot::venue"));
+        assert_eq!(resolve("relay::submit"), Some("bot::relay"));
+        assert_eq!(resolve("crate::relay::submit"), Some("bot::relay"));
+        assert_eq!(resolve("Relay::submit"), Some("bot::venue"));
+        assert_eq!(resolve("relay::Relay::submit"), Some("bot::relay"));
+        assert_eq!(resolve("paper::submit"), None);
+        assert_eq!(resolve("submti"), None);
+    }
 }

@@ -8,6 +8,11 @@ use crate::model::{Alert, Condition, MetricOptions, Timed};
 pub const FUNCTION_CALLS_TOTAL: &str = "function_calls_total";
 /// `#[timed]`'s shared histogram.
 pub const FUNCTION_CALLS_DURATION_SECONDS: &str = "function_calls_duration_seconds";
+/// Gauge of a function's calls entered and not yet returned (`in_flight`).
+pub const FUNCTION_CALLS_IN_FLIGHT: &str = "function_calls_in_flight";
+/// Gauge of the Unix time the oldest call still in flight entered; 0 while none is.
+pub const FUNCTION_CALLS_OLDEST_IN_FLIGHT: &str =
+    "function_calls_oldest_in_flight_timestamp_seconds";
 /// Breaker state gauge: 0 closed, 1 open, 2 half-open.
 pub const CIRCUIT_BREAKER_STATE: &str = "circuit_breaker_state";
 /// The bot's build: `version` and `commit` labels, value 1.
@@ -66,6 +71,12 @@ pub const RESULT_ERROR: &str = "error";
 pub const HELP_CALLS: &str = "Calls of functions annotated with #[counted], by result.";
 /// Default HELP of [`FUNCTION_CALLS_DURATION_SECONDS`].
 pub const HELP_DURATION: &str = "Duration of calls of functions annotated with #[timed].";
+/// HELP of `function_calls_in_flight`.
+pub const HELP_IN_FLIGHT: &str =
+    "Calls entered and not yet returned, of functions tracking in_flight.";
+/// HELP of `function_calls_oldest_in_flight_timestamp_seconds`.
+pub const HELP_OLDEST_IN_FLIGHT: &str =
+    "Unix time at which the oldest call still in flight entered; 0 while none is.";
 
 /// HELP of [`CIRCUIT_BREAKER_STATE`].
 pub const HELP_BREAKER_STATE: &str = "State of the circuit breaker: 0 closed, 1 open, 2 half-open.";
@@ -244,6 +255,13 @@ impl Alert {
             } => "RateLow",
             Condition::Rate { .. } => "RateHigh",
             Condition::Errors { .. } => "Errors",
+            Condition::InFlight { .. } => "InFlightHigh",
+            Condition::Oldest { .. } => "Stuck",
+            Condition::CallsRatio {
+                comparison: crate::model::Comparison::Below,
+                ..
+            } => "RatioLow",
+            Condition::CallsRatio { .. } => "RatioHigh",
             Condition::Open => return "CircuitBreakerOpen".to_owned(),
             Condition::Flapping { .. } => return "CircuitBreakerFlapping".to_owned(),
         };

@@ -72,6 +72,21 @@ impl fmt::Display for Condition {
             Condition::Open => f.write_str("open"),
             Condition::Flapping { more_than } => write!(f, "flapping > {more_than}"),
             Condition::Errors { more_than } => write!(f, "errors > {more_than}"),
+            Condition::InFlight { above } => write!(f, "in_flight > {above}"),
+            Condition::Oldest { limit } => write!(f, "oldest > {}", prometheus_duration(*limit)),
+            Condition::CallsRatio {
+                other,
+                comparison,
+                threshold,
+            } => write!(
+                f,
+                "calls / {other} {} {}",
+                match comparison {
+                    Comparison::Below => "<",
+                    Comparison::Above => ">",
+                },
+                format_percent(*threshold)
+            ),
         }
     }
 }
@@ -95,6 +110,16 @@ impl fmt::Display for ValueCondition {
             } => write!(
                 f,
                 "value / {denominator} {} {}",
+                comparison.symbol(),
+                format_percent(*threshold)
+            ),
+            ValueCondition::IncreaseRatio {
+                denominator,
+                comparison,
+                threshold,
+            } => write!(
+                f,
+                "increase / {denominator} {} {}",
                 comparison.symbol(),
                 format_percent(*threshold)
             ),
@@ -171,7 +196,7 @@ mod tests {
     #[test]
     fn conditions_print_as_written() {
         let minute = Duration::from_secs(60);
-        let cases: [(Condition, &str); 7] = [
+        let cases: [(Condition, &str); 10] = [
             (
                 Condition::Latency {
                     quantile: Quantile::P99,
@@ -197,11 +222,21 @@ mod tests {
             (Condition::Open, "open"),
             (Condition::Flapping { more_than: 3 }, "flapping > 3"),
             (Condition::Errors { more_than: 10 }, "errors > 10"),
+            (Condition::InFlight { above: 50 }, "in_flight > 50"),
+            (Condition::Oldest { limit: minute * 10 }, "oldest > 10m"),
+            (
+                Condition::CallsRatio {
+                    other: "relay::submit".into(),
+                    comparison: Comparison::Below,
+                    threshold: 0.2,
+                },
+                "calls / relay::submit < 20%",
+            ),
         ];
         for (condition, text) in cases {
             assert_eq!(condition.to_string(), text);
         }
-        let declared: [(ValueCondition, &str); 10] = [
+        let declared: [(ValueCondition, &str); 11] = [
             (
                 ValueCondition::State {
                     name: "halted".into(),
@@ -244,6 +279,14 @@ mod tests {
                     threshold: 0.8,
                 },
                 "value / CAPACITY > 80%",
+            ),
+            (
+                ValueCondition::IncreaseRatio {
+                    denominator: "relay::SUBMITTED".into(),
+                    comparison: Comparison::Below,
+                    threshold: 0.2,
+                },
+                "increase / relay::SUBMITTED < 20%",
             ),
             (
                 ValueCondition::Rate {

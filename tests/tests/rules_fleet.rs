@@ -289,6 +289,35 @@ fn errors_with_for_not_shorter_than_within_is_a_build_error() {
     );
 }
 
+/// A ratio is taken per per-call label set: the other function must carry this one's
+/// per-call labels, and be `#[counted]`; either mistake is a build error naming both.
+#[test]
+fn a_calls_ratio_to_a_function_without_its_labels_or_uncounted_is_a_build_error() {
+    let (_, report) = emit(
+        "fleet-ratio-labels",
+        "#[botwatch::counted(labels(venue = venue), alert(calls / place_order < 20%))]\npub fn fill(venue: &str) { let _ = venue; }\n\n#[botwatch::counted]\npub fn place_order() {}\n",
+        |r| r,
+    );
+    let message = report.expect_err("labels not shared").to_string();
+    assert!(
+        message.contains("bot::fill (src/lib.rs:1)")
+            && message.contains("bot::place_order (src/lib.rs:4)")
+            && message.contains("no per-call label `venue`"),
+        "{message}"
+    );
+    let (_, report) = emit(
+        "fleet-ratio-uncounted",
+        "#[botwatch::counted(alert(calls / place_order < 20%))]\npub fn fill() {}\n\n#[botwatch::timed]\npub fn place_order() {}\n",
+        |r| r,
+    );
+    let message = report.expect_err("not counted").to_string();
+    assert!(
+        message.contains("bot::fill (src/lib.rs:1)")
+            && message.contains("`place_order`, which names no #[botwatch::counted] function"),
+        "{message}"
+    );
+}
+
 // 3. Two deployments of one code base on one Prometheus: summed together, the paper twin's
 //    traffic hid the live bot's outage.
 
@@ -1080,3 +1109,97 @@ fn total_pages_a_pods_inventory_summed_across_venues() {
     );
     promtool_test(&root, "15s", &tests);
 }
+
+// 12. Funnels (issue 29): an inclusion rate per builder, on two pods of the live bot (one
+//     restarting, its labelled series gone until used again) beside its paper twin.
+
+const INCLUSION: &str = r#"
+/// Bundles sent to each builder.
+#[botwatch::counter(labels(builder))]
+pub static BUNDLES_SUBMITTED: botwatch::Counter = botwatch::Counter::new();
+
+/// Bundles each builder put on chain.
+#[botwatch::counter(labels(builder), alert(increase / BUNDLES_SUBMITTED < 20%, min_rate = 2/m))]
+pub static BUNDLES_INCLUDED: botwatch::Counter = botwatch::Counter::new();
+"#;
+
+#[test]
+#[ignore = "slow: promtool"]
+fn inclusion_rate_pages_each_builder_that_stops_including_across_a_restart() {
+    let root = emitted("fleet-funnel", INCLUSION);
+    let counter = |metric: &str, job: &str, pod: &str, builder: &str, values: &str| {
+        series(
+            metric,
+            &[("job", job), ("instance", pod), ("builder", builder)],
+            values,
+        )
+    };
+    let submitted = |job: &str, pod: &str, builder: &str, values: &str| {
+        counter("bundles_submitted", job, pod, builder, values)
+    };
+    let included = |job: &str, pod: &str, builder: &str, values: &str| {
+        counter("bundles_included", job, pod, builder, values)
+    };
+    // Per minute. Beaver includes half of what either pod sends. Titan includes 2 of pod A's
+    // 8 and 2 of pod B's 6, and nothing from 20m on; its fleet ratio passes under 20 % at
+    // 29m. Flashbots never includes a bundle: its `bundles_included` series never exists.
+    // Rsync gets one bundle a minute from pod A, under `min_rate`, none included. Pod B
+    // restarts at 30m (its series stale, a scrape missed, its counters from zero, titan's
+    // included series not recreated). The paper twin's titan includes everything.
+    // At 34m titan's fleet included 40 on pod A and 40.69 on pod B (its ended series
+    // extrapolated half a scrape past 29m) of 272 + 174 + 12 submitted (pod B's series
+    // counted across its reset): 17.62 %.
+    let restart = |per: u32| format!("0+{per}x29 stale _ 0+{per}x38");
+    let input = submitted(JOB, POD_A, "beaver", "0+8x70")
+        + &included(JOB, POD_A, "beaver", "0+4x70")
+        + &submitted(JOB, POD_B, "beaver", &restart(6))
+        + &included(JOB, POD_B, "beaver", &restart(3))
+        + &submitted(JOB, POD_A, "titan", "0+8x70")
+        + &included(JOB, POD_A, "titan", "0+2x20 40x50")
+        + &submitted(JOB, POD_B, "titan", &restart(6))
+        + &included(JOB, POD_B, "titan", "0+2x20 40x8 stale")
+        + &submitted(JOB, POD_A, "flashbots", "0+6x70")
+        + &submitted(JOB, POD_B, "flashbots", &restart(6))
+        + &submitted(JOB, POD_A, "rsync", "0+1x70")
+        + &submitted(PAPER, POD_A, "titan", "0+8x70")
+        + &included(PAPER, POD_A, "titan", "0+8x70");
+    // `(builder, ratio as shown)` of each alert firing at `at`.
+    let check = |at: &str, paged: &[(&str, &str)]| {
+        let labels: Vec<[(&str, &str); 3]> = paged
+            .iter()
+            .map(|&(builder, _)| [("severity", "warning"), ("job", JOB), ("builder", builder)])
+            .collect();
+        let summaries: Vec<String> = paged
+            .iter()
+            .map(|(_, ratio)| format!("bundles_included at {ratio} of bundles_submitted"))
+            .collect();
+        let descriptions: Vec<String> = paged
+            .iter()
+            .map(|(_, ratio)| format!("bundles_included grew by {ratio} of what bundles_submitted grew by over the last 1h, summed over the fleet, below the line of 20%."))
+            .collect();
+        let list: Vec<Firing<'_>> = labels
+            .iter()
+            .zip(&summaries)
+            .zip(&descriptions)
+            .map(|((labels, summary), description)| Firing {
+                labels,
+                summary,
+                description,
+            })
+            .collect();
+        expect("BundlesIncludedRatioLow", at, &list)
+    };
+    let tests = case(
+        "titan stops including, flashbots never did, pod B restarts",
+        "1m",
+        &input,
+        &(check("8m", &[])
+            + &check("28m", &[("flashbots", "0%")])
+            + &check("33m", &[("flashbots", "0%")])
+            + &check("34m", &[("flashbots", "0%"), ("titan", "17.62%")])),
+    );
+    promtool_test(&root, "1m", &tests);
+}
+
+/// The paper twin of the bot, scraped by the same Prometheus.
+const PAPER: &str = "mm-bot-paper";

@@ -119,6 +119,7 @@ async fn run(args: Args, started: Instant) {
             if let Some(bundle) = strategy::simulate_bundle(&opportunity).await {
                 match relay.submit_bundle(&bundle).await {
                     Ok(_) => {
+                        relay::bundle_included(&bundle);
                         feed.credit(bundle.profit_eth);
                         values::landed(bundle.profit_eth, price.unwrap_or(0.0));
                         hedge_inventory(&bundle);

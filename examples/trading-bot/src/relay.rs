@@ -57,7 +57,10 @@ impl Relay {
     }
 
     /// Sends a bundle to the relay.
-    #[botwatch::counted(alert(error_rate > 20%, for = 1m, min_rate = 0.05/s, summary = "More than 20% of bundle submissions fail"))]
+    #[botwatch::counted(
+        alert(error_rate > 20%, for = 1m, min_rate = 0.05/s, summary = "More than 20% of bundle submissions fail"),
+        alert(oldest > 30s, for = 0s, severity = "critical", summary = "A bundle submission has been in flight for 30s: the relay connection may be hung")
+    )]
     #[botwatch::circuit_breaker(
         name = "relay",
         failures = 5,
@@ -86,4 +89,17 @@ impl Relay {
         }
         Ok(bundle.block)
     }
+}
+
+/// A submitted bundle the builder put on chain: its share of submissions is the bot's
+/// inclusion rate, which pages when it falls under a fifth while the bot submits at least a
+/// bundle a minute.
+#[botwatch::counted(alert(
+    calls / Relay::submit_bundle < 20%,
+    window = 30m,
+    min_rate = 1/m,
+    summary = "Fewer than 20% of submitted bundles are included"
+))]
+pub(crate) fn bundle_included(bundle: &Bundle) {
+    let _ = bundle;
 }

@@ -21,6 +21,7 @@
 //! ```
 
 mod annotations;
+mod funnels;
 mod guards;
 mod heatmap;
 mod ids;
@@ -416,6 +417,19 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
     let sites = bot.sites;
     let mut module: Option<&str> = None;
     let mut function: Option<(&str, &str)> = None;
+    // A ratio's other function is resolved among every site; copied only when one exists.
+    let has_ratio = sites.iter().any(|s| {
+        s.attribute
+            .alerts()
+            .iter()
+            .any(|a| matches!(a.condition, Condition::CallsRatio { .. }))
+    });
+    let all: Vec<Site> = if has_ratio {
+        sites.iter().map(|s| (*s).clone()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut in_flight_shown: BTreeSet<(&str, &str)> = BTreeSet::new();
     for site in sites {
         let Some(metric) = queries::metric(site) else {
             continue;
@@ -510,6 +524,11 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                 layout.add(&heatmap::function_heatmap(site, metric, &key, &who));
             }
             Attribute::CircuitBreaker(_) => {}
+        }
+        let first_tracking = funnels::tracks_in_flight(site)
+            && in_flight_shown.insert((&site.module, &site.function));
+        for extra in funnels::function_panels(&all, site, &key, &who, first_tracking) {
+            layout.add(&extra);
         }
         for (i, slo) in site.attribute.slos().iter().enumerate() {
             let objective = format!(

@@ -112,7 +112,11 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         let metric = Metric::of(declared);
         let mut panels = match declared.kind {
             MetricKind::Gauge => gauge(bot.declared, &metric),
-            MetricKind::Counter => counter(&metric),
+            MetricKind::Counter => {
+                let mut panels = counter(&metric);
+                panels.extend(super::funnels::counter_panels(bot.declared, &metric));
+                panels
+            }
             MetricKind::Histogram => {
                 let mut panels = histogram(&metric);
                 panels.push(super::heatmap::value_heatmap(&metric));

@@ -53,6 +53,32 @@ pub enum RulesError {
         /// Why, and the fix.
         reason: String,
     },
+    /// A ratio's other function (`calls / path::to::other_fn < 20%`) names no `#[counted]`
+    /// function.
+    UnknownFunction {
+        /// The function with the ratio, `module::function`.
+        origin: String,
+        /// The path as written.
+        other: String,
+    },
+    /// A ratio's two functions do not share a per-call label of the first: its ratio per
+    /// label set has no denominator.
+    LabelsNotShared {
+        /// The function with the ratio, `module::function`.
+        first: String,
+        /// The other function, `module::function`.
+        second: String,
+        /// The per-call label the other lacks.
+        label: String,
+    },
+    /// An increase ratio's other metric (`increase / OTHER < 20%`) is not a declared
+    /// counter.
+    UnknownCounter {
+        /// The declaration with the ratio, `module::STATIC`.
+        origin: String,
+        /// The other metric as written (and what it is, if declared).
+        other: String,
+    },
 }
 
 impl fmt::Display for RulesError {
@@ -87,6 +113,22 @@ impl fmt::Display for RulesError {
                 "{origin} has an alert on a ratio to {denominator}, which is not a metric declared with #[botwatch::gauge]; declare it, or name the static of one"
             ),
             RulesError::BotAlert { name, reason } => write!(f, "the job alert {name} {reason}"),
+            RulesError::UnknownFunction { origin, other } => write!(
+                f,
+                "{origin} has an alert on its calls over `{other}`, which names no #[botwatch::counted] function; annotate it with #[botwatch::counted], or write its path (`module::function`)"
+            ),
+            RulesError::LabelsNotShared {
+                first,
+                second,
+                label,
+            } => write!(
+                f,
+                "{first} has an alert on its calls over {second}'s, per per-call label set, but {second} has no per-call label `{label}`; give {second} the label `{label}` too, or remove it from {first}"
+            ),
+            RulesError::UnknownCounter { origin, other } => write!(
+                f,
+                "{origin} has an alert on its increase over {other}, which is not a metric declared with #[botwatch::counter]; declare it, or name the static of one"
+            ),
         }
     }
 }

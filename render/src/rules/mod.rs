@@ -82,7 +82,7 @@ impl RuleSet {
         let scrape = options.scrape_interval;
         for site in sites {
             function::check_windows(site, scrape)?;
-            function::add_site(&mut set, site, scrape);
+            function::add_site(&mut set, sites, site, scrape)?;
             slo::add_site(&mut set, site, scrape);
         }
         declared::check_names(declared)?;

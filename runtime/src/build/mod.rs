@@ -889,6 +889,23 @@ fn with_locations(
             denominator,
         },
         error @ RulesError::BotAlert { .. } => error,
+        RulesError::UnknownFunction { origin, other } => RulesError::UnknownFunction {
+            origin: locate(&origin),
+            other,
+        },
+        RulesError::LabelsNotShared {
+            first,
+            second,
+            label,
+        } => RulesError::LabelsNotShared {
+            first: locate(&first),
+            second: locate(&second),
+            label,
+        },
+        RulesError::UnknownCounter { origin, other } => RulesError::UnknownCounter {
+            origin: locate(&origin),
+            other,
+        },
     }
 }
 

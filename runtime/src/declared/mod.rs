@@ -93,3 +93,17 @@ impl DeclaredGauge for Gauge {}
 
 /// Type-checks a gap's reference; never called.
 pub fn declared_gauge<G: DeclaredGauge>(_: &'static G) {}
+
+/// What an increase ratio's other counter (`increase / SUBMITTED < 20%`) must be: a
+/// declared counter, whose increase means something.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a counter",
+    label = "an increase ratio's other metric must be a `static` declared with #[botwatch::counter]",
+    note = "divide by a counter: `#[botwatch::counter] static BUNDLES_SUBMITTED: botwatch::Counter = botwatch::Counter::new();`"
+)]
+pub trait DeclaredCounter {}
+
+impl DeclaredCounter for Counter {}
+
+/// Type-checks an increase ratio's other counter; never called.
+pub fn declared_counter<C: DeclaredCounter>(_: &'static C) {}

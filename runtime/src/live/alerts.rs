@@ -40,6 +40,8 @@ pub(crate) struct FunctionNow<'a> {
     pub(crate) quantile: Option<&'a dyn Fn(f64) -> Option<f64>>,
     /// Calls within a span: `(calls, span covered)` for the oldest kept reading in it.
     pub(crate) calls_within: Option<&'a dyn Fn(Duration) -> Option<(u64, Duration)>>,
+    /// Calls in flight now, and how long the oldest has been (none: `None`).
+    pub(crate) in_flight: Option<(u64, Option<f64>)>,
 }
 
 /// What a breaker's alerts are judged on.
@@ -111,6 +113,24 @@ pub(crate) fn function_alert(alert: &Alert, function: &str, now: &FunctionNow<'_
         },
         // An exact count across replicas over `within`: judged by Prometheus only.
         Condition::Errors { .. } => (None, None),
+        // Two functions' calls summed over the fleet within an hour: Prometheus' to judge.
+        Condition::CallsRatio { .. } => (None, None),
+        // This replica's calls in flight (the alert sums the fleet's).
+        Condition::InFlight { above } => match now.in_flight {
+            Some((count, _)) => (
+                Some(format!("{count} in flight")),
+                Some(count > u64::from(*above)),
+            ),
+            None => (None, None),
+        },
+        Condition::Oldest { limit } => match now.in_flight {
+            Some((_, Some(age))) => (
+                Some(format!("oldest entered {} ago", seconds_text(age))),
+                Some(age > limit.as_secs_f64()),
+            ),
+            Some((_, None)) => (Some("none in flight".to_owned()), Some(false)),
+            None => (None, None),
+        },
         // Judged by breaker_alert; a function never carries these.
         Condition::Open | Condition::Flapping { .. } => (None, None),
     };

@@ -22,6 +22,8 @@ pub(crate) struct Function {
     pub(crate) bounds: Vec<u64>,
     /// The breaker guarding it, by name.
     pub(crate) breaker: Option<&'static str>,
+    /// Its calls in flight, when it tracks them.
+    pub(crate) in_flight: Option<&'static crate::in_flight::InFlight>,
     /// Alerts of `#[counted]` and `#[timed]` (breaker alerts belong to the breaker).
     pub(crate) alerts: Vec<&'static Alert>,
 }
@@ -57,6 +59,7 @@ fn build() -> Catalogue {
                 timed: None,
                 bounds: Vec::new(),
                 breaker: None,
+                in_flight: None,
                 alerts: Vec::new(),
             });
         }
@@ -65,9 +68,13 @@ fn build() -> Catalogue {
             .last_mut()
             .expect("pushed above when missing");
         match site {
-            RegisteredSite::Counted(counted) => entry.counted = Some(counted),
+            RegisteredSite::Counted(counted) => {
+                entry.counted = Some(counted);
+                entry.in_flight = entry.in_flight.or(counted.in_flight());
+            }
             RegisteredSite::Timed(timed) => {
                 entry.timed = Some(timed);
+                entry.in_flight = entry.in_flight.or(timed.in_flight());
                 entry.bounds = timed.snapshot().bounds;
             }
             RegisteredSite::Breaker(_) => {}

@@ -223,7 +223,15 @@ fn functions(out: &mut String, page: &Page) {
             f.error_share.map(percent).unwrap_or_else(dash),
             f.p50.map(seconds_text).unwrap_or_else(dash),
             f.p99.map(seconds_text).unwrap_or_else(dash),
-            f.calls,
+            match f.in_flight {
+                Some((count, Some(age))) => format!(
+                    "{} ({count} in flight, oldest {})",
+                    f.calls,
+                    seconds_text(age)
+                ),
+                Some((count, None)) => format!("{} ({count} in flight)", f.calls),
+                None => f.calls.to_string(),
+            },
             if f.counted {
                 f.errors.to_string()
             } else {

@@ -144,6 +144,15 @@ fn write_function(out: &mut String, f: &FunctionView) {
     number(out, f.p50, 6);
     out.push_str(",\"p99_seconds\":");
     number(out, f.p99, 6);
+    match f.in_flight {
+        Some((count, oldest)) => {
+            out.push_str(",\"in_flight\":");
+            integer(out, count);
+            out.push_str(",\"oldest_in_flight_seconds\":");
+            number(out, oldest, 3);
+        }
+        None => out.push_str(",\"in_flight\":null,\"oldest_in_flight_seconds\":null"),
+    }
     out.push_str(",\"spark\":[");
     for (i, calls) in f.spark.iter().enumerate() {
         comma(out, i);

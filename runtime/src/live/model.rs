@@ -44,6 +44,8 @@ pub(crate) struct FunctionView {
     pub(crate) error_share: Option<f64>,
     pub(crate) p50: Option<f64>,
     pub(crate) p99: Option<f64>,
+    /// Calls in flight and the oldest one's age in seconds, for a function tracking them.
+    pub(crate) in_flight: Option<(u64, Option<f64>)>,
     /// Calls between consecutive sparkline points (one fewer than the points).
     pub(crate) spark: Vec<u64>,
     pub(crate) alerts: Vec<AlertView>,
@@ -201,12 +203,16 @@ fn function_view(
         let calls = counts.calls.saturating_sub(from.functions[index].calls);
         Some((calls, now.saturating_duration_since(from.at)))
     };
+    let in_flight = function
+        .in_flight
+        .map(|f| (f.count(), f.oldest_age_seconds()));
     let judged = FunctionNow {
         has_history: earlier.is_some(),
         rate,
         error_share,
         quantile: Some(&quantile),
         calls_within: Some(&calls_within),
+        in_flight,
     };
     let alerts = function
         .alerts
@@ -232,6 +238,7 @@ fn function_view(
         error_share,
         p50: quantile(0.5),
         p99: quantile(0.99),
+        in_flight,
         spark,
         alerts,
     }

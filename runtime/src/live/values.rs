@@ -109,7 +109,7 @@ fn judge(
     };
     // As written; an increase with the window it is taken over.
     let condition = match alert.condition {
-        ValueCondition::Increase { .. } => format!(
+        ValueCondition::Increase { .. } | ValueCondition::IncreaseRatio { .. } => format!(
             "{} within {}",
             alert.condition,
             prometheus_duration(alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN))
@@ -141,6 +141,14 @@ fn judge(
                 ratio.map(percent),
                 ratio.map(|r| compare(*comparison, r, *threshold)),
             )
+        }
+        // This process' totals since it started: the alert's window and fleet are
+        // Prometheus' to see, so the page shows the ratio without judging it.
+        ValueCondition::IncreaseRatio { denominator, .. } => {
+            let ratio = unlabelled(denominator)
+                .filter(|d| *d != 0.0)
+                .map(|d| value / d);
+            (ratio.map(|r| format!("{} since start", percent(r))), None)
         }
         ValueCondition::Stale { after } => match updated {
             Some(at) => {

@@ -40,9 +40,11 @@ const ALERT_RESERVED_LABELS: &[&str] = &[
 /// The conditions each attribute takes, as the user writes them.
 fn condition_forms(kind: AttributeKind) -> &'static str {
     match kind {
-        AttributeKind::Timed => "`p50`/`p90`/`p95`/`p99`/`p999 > 250ms`",
+        AttributeKind::Timed => {
+            "`p50`/`p90`/`p95`/`p99`/`p999 > 250ms`, `in_flight > 50` or `oldest > 10m`"
+        }
         AttributeKind::Counted => {
-            "`error_rate > 5%`, `errors > 10`, `idle > 10m`, `rate < 1/s` or `rate > 100/m`"
+            "`error_rate > 5%`, `errors > 10`, `idle > 10m`, `rate < 1/s`, `rate > 100/m`, `calls / other_fn < 20%`, `in_flight > 50` or `oldest > 10m`"
         }
         AttributeKind::CircuitBreaker => "`open` or `flapping > 3`",
     }
@@ -51,8 +53,16 @@ fn condition_forms(kind: AttributeKind) -> &'static str {
 /// The condition words each attribute takes, for "did you mean".
 fn condition_words(kind: AttributeKind) -> &'static [&'static str] {
     match kind {
-        AttributeKind::Timed => &["p50", "p90", "p95", "p99", "p999"],
-        AttributeKind::Counted => &["error_rate", "errors", "idle", "rate"],
+        AttributeKind::Timed => &["p50", "p90", "p95", "p99", "p999", "in_flight", "oldest"],
+        AttributeKind::Counted => &[
+            "error_rate",
+            "errors",
+            "idle",
+            "rate",
+            "calls",
+            "in_flight",
+            "oldest",
+        ],
         AttributeKind::CircuitBreaker => &["open", "flapping"],
     }
 }
@@ -98,19 +108,22 @@ fn function_key_applies(key: &str, condition: &Condition) -> Result<(), &'static
         ),
         "window" => matches!(
             condition,
-            Condition::Latency { .. } | Condition::ErrorRate { .. } | Condition::Rate { .. }
+            Condition::Latency { .. }
+                | Condition::ErrorRate { .. }
+                | Condition::Rate { .. }
+                | Condition::CallsRatio { .. }
         ),
         "min_rate" => matches!(
             condition,
-            Condition::ErrorRate { .. } | Condition::Latency { .. }
+            Condition::ErrorRate { .. } | Condition::Latency { .. } | Condition::CallsRatio { .. }
         ),
         _ => true,
     };
     match (applies, key) {
         (true, _) => Ok(()),
         (false, "within") => Err("`within` only applies to `flapping > N` and `errors > N` alerts; the range of a rate is `window = 10m`"),
-        (false, "window") => Err("`window` (the range of a rate) only applies to `error_rate`, latency (`p99 > ...`) and `rate` alerts; `idle > 10m` is its own window, and `flapping`/`errors` count within `within = 15m`"),
-        (false, _) => Err("`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate` and latency (`p99 > ...`) alerts"),
+        (false, "window") => Err("`window` (the range of a rate) only applies to `error_rate`, latency (`p99 > ...`), `rate` and `calls / other_fn` alerts; `idle > 10m` is its own window, and `flapping`/`errors` count within `within = 15m`"),
+        (false, _) => Err("`min_rate` (the traffic below which the alert stays silent) only applies to `error_rate`, latency (`p99 > ...`) and `calls / other_fn` alerts"),
     }
 }
 
@@ -220,6 +233,18 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
                 format!("expected a condition: {}", condition_forms(kind)),
             )
         })?;
+        // `calls / path::to::other_fn`: the other function's path.
+        let other = if input.peek(Token![/]) {
+            input.parse::<Token![/]>()?;
+            Some(syn::Path::parse_mod_style(input).map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "write a ratio as `calls / path::to::other_fn < 20%`",
+                )
+            })?)
+        } else {
+            None
+        };
         let comparison = if input.peek(Token![>]) {
             input.parse::<Token![>]>()?;
             Some(Comparison::Above)
@@ -230,11 +255,31 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
             None
         };
         let value: TokenStream = input.parse()?;
-        Ok((word, comparison, value))
+        Ok((word, other, comparison, value))
     };
-    let (word, comparison, value) = parser.parse2(tokens.clone())?;
+    let (word, other, comparison, value) = parser.parse2(tokens.clone())?;
     let name = word.to_string();
+    if other.is_some() != (name == "calls") {
+        return Err(syn::Error::new(
+            word.span(),
+            "write a ratio of calls as `calls / path::to::other_fn < 20%`",
+        ));
+    }
     let condition = match name.as_str() {
+        "calls" => {
+            let Some(comparison) = comparison.filter(|_| !value.is_empty()) else {
+                return Err(syn::Error::new(
+                    word.span(),
+                    "write `calls / path::to::other_fn < 20%` or `> 80%`",
+                ));
+            };
+            let other = other.expect("checked above");
+            Condition::CallsRatio {
+                other: Cow::Owned(super::values::path_text(&other)),
+                comparison,
+                threshold: rate(&value, "calls / other_fn")?,
+            }
+        }
         _ if Quantile::from_keyword(&name).is_some() => {
             let quantile = Quantile::from_keyword(&name).expect("checked above");
             require(&word, comparison, Comparison::Above, &value, "250ms")?;
@@ -280,6 +325,23 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
             }
             Condition::Open
         }
+        "in_flight" => {
+            require(&word, comparison, Comparison::Above, &value, "50")?;
+            Condition::InFlight {
+                above: count(&value, "in_flight", 0).map_err(|_| {
+                    syn::Error::new_spanned(
+                        &value,
+                        "write a whole number of calls, like `in_flight > 50`",
+                    )
+                })?,
+            }
+        }
+        "oldest" => {
+            require(&word, comparison, Comparison::Above, &value, "10m")?;
+            let limit = duration(&value)?;
+            positive_window(limit, &value, "oldest")?;
+            Condition::Oldest { limit }
+        }
         "errors" => {
             require(&word, comparison, Comparison::Above, &value, "10")?;
             Condition::Errors {
@@ -317,7 +379,7 @@ fn parse_condition(tokens: &TokenStream, kind: AttributeKind) -> syn::Result<Con
         }
     };
     let belongs_to = condition.attribute();
-    if belongs_to != kind {
+    if !condition.applies_to(kind) {
         return Err(syn::Error::new(
             word.span(),
             format!(
@@ -479,4 +541,45 @@ pub(crate) fn parse_slo(tokens: &TokenStream, span: Span, kind: AttributeKind) -
         latency,
         min_rate: min_traffic,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::model::{Comparison, Condition};
+    use crate::parse::parse_counted;
+
+    /// `calls / path < X` names the other function by path, with `window` (default 1h) and
+    /// `min_rate`; its default name is `<Function>RatioLow`.
+    #[test]
+    fn a_ratio_of_calls_parses_with_window_and_min_rate() {
+        let counted: crate::model::Counted = parse_counted(
+            "alert(calls / relay::submit_bundle < 20%, min_rate = 1/m)"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+        let alert = &counted.alerts[0];
+        assert_eq!(
+            alert.condition,
+            Condition::CallsRatio {
+                other: "relay::submit_bundle".into(),
+                comparison: Comparison::Below,
+                threshold: 0.2,
+            }
+        );
+        assert_eq!(alert.window_duration(), Duration::from_secs(3600));
+        assert_eq!(alert.min_rate, Some(1.0 / 60.0));
+        assert_eq!(alert.alert_name("include_bundle"), "IncludeBundleRatioLow");
+        let e = |args: &str| {
+            parse_counted(args.parse().unwrap())
+                .expect_err("an error")
+                .to_string()
+        };
+        assert!(e("alert(calls < 20%)").contains("calls / path::to::other_fn"));
+        assert!(e("alert(rate / other < 1/s)").contains("calls / path::to::other_fn"));
+        assert!(e("alert(calls / other)").contains("`calls / path::to::other_fn < 20%`"));
+        assert!(e("alert(calls / other > 150)").contains("more than 1"));
+    }
 }

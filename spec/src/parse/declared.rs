@@ -80,6 +80,9 @@ pub struct ParsedDeclared {
     pub denominators: Vec<syn::Path>,
     /// Each gap's reference (`value - NODE_HEAD > 5`), which must be a declared gauge.
     pub references: Vec<syn::Path>,
+    /// Each increase ratio's other counter (`increase / SUBMITTED < 20%`), which must be a
+    /// declared counter.
+    pub counters: Vec<syn::Path>,
 }
 
 /// Parses the arguments of `#[gauge]`, `#[counter]` or `#[histogram]` on the static named
@@ -108,6 +111,7 @@ pub fn parse_declared(
     let mut alerts = Vec::new();
     let mut denominators = Vec::new();
     let mut references = Vec::new();
+    let mut counters = Vec::new();
     let mut totals_at = Vec::new();
     let mut max_series_at = None;
     let mut state_alerts = Vec::new();
@@ -141,6 +145,7 @@ pub fn parse_declared(
                 let (alert, other) = parse_value_alert(item, kind)?;
                 match (&alert.condition, other) {
                     (ValueCondition::Gap { .. }, Some(path)) => references.push(path),
+                    (ValueCondition::IncreaseRatio { .. }, Some(path)) => counters.push(path),
                     (_, Some(path)) => denominators.push(path),
                     (_, None) => {}
                 }
@@ -192,6 +197,7 @@ pub fn parse_declared(
         spec,
         denominators,
         references,
+        counters,
     })
 }
 
@@ -321,9 +327,13 @@ fn parse_value_alert(
         },
         |key, condition| {
             match (key, condition) {
-            ("within", ValueCondition::Increase { .. }) => Ok(()),
-            ("within", _) => Err("`within` only applies to `increase < X` and `increase > X` alerts"),
-            ("window" | "min_rate", _) => Err(
+            ("within", ValueCondition::Increase { .. } | ValueCondition::IncreaseRatio { .. }) => Ok(()),
+            ("within", _) => Err("`within` only applies to `increase < X`, `increase > X` and `increase / OTHER_COUNTER < X` alerts"),
+            ("min_rate", ValueCondition::IncreaseRatio { .. }) => Ok(()),
+            ("min_rate", _) => Err(
+                "`min_rate` (the other counter's rate below which the alert stays silent) only applies to `increase / OTHER_COUNTER < X` alerts",
+            ),
+            ("window", _) => Err(
                 "`window` and `min_rate` apply to functions' alerts; a declared metric's `rate` reads 5m (or its unit, if longer)",
             ),
             _ => Ok(()),
@@ -337,7 +347,7 @@ fn parse_value_alert(
 fn forms(kind: MetricKind) -> &'static str {
     match kind {
         MetricKind::Gauge => "`value < 0.5`, `value > X`, `value == X`, `value != X`, `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > X`, `unchanged > 10m`, `stale > 60s`, `age > 30s`, `lag > X`, `total > X` or `state == \"halted\"`",
-        MetricKind::Counter => "`increase < X`, `increase > X`, `rate < 1/s`, `rate > 100/m`, `idle > 10m`, `stale > 60s`, `lag > X` or `total > X`",
+        MetricKind::Counter => "`increase < X`, `increase > X`, `increase / OTHER_COUNTER < 20%`, `rate < 1/s`, `rate > 100/m`, `idle > 10m`, `stale > 60s`, `lag > X` or `total > X`",
         MetricKind::Histogram => "`p50`/`p90`/`p95`/`p99`/`p999 < X` or `> X`, or `stale > 60s`",
     }
 }
@@ -443,9 +453,16 @@ pub(super) fn parse_value_condition(
             positive_window(window, &value, "unchanged")?;
             ValueCondition::Unchanged { window }
         }
-        "increase" => ValueCondition::Increase {
-            comparison: ordered(comparison)?,
-            amount: threshold(&value)?,
+        "increase" => match &denominator {
+            Some((false, path)) => ValueCondition::IncreaseRatio {
+                denominator: Cow::Owned(super::values::path_text(path)),
+                comparison: ordered(comparison)?,
+                threshold: threshold(&value)?,
+            },
+            _ => ValueCondition::Increase {
+                comparison: ordered(comparison)?,
+                amount: threshold(&value)?,
+            },
         },
         "rate" => {
             let (amount, per) = per_unit(&value)?;
@@ -509,10 +526,11 @@ pub(super) fn parse_value_condition(
             ));
         }
     };
-    if denominator.is_some() && name != "value" {
+    let increase_ratio = name == "increase" && matches!(denominator, Some((false, _)));
+    if denominator.is_some() && name != "value" && !increase_ratio {
         return Err(syn::Error::new(
             word.span(),
-            "only `value` takes a ratio or a gap: `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > 5`",
+            "only `value` takes a ratio or a gap, and `increase` a ratio: `value / OTHER_STATIC > 80%`, `value - OTHER_STATIC > 5`, `increase / OTHER_COUNTER < 20%`",
         ));
     }
     if !condition.applies_to().contains(&kind) {
@@ -582,6 +600,7 @@ fn threshold(tokens: &TokenStream) -> syn::Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn parse(kind: MetricKind, args: &str) -> syn::Result<ParsedDeclared> {
         parse_declared(
@@ -680,6 +699,39 @@ mod tests {
             d.spec.alerts[0].condition.to_string(),
             "value / LIMIT < 50%"
         );
+    }
+
+    /// `increase / OTHER` is a ratio of counters, with `within` and `min_rate`; its other
+    /// counter is checked as a counter, not as a gauge's denominator.
+    #[test]
+    fn an_increase_ratio_parses_with_within_and_min_rate() {
+        let d = parse(
+            MetricKind::Counter,
+            "labels(builder), alert(increase / relay::SUBMITTED < 20%, within = 2h, min_rate = 1/m)",
+        )
+        .unwrap();
+        let alert = &d.spec.alerts[0];
+        assert_eq!(
+            alert.condition.to_string(),
+            "increase / relay::SUBMITTED < 20%"
+        );
+        assert_eq!(alert.within, Some(Duration::from_secs(7200)));
+        assert_eq!(alert.min_rate, Some(1.0 / 60.0));
+        assert_eq!(
+            alert.value_alert_name("BUNDLES_INCLUDED"),
+            "BundlesIncludedRatioLow"
+        );
+        assert_eq!(d.counters.len(), 1);
+        assert!(d.denominators.is_empty() && d.references.is_empty());
+        let e = |kind, args| parse(kind, args).err().expect("an error").to_string();
+        assert!(
+            e(MetricKind::Gauge, "alert(increase / OTHER < 1)").contains("condition of #[counter]")
+        );
+        assert!(
+            e(MetricKind::Counter, "alert(increase < 1, min_rate = 1/s)")
+                .contains("only applies to `increase / OTHER_COUNTER")
+        );
+        assert!(e(MetricKind::Counter, "alert(rate / OTHER < 1/s)").contains("`increase` a ratio"));
     }
 
     #[test]

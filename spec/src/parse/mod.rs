@@ -41,6 +41,7 @@ const COUNTED_KEYS: &[&str] = &[
     "slo",
     "error_if",
     "ok_if",
+    "in_flight",
 ];
 const TIMED_KEYS: &[&str] = &[
     "name",
@@ -52,6 +53,7 @@ const TIMED_KEYS: &[&str] = &[
     "quantiles",
     "alert",
     "slo",
+    "in_flight",
 ];
 const REPEATABLE: &[&str] = &["alert"];
 
@@ -282,6 +284,15 @@ fn metric_option(
         }
         "name" => metric.name = Some(metric_name(assigned(item, "\"my_metric\"")?)?),
         "help" => metric.help = Some(string(assigned(item, "\"...\"")?, "help")?),
+        "in_flight" => {
+            if !matches!(item.value, items::ItemValue::Bare) {
+                return Err(syn::Error::new(
+                    item.key.span(),
+                    "`in_flight` takes no value: write `in_flight`",
+                ));
+            }
+            metric.in_flight = true;
+        }
         "labels" => {
             let (statics, per_call) = values::metric_labels(
                 nested(item, "venue = \"binance\"")?,

@@ -57,9 +57,11 @@ fn serve() {
     let mut relay = relay::Relay::default();
     let _ = relay.submit(1);
     let _ = relay.cancel(1);
+    relay.landed();
     let _ = feed::price();
     let _ = venues::binance::place(2);
     let _ = venues::binance::cancel("buy");
+    venues::binance::fill("buy");
     values::touch();
     println!("listening {}", exporter.local_addr());
     std::thread::sleep(std::time::Duration::from_secs(60));

@@ -24,6 +24,14 @@ impl Relay {
         Ok(self.sent)
     }
 
+    /// A bundle the relay reported on chain: the inclusion rate of `submit`.
+    #[botwatch::counted(
+        alert(calls / Self::submit < 20%, min_rate = 1/m),
+        alert(in_flight > 5),
+        alert(oldest > 10m, severity = "critical")
+    )]
+    pub(crate) fn landed(&mut self) {}
+
     // Same breaker, same options, same alert: one rule.
     #[botwatch::circuit_breaker(name = "relay", failures = 3, reset = 5s, alert(open))]
     pub(crate) fn cancel(&mut self, bundle: u64) -> Result<u64, RelayError> {

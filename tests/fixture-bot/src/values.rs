@@ -41,6 +41,18 @@ pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();
 #[botwatch::counter(alert(rate < 2/m), alert(rate > 50/s), alert(idle > 15m, labels(team = "mev")))]
 pub(crate) static BUNDLES_INCLUDED_TOTAL: Counter = Counter::new();
 
+/// Bundles submitted, per builder.
+#[botwatch::counter(labels(builder))]
+pub(crate) static BUNDLES_SUBMITTED_TOTAL: Counter = Counter::new();
+
+/// Bundles each builder landed on chain: its inclusion rate is watched on both sides.
+#[botwatch::counter(
+    labels(builder),
+    alert(increase / BUNDLES_SUBMITTED_TOTAL < 20%, min_rate = 1/m),
+    alert(increase / BUNDLES_SUBMITTED_TOTAL > 90%, within = 30m, for = 0s)
+)]
+pub(crate) static BUNDLES_LANDED_TOTAL: Counter = Counter::new();
+
 /// Share of simulated profit realised on chain.
 #[botwatch::histogram(buckets = [0.5, 0.8, 0.9, 0.99], alert(p50 < 0.8), alert(p99 > 0.99))]
 pub(crate) static SIMULATION_ACCURACY: Histogram = Histogram::new();
@@ -82,6 +94,8 @@ pub(crate) fn touch() {
     MEMPOOL_QUEUE.set(3.0);
     PROFIT_ETH_TOTAL.add(0.02);
     BUNDLES_INCLUDED_TOTAL.increment();
+    BUNDLES_SUBMITTED_TOTAL.labels(["beaver"]).increment();
+    BUNDLES_LANDED_TOTAL.labels(["beaver"]).increment();
     SIMULATION_ACCURACY.record(0.93);
     INVENTORY_ETH.labels(["binance"]).set(1.5);
     LATEST_BLOCK_TIME.set(1_700_000_000.0);

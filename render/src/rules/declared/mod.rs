@@ -8,6 +8,8 @@
 
 mod age;
 mod change;
+mod funnel;
+pub(crate) use funnel::far_side;
 mod gap;
 mod guard;
 mod lag;
@@ -48,6 +50,20 @@ pub(super) fn add_declared(
             if matches!(alert.condition, ValueCondition::Total { .. }) {
                 // One alert per job: the family's label sets are summed away.
                 grouping.retain(|(k, _)| !metric.keys.contains(k));
+            }
+            if let ValueCondition::IncreaseRatio { denominator, .. } = &alert.condition {
+                // One alert per label set both counters share; the rest are summed away.
+                let other = Metric::of(other_counter(all, declared, denominator)?);
+                let shared = funnel::Funnel {
+                    numerator: &metric,
+                    denominator: &other,
+                }
+                .shared();
+                grouping.retain(|(k, _)| {
+                    k == botwatch_spec::names::LABEL_JOB
+                        || metric.labels.iter().any(|(l, _)| l == k)
+                        || shared.contains(k)
+                });
             }
             let subject = Subject {
                 grouping,
@@ -101,7 +117,9 @@ pub(super) fn window(alert: &ValueAlert) -> Option<Duration> {
         ValueCondition::Gap { .. } | ValueCondition::Lag { .. } | ValueCondition::Total { .. } => {
             None
         }
-        ValueCondition::Increase { .. } => Some(increase_window(alert)),
+        ValueCondition::Increase { .. } | ValueCondition::IncreaseRatio { .. } => {
+            Some(increase_window(alert))
+        }
         ValueCondition::Rate { per, .. } => Some(RATE_WINDOW.max(*per)),
         ValueCondition::Quantile { .. } => Some(RATE_WINDOW),
     }
@@ -152,6 +170,24 @@ fn reference_gauge<'a>(
     }
 }
 
+/// An increase ratio's other counter, resolved in `all`: a declared counter.
+fn other_counter<'a>(
+    all: &'a [Declared],
+    declared: &Declared,
+    other: &str,
+) -> Result<&'a Declared, RulesError> {
+    match Declared::resolve(all, declared, other) {
+        Some(counter) if counter.kind == MetricKind::Counter => Ok(counter),
+        found => Err(RulesError::UnknownCounter {
+            origin: declared.origin(),
+            other: match found {
+                Some(d) => format!("{other} (a #[{}])", d.kind.attribute_name()),
+                None => other.to_owned(),
+            },
+        }),
+    }
+}
+
 /// The draft of `alert` on `metric`: its condition's room; a ratio's denominator is
 /// resolved in `all`, and must be a declared, unlabelled gauge.
 fn draft(
@@ -193,6 +229,19 @@ fn draft(
                 *threshold,
                 scrape,
             )
+        }
+        ValueCondition::IncreaseRatio {
+            denominator,
+            comparison,
+            threshold,
+        } => {
+            let other = Metric::of(other_counter(all, declared, denominator)?);
+            let funnel = funnel::Funnel {
+                numerator: metric,
+                denominator: &other,
+            };
+            let window = increase_window(alert);
+            funnel::funnel_draft(&funnel, alert, *comparison, *threshold, window, scrape)
         }
         ValueCondition::Unchanged { window } => {
             still::unchanged_draft(metric, alert, *window, scrape)

@@ -1,7 +1,7 @@
 //! A module file inside a directory module.
 
 #[botwatch::counted(name = "orders_total", labels(venue = "binance"), alert(error_rate > 1%))]
-#[botwatch::timed(alert(p50 > 10ms, window = 10m), alert(p999 > 1s, severity = "critical"))]
+#[botwatch::timed(alert(p50 > 10ms, window = 10m), alert(p999 > 1s, severity = "critical"), alert(oldest > 2m, for = 1m))]
 pub(crate) fn place(size: u64) -> Result<u64, String> {
     if size == 0 {
         return Err("empty order".to_owned());
@@ -21,4 +21,10 @@ pub(crate) fn cancel(side: &str) -> Result<(), String> {
         return Err("no side".to_owned());
     }
     Ok(())
+}
+
+/// Fills per side, watched against the cancels of the same side.
+#[botwatch::counted(labels(side = side), alert(calls / cancel > 90%, window = 30m, for = 0s))]
+pub(crate) fn fill(side: &str) {
+    let _ = side;
 }
