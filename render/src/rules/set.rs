@@ -36,6 +36,9 @@ pub struct RuleOptions {
     pub scrape_interval: Duration,
     /// The Prometheus job scraping the bot: adds `BotDown` and `BotRestarting`.
     pub job: Option<String>,
+    /// Grafana's address (`https://grafana.example.com`): every alert then carries a
+    /// `dashboard_url` annotation opening its own panel of the generated dashboard.
+    pub grafana_url: Option<String>,
 }
 
 impl RuleOptions {
@@ -48,6 +51,7 @@ impl Default for RuleOptions {
         RuleOptions {
             scrape_interval: Self::DEFAULT_SCRAPE_INTERVAL,
             job: None,
+            grafana_url: None,
         }
     }
 }

@@ -3,4 +3,5 @@
 //! (one link instead of one per file).
 
 mod dashboard;
+mod dashboard_links;
 mod grammar_fuzz;
