@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
 
+use botwatch_spec::declared::{Declared, MetricKind};
 use botwatch_spec::model::{Alert, Attribute, Condition, Counted, Quantile, Site, Timed};
 use botwatch_render::rules::RuleSet;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -134,6 +135,49 @@ fn dashboard_sites(count: usize) -> Vec<Site> {
     out
 }
 
+/// `count` declared metrics as a trading bot declares them: gauges with a unit and alert
+/// lines either side, gauges with states and a state alert, labelled families with a
+/// total, counters with an increase window, histograms with a quantile alert.
+fn dashboard_values(count: usize) -> Vec<Declared> {
+    use botwatch_spec::parse::parse_declared;
+    let shapes: [(MetricKind, &str); 5] = [
+        (
+            MetricKind::Gauge,
+            "unit = \"USD\", alert(value < 100, severity = \"critical\"), alert(value > 10000)",
+        ),
+        (
+            MetricKind::Gauge,
+            "states(0 = \"running\", 1 = \"paused\", 3 = \"halted\"), alert(state == \"halted\")",
+        ),
+        (
+            MetricKind::Gauge,
+            "labels(venue), unit = \"ETH\", alert(total > 100), alert(stale > 2m)",
+        ),
+        (
+            MetricKind::Counter,
+            "unit = \"ETH\", alert(increase < 0.01, within = 6h)",
+        ),
+        (
+            MetricKind::Histogram,
+            "buckets = [0.5, 0.8, 0.9, 0.99], alert(p50 < 0.8)",
+        ),
+    ];
+    (0..count)
+        .map(|i| {
+            let (kind, args) = shapes[i % shapes.len()];
+            parse_declared(
+                kind,
+                args.parse().unwrap(),
+                &format!("VALUE_{i}"),
+                &format!("bot::values_{}", i % 10),
+                None,
+            )
+            .unwrap()
+            .spec
+        })
+        .collect()
+}
+
 fn rules(c: &mut Criterion) {
     let root = std::env::temp_dir().join(format!("botwatch-scan-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
@@ -185,6 +229,12 @@ fn rules(c: &mut Criterion) {
             b.iter(|| black_box(botwatch_render::dashboard::json(sites, &[])))
         });
     }
+    // Issue 32's goal: 1,000 functions and 200 declared metrics, every panel kind.
+    let sites = dashboard_sites(1_000);
+    let values = dashboard_values(200);
+    group.bench_function("1000_functions_200_declared", |b| {
+        b.iter(|| black_box(botwatch_render::dashboard::json(&sites, &values)))
+    });
     group.finish();
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -22,6 +22,8 @@ fn main() {
         // The Grafana dashboard the docker-compose stack provisions; GET /dashboard.json
         // serves the same bytes.
         .dashboard_to("monitoring/dashboard.json")
+        // The docker-compose stack's Grafana: every alert links to its own panel.
+        .grafana_url("http://127.0.0.1:3000")
         .prometheus_rule_to(
             "monitoring/prometheus-rule.yml",
             PrometheusRuleMeta {

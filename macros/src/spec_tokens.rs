@@ -431,6 +431,7 @@ pub(crate) fn crate_build() -> TokenStream {
                     name: ::core::env!("CARGO_PKG_NAME"),
                     version: ::core::env!("CARGO_PKG_VERSION"),
                     commit: ::core::option_env!("BOTWATCH_GIT_COMMIT"),
+                    grafana_url: ::core::option_env!("BOTWATCH_GRAFANA_URL"),
                 };
         };
     }

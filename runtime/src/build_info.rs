@@ -19,6 +19,8 @@ pub struct CrateBuild {
     pub version: &'static str,
     /// The git commit the build helper found for it, if any.
     pub commit: Option<&'static str>,
+    /// The Grafana address its build helper was given (`.grafana_url(...)`), if any.
+    pub grafana_url: Option<&'static str>,
 }
 
 /// Filled by the linker with one element per annotated item.
@@ -55,6 +57,16 @@ pub(crate) fn bot_build() -> (&'static str, &'static str) {
     }
 }
 
+/// The Grafana address the bot's build helper was given, for `/rules`' `dashboard_url`.
+pub(crate) fn bot_grafana_url() -> Option<&'static str> {
+    let exe = std::env::current_exe().ok();
+    let stem = exe
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .and_then(|s| s.to_str());
+    bot_crate(&CRATES, stem).and_then(|c| c.grafana_url)
+}
+
 fn escaped(value: &str) -> String {
     value
         .replace('\\', "\\\\")
@@ -89,6 +101,7 @@ mod tests {
             name,
             version,
             commit: None,
+            grafana_url: None,
         }
     }
 

@@ -36,7 +36,10 @@ pub fn rule_set() -> Result<RuleSet, RulesError> {
 }
 
 fn build_at_any_interval(sites: &[Site], declared: &[Declared]) -> Result<RuleSet, RulesError> {
-    let mut options = RuleOptions::default();
+    let mut options = RuleOptions {
+        grafana_url: crate::build_info::bot_grafana_url().map(str::to_owned),
+        ..RuleOptions::default()
+    };
     // Each retry admits the shortest window refused so far: at most one per alert.
     loop {
         match RuleSet::build_all(sites, declared, &options) {

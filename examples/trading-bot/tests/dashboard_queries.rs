@@ -310,6 +310,7 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
         "inventory_eth: by venue",
         "Alerts firing and pending",
         "Build",
+        "Uptime",
     ] {
         assert!(titles.contains(title), "no panel {title}: {titles:#?}");
     }

@@ -23,6 +23,8 @@ pub(super) struct Layout<'w> {
     pub(super) grid: Grid,
     pub(super) shared: panels::Shared,
     pub(super) panels: &'w mut Writer,
+    /// Each panel's key and id, when the caller asks (the alerts' links).
+    pub(super) placed: Option<std::collections::BTreeMap<String, u32>>,
 }
 
 impl Layout<'_> {
@@ -34,6 +36,9 @@ impl Layout<'_> {
 
     pub(super) fn add(&mut self, panel: &Panel) {
         let id = self.ids.id(&panel.key);
+        if let Some(placed) = &mut self.placed {
+            placed.insert(panel.key.clone(), id);
+        }
         let place = self.grid.place(panel.size.0, panel.size.1);
         panels::render(self.panels, &mut self.shared, panel, id, place);
     }

@@ -27,6 +27,7 @@ mod heatmap;
 mod ids;
 mod json;
 mod layout;
+mod links;
 mod panels;
 mod queries;
 mod relations;
@@ -40,7 +41,7 @@ mod variables;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::rules::slo::{burn_alert_name, PAGE, TICKET};
 use crate::text::promql_string;
@@ -51,6 +52,7 @@ use botwatch_spec::names::{self, format_float};
 use ids::{Grid, Ids};
 use json::Writer;
 use layout::{Bot, Layout, Section};
+pub use links::AlertPanels;
 use panels::{Kind, Look, Panel};
 use std::borrow::Cow;
 
@@ -63,6 +65,26 @@ pub const TAG: &str = "botwatch";
 /// The dashboard of `sites` and the `declared` metrics as Grafana's JSON, pretty-printed,
 /// ending in a newline.
 pub fn json(sites: &[Site], declared: &[Declared]) -> String {
+    render(sites, declared, None)
+}
+
+/// The panel each alert of `sites` and `declared` opens, as the dashboard of the same
+/// sites places them (the rules' `dashboard_url`).
+pub fn alert_panels(sites: &[Site], declared: &[Declared]) -> AlertPanels {
+    let mut placed = Some(BTreeMap::new());
+    render(sites, declared, Some(&mut placed));
+    let mut sorted: Vec<&Site> = sites.iter().collect();
+    sorted.sort_by(|a, b| Site::order(a, b).then_with(|| series_key(a).cmp(&series_key(b))));
+    let uid = ids::uid(&crates_of(&sorted, declared));
+    links::alert_panels(&sorted, declared, uid, &placed.unwrap_or_default())
+}
+
+/// The dashboard, recording each panel's key and id into `placed` when given.
+fn render(
+    sites: &[Site],
+    declared: &[Declared],
+    placed: Option<&mut Option<BTreeMap<String, u32>>>,
+) -> String {
     // References: the sort moves pointers, and no site is cloned.
     let mut sorted: Vec<&Site> = sites.iter().collect();
     // Two sites of one function told apart by static labels sort equal by `Site::order`:
@@ -74,14 +96,30 @@ pub fn json(sites: &[Site], declared: &[Declared]) -> String {
     // Sized for what a function's panels take (some 3 KB per site), so the 6 MB of a
     // thousand functions are not copied over and over as the text grows.
     let mut out = Writer::with_capacity(16 * 1024 + 3_400 * (sorted.len() + declared.len()));
-    dashboard(
+    let recorded = dashboard(
         &mut out,
         &Bot {
             sites: &sorted,
             declared: &declared,
         },
+        placed.is_some(),
     );
+    if let Some(placed) = placed {
+        *placed = recorded;
+    }
     out.finish()
+}
+
+/// The crate names of the sites' and declared metrics' modules, sorted, each once.
+fn crates_of(sites: &[&Site], declared: &[Declared]) -> Vec<String> {
+    sites
+        .iter()
+        .map(|s| &s.module)
+        .chain(declared.iter().map(|d| &d.module))
+        .map(|module| module.split("::").next().unwrap_or_default().to_owned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// The dashboard's parts, in order: the bot's own values after its functions, so a module's
@@ -118,16 +156,11 @@ type SeriesKey<'a> = (
     Option<u32>,
 );
 
-fn dashboard(w: &mut Writer, bot: &Bot<'_>) {
+/// Writes the dashboard; returns each panel's key and id when `record` is set.
+fn dashboard(w: &mut Writer, bot: &Bot<'_>, record: bool) -> Option<BTreeMap<String, u32>> {
     let sites = bot.sites;
-    let crates: Vec<String> = sites
-        .iter()
-        .map(|s| &s.module)
-        .chain(bot.declared.iter().map(|d| &d.module))
-        .map(|module| module.split("::").next().unwrap_or_default().to_owned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let crates = crates_of(sites, bot.declared);
+    let mut recorded = None;
     let title = if crates.is_empty() {
         "botwatch".to_owned()
     } else {
@@ -153,10 +186,12 @@ fn dashboard(w: &mut Writer, bot: &Bot<'_>) {
                 grid: Grid::default(),
                 shared: panels::Shared::default(),
                 panels: w,
+                placed: record.then(BTreeMap::new),
             };
             for section in SECTIONS {
                 section(bot, &mut layout);
             }
+            recorded = layout.placed;
         });
         w.field("refresh", "30s");
         w.field("schemaVersion", SCHEMA_VERSION);
@@ -174,6 +209,7 @@ fn dashboard(w: &mut Writer, bot: &Bot<'_>) {
         w.field("uid", ids::uid(&crates).as_str());
         w.field("version", 1.0);
     });
+    recorded
 }
 
 /// A selector of this bot's own series, which every instance exports from `install()` on:
@@ -339,6 +375,16 @@ fn overview(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         Kind::Stat,
         vec![(1.0, "red")],
     ));
+    let mut uptime = stat(
+        "uptime",
+        "Uptime",
+        "How long each instance has run since it started (process_start_time_seconds): a short one is a restart.",
+        queries::uptime(),
+        Kind::Stat,
+        Vec::new(),
+    );
+    uptime.unit = Cow::Borrowed("s");
+    layout.add(&uptime);
     layout.add(&table::build());
     let counted: BTreeSet<&str> = sites
         .iter()

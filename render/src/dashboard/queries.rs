@@ -325,6 +325,18 @@ pub(crate) fn up() -> Query {
     )
 }
 
+/// How long each instance has run.
+pub(crate) fn uptime() -> Query {
+    Query::new(
+        format!(
+            "time() - max by (instance) ({}{{{}}})",
+            names::PROCESS_START_TIME_SECONDS,
+            &SCOPE[2..]
+        ),
+        "{{instance}}",
+    )
+}
+
 /// How many breaker series (instance × breaker × key) are not closed; 0 when all are.
 pub(crate) fn breakers_not_closed() -> Query {
     Query::new(

@@ -121,8 +121,14 @@ impl RuleSet {
             }
         }
         set.alerts = kept;
+        if let Some(base) = &options.grafana_url {
+            link_panels(&mut set, sites, declared, base);
+        }
         Ok(set)
     }
+
+    /// The annotation naming the panel an alert opens.
+    pub const DASHBOARD_URL: &'static str = "dashboard_url";
 
     /// The Prometheus rule file (`groups:`).
     pub fn prometheus_yaml(&self) -> String {
@@ -159,4 +165,17 @@ impl RuleSet {
 /// The Prometheus rule file of `sites`.
 pub fn prometheus_yaml(sites: &[Site]) -> Result<String, RulesError> {
     RuleSet::build(sites).map(|set| set.prometheus_yaml())
+}
+
+/// Gives every alert of `set` a `dashboard_url` opening its own panel of the dashboard of
+/// the same sites under `base`.
+fn link_panels(set: &mut RuleSet, sites: &[Site], declared: &[Declared], base: &str) {
+    let panels = crate::dashboard::alert_panels(sites, declared);
+    for alert in set.alerts.iter_mut().chain(set.bot.iter_mut()) {
+        if let Some(id) = panels.panel(&alert.name, &alert.origin, &alert.expr) {
+            alert
+                .annotations
+                .push((RuleSet::DASHBOARD_URL.to_owned(), panels.url(base, id)));
+        }
+    }
 }

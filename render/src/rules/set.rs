@@ -44,6 +44,9 @@ pub struct RuleOptions {
     /// Adds the always-firing `Watchdog` (in the bot group) that a dead-man's switch
     /// listens for; the build helper sets it when its Alertmanager routing has one.
     pub watchdog: bool,
+    /// Grafana's address (`https://grafana.example.com`): every alert then carries a
+    /// `dashboard_url` annotation opening its own panel of the generated dashboard.
+    pub grafana_url: Option<String>,
 }
 
 impl RuleOptions {
@@ -59,6 +62,7 @@ impl Default for RuleOptions {
             bot_down: BotDown::new(),
             bot_restarting: BotRestarting::new(),
             watchdog: false,
+            grafana_url: None,
         }
     }
 }

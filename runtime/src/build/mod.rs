@@ -51,6 +51,9 @@ mod cfg;
 mod crates;
 mod git;
 mod guards;
+
+/// The variable the macros read Grafana's address from, for `/rules`' links.
+pub(crate) const GRAFANA_URL_ENV: &str = "BOTWATCH_GRAFANA_URL";
 mod scan;
 
 use std::collections::BTreeSet;
@@ -474,6 +477,16 @@ impl Rules {
         self
     }
 
+    /// Grafana's address (`"https://grafana.example.com"`): every alert then carries a
+    /// `dashboard_url` annotation, `<base>/d/<uid>?viewPanel=<id>`, opening its own panel of
+    /// the generated dashboard. The bot's binary is told too (`BOTWATCH_GRAFANA_URL`), so
+    /// `/rules` carries the same links.
+    pub fn grafana_url(mut self, base: impl Into<String>) -> Rules {
+        let base: String = base.into();
+        self.options.grafana_url = Some(base.trim_end_matches('/').to_owned());
+        self
+    }
+
     /// How often Prometheus scrapes the bot (default 15s). Every rule window must hold at
     /// least 4 scrapes, else [`emit`](Rules::emit) fails naming the attribute; the unit
     /// tests sample and evaluate at this interval.
@@ -548,6 +561,11 @@ impl Rules {
             let _ = writeln!(directives, "cargo:rerun-if-changed={}", file.display());
         }
         git::emit(&crate_dir, directives);
+        if let Some(base) = &self.options.grafana_url {
+            // One line of a directive: a newline would end it early.
+            let base = base.replace(['\n', '\r'], "");
+            let _ = writeln!(directives, "cargo:rustc-env={GRAFANA_URL_ENV}={base}");
+        }
         for warning in &scan.warnings {
             let _ = writeln!(
                 directives,

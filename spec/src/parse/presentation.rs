@@ -231,7 +231,7 @@ mod tests {
             quantiles(&tokens("0.5, 0.95, 0.99")).unwrap(),
             [Quantile::P50, Quantile::P95, Quantile::P99]
         );
-        let e = |t: &str| quantiles(&tokens(t)).err().expect(t).to_string();
+        let e = |t: &str| quantiles(&tokens(t)).expect_err(t).to_string();
         assert!(e("0.75").contains("among 0.5, 0.9"));
         assert!(e("0.5, 0.5").contains("p50 is listed twice"));
         assert!(e("p95").contains("among 0.5, 0.9"));
@@ -264,7 +264,7 @@ mod tests {
             pairs,
             [(0.0, "running"), (1.0, "paused"), (-1.0, "half-open")]
         );
-        let e = |t: &str| states(&tokens(t)).err().expect(t).to_string();
+        let e = |t: &str| states(&tokens(t)).expect_err(t).to_string();
         assert!(e("0 = \"a\", 0 = \"b\"").contains("named twice"));
         assert!(e("0 = \"a\", 1 = \"a\"").contains("named twice"));
         assert!(e("0 = \"1st\"").contains("not a state name"));

@@ -13,7 +13,7 @@ use botwatch_spec::parse::{parse_attribute, parse_declared};
 use botwatch_tests::scratch_dir;
 use serde_json::Value;
 
-fn site(module: &str, function: &str, kind: AttributeKind, args: &str) -> Site {
+pub(crate) fn site(module: &str, function: &str, kind: AttributeKind, args: &str) -> Site {
     Site {
         function: function.to_owned().into(),
         module: module.to_owned().into(),
@@ -25,7 +25,7 @@ fn site(module: &str, function: &str, kind: AttributeKind, args: &str) -> Site {
 
 /// Every kind of panel: call labels, static labels, both SLO kinds, a p95 alert, a shared
 /// breaker, a per-key breaker and one without latency.
-fn wide_bot() -> Vec<Site> {
+pub(crate) fn wide_bot() -> Vec<Site> {
     use AttributeKind::{CircuitBreaker, Counted, Timed};
     vec![
         site(
@@ -84,7 +84,7 @@ fn declared(kind: MetricKind, module: &str, static_name: &str, args: &str) -> De
 /// Every condition of declared metrics: a ratio to a metric of another module, a labelled
 /// family with lines either side, two `increase` windows, `rate` and `idle`, a histogram
 /// alert's p95.
-fn wide_values() -> Vec<Declared> {
+pub(crate) fn wide_values() -> Vec<Declared> {
     use MetricKind::{Counter, Gauge, Histogram};
     vec![
         declared(

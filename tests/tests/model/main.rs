@@ -4,4 +4,5 @@
 
 mod breaker_label;
 mod dashboard;
+mod dashboard_links;
 mod grammar_fuzz;
