@@ -63,6 +63,8 @@ use policy::Policy;
 use window::RateWindow;
 use word::Word;
 
+#[cfg(test)]
+pub(crate) use clock::{BreakerClock as TestBreakerClock, MockClock};
 pub(crate) use live::{LiveBreaker, WindowFill};
 pub use result::{breaker_hooks, BreakerHooks, BreakerResult, NoBreaker};
 pub(crate) use table::{all_breakers, lookup};
