@@ -422,6 +422,48 @@ fn a_ratio_guard_is_judged_when_the_other_gauge_moves() {
     trade_volume().expect("25% of the limit");
 }
 
+// ---- one gauge read by two guards ----------------------------------------------------
+
+/// The public RPC's head block.
+#[botwatch::gauge]
+static PUBLIC_HEAD: Gauge = Gauge::new();
+
+/// Node A's head block.
+#[botwatch::gauge(guard(value - PUBLIC_HEAD < -5, open = "node_a_desk"))]
+static NODE_A_HEAD: Gauge = Gauge::new();
+
+/// Node B's head block.
+#[botwatch::gauge(guard(value - PUBLIC_HEAD < -5, open = "node_b_desk"))]
+static NODE_B_HEAD: Gauge = Gauge::new();
+
+#[botwatch::circuit_breaker(name = "node_a_desk", reset = 1h)]
+fn send_via_a() -> Result<(), CircuitOpen> {
+    Ok(())
+}
+
+#[botwatch::circuit_breaker(name = "node_b_desk", reset = 1h)]
+fn send_via_b() -> Result<(), CircuitOpen> {
+    Ok(())
+}
+
+/// Catches a gauge that judges only the first of the guards reading it: the public head
+/// moving on engages both nodes' gap guards, and moving back clears both.
+#[test]
+fn a_gauge_read_by_two_guards_judges_both() {
+    let _serial = serial();
+    NODE_A_HEAD.set(100.0);
+    NODE_B_HEAD.set(100.0);
+    PUBLIC_HEAD.set(100.0);
+    send_via_a().expect("in sync");
+    send_via_b().expect("in sync");
+    PUBLIC_HEAD.set(110.0);
+    assert_eq!(send_via_a().unwrap_err().guard(), Some("NodeAHead"));
+    assert_eq!(send_via_b().unwrap_err().guard(), Some("NodeBHead"));
+    PUBLIC_HEAD.set(101.0);
+    send_via_a().expect("back in sync");
+    send_via_b().expect("back in sync");
+}
+
 // ---- a watchdog ----------------------------------------------------------------------
 
 /// Orders waiting for an answer.
@@ -460,7 +502,7 @@ fn race_trade() -> Result<(), CircuitOpen> {
 #[test]
 fn no_call_is_admitted_after_an_engaging_update_returned() {
     let _serial = serial();
-    for round in 0..20u64 {
+    for round in 0..100u64 {
         RACE_DRAWDOWN.set(0.0);
         race_trade().expect("below the line");
         let writers = 3;
@@ -534,6 +576,8 @@ fn every_guard_has_a_critical_guard_engaged_alert_that_passes_promtool() {
         "DailyVolumeUsdGuardEngaged",
         "PendingOrdersGuardEngaged",
         "RaceDrawdownGuardEngaged",
+        "NodeAHeadGuardEngaged",
+        "NodeBHeadGuardEngaged",
     ] {
         assert!(names.contains(&guard), "{guard} in {names:?}");
     }

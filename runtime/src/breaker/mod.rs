@@ -59,6 +59,8 @@ mod interleavings;
 #[cfg(test)]
 mod model_tests;
 
+#[cfg(test)]
+pub(crate) use clock::{BreakerClock as TestBreakerClock, MockClock};
 pub(crate) use live::{LiveBreaker, WindowFill};
 pub use machine::Breaker;
 pub(crate) use machine::Permit;

@@ -15,7 +15,7 @@ use botwatch_spec::guard::Guard;
 
 use super::clock;
 use super::debounce::{Change, Debounce};
-use super::judge::{self, Reading};
+use super::judge::{self, Line, Reading};
 use crate::breaker::Breaker;
 use crate::declared::{DeclaredStatic, Gauge};
 
@@ -33,8 +33,9 @@ pub(crate) struct GuardEntry {
     other: Option<&'static Gauge>,
     /// The breakers `open` names, each with the breaker if this binary declares it.
     pub(crate) breakers: Vec<(&'static str, Option<&'static Breaker>)>,
-    /// Judged on updates (`value`, ratios, gaps); the ticker judges the rest.
-    on_update: bool,
+    /// How an update is judged: its line (`value`), from both gauges (ratios, gaps), or not
+    /// at all (the ticker judges `stale` and `age`).
+    line: Line,
     /// Whether the condition held at the last judgement.
     holds: AtomicBool,
     state: Mutex<GuardState>,
@@ -85,7 +86,7 @@ impl GuardEntry {
             metric,
             other,
             breakers,
-            on_update: judge::judged_on_update(&spec.condition),
+            line: Line::of(&spec.condition),
             holds: AtomicBool::new(false),
             state: Mutex::new(GuardState::default()),
         }
@@ -104,9 +105,19 @@ impl GuardEntry {
     /// An update left `value` in a series of its own gauge (`own`) or of the other gauge.
     #[inline(always)]
     pub(crate) fn updated(&'static self, own: bool, value: f64) {
-        if !self.on_update {
-            return;
+        let holds = match (self.line, own) {
+            (Line::Value(band), true) => band.holds(value),
+            (Line::Clock, _) => return,
+            _ => return self.updated_relation(own, value),
+        };
+        if holds != self.holds.load(Ordering::Acquire) {
+            self.judge();
         }
+    }
+
+    /// [`updated`](Self::updated) for a ratio or a gap, which read both gauges.
+    #[inline(never)]
+    fn updated_relation(&'static self, own: bool, value: f64) {
         let reading = match (own, self.other) {
             (true, other) => Reading {
                 value,
@@ -148,9 +159,11 @@ impl GuardEntry {
         for _ in 0..4 {
             let now = clock::now();
             let holds = self.holds_now(now);
-            self.holds.store(holds, Ordering::SeqCst);
             let change = state.debounce.judge(holds, now, self.spec.for_duration());
             self.act(&mut state, change, now);
+            // Published only once the breakers are held: an update that finds the flag set
+            // returns at once, so the flag must not run ahead of the hold.
+            self.holds.store(holds, Ordering::SeqCst);
             if self.holds_now(now) == holds {
                 return;
             }
@@ -257,5 +270,76 @@ impl GuardEntry {
     fn lock(&self) -> MutexGuard<'_, GuardState> {
         // No user code runs under this lock.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::sync::atomic::Ordering;
+
+    use botwatch_spec::declared::{Declared, MetricKind, ValueComparison, ValueCondition};
+    use botwatch_spec::guard::Guard;
+    use botwatch_spec::model::CircuitBreaker;
+
+    use super::GuardEntry;
+    use crate::breaker::{Breaker, MockClock, State, TestBreakerClock};
+    use crate::declared::{DeclaredStatic, Gauge};
+
+    /// Stops the engaging update at the moment its breaker is about to take its lock (the
+    /// breaker's test preemption point) and checks there that the verdict flag, which lets
+    /// every other update return at once, is not yet set while the breaker still admits
+    /// calls. Catches the flag published before the hold (found by the race test in
+    /// `tests/tests/guards.rs`, which hits that window only now and then).
+    #[test]
+    fn the_verdict_is_published_only_after_the_breaker_is_held() {
+        let mut declared = Declared::new(MetricKind::Gauge, "DRAWDOWN", "bot");
+        let guard = Guard {
+            open: Cow::Owned(vec![Cow::Borrowed("trading")]),
+            ..Guard::new(ValueCondition::Value {
+                comparison: ValueComparison::Above,
+                threshold: 0.05,
+            })
+        };
+        declared.guard = Some(guard);
+        let declared: &'static Declared = Box::leak(Box::new(declared));
+        let gauge: &'static Gauge = Box::leak(Box::new(Gauge::__declared(declared, false)));
+        let clock = MockClock::new();
+        let breaker: &'static Breaker = Box::leak(Box::new(Breaker::new(
+            "trading",
+            &CircuitBreaker::default(),
+            TestBreakerClock::Mock(clock.clone()),
+        )));
+        let entry: &'static GuardEntry = Box::leak(Box::new(GuardEntry::new(
+            0,
+            declared,
+            declared.guard.as_ref().unwrap(),
+            DeclaredStatic::Gauge(gauge),
+            None,
+            vec![("trading", Some(breaker))],
+        )));
+        let checked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = checked.clone();
+        clock.preempt_at(
+            1,
+            Box::new(move || {
+                let published = entry.holds.load(Ordering::SeqCst);
+                let admits = breaker.state() == State::Closed;
+                assert!(
+                    !(published && admits),
+                    "the flag says engaged while the breaker still admits calls"
+                );
+                seen.store(true, Ordering::SeqCst);
+            }),
+        );
+        gauge.set(0.06);
+        entry.updated(true, 0.06);
+        clock.stop_preempting();
+        assert!(
+            checked.load(Ordering::SeqCst),
+            "the hold took the breaker's lock"
+        );
+        assert_eq!(breaker.state(), State::Open);
+        assert!(entry.holds.load(Ordering::SeqCst));
     }
 }

@@ -19,6 +19,62 @@ pub(crate) struct Reading {
     pub(crate) now: f64,
 }
 
+/// A `value` condition's line, copied out of the model so the update path compares with
+/// no lookup; `Relation` for a ratio or a gap (which read another gauge), `Clock` for
+/// what only the ticker judges.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Line {
+    Value(Band),
+    Relation,
+    Clock,
+}
+
+impl Line {
+    pub(crate) fn of(condition: &ValueCondition) -> Line {
+        match condition {
+            ValueCondition::Value {
+                comparison,
+                threshold,
+            } => Line::Value(Band::of(*comparison, *threshold)),
+            // `state == "halted"` is `value == 3`.
+            ValueCondition::State { value, .. } => {
+                Line::Value(Band::of(ValueComparison::Equal, *value))
+            }
+            ValueCondition::Ratio { .. } | ValueCondition::Gap { .. } => Line::Relation,
+            _ => Line::Clock,
+        }
+    }
+}
+
+/// `value <`, `>`, `==` or `!=` a threshold as one test with no branch on the operator:
+/// the value is outside `[low, high]` (or, `inside`, within it), and not NaN. `> t` is
+/// outside `[-inf, t]`, `< t` outside `[t, +inf]`, `!= t` outside `[t, t]`, `== t` inside it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Band {
+    low: f64,
+    high: f64,
+    inside: bool,
+}
+
+impl Band {
+    pub(crate) fn of(comparison: ValueComparison, threshold: f64) -> Band {
+        let (low, high, inside) = match comparison {
+            ValueComparison::Above => (f64::NEG_INFINITY, threshold, false),
+            ValueComparison::Below => (threshold, f64::INFINITY, false),
+            ValueComparison::NotEqual => (threshold, threshold, false),
+            ValueComparison::Equal => (threshold, threshold, true),
+        };
+        Band { low, high, inside }
+    }
+
+    /// Whether `value` is on the condition's side of the line.
+    #[inline(always)]
+    pub(crate) fn holds(self, value: f64) -> bool {
+        let outside = (value < self.low) | (value > self.high);
+        (outside ^ self.inside) & !value.is_nan()
+    }
+}
+
 /// Whether `condition` holds for `reading`. A NaN never holds (as in PromQL, where a
 /// comparison with NaN drops the sample); a ratio to zero is infinite and holds for `>`.
 pub(crate) fn holds(condition: &ValueCondition, reading: Reading) -> bool {
@@ -26,7 +82,7 @@ pub(crate) fn holds(condition: &ValueCondition, reading: Reading) -> bool {
         ValueCondition::Value {
             comparison,
             threshold,
-        } => compare_value(*comparison, reading.value, *threshold),
+        } => Band::of(*comparison, *threshold).holds(reading.value),
         ValueCondition::Ratio {
             comparison,
             threshold,
@@ -44,28 +100,6 @@ pub(crate) fn holds(condition: &ValueCondition, reading: Reading) -> bool {
         ValueCondition::State { value, .. } => reading.value == *value,
         // The grammar refuses a guard on any other condition.
         _ => false,
-    }
-}
-
-/// Whether a value judged on the update path alone (no clock) can tell: `value`, ratios
-/// and gaps. `stale` and `age` change as time passes, so the ticker judges them.
-pub(crate) fn judged_on_update(condition: &ValueCondition) -> bool {
-    matches!(
-        condition,
-        ValueCondition::Value { .. }
-            | ValueCondition::Ratio { .. }
-            | ValueCondition::Gap { .. }
-            | ValueCondition::State { .. }
-    )
-}
-
-#[inline]
-fn compare_value(comparison: ValueComparison, value: f64, threshold: f64) -> bool {
-    match comparison {
-        ValueComparison::Below => value < threshold,
-        ValueComparison::Above => value > threshold,
-        ValueComparison::Equal => value == threshold,
-        ValueComparison::NotEqual => !value.is_nan() && value != threshold,
     }
 }
 
@@ -135,7 +169,11 @@ mod tests {
         assert!(holds(&halted, at(3.0, 0.0)));
         assert!(!holds(&halted, at(1.0, 0.0)));
         assert!(!holds(&halted, at(f64::NAN, 0.0)));
-        assert!(judged_on_update(&halted), "a state is judged as it is set");
+        assert_eq!(
+            Line::of(&halted),
+            Line::Value(Band::of(ValueComparison::Equal, 3.0)),
+            "a state is judged as it is set, like value == 3"
+        );
     }
 
     /// Catches a ratio or gap computed the wrong way round.
@@ -178,6 +216,9 @@ mod tests {
         };
         assert!(holds(&age, at(969.0, 0.0)));
         assert!(!holds(&age, at(971.0, 0.0)));
-        assert!(!judged_on_update(&stale) && !judged_on_update(&age));
+        assert_eq!(
+            (Line::of(&stale), Line::of(&age)),
+            (Line::Clock, Line::Clock)
+        );
     }
 }

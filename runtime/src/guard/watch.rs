@@ -23,7 +23,15 @@ pub(crate) struct Reader {
 #[derive(Debug)]
 pub(crate) struct Watch {
     armed: bool,
-    readers: OnceLock<Box<[Reader]>>,
+    /// Filled once when the guards are set up. The first reader sits in the slot itself:
+    /// a gauge read by one guard (the common case) judges it in line, with no loop.
+    readers: OnceLock<Readers>,
+}
+
+#[derive(Debug)]
+struct Readers {
+    first: Reader,
+    more: &'static [Reader],
 }
 
 impl Watch {
@@ -39,16 +47,32 @@ impl Watch {
     #[inline(always)]
     pub(crate) fn updated(&self, value: f64) {
         match self.readers.get() {
-            Some(readers) => readers.iter().for_each(|r| r.guard.updated(r.own, value)),
+            Some(readers) => {
+                readers.first.guard.updated(readers.first.own, value);
+                if !readers.more.is_empty() {
+                    more_updated(readers.more, value);
+                }
+            }
             None if self.armed => first_update(),
             None => {}
         }
     }
 
-    /// Fills the slot (once, when the guards are set up).
-    pub(crate) fn fill(&self, readers: Vec<Reader>) {
-        let _ = self.readers.set(readers.into_boxed_slice());
+    /// Fills the slot (once, when the guards are set up) with at least one reader.
+    pub(crate) fn fill(&self, mut readers: Vec<Reader>) {
+        if readers.is_empty() {
+            return;
+        }
+        let first = readers.remove(0);
+        let more = Box::leak(readers.into_boxed_slice());
+        let _ = self.readers.set(Readers { first, more });
     }
+}
+
+/// The second and later guards reading one gauge.
+#[inline(never)]
+fn more_updated(readers: &'static [Reader], value: f64) {
+    readers.iter().for_each(|r| r.guard.updated(r.own, value));
 }
 
 /// The first update of a guarded gauge before anything set the guards up: set them up,
