@@ -32,6 +32,13 @@ fn quote(fresh: bool) -> Result<u64, FeedError> {
     }
 }
 
+/// Tracks its calls in flight, and its calls over `quote`'s.
+#[botwatch::counted(in_flight, alert(calls / quote < 20%), alert(oldest > 10m))]
+#[botwatch::timed(alert(in_flight > 5))]
+fn quote_filled(fresh: bool) -> Result<u64, FeedError> {
+    quote(fresh)
+}
+
 #[botwatch::counted]
 #[botwatch::timed]
 fn halt(reason: &str) -> ! {
@@ -118,6 +125,7 @@ fn every_shape_runs() {
         .unwrap();
     assert_eq!(quote(true), Ok(3));
     assert_eq!(quote(false), Err(FeedError::Stale));
+    assert_eq!(quote_filled(true), Ok(3));
     assert_eq!(runtime.block_on(quote_async(true)), Ok(3));
     assert_eq!(runtime.block_on(quote_later(4)), Ok(4));
     assert_eq!(runtime.block_on(Exchange.place(2)), Ok(2));

@@ -168,12 +168,29 @@ pub(super) fn oldest_draft(
                     Shape::Counter(vec![(u64::MAX, secs)]),
                 ],
             ));
+    // The replica holding the stuck call is deleted: its last start counts for its last few
+    // scrapes, then it is gone.
+    let gone = fires_at + 2 * step;
+    let leaves = Probe::new("the replica holding a stuck call leaves")
+        .for_edge(onset, for_, step, severity, age(fires_at))
+        .silent(gone + step * (crate::promql::FRESH_SCRAPES + 1))
+        .with(first_replica_leaves(
+            per_replica(
+                metric,
+                &labels,
+                [
+                    Shape::Gauge(vec![(1, 0.0), (u64::MAX, secs)]),
+                    Shape::Gauge(vec![(u64::MAX, 0.0)]),
+                ],
+            ),
+            samples(gone, step) + 1,
+        ));
     Draft::new(
         expr,
         format!("{{{{ $labels.function }}}} has a call in flight for over {w}"),
         format!(
             "A call to {WHO} has been in flight for {{{{ $value | humanizeDuration }}}} on some replica; the line is {w}: it may be stuck."
         ),
-        vec![stuck, on_time, beside_fresh],
+        vec![stuck, on_time, beside_fresh, leaves],
     )
 }

@@ -156,18 +156,41 @@ fn probes(
     };
     let with_other =
         |probe: Probe, per: f64| probe.with(calls(den, den_metric, [(per, 0.0); 2], None));
+    // A function of the same name in another module, called as often as the other
+    // function: counted with this one, the ratio would cross to the other side of the
+    // line (below a `<` line, the firing probe would go silent; above a `>` line, the safe
+    // one would fire).
+    let twin_module = format!("{}_twin", num.module);
+    let twin = Function {
+        name: num.name,
+        module: &twin_module,
+        labels: num.labels.clone(),
+        call_labels: num.call_labels.clone(),
+    }
+    .grouping();
+    let twin_calls = {
+        let labels = with(&twin, &[(names::LABEL_RESULT, names::RESULT_OK)]);
+        let per = || Shape::Counter(vec![(u64::MAX, grid * k)]);
+        per_replica(num_metric, &labels, [per(), per()])
+    };
+    let (twin_firing, twin_safe) = match comparison {
+        Comparison::Below => (twin_calls, Vec::new()),
+        Comparison::Above => (Vec::new(), twin_calls),
+    };
     let judged = step + round_up(for_, step) + step;
     let mut out = vec![
         with_other(
             Probe::new("the fleet's ratio just over the line")
                 .for_edge(step, for_, step, severity, firing / grid)
-                .with(calls(num, num_metric, split(firing), None)),
+                .with(calls(num, num_metric, split(firing), None))
+                .with(twin_firing),
             grid * k,
         ),
         with_other(
             Probe::new("the fleet's ratio just on the safe side of the line")
                 .silent(judged)
-                .with(calls(num, num_metric, split(safe), None)),
+                .with(calls(num, num_metric, split(safe), None))
+                .with(twin_safe),
             grid * k,
         ),
     ];
@@ -210,20 +233,25 @@ fn probes(
         ));
     }
     if let Some(m) = alert.min_rate {
-        // Half the minimum traffic once the window is full, the ratio past the line.
-        let per = m / 4.0 * step.as_secs_f64();
+        // At most half the minimum traffic once the window is full, the ratio past the
+        // line. Calls per step are a power of two, written exactly, so the ratio is the
+        // firing one and only the traffic floor keeps the alert silent.
+        let per = 2f64.powf((m / 4.0 * step.as_secs_f64()).log2().floor());
         let full = round_up(window, step) + round_up(for_, step) + step;
-        out.push(with_other(
+        let exact = |function: &Function<'_>, metric: &str, per_step: f64| {
+            let labels = with(
+                &function.grouping(),
+                &[(names::LABEL_RESULT, names::RESULT_OK)],
+            );
+            let run = || Shape::ExactCounter(vec![(u64::MAX, per_step)]);
+            per_replica(metric, &labels, [run(), run()])
+        };
+        out.push(
             Probe::new("the ratio over the line on half the minimum traffic")
                 .silent(full)
-                .with(calls(
-                    num,
-                    num_metric,
-                    [(firing / grid * per, 0.0); 2],
-                    None,
-                )),
-            per,
-        ));
+                .with(exact(num, num_metric, firing / grid * per))
+                .with(exact(den, den_metric, per)),
+        );
     }
     out
 }
