@@ -19,6 +19,7 @@ fn rules(sites: &[Site], values: &[Declared]) -> RuleSet {
         scrape_interval: Duration::from_secs(15),
         job: Some("trading-bot".to_owned()),
         grafana_url: Some(BASE.to_owned()),
+        ..RuleOptions::default()
     };
     RuleSet::build_all(sites, values, &options).expect("rules")
 }
