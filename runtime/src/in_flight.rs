@@ -3,12 +3,17 @@
 //! oldest of them entered — a transaction not mined, an order not filled, a call hung on a
 //! dead socket.
 //!
-//! A call costs two relaxed adds on its thread's stripe (in, then out), one clock read (the
-//! TSC where reliable) and one slot: a compare-and-swap at entry, a store at exit. Nothing is
-//! allocated and each function's memory is fixed: [`SLOTS`] start times. A call that finds
-//! every slot taken enters *untracked*; while any untracked call is in flight, the oldest
-//! start reads the moment the current run of untracked calls began (the untracked count
-//! last rose from zero). That is never later than the true oldest start, so a stuck call is
+//! A call costs two relaxed adds on its thread's stripe (in, then out) and one slot: a
+//! compare-and-swap at entry that marks it *undated*, a store at exit. It reads no clock:
+//! the next read of the function (a scrape, a snapshot, the live page) dates every undated
+//! slot with its own time, as a declared metric's `stale` dates its updates. A start is
+//! therefore late by at most the time between two reads (a scrape interval), never early:
+//! an `oldest` alert fires at most a scrape late and never on a call younger than its line.
+//! Nothing is allocated and each function's memory is fixed: [`SLOTS`] starts, a cache line
+//! per thread stripe. A call that finds every slot taken enters *untracked*; while any
+//! untracked call is in flight, the oldest start reads the start of the current run of
+//! untracked calls (dated like a slot when the untracked count rose from zero). That is
+//! never later than the true oldest start (but for the dating above), so a stuck call is
 //! never missed; but a function that keeps more than [`SLOTS`] calls in flight without a
 //! break reads as old as that run, and an `oldest` alert on it fires once the run is older
 //! than its line. Functions with only `#[counted]` or `#[timed]` and no `in_flight` carry
@@ -17,11 +22,19 @@
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::clock;
 use crate::stripes::{self, CacheAligned, STRIPES};
 
+/// Slots per cache line: one line per thread stripe.
+const PER_LINE: usize = 8;
+
 /// Start times kept per function: the calls in flight at once whose start is exact.
-pub(crate) const SLOTS: usize = 32;
+pub(crate) const SLOTS: usize = PER_LINE * STRIPES;
+
+/// A slot's value while free.
+const FREE: u64 = 0;
+
+/// A slot's value from entry until a read dates it.
+const UNDATED: u64 = u64::MAX;
 
 /// What marks an untracked call's token.
 const UNTRACKED: usize = SLOTS;
@@ -31,11 +44,12 @@ const UNTRACKED: usize = SLOTS;
 pub struct InFlight {
     /// Entries minus exits per thread stripe (a call may leave on another thread).
     counts: [CacheAligned<AtomicI64>; STRIPES],
-    /// Raw clock readings of calls in flight (never 0); 0 for a free slot.
-    slots: [AtomicU64; SLOTS],
+    /// Per stripe, a line of slots: [`FREE`], [`UNDATED`], or the Unix time in nanoseconds
+    /// of the first read after the call entered.
+    slots: [CacheAligned<[AtomicU64; PER_LINE]>; STRIPES],
     /// Calls in flight without a slot.
     untracked: AtomicU64,
-    /// Raw clock reading when `untracked` last rose from zero.
+    /// When `untracked` last rose from zero, dated like a slot.
     untracked_since: AtomicU64,
 }
 
@@ -50,7 +64,7 @@ impl InFlight {
     pub const fn new() -> Self {
         InFlight {
             counts: [const { CacheAligned(AtomicI64::new(0)) }; STRIPES],
-            slots: [const { AtomicU64::new(0) }; SLOTS],
+            slots: [const { CacheAligned([const { AtomicU64::new(FREE) }; PER_LINE]) }; STRIPES],
             untracked: AtomicU64::new(0),
             untracked_since: AtomicU64::new(0),
         }
@@ -62,29 +76,32 @@ impl InFlight {
     pub fn enter(&'static self) -> InFlightCall {
         let stripe = stripes::current();
         self.counts[stripe].0.fetch_add(1, Ordering::Relaxed);
-        let started = clock::now().max(1);
-        // Threads start at their own stripe's slot, so they rarely race for one.
-        let first = stripe * SLOTS / STRIPES;
+        // Threads start on their own stripe's line, so they rarely race for one.
         for offset in 0..SLOTS {
-            let slot = &self.slots[(first + offset) % SLOTS];
-            if slot.load(Ordering::Relaxed) == 0
+            let index = (stripe * PER_LINE + offset) % SLOTS;
+            let slot = self.slot(index);
+            if slot.load(Ordering::Relaxed) == FREE
                 && slot
-                    .compare_exchange(0, started, Ordering::AcqRel, Ordering::Relaxed)
+                    .compare_exchange(FREE, UNDATED, Ordering::AcqRel, Ordering::Relaxed)
                     .is_ok()
             {
                 return InFlightCall {
                     site: self,
-                    slot: (first + offset) % SLOTS,
+                    slot: index,
                 };
             }
         }
-        self.enter_untracked(started)
+        self.enter_untracked()
+    }
+
+    fn slot(&self, index: usize) -> &AtomicU64 {
+        &self.slots[index / PER_LINE].0[index % PER_LINE]
     }
 
     #[cold]
-    fn enter_untracked(&'static self, started: u64) -> InFlightCall {
+    fn enter_untracked(&'static self) -> InFlightCall {
         if self.untracked.fetch_add(1, Ordering::AcqRel) == 0 {
-            self.untracked_since.store(started, Ordering::Release);
+            self.untracked_since.store(UNDATED, Ordering::Release);
         }
         InFlightCall {
             site: self,
@@ -102,38 +119,44 @@ impl InFlight {
         total.max(0) as u64
     }
 
-    /// The raw clock reading of the oldest start in flight (see the module's note on
-    /// untracked calls), if any call is.
-    fn oldest_raw(&self) -> Option<u64> {
-        let slotted = self
-            .slots
-            .iter()
-            .map(|s| s.load(Ordering::Acquire))
-            .filter(|&raw| raw != 0);
+    /// Dates every undated start with `now` (Unix nanoseconds) and returns the oldest
+    /// start in flight (see the module's notes), if any call is.
+    fn oldest_dated(&self, now: u64) -> Option<u64> {
+        let date = |slot: &AtomicU64| {
+            // The owner may leave meanwhile (its store of FREE wins, or finds it dated).
+            let _ = slot.compare_exchange(UNDATED, now, Ordering::AcqRel, Ordering::Relaxed);
+            slot.load(Ordering::Acquire)
+        };
+        let slotted = (0..SLOTS)
+            .map(|i| date(self.slot(i)))
+            .filter(|&at| at != FREE && at != UNDATED);
         let untracked = (self.untracked.load(Ordering::Acquire) > 0)
-            .then(|| self.untracked_since.load(Ordering::Acquire))
-            .filter(|&raw| raw != 0);
+            .then(|| date(&self.untracked_since))
+            .filter(|&at| at != FREE && at != UNDATED);
         slotted.chain(untracked).min()
     }
 
-    /// The Unix time, in seconds, at which the oldest call still in flight entered; 0 while
-    /// none is.
+    /// The Unix time, in seconds, at which the oldest call still in flight entered (as the
+    /// first read after it dated it); 0 while none is.
     pub fn oldest_unix_seconds(&self) -> f64 {
-        let Some(raw) = self.oldest_raw() else {
-            return 0.0;
-        };
-        let age = clock::nanos_since(raw) as f64 / 1e9;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        (now - age).max(0.0)
+        self.oldest_dated(unix_nanos())
+            .map_or(0.0, |at| at as f64 / 1e9)
     }
 
     /// How long the oldest call still in flight has been, in seconds; `None` while none is.
     pub fn oldest_age_seconds(&self) -> Option<f64> {
-        self.oldest_raw()
-            .map(|raw| clock::nanos_since(raw) as f64 / 1e9)
+        let now = unix_nanos();
+        self.oldest_dated(now)
+            .map(|at| now.saturating_sub(at) as f64 / 1e9)
     }
+}
+
+/// Now, in Unix nanoseconds (at least 1, so never [`FREE`]).
+fn unix_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(1, |d| u64::try_from(d.as_nanos()).unwrap_or(UNDATED - 1))
+        .clamp(1, UNDATED - 1)
 }
 
 /// A call in flight: dropping it (at return, during a panic, or with its future) ends it.
@@ -150,11 +173,10 @@ impl Drop for InFlightCall {
         site.counts[stripes::current()]
             .0
             .fetch_sub(1, Ordering::Relaxed);
-        match site.slots.get(self.slot) {
-            Some(slot) => slot.store(0, Ordering::Release),
-            None => {
-                site.untracked.fetch_sub(1, Ordering::AcqRel);
-            }
+        if self.slot < SLOTS {
+            site.slot(self.slot).store(FREE, Ordering::Release);
+        } else {
+            site.untracked.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -170,21 +192,23 @@ mod tests {
         static SITE: InFlight = InFlight::new();
         assert_eq!(SITE.oldest_unix_seconds(), 0.0);
         let first = SITE.enter();
-        let first_start = SITE.oldest_raw().expect("one call in flight");
+        let first_start = SITE.oldest_dated(10).expect("one call in flight");
+        assert_eq!(first_start, 10, "dated by the first read after it entered");
+        assert_eq!(SITE.oldest_dated(20), Some(10), "and only by it");
         let mut calls: Vec<InFlightCall> = (1..SLOTS).map(|_| SITE.enter()).collect();
         let untracked = SITE.enter();
         assert_eq!(untracked.slot, UNTRACKED);
         assert_eq!(SITE.count(), SLOTS as u64 + 1);
-        assert_eq!(SITE.oldest_raw(), Some(first_start));
-        // The slotted calls leave; the untracked one still reads as in flight.
+        assert_eq!(SITE.oldest_dated(30), Some(first_start));
+        // The slotted calls leave; the untracked one still reads as in flight, dated by
+        // the read after it entered.
         drop(first);
         calls.clear();
         assert_eq!(SITE.count(), 1);
-        let since = SITE.oldest_raw().expect("the untracked call");
-        assert!(since >= first_start);
+        assert_eq!(SITE.oldest_dated(40), Some(30));
         drop(untracked);
         assert_eq!(SITE.count(), 0);
-        assert_eq!(SITE.oldest_raw(), None);
+        assert_eq!(SITE.oldest_dated(50), None);
         assert_eq!(SITE.oldest_unix_seconds(), 0.0);
     }
 }
