@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::promql::Metric;
 use crate::rules::draft::Draft;
+use crate::rules::scenario::ratio::{RatioLine, GRID};
 use crate::rules::scenario::{round_up, samples, Probe, Shape};
 use botwatch_spec::declared::{ValueAlert, ValueComparison};
 use botwatch_spec::model::Comparison;
@@ -143,36 +144,14 @@ fn funnel_probes(
     window: Duration,
     step: Duration,
 ) -> Vec<Probe> {
-    let grid = 1024.0;
-    let at_line = (r * grid).round();
-    let (firing, safe) = match comparison {
-        Comparison::Below => (at_line - 2.0, at_line + 2.0),
-        Comparison::Above => (at_line + 2.0, at_line - 2.0),
-    };
-    if firing < 0.0 {
+    let Some(line) = RatioLine::new(comparison, r, alert.min_rate, window) else {
         return Vec::new(); // a counter cannot grow by less than nothing
-    }
+    };
+    let (grid, at_line, firing, safe, k) = (GRID, line.at_line, line.firing, line.safe, line.k);
     let for_ = alert.value_for();
     let severity = alert.value_severity();
-    let seconds = window.as_secs_f64();
-    // Enough traffic that the other counter's rate, as it ramps up over its window, is
-    // twice `min_rate` from the first evaluation on: a power of two keeps sums exact.
-    let mut k = 1.0;
-    if let Some(m) = alert.min_rate {
-        while 2.0 * grid * k / seconds < 2.0 * m {
-            k *= 2.0;
-        }
-    }
     let d = grid * k;
-    // Replica a's share is four grid steps further over the line than replica b's.
-    let split = |units: f64| {
-        let spread = 4.0_f64.min(units);
-        let over = match comparison {
-            Comparison::Below => -spread,
-            Comparison::Above => spread,
-        };
-        [(units + over) * k, (units - over) * k]
-    };
+    let split = |units: f64| line.spread(units).map(|share| share * k);
     let series = |numerator: [f64; 2], other: f64| {
         let counter = |per: f64| Shape::ExactCounter(vec![(u64::MAX, per)]);
         let mut out =

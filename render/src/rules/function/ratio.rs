@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::promql::Function;
 use crate::rules::draft::Draft;
 use crate::rules::scenario::data::{calls, per_replica, with};
+use crate::rules::scenario::ratio::{RatioLine, GRID};
 use crate::rules::scenario::{round_up, samples, Probe, Shape};
 use botwatch_spec::model::{Alert, Comparison};
 use botwatch_spec::names::{self, format_float, format_percent, prometheus_duration, LABEL_JOB};
@@ -120,39 +121,21 @@ fn probes(
     window: Duration,
     step: Duration,
 ) -> Vec<Probe> {
-    let grid = 1024.0;
-    let at_line = (r * grid).round();
-    let (firing, safe) = match comparison {
-        Comparison::Below => (at_line - 2.0, at_line + 2.0),
-        Comparison::Above => (at_line + 2.0, at_line - 2.0),
-    };
-    if firing < 0.0 {
+    let Some(line) = RatioLine::new(comparison, r, alert.min_rate, window) else {
         return Vec::new();
-    }
+    };
+    let (grid, at_line, firing, safe, k) = (GRID, line.at_line, line.firing, line.safe, line.k);
     let for_ = alert.for_duration();
     let severity = alert.severity();
-    let seconds = window.as_secs_f64();
-    let mut k = 1.0;
-    if let Some(m) = alert.min_rate {
-        while 2.0 * grid * k / seconds < 2.0 * m {
-            k *= 2.0;
-        }
-    }
     let (num, num_metric) = ratio.numerator;
     let (den, den_metric) = ratio.denominator;
     // Replica a four grid steps further over the line than replica b; each replica's calls
     // a quarter errors (rounded down), the rest ok.
     let split = |units: f64| {
-        let spread = 4.0_f64.min(units);
-        let over = match comparison {
-            Comparison::Below => -spread,
-            Comparison::Above => spread,
-        };
-        let replica = |n: f64| {
+        line.spread(units).map(|n| {
             let errors = (n / 4.0).floor();
             ((n - errors) * k, errors * k)
-        };
-        [replica(units + over), replica(units - over)]
+        })
     };
     let with_other =
         |probe: Probe, per: f64| probe.with(calls(den, den_metric, [(per, 0.0); 2], None));

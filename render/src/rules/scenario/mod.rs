@@ -6,6 +6,7 @@
 
 pub(crate) mod data;
 pub(crate) mod latency;
+pub(crate) mod ratio;
 
 use std::time::Duration;
 
