@@ -1203,3 +1203,112 @@ fn inclusion_rate_pages_each_builder_that_stops_including_across_a_restart() {
 
 /// The paper twin of the bot, scraped by the same Prometheus.
 const PAPER: &str = "mm-bot-paper";
+
+const BOT_STATE: &str = r#"
+/// Where the bot's state machine is.
+#[botwatch::gauge(
+    states(0 = "running", 1 = "paused", 3 = "halted"),
+    alert(state == "halted", for = 1m, severity = "critical")
+)]
+pub static BOT_STATE: botwatch::Gauge = botwatch::Gauge::new();
+"#;
+
+/// Catches a state alert that reads another state as halted (`>= 1`, or `> 0`: pod B is
+/// paused throughout), that drops `job` from its grouping (the paper twin halted all along
+/// would merge into the live bot's alert), or that resolves on one failed scrape.
+#[test]
+#[ignore = "slow: promtool"]
+fn halted_pages_each_job_with_a_halted_pod_across_a_failed_scrape() {
+    let root = emitted("fleet-state", BOT_STATE);
+    let state = |job: &str, pod: &str, values: &str| {
+        series("bot_state", &[("job", job), ("instance", pod)], values)
+    };
+    // Pod A halts at 2m (one failed scrape at 2m45s) and runs again at 6m15s; pod B is paused
+    // and restarts at 2m45s; the paper twin's pod is halted throughout.
+    let input = state(JOB, POD_A, "0x7 3x2 _ 3x12 0x20")
+        + &state(JOB, POD_B, "1x10 stale _ 1x32")
+        + &state("mm-bot-paper", POD_C, "3x44");
+    let halted = |job| Firing {
+        labels: if job == JOB {
+            &[("severity", "critical"), ("job", JOB)]
+        } else {
+            &[("severity", "critical"), ("job", "mm-bot-paper")]
+        },
+        summary: "bot_state is halted",
+        description: "bot_state is 3 (halted) on at least one replica.",
+    };
+    let tests = case(
+        "pod A halts across a failed scrape, pod B paused, the paper twin halted",
+        "15s",
+        &input,
+        &(expect("BotStateHalted", "2m30s", &[halted("paper")])
+            + &expect("BotStateHalted", "3m", &[halted(JOB), halted("paper")])
+            + &expect("BotStateHalted", "5m", &[halted(JOB), halted("paper")])
+            + &expect("BotStateHalted", "7m", &[halted("paper")])),
+    );
+    promtool_test(&root, "15s", &tests);
+}
+
+const DRAWDOWN_GUARD: &str = r#"
+/// The day's drawdown, as a fraction: past 5 % the bot is marked degraded.
+#[botwatch::gauge(guard(value > 5%))]
+pub static DRAWDOWN: botwatch::Gauge = botwatch::Gauge::new();
+"#;
+
+/// Catches a guard alert that reads another guard's series (pod B's `Exposure` guard is
+/// engaged throughout), that drops `job` (the paper twin), that resolves on one failed
+/// scrape, or that keeps firing for a pod that left while engaged.
+#[test]
+#[ignore = "slow: promtool"]
+fn guard_engaged_pages_its_own_guard_per_job_and_clears_when_the_pod_leaves() {
+    let root = emitted("fleet-guard", DRAWDOWN_GUARD);
+    let engaged = |job: &str, pod: &str, guard: &str, values: &str| {
+        series(
+            "botwatch_guard_engaged",
+            &[
+                ("job", job),
+                ("instance", pod),
+                ("guard", guard),
+                ("breaker", ""),
+            ],
+            values,
+        )
+    };
+    // Pod A's guard engages at 1m (one failed scrape at 1m45s); the pod leaves at 3m15s.
+    let input = engaged(JOB, POD_A, "Drawdown", "0x3 1x2 _ 1x4 stale")
+        + &engaged(JOB, POD_B, "Exposure", "1x20")
+        + &engaged("mm-bot-paper", POD_C, "Drawdown", "1x20");
+    let paged = |job| Firing {
+        labels: if job == JOB {
+            &[
+                ("severity", "critical"),
+                ("job", JOB),
+                ("guard", "Drawdown"),
+            ]
+        } else {
+            &[
+                ("severity", "critical"),
+                ("job", "mm-bot-paper"),
+                ("guard", "Drawdown"),
+            ]
+        },
+        summary: "Guard Drawdown engaged: value > 0.05",
+        description: if job == JOB {
+            "The guard on drawdown (value > 0.05) is engaged on a replica of mm-bot. It opens no breaker: the bot is marked degraded (/health answers 503) and keeps running."
+        } else {
+            "The guard on drawdown (value > 0.05) is engaged on a replica of mm-bot-paper. It opens no breaker: the bot is marked degraded (/health answers 503) and keeps running."
+        },
+    };
+    let tests = case(
+        "the guard of pod A engages across a failed scrape and leaves, another guard, the paper twin",
+        "15s",
+        &input,
+        &(expect("DrawdownGuardEngaged", "45s", &[paged("paper")])
+            + &expect("DrawdownGuardEngaged", "1m", &[paged(JOB), paged("paper")])
+            + &expect("DrawdownGuardEngaged", "1m45s", &[paged(JOB), paged("paper")])
+            // Its last sample is read for the 45 s lookback after it left, then no more.
+            + &expect("DrawdownGuardEngaged", "3m30s", &[paged(JOB), paged("paper")])
+            + &expect("DrawdownGuardEngaged", "4m", &[paged("paper")])),
+    );
+    promtool_test(&root, "15s", &tests);
+}
