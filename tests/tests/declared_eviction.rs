@@ -301,8 +301,7 @@ fn updates_racing_evictions_are_each_counted_once() {
     assert_eq!(evicted, evictions_seen, "no clock moved: no eviction");
     let overflow = m.value(metric, &[("venue", "__overflow__")]).unwrap_or(0.0);
     let written = f64::from(writers * bursts * burst) * 1.25;
-    eprintln!(
-    );
+    eprintln!();
     assert_eq!(served_last + live + overflow, written);
     assert!(
         evictions_seen >= 10.0,

@@ -271,6 +271,71 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_counter_refuses_updates_and_its_last_total_is_exact() {
+        let counter = CounterCell::new();
+        assert!(counter.increment_unless_sealed());
+        assert!(counter.add_unless_sealed(2.0));
+        assert!(counter.add_unless_sealed(0.25));
+        let last = counter.seal();
+        assert_eq!(last.get(), 3.25);
+        assert!(
+            !counter.increment_unless_sealed(),
+            "a whole amount after the seal"
+        );
+        assert!(!counter.add_unless_sealed(0.5), "a fraction after the seal");
+        assert!(
+            counter.add_unless_sealed(-1.0),
+            "an ignored amount is no update"
+        );
+        counter.clear();
+        assert_eq!(counter.get(), 0.0);
+        assert!(counter.add_unless_sealed(0.5), "cleared for another set");
+        assert_eq!(counter.get(), 0.5);
+    }
+
+    #[test]
+    fn a_sealed_gauge_refuses_writes_and_keeps_its_last_value() {
+        let gauge = GaugeCell::new();
+        assert!(gauge.set_unless_sealed(-4.0));
+        assert!(gauge.add_unless_sealed(1.5));
+        let last = gauge.seal();
+        assert_eq!(last.get(), -2.5);
+        assert!(!gauge.set_unless_sealed(7.0));
+        assert!(!gauge.add_unless_sealed(1.0));
+        gauge.clear();
+        assert_eq!(gauge.get(), 0.0);
+        assert!(gauge.set_unless_sealed(1.0), "cleared for another set");
+    }
+
+    #[test]
+    fn counter_updates_racing_a_seal_are_counted_in_the_last_total_or_refused() {
+        for _ in 0..20 {
+            let counter = CounterCell::new();
+            let landed = std::sync::atomic::AtomicU64::new(0);
+            let last = std::thread::scope(|scope| {
+                for _ in 0..2 {
+                    scope.spawn(|| {
+                        for i in 0..20_000u64 {
+                            let counted = if i % 2 == 0 {
+                                counter.increment_unless_sealed()
+                            } else {
+                                counter.add_unless_sealed(0.5)
+                            };
+                            if counted {
+                                landed.fetch_add(if i % 2 == 0 { 4 } else { 2 }, Ordering::Relaxed);
+                            }
+                        }
+                    });
+                }
+                std::thread::yield_now();
+                counter.seal()
+            });
+            // Quarters of a unit, to compare exactly.
+            assert_eq!(last.get() * 4.0, landed.load(Ordering::Relaxed) as f64);
+        }
+    }
+
+    #[test]
     fn a_counter_never_goes_down() {
         let counter = CounterCell::new();
         counter.add(2.0);

@@ -294,4 +294,20 @@ mod tests {
         assert_eq!(s.count, 7);
         assert!((s.sum - 8.71).abs() < 1e-9, "{}", s.sum);
     }
+
+    #[test]
+    fn a_sealed_histogram_refuses_records_and_keeps_its_counts() {
+        let h = HistogramCell::new((vec![0.5, 0.8], false));
+        for v in [0.1, 0.6, 0.7, 3.0] {
+            assert!(h.record_unless_sealed(v));
+        }
+        let last = h.seal();
+        assert!(!h.record_unless_sealed(0.1));
+        let s = last.snapshot();
+        assert_eq!((s.cumulative, s.count), (vec![1, 3], 4));
+        assert!((s.sum - 4.4).abs() < 1e-9, "{}", s.sum);
+        h.clear();
+        assert_eq!(h.snapshot().count, 0);
+        assert!(h.record_unless_sealed(0.1), "cleared for another set");
+    }
 }
