@@ -244,3 +244,60 @@ pub(crate) fn scraped<'a, S: Sealable<Last = S>>(
         _ => Series::One(one),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use botwatch_spec::declared::MetricKind;
+
+    use super::*;
+    use crate::declared::CounterCell;
+
+    fn labelled_counter() -> &'static Declared {
+        let mut spec = Declared::new(MetricKind::Counter, "FILLS", "bot");
+        spec.label_keys = Cow::Owned(vec![Cow::Borrowed("venue")]);
+        Box::leak(Box::new(spec))
+    }
+
+    /// What a scrape serves, as `(values, total)`.
+    fn served(series: Series<'_, CounterCell>) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        series.for_each(|values, cell| out.push((values.join(","), cell.get())));
+        out
+    }
+
+    #[test]
+    fn a_set_made_again_by_a_racing_update_is_served_by_its_last_total_first() {
+        let spec = labelled_counter();
+        let family: Family<CounterCell> = Family::new();
+        let make = || CounterCell::stamped(false);
+        let found = family.series(Some(spec), &["okx"], make);
+        family.update(
+            Some(spec),
+            found,
+            CounterCell::increment_unless_sealed,
+            make,
+        );
+        let table = family.table.get().expect("made by the lookup");
+        let idle = u64::try_from(spec.label_idle().as_millis()).expect("an hour");
+        assert!(table.sweep_at(0).is_empty(), "dates the update");
+        // The scrape's sweep evicts the set; an update through the handle taken before
+        // makes it again before the scrape lists the live sets.
+        let evicted = table.sweep_at(idle);
+        assert_eq!(evicted.len(), 1);
+        family.update(Some(spec), found, |c| c.add_unless_sealed(2.0), make);
+        let scrape = Series::Family(Some(FamilySeries {
+            sets: table.entries().collect(),
+            evicted,
+            counts: FamilyCounts::default(),
+        }));
+        assert_eq!(
+            served(scrape),
+            [("okx".to_owned(), 1.0)],
+            "once, its last total"
+        );
+        let next = Series::Family(family.all());
+        assert_eq!(served(next), [("okx".to_owned(), 2.0)], "then the new set");
+    }
+}
