@@ -88,7 +88,10 @@ pub use botwatch_macros::{circuit_breaker, counted, counter, gauge, histogram, t
 #[cfg(feature = "runtime")]
 pub use breaker::{breaker, Breaker, BreakerSnapshot, CircuitOpen, State};
 #[cfg(feature = "runtime")]
-pub use declared::{Counter, CounterCell, Gauge, GaugeCell, GaugeSeries, Histogram, HistogramCell};
+pub use declared::{
+    Counter, CounterCell, CounterSeries, Gauge, GaugeCell, GaugeSeries, Histogram, HistogramCell,
+    HistogramSeries,
+};
 #[cfg(feature = "runtime")]
 pub use exporter::{
     install, Exporter, ExporterHandle, InstallError, ALLOW_ENV, DEFAULT_LISTEN, LISTEN_ENV,
@@ -141,7 +144,10 @@ pub mod __private {
     pub use crate::guard::{test_clock as guard_clock, tick as guards_tick};
     pub use crate::histogram::{histogram_lines, zero_line, Line};
     pub use crate::in_flight::{InFlight, InFlightCall};
-    pub use crate::labels::{Found, LabelArg, LabelValue, ScalarLabelArg, SeriesRef, TextLabel};
+    pub use crate::labels::{
+        advance_clock as advance_label_clock, Found, LabelArg, LabelValue, ScalarLabelArg,
+        SeriesRef, TextLabel,
+    };
     pub use crate::outcome::{
         err_of, require_not_future, ErrOutcome, FutureCheck, OtherOutcome, Probe, ResultOutcome,
         ReturnsFuture, ReturnsValue,

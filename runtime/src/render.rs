@@ -498,15 +498,16 @@ fn add_declared<'a>(
         }
         family.add(labels(values), value);
     };
-    let overflowed = match metric {
+    // A scrape evicts a family's idle sets, and serves them this once more.
+    let counts = match metric {
         DeclaredStatic::Gauge(g) => g
-            .series()
+            .scraped()
             .for_each(|v, c| insert(v, Values::Float(c.get()), c.updated())),
         DeclaredStatic::Counter(c) => c
-            .series()
+            .scraped()
             .for_each(|v, c| insert(v, Values::Float(c.get()), c.updated())),
         DeclaredStatic::Histogram(h) => h
-            .series()
+            .scraped()
             .for_each(|v, c| insert(v, Values::ValueHistogram(c.snapshot()), c.updated())),
     };
     if spec.stamps_updates() {
@@ -525,16 +526,23 @@ fn add_declared<'a>(
             }
         }
     }
-    if let Some(overflowed) = overflowed {
+    if let Some(counts) = counts {
         let mut labels = vec![label(names::LABEL_METRIC, spec.metric_name())];
         labels.extend(globals(global));
+        family_of(
+            families,
+            names::BOTWATCH_LABEL_EVICTIONS_TOTAL,
+            names::HELP_LABEL_EVICTIONS,
+            "counter",
+        )
+        .add(labels.clone(), Values::Counter(counts.evictions));
         family_of(
             families,
             names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
             names::HELP_LABEL_OVERFLOW,
             "counter",
         )
-        .add(labels, Values::Counter(overflowed));
+        .add(labels, Values::Counter(counts.overflowed));
     }
 }
 

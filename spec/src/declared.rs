@@ -420,6 +420,43 @@ impl Declared {
         self.max_series.unwrap_or(Self::DEFAULT_MAX_SERIES)
     }
 
+    /// How long a label set of a labelled family may go without an update before it is
+    /// evicted: the default `label_idle` (1h), and never less than
+    /// [`label_idle_floor`](Self::label_idle_floor).
+    pub fn label_idle(&self) -> Duration {
+        crate::model::MetricOptions::DEFAULT_LABEL_IDLE.max(self.label_idle_floor())
+    }
+
+    /// Twice the longest window of the alerts that fire on a label set for going quiet
+    /// (`stale`, `unchanged`, `idle`, `rate <`, `increase <`): evicting the set sooner
+    /// would take its series away before they could fire.
+    pub fn label_idle_floor(&self) -> Duration {
+        self.alerts
+            .iter()
+            .filter_map(|alert| match alert.condition {
+                ValueCondition::Stale { after } => Some(after),
+                ValueCondition::Unchanged { window } | ValueCondition::Idle { window } => {
+                    Some(window)
+                }
+                ValueCondition::Rate {
+                    comparison: Comparison::Below,
+                    per,
+                    ..
+                } => Some(Alert::DEFAULT_WINDOW.max(per)),
+                ValueCondition::Increase {
+                    comparison: Comparison::Below,
+                    ..
+                } => Some(alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN)),
+                _ => None,
+            })
+            .chain(self.guard.iter().filter_map(|guard| match guard.condition {
+                ValueCondition::Stale { after } => Some(after),
+                _ => None,
+            }))
+            .max()
+            .map_or(Duration::ZERO, |window| window * 2)
+    }
+
     /// Where it is declared, `module::STATIC`, for messages.
     pub fn origin(&self) -> String {
         format!("{}::{}", self.module, self.static_name)

@@ -3,7 +3,8 @@
 use botwatch_spec::declared::Declared;
 
 use super::cell::CounterCell;
-use super::family::{series, Family, Series};
+use super::family::{scraped, series, Family, Series};
+use crate::labels::Found;
 
 /// A total that only grows — realised profit, bundles landed, volume traded — declared on a
 /// `static` with `#[botwatch::counter]`.
@@ -66,12 +67,21 @@ impl Counter {
         self.value.get()
     }
 
-    /// The series of one label set of a labelled family, values in declaration order.
+    /// The series of one label set of a labelled family, values in declaration order:
+    /// `ORDERS_TOTAL.labels(["binance", "buy"]).increment()`. A set not updated for
+    /// `label_idle` (an hour by default) is evicted: its series leaves `/metrics` after
+    /// serving its last total, and a later update starts it again from zero (which
+    /// Prometheus reads as a counter reset).
     #[inline]
-    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> &CounterCell {
-        self.family.series(self.spec, &values, || {
-            CounterCell::stamped(self.stamps_updates)
-        })
+    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> CounterSeries<'_> {
+        CounterSeries {
+            found: self.family.series(self.spec, &values, || self.make_cell()),
+            counter: self,
+        }
+    }
+
+    fn make_cell(&self) -> CounterCell {
+        CounterCell::stamped(self.stamps_updates)
     }
 
     pub(crate) fn spec(&self) -> Option<&'static Declared> {
@@ -80,5 +90,47 @@ impl Counter {
 
     pub(crate) fn series(&self) -> Series<'_, CounterCell> {
         series(self.spec, &self.value, &self.family)
+    }
+
+    /// [`Self::series`] for a scrape of `/metrics`, which evicts idle label sets.
+    pub(crate) fn scraped(&self) -> Series<'_, CounterCell> {
+        scraped(self.spec, &self.value, &self.family)
+    }
+}
+
+/// One label set's series of a labelled counter, as [`Counter::labels`] returns it.
+#[derive(Debug, Clone, Copy)]
+pub struct CounterSeries<'a> {
+    found: Found<'a, CounterCell>,
+    counter: &'a Counter,
+}
+
+impl CounterSeries<'_> {
+    /// Adds `amount` (ignored unless positive and finite).
+    #[inline]
+    pub fn add(&self, amount: f64) {
+        self.write(|cell| cell.add_unless_sealed(amount));
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn increment(&self) {
+        self.write(CounterCell::increment_unless_sealed);
+    }
+
+    #[inline(always)]
+    fn write(&self, write: impl Fn(&CounterCell) -> bool) {
+        let counter = self.counter;
+        counter
+            .family
+            .update(counter.spec, self.found, write, || counter.make_cell());
+    }
+
+    /// The total now (of this label set, since it was last evicted).
+    pub fn get(&self) -> f64 {
+        match self.found {
+            Found::Set(set) => set.storage().get(),
+            Found::Overflow(cell) => cell.get(),
+        }
     }
 }

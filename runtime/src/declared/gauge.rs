@@ -3,8 +3,9 @@
 use botwatch_spec::declared::Declared;
 
 use super::cell::GaugeCell;
-use super::family::{series, Family, Series};
+use super::family::{scraped, series, Family, Series};
 use crate::guard::Watch;
+use crate::labels::Found;
 
 /// A value that goes up and down — a wallet balance, an open position, a queue length —
 /// declared once on a `static` with `#[botwatch::gauge]` and served on `/metrics` under
@@ -90,16 +91,19 @@ impl Gauge {
 
     /// The series of one label set of a labelled family (`labels(symbol)`), values in
     /// declaration order: `POSITION_SIZE.labels(["BTC-USD"]).set(0.5)`. Past `max_series`
-    /// distinct sets, updates go to one `"__overflow__"` series.
+    /// distinct sets, updates go to one `"__overflow__"` series. A set not updated for
+    /// `label_idle` (an hour by default) is evicted: its series leaves `/metrics` and a
+    /// later update starts it again from zero.
     #[inline]
     pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> GaugeSeries<'_> {
-        let cell = self.family.series(self.spec, &values, || {
-            GaugeCell::stamped(self.stamps_updates)
-        });
         GaugeSeries {
-            cell,
-            watch: &self.watch,
+            found: self.family.series(self.spec, &values, || self.make_cell()),
+            gauge: self,
         }
+    }
+
+    fn make_cell(&self) -> GaugeCell {
+        GaugeCell::stamped(self.stamps_updates)
     }
 
     /// The guards that read it.
@@ -115,39 +119,55 @@ impl Gauge {
     pub(crate) fn series(&self) -> Series<'_, GaugeCell> {
         series(self.spec, &self.value, &self.family)
     }
+
+    /// [`Self::series`] for a scrape of `/metrics`, which evicts idle label sets.
+    pub(crate) fn scraped(&self) -> Series<'_, GaugeCell> {
+        scraped(self.spec, &self.value, &self.family)
+    }
 }
 
 /// One label set's series of a labelled gauge, as [`Gauge::labels`] returns it.
 #[derive(Debug, Clone, Copy)]
 pub struct GaugeSeries<'a> {
-    cell: &'a GaugeCell,
-    watch: &'a Watch,
+    found: Found<'a, GaugeCell>,
+    gauge: &'a Gauge,
 }
 
 impl GaugeSeries<'_> {
     /// Sets the value.
     #[inline]
     pub fn set(&self, value: f64) {
-        self.cell.set(value);
-        self.watch.updated(value);
+        self.write(|cell| cell.set_unless_sealed(value));
+        self.gauge.watch.updated(value);
     }
 
     /// Adds `delta`.
     #[inline]
     pub fn add(&self, delta: f64) {
-        self.cell.add(delta);
-        self.watch.updated(self.cell.get());
+        let cell = self.write(|cell| cell.add_unless_sealed(delta));
+        self.gauge.watch.updated(cell.get());
     }
 
     /// Subtracts `delta`.
     #[inline]
     pub fn sub(&self, delta: f64) {
-        self.cell.sub(delta);
-        self.watch.updated(self.cell.get());
+        let cell = self.write(|cell| cell.add_unless_sealed(-delta));
+        self.gauge.watch.updated(cell.get());
+    }
+
+    #[inline(always)]
+    fn write(&self, write: impl Fn(&GaugeCell) -> bool) -> &GaugeCell {
+        let gauge = self.gauge;
+        gauge
+            .family
+            .update(gauge.spec, self.found, write, || gauge.make_cell())
     }
 
     /// The value now.
     pub fn get(&self) -> f64 {
-        self.cell.get()
+        match self.found {
+            Found::Set(set) => set.storage().get(),
+            Found::Overflow(cell) => cell.get(),
+        }
     }
 }

@@ -6,9 +6,10 @@ use std::sync::OnceLock;
 use botwatch_spec::declared::{Declared, DEFAULT_VALUE_BUCKETS};
 
 use super::cell::add_f64;
-use super::family::{series, Family, Series};
+use super::family::{scraped, series, Family, Series};
 use super::stamp::UpdateStamp;
 use crate::histogram::{histogram_lines, zero_line, Line};
+use crate::labels::{Found, Sealable, SEALED};
 use crate::stripes::{self, stride, STRIPES};
 
 /// A distribution of values — simulation accuracy, slippage, gas price — declared on a
@@ -55,11 +56,20 @@ impl Histogram {
         self.cell().record(value);
     }
 
-    /// The series of one label set of a labelled family, values in declaration order.
+    /// The series of one label set of a labelled family, values in declaration order:
+    /// `SLIPPAGE.labels(["binance"]).record(0.002)`. A set with no record for
+    /// `label_idle` (an hour by default) is evicted: its series leaves `/metrics` after
+    /// serving its last counts, and a later record starts it again from zero.
     #[inline]
-    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> &HistogramCell {
-        self.family
-            .series(self.spec, &values, || HistogramCell::new(bounds(self.spec)))
+    pub fn labels<V: AsRef<str>, const N: usize>(&self, values: [V; N]) -> HistogramSeries<'_> {
+        HistogramSeries {
+            found: self.family.series(self.spec, &values, || self.make_cell()),
+            histogram: self,
+        }
+    }
+
+    fn make_cell(&self) -> HistogramCell {
+        HistogramCell::new(bounds(self.spec))
     }
 
     fn cell(&self) -> &HistogramCell {
@@ -73,6 +83,32 @@ impl Histogram {
 
     pub(crate) fn series(&self) -> Series<'_, HistogramCell> {
         series(self.spec, self.cell(), &self.family)
+    }
+
+    /// [`Self::series`] for a scrape of `/metrics`, which evicts idle label sets.
+    pub(crate) fn scraped(&self) -> Series<'_, HistogramCell> {
+        scraped(self.spec, self.cell(), &self.family)
+    }
+}
+
+/// One label set's series of a labelled histogram, as [`Histogram::labels`] returns it.
+#[derive(Debug, Clone, Copy)]
+pub struct HistogramSeries<'a> {
+    found: Found<'a, HistogramCell>,
+    histogram: &'a Histogram,
+}
+
+impl HistogramSeries<'_> {
+    /// Records one value (a NaN is ignored).
+    #[inline]
+    pub fn record(&self, value: f64) {
+        let histogram = self.histogram;
+        histogram.family.update(
+            histogram.spec,
+            self.found,
+            |cell| cell.record_unless_sealed(value),
+            || histogram.make_cell(),
+        );
     }
 }
 
@@ -138,17 +174,47 @@ impl HistogramCell {
         self.stamp.mark();
     }
 
+    /// [`record`](Self::record) in a family's set: `false` when the set was evicted and
+    /// nothing is recorded here. The sum goes first and the bucket releases it, so the
+    /// seal of the buckets sees the sum of every value it counted.
+    #[inline]
+    pub(crate) fn record_unless_sealed(&self, value: f64) -> bool {
+        if value.is_nan() {
+            return true;
+        }
+        let base = stripes::current() * self.row();
+        let index = self
+            .bounds
+            .iter()
+            .take_while(|&&bound| bound < value)
+            .count();
+        let sum = self.word(base + self.bounds.len() + 1);
+        add_f64(sum, value);
+        self.stamp.mark();
+        if self.word(base + index).fetch_add(1, Ordering::Release) & SEALED == 0 {
+            return true;
+        }
+        add_f64(sum, -value);
+        false
+    }
+
     /// The cumulative view Prometheus wants, summed over stripes.
     pub(crate) fn snapshot(&self) -> ValueHistogramSnapshot {
+        self.summed(|word| word.load(Ordering::Relaxed))
+    }
+
+    /// [`snapshot`](Self::snapshot) with each bucket word read by `read` (sealed bits
+    /// masked) and the sums read after them.
+    fn summed(&self, read: impl Fn(&AtomicU64) -> u64) -> ValueHistogramSnapshot {
         let buckets = self.bounds.len() + 1;
         let mut counts = vec![0u64; buckets];
         let mut sum = 0.0;
         for stripe in 0..STRIPES {
             let base = stripe * self.row();
             for (i, count) in counts.iter_mut().enumerate() {
-                *count += self.word(base + i).load(Ordering::Relaxed);
+                *count += read(self.word(base + i)) & !SEALED;
             }
-            sum += f64::from_bits(self.word(base + buckets).load(Ordering::Relaxed));
+            sum += f64::from_bits(self.word(base + buckets).load(Ordering::Acquire));
         }
         let mut cumulative = Vec::with_capacity(self.bounds.len());
         let mut running = 0;
@@ -162,6 +228,42 @@ impl HistogramCell {
             count: running + counts[self.bounds.len()],
             sum,
         }
+    }
+}
+
+impl Sealable for HistogramCell {
+    type Last = HistogramCell;
+
+    /// Seals every bucket word and returns a cell holding what they counted (on the first
+    /// stripe).
+    fn seal(&self) -> HistogramCell {
+        let last = self.summed(|word| word.fetch_or(SEALED, Ordering::AcqRel));
+        let cell = HistogramCell {
+            bounds: self.bounds.clone(),
+            lines: (0..histogram_lines(self.bounds.len()))
+                .map(|_| zero_line())
+                .collect(),
+            stamp: self.stamp.copy(),
+        };
+        let mut below = 0;
+        for (i, cumulative) in last.cumulative.iter().enumerate() {
+            cell.word(i).store(cumulative - below, Ordering::Relaxed);
+            below = *cumulative;
+        }
+        cell.word(self.bounds.len())
+            .store(last.count - below, Ordering::Relaxed);
+        cell.word(self.bounds.len() + 1)
+            .store(last.sum.to_bits(), Ordering::Relaxed);
+        cell
+    }
+
+    fn clear(&self) {
+        for line in self.lines.iter() {
+            for word in &line.0 {
+                word.store(0, Ordering::Relaxed);
+            }
+        }
+        self.stamp.reset();
     }
 }
 
@@ -191,5 +293,21 @@ mod tests {
         assert_eq!(s.cumulative, vec![2, 4, 5]);
         assert_eq!(s.count, 7);
         assert!((s.sum - 8.71).abs() < 1e-9, "{}", s.sum);
+    }
+
+    #[test]
+    fn a_sealed_histogram_refuses_records_and_keeps_its_counts() {
+        let h = HistogramCell::new((vec![0.5, 0.8], false));
+        for v in [0.1, 0.6, 0.7, 3.0] {
+            assert!(h.record_unless_sealed(v));
+        }
+        let last = h.seal();
+        assert!(!h.record_unless_sealed(0.1));
+        let s = last.snapshot();
+        assert_eq!((s.cumulative, s.count), (vec![1, 3], 4));
+        assert!((s.sum - 4.4).abs() < 1e-9, "{}", s.sum);
+        h.clear();
+        assert_eq!(h.snapshot().count, 0);
+        assert!(h.record_unless_sealed(0.1), "cleared for another set");
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! A labelled family (`labels(symbol)`) keeps a table of at most `max_series` label sets,
 //! like a function's per-call labels; `.labels(["BTC-USD"])` finds a set's series with one
-//! hash and a lock-free probe.
+//! hash and a lock-free probe, and a set idle for `label_idle` is evicted at scrape.
 
 mod cell;
 mod counter;
@@ -20,9 +20,9 @@ mod stamp;
 use botwatch_spec::declared::Declared;
 
 pub use cell::{CounterCell, GaugeCell};
-pub use counter::Counter;
+pub use counter::{Counter, CounterSeries};
 pub use gauge::{Gauge, GaugeSeries};
-pub use histogram::{Histogram, HistogramCell};
+pub use histogram::{Histogram, HistogramCell, HistogramSeries};
 pub(crate) use stamp::unix_now;
 
 pub(crate) use histogram::ValueHistogramSnapshot;

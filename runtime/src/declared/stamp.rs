@@ -56,6 +56,21 @@ impl UpdateStamp {
         Some(stored)
     }
 
+    /// A copy as it is now: an evicted series' last update time, served once more.
+    pub(crate) fn copy(&self) -> UpdateStamp {
+        UpdateStamp {
+            kept: self.kept,
+            marked: AtomicBool::new(self.marked.load(Ordering::Relaxed)),
+            seconds: AtomicU64::new(self.seconds.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Never updated, for a label set's storage given to another set.
+    pub(crate) fn reset(&self) {
+        self.marked.store(false, Ordering::Relaxed);
+        self.seconds.store(0, Ordering::Relaxed);
+    }
+
     /// [`read_at`](Self::read_at) the wall clock's now.
     pub(crate) fn read(&self) -> Option<f64> {
         self.kept.then(|| self.read_at(unix_now())).flatten()

@@ -11,6 +11,7 @@ mod key;
 mod table;
 
 pub(crate) use evict::{Evicted, Sealable, SEALED};
+pub use table::advance_clock;
 pub(crate) use table::LabelTable;
 pub use table::{Found, SeriesRef};
 

@@ -166,6 +166,15 @@ impl<'a, S> SeriesRef<'a, S> {
         &self.entry.storage
     }
 
+    /// Marks the set used, for an update through a handle the bot kept instead of looking
+    /// the set up again (a lookup marks it already): a set in use is not evicted.
+    #[inline(always)]
+    pub(crate) fn touch(self) {
+        if !self.entry.touched.load(Ordering::Relaxed) {
+            self.entry.touched.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Records into this set's storage with `record`, which returns `false` when it found
     /// the storage sealed (the set was evicted meanwhile: nothing it wrote counts there).
     /// `Err` when the update still has to land: see [`LabelTable::relocate`].
@@ -486,9 +495,22 @@ impl<S> Clone for Found<'_, S> {
 
 impl<S> Copy for Found<'_, S> {}
 
-/// Milliseconds on the monotonic clock since the first label table asked.
+/// Milliseconds on the monotonic clock since the first label table asked, plus what
+/// [`advance_clock`] added.
 pub(super) fn now_ms() -> u64 {
     static START: OnceLock<std::time::Instant> = OnceLock::new();
     let start = START.get_or_init(std::time::Instant::now);
-    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    u64::try_from(start.elapsed().as_millis())
+        .unwrap_or(u64::MAX)
+        .saturating_add(ADVANCED_MS.load(Ordering::Relaxed))
+}
+
+/// Time added to the label tables' clock by tests.
+static ADVANCED_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Moves the clock that dates label sets `by` ahead, so that a test sees `label_idle`
+/// (an hour by default) pass without waiting (`botwatch::__private::label_clock`).
+pub fn advance_clock(by: Duration) {
+    let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+    ADVANCED_MS.fetch_add(by, Ordering::Relaxed);
 }

@@ -667,6 +667,49 @@ mod tests {
     }
 
     #[test]
+    fn a_family_keeps_idle_sets_twice_as_long_as_its_quiet_alerts_look() {
+        let idle = |kind, args| parse(kind, args).unwrap().spec.label_idle();
+        let hours = |h: u64| std::time::Duration::from_secs(h * 3600);
+        assert_eq!(idle(MetricKind::Gauge, "labels(symbol)"), hours(1));
+        assert_eq!(
+            idle(MetricKind::Gauge, "labels(symbol), alert(value > 3)"),
+            hours(1),
+            "a value alert does not need a quiet series"
+        );
+        assert_eq!(
+            idle(MetricKind::Gauge, "labels(s), alert(unchanged > 45m)"),
+            std::time::Duration::from_secs(90 * 60)
+        );
+        assert_eq!(
+            idle(
+                MetricKind::Counter,
+                "labels(s), alert(increase < 1, within = 6h)"
+            ),
+            hours(12)
+        );
+        assert_eq!(
+            idle(
+                MetricKind::Counter,
+                "labels(s), alert(increase > 1, within = 6h)"
+            ),
+            hours(1),
+            "an increase above a line fires on updates, not on their absence"
+        );
+        assert_eq!(
+            idle(MetricKind::Counter, "labels(s), alert(idle > 2h)"),
+            hours(4)
+        );
+        assert_eq!(
+            idle(MetricKind::Counter, "labels(s), alert(rate < 1/h)"),
+            hours(2)
+        );
+        assert_eq!(
+            idle(MetricKind::Gauge, "labels(s), alert(stale > 40m)"),
+            std::time::Duration::from_secs(80 * 60)
+        );
+    }
+
+    #[test]
     fn misuse_is_an_error_with_the_fix() {
         let e = |kind, args| parse(kind, args).err().expect("an error").to_string();
         assert!(e(MetricKind::Counter, "alert(value < 1)")
