@@ -36,7 +36,9 @@ fn overflowed(m: &Exposition, metric: &str) -> Option<f64> {
 }
 
 /// Open position per symbol.
-#[botwatch::gauge(labels(symbol), max_series = 10)]
+/// Positions per symbol, in a family with room for two: a gauge's idle set is evicted only
+/// while its family is full.
+#[botwatch::gauge(labels(symbol), max_series = 2)]
 static POSITION: Gauge = Gauge::new();
 
 fn position(m: &Exposition, symbol: &str) -> Option<f64> {
@@ -87,8 +89,58 @@ fn an_idle_set_is_evicted_while_an_updated_one_stays() {
     assert_eq!(overflowed(&m, "position"), Some(0.0));
 }
 
+/// Inventory per venue, in a family with room to spare.
+#[botwatch::gauge(labels(venue), max_series = 10)]
+static HELD: Gauge = Gauge::new();
+
+/// A position the bot holds for hours without touching it stays while its family has room:
+/// evicting it would drop it from `/metrics` (and a `total` alert's sum) and start its next
+/// `add` from zero. Once the family is full, the sets idle for `label_idle` make room.
+#[test]
+fn a_held_gauge_stays_until_its_family_needs_the_room() {
+    let _turn = one_at_a_time();
+    HELD.labels(["binance"]).set(5.0);
+    scrape();
+    advance_label_clock(minutes(180));
+    let held = |m: &Exposition, venue: &str| m.value("held", &[("venue", venue)]);
+    let m = scrape();
+    assert_eq!(
+        held(&m, "binance"),
+        Some(5.0),
+        "held 3 hours untouched: kept"
+    );
+    assert_eq!(evictions(&m, "held"), Some(0.0));
+    HELD.labels(["binance"]).add(1.0);
+    assert_eq!(
+        held(&scrape(), "binance"),
+        Some(6.0),
+        "added to what it held"
+    );
+
+    // Fill the family: nine more venues, then all but one go quiet for an hour.
+    for n in 1..10 {
+        HELD.labels([format!("venue-{n}")]).set(1.0);
+    }
+    scrape();
+    advance_label_clock(minutes(61));
+    HELD.labels(["venue-1"]).set(2.0);
+    HELD.labels(["late"]).set(7.0); // no room: `__overflow__`
+    let m = scrape();
+    assert_eq!(overflowed(&m, "held"), Some(1.0));
+    assert_eq!(evictions(&m, "held"), Some(9.0), "full: the nine idle sets");
+    let m = scrape();
+    assert_eq!(held(&m, "binance"), None);
+    assert_eq!(held(&m, "venue-1"), Some(2.0), "updated: kept");
+    HELD.labels(["late"]).set(7.0);
+    assert_eq!(
+        held(&scrape(), "late"),
+        Some(7.0),
+        "a series of its own now"
+    );
+}
+
 /// Quotes per venue: a feed that must not go quiet for 40 minutes.
-#[botwatch::gauge(labels(venue), alert(stale > 40m))]
+#[botwatch::gauge(labels(venue), max_series = 1, alert(stale > 40m))]
 static QUOTE: Gauge = Gauge::new();
 
 #[test]

@@ -94,6 +94,7 @@ impl GaugeCell {
 
 impl Sealable for GaugeCell {
     type Last = GaugeCell;
+    const EVICTED_ONLY_WHEN_FULL: bool = true;
 
     fn seal(&self) -> GaugeCell {
         self.sealed.store(true, Ordering::SeqCst);

@@ -25,6 +25,12 @@ pub(crate) trait Sealable {
     fn seal(&self) -> Self::Last;
     /// Back to zero and unsealed, for another set.
     fn clear(&self);
+    /// Whether an idle set is evicted only while its table is full, when a new set needs
+    /// its entry. A gauge holds state the bot may not touch for hours (a position, an
+    /// inventory): evicting it merely for being idle would drop it from `/metrics` and
+    /// start its next `add` from zero. A count loses nothing to an eviction (Prometheus reads
+    /// a reset), so counts are evicted as soon as they are idle.
+    const EVICTED_ONLY_WHEN_FULL: bool = false;
 }
 
 /// A label set evicted by a sweep, with what it recorded: served once more, by the
@@ -60,6 +66,7 @@ impl<S: Sealable> LabelTable<S> {
             }
         }
         books.quarantined = waiting;
+        let may_evict = !S::EVICTED_ONLY_WHEN_FULL || books.live >= self.max;
         let mut evicted = Vec::new();
         for (at, slot) in self.pool.iter().enumerate() {
             let Some(entry) = slot.get() else { break };
@@ -70,7 +77,10 @@ impl<S: Sealable> LabelTable<S> {
                 books.stamp[at] = now;
                 continue;
             }
-            if now.saturating_sub(books.stamp[at]) < idle {
+            // While a gauge's table has room its idle sets stay; the sets used since the
+            // last sweep are still dated above, so a table that fills later evicts exactly
+            // those idle for `label_idle`.
+            if now.saturating_sub(books.stamp[at]) < idle || !may_evict {
                 continue;
             }
             self.unindex(at);
