@@ -100,3 +100,27 @@ pub(crate) fn objective_text(slo: &Slo) -> String {
         format_float(((slo.objective * 100.0) * 1e9).round() / 1e9)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slo(objective: f64) -> Slo {
+        Slo {
+            objective,
+            latency: None,
+            min_rate: None,
+        }
+    }
+
+    /// Catches a range that hides the objective's line (0–100 % for a 99.9 % SLO), one
+    /// below 0 for a loose SLO, and binary noise in the written minimum.
+    #[test]
+    fn the_dial_starts_ten_budgets_below_full() {
+        assert_eq!(dial_range(&slo(0.995)), (0.95, 1.0));
+        assert_eq!(dial_range(&slo(0.999)), (0.99, 1.0));
+        assert_eq!(dial_range(&slo(0.95)), (0.5, 1.0));
+        assert_eq!(dial_range(&slo(0.5)), (0.0, 1.0), "never below 0");
+        assert_eq!(objective_text(&slo(0.995)), "99.5%");
+    }
+}
