@@ -43,6 +43,12 @@ fn quote(fail: bool, sleep: Duration) -> Result<f64, String> {
 #[botwatch::counted]
 fn never_called() {}
 
+/// Its chosen quantiles are the live page's columns for it: p50 and p95, no p99.
+#[botwatch::timed(quantiles(0.5, 0.95))]
+fn score(sleep: Duration) {
+    std::thread::sleep(sleep);
+}
+
 #[botwatch::circuit_breaker(name = "venue", per = venue, failures = 1, reset = 1h)]
 fn order_on(venue: &str, fail: bool) -> Result<(), FeedError> {
     if fail {
@@ -207,7 +213,11 @@ fn declared_metrics_show_their_value_and_judged_alerts() {
     assert_eq!(low["help"], "The operator's wallet, in ETH.");
     let alert = &low["alerts"][0];
     assert_eq!(alert["name"], "BalanceEthLow");
-    assert_eq!(alert["condition"], "value < 0.5");
+    assert_eq!(
+        alert["condition"], "value < 0.5 ETH",
+        "the threshold in its unit"
+    );
+    assert_eq!(alert["value"], "0.25 ETH");
     assert_eq!(alert["severity"], "critical");
     assert_eq!(alert["holds"], true, "{alert}");
     BALANCE_ETH.set(1.5);
@@ -215,9 +225,87 @@ fn declared_metrics_show_their_value_and_judged_alerts() {
     assert_eq!(fine["value"], 1.5);
     assert_eq!(fine["alerts"][0]["holds"], false);
     assert_eq!(fine["unit"], "ETH");
-    assert!(get("/")
-        .body
-        .contains("<td>balance_eth</td><td>gauge</td><td>1.5 ETH</td>"));
+    let html = get("/").body;
+    assert!(html.contains("<td>balance_eth</td><td>gauge</td><td>1.5 ETH</td>"));
+    assert!(
+        html.contains("BalanceEthLow (value &lt; 0.5 ETH, critical)"),
+        "the served chip in its unit"
+    );
+}
+
+/// The `quantile` cells of `function`'s row in the served HTML table, by column.
+fn quantile_cells(html: &str, function: &str) -> Vec<(String, String)> {
+    let table = html
+        .split("<table id=\"functions\" data-quantiles=\"")
+        .nth(1)
+        .expect("the functions' table names its quantile columns");
+    let columns: Vec<String> = table[..table.find('"').unwrap()]
+        .split(' ')
+        .map(str::to_owned)
+        .collect();
+    let row = table
+        .split("<tr><td>")
+        .find(|r| r.starts_with(&format!("{function}</td>")))
+        .unwrap_or_else(|| panic!("no row of {function}"));
+    let cells: Vec<String> = row
+        .split("<td>")
+        .skip(3) // the rest of the function, calls/s, error %
+        .map(|c| c[..c.find("</td>").unwrap()].to_owned())
+        .collect();
+    columns.into_iter().zip(cells).collect()
+}
+
+/// Catches: `quantiles(...)` ignored on the page (fixed p50/p99 columns), a chosen quantile
+/// computed at another fraction, a column shown for a quantile the function did not choose,
+/// and the header and the cells out of step.
+#[test]
+fn chosen_quantiles_are_the_functions_columns_in_json_and_html() {
+    let _ = snapshot();
+    for i in 0..100 {
+        // 90 fast calls and 10 slow ones: p50 is fast, p95 among the slow.
+        score(Duration::from_millis(if i % 10 == 0 { 30 } else { 1 }));
+    }
+    std::thread::sleep(Duration::from_millis(1100));
+    let json = snapshot();
+    // Every quantile a function shows: quote's default p50, p90, p99 and score's p95.
+    assert_eq!(
+        json["quantile_columns"],
+        serde_json::json!(["p50", "p90", "p95", "p99"])
+    );
+    let chosen = &function(&json, "score")["quantiles"];
+    let keys: Vec<&String> = chosen.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["p50", "p95"], "{chosen}");
+    let (p50, p95) = (
+        chosen["p50"].as_f64().unwrap(),
+        chosen["p95"].as_f64().unwrap(),
+    );
+    assert!(p50 < 0.005, "p50 {p50}: the fast calls");
+    assert!(
+        (0.01..0.1).contains(&p95),
+        "p95 {p95}: among the 30 ms calls"
+    );
+    let defaults = function(&json, "quote")["quantiles"]
+        .as_object()
+        .unwrap()
+        .clone();
+    let keys: Vec<&String> = defaults.keys().collect();
+    assert_eq!(keys, ["p50", "p90", "p99"], "the contract's default");
+    assert!(function(&json, "never_called")["quantiles"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+
+    let html = get("/").body;
+    assert!(html.contains("<th>p50</th><th>p90</th><th>p95</th><th>p99</th>"));
+    let cells = quantile_cells(&html, "score");
+    let columns: Vec<&str> = cells.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(columns, ["p50", "p90", "p95", "p99"]);
+    assert_eq!(cells[1].1, "–", "score did not choose p90");
+    assert_eq!(cells[3].1, "–", "nor p99");
+    assert_ne!(cells[2].1, "–", "its p95 is shown: {cells:?}");
+    assert_ne!(cells[0].1, "–", "and its p50: {cells:?}");
+    let quote = quantile_cells(&html, "quote");
+    assert_eq!(quote[2].1, "–", "quote did not choose p95: {quote:?}");
 }
 
 /// Catches: a state shown as its number, a state alert judged against the wrong value, a
@@ -453,5 +541,32 @@ fn in_a_browser_the_script_renders_hostile_values_as_text() {
         "the key as text:\n{dom}"
     );
     assert!(dom.contains("data-function=\"live_page::quote\""), "{dom}");
+    // The script's columns follow the functions' quantiles, p95 for `score`.
+    for q in ["p50", "p90", "p95", "p99"] {
+        assert!(
+            dom.contains(&format!("data-sort=\"{q}\"")),
+            "no {q} column:\n{dom}"
+        );
+    }
+    score(Duration::from_millis(2));
+    let dom = dump_dom(&browser, &url, Duration::from_secs(3));
+    let row = dom
+        .split("data-function=\"live_page::score\"")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no score row:\n{dom}"));
+    let cells: Vec<&str> = row
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| &c[..c.find("</td>").unwrap()])
+        .collect();
+    // calls/s, error % (plain `num`: score never fails), then p50, p90, p95, p99.
+    assert!(cells.len() >= 6, "{row}");
+    assert_eq!(
+        (cells[3], cells[5]),
+        ("–", "–"),
+        "p90 and p99 not chosen: {row}"
+    );
+    assert_ne!(cells[4], "–", "p95 shown: {row}");
     assert!(dom.contains("data-value=\"position\""), "{dom}");
 }

@@ -123,8 +123,12 @@ async fn run(args: Args, started: Instant) {
                         feed.credit(bundle.profit_eth);
                         values::landed(bundle.profit_eth, price.unwrap_or(0.0));
                         hedge_inventory(&bundle);
+                        values::BUNDLES_TOTAL.labels(["landed"]).increment();
                     }
-                    Err(error) => status.note_error(&error),
+                    Err(error) => {
+                        values::BUNDLES_TOTAL.labels(["failed"]).increment();
+                        status.note_error(&error);
+                    }
                 }
             }
         }

@@ -71,6 +71,11 @@ pub(crate) const RUNNING: f64 = 0.0;
 #[counter(unit = "ETH", alert(increase < 0.01, within = 6h, severity = "info"))]
 pub(crate) static PROFIT_ETH_TOTAL: Counter = Counter::new();
 
+/// Bundles the relay took or refused, by outcome (`landed`, `failed`): the failures' daily
+/// total and their share of the day's bundles.
+#[counter(labels(outcome), max_series = 4)]
+pub(crate) static BUNDLES_TOTAL: Counter = Counter::new();
+
 /// Profit of each landed bundle, in ETH: its heatmap shows whether the wins shrink.
 #[histogram(unit = "ETH", buckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05])]
 pub(crate) static BUNDLE_PROFIT_ETH: Histogram = Histogram::new();

@@ -21,6 +21,8 @@
 //! ```
 
 mod annotations;
+mod availability;
+mod daily;
 mod funnels;
 mod guards;
 mod heatmap;
@@ -47,7 +49,7 @@ use crate::rules::slo::{burn_alert_name, PAGE, TICKET};
 use crate::text::promql_string;
 use botwatch_spec::declared::Declared;
 use botwatch_spec::model::{Attribute, Condition, Site};
-use botwatch_spec::names::{self, format_float};
+use botwatch_spec::names;
 
 use ids::{Grid, Ids};
 use json::Writer;
@@ -577,10 +579,7 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
             layout.add(&extra);
         }
         for (i, slo) in site.attribute.slos().iter().enumerate() {
-            let objective = format!(
-                "{}%",
-                format_float(((slo.objective * 100.0) * 1e9).round() / 1e9)
-            );
+            let objective = availability::objective_text(slo);
             let good = match queries::slo_latency_text(slo) {
                 Some(latency) => format!("calls within {latency}s"),
                 None => "calls without error".to_owned(),
@@ -609,6 +608,7 @@ fn functions(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                 "short",
                 burn_lines,
             ));
+            layout.add(&availability::dial(site, metric, slo, &key, &who, &good, i));
             layout.add(&panel(
                 &format!("slo{i}/budget"),
                 format!("{who}: SLO {objective} error budget left"),

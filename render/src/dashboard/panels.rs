@@ -83,7 +83,17 @@ pub(crate) enum Kind {
     BarGauge,
     /// `table` of series now, one row each with its labels.
     Table,
+    /// `piechart`: one slice per series now (a family's shares by label value).
+    Pie,
+    /// `timeseries` drawn as bars, one per day over the last week (`interval: 1d`).
+    DailyBars,
 }
+
+/// The step of a [`Kind::DailyBars`] panel: one bar per day.
+pub(crate) const DAY: &str = "1d";
+
+/// How far back a [`Kind::DailyBars`] panel reads, whatever the dashboard's range: a week.
+pub(crate) const DAILY_BARS_RANGE: &str = "7d";
 
 impl Kind {
     fn plugin(self) -> &'static str {
@@ -95,6 +105,8 @@ impl Kind {
             Kind::Heatmap => "heatmap",
             Kind::BarGauge => "bargauge",
             Kind::Table => "table",
+            Kind::Pie => "piechart",
+            Kind::DailyBars => "timeseries",
         }
     }
 }
@@ -105,7 +117,7 @@ impl Kind {
 pub(crate) struct Shared {
     datasource: Fragment,
     /// By [`Kind`].
-    options: [Fragment; 8],
+    options: [Fragment; 10],
     /// A time series' `custom`, by whether it draws threshold lines.
     custom: [Fragment; 2],
 }
@@ -132,6 +144,9 @@ pub(crate) fn render(w: &mut Writer, shared: &mut Shared, panel: &Panel, id: u32
             .object(|w| field_config(w, &mut shared.custom, panel));
         w.key("gridPos").object(|w| grid_pos(w, place));
         w.field("id", id);
+        if panel.kind == Kind::DailyBars {
+            w.field("interval", DAY);
+        }
         if panel.kind == Kind::Heatmap {
             // Its y axis is in the histogram's own unit: no two alike to share.
             w.key("options").object(|w| heatmap_options(w, &panel.unit));
@@ -146,6 +161,9 @@ pub(crate) fn render(w: &mut Writer, shared: &mut Shared, panel: &Panel, id: u32
                 target(w, query, i, panel.kind);
             }
         });
+        if panel.kind == Kind::DailyBars {
+            w.field("timeFrom", DAILY_BARS_RANGE);
+        }
         w.field("title", panel.title.as_str());
         w.field("type", panel.kind.plugin());
     });
@@ -171,7 +189,7 @@ fn ref_id(index: usize) -> String {
 fn target(w: &mut Writer, query: &Query, index: usize, kind: Kind) {
     let instant = matches!(
         kind,
-        Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge | Kind::Table
+        Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge | Kind::Table | Kind::Pie
     );
     // No data source of its own: the panel's (`${datasource}`) applies.
     w.object(|w| {
@@ -234,7 +252,15 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
                 w.field("max", 2.0);
                 w.field("min", 0.0);
             }
-            Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge | Kind::Table => {}
+            Kind::DailyBars => {
+                w.key("custom").object(|w| {
+                    w.field("drawStyle", "bars");
+                    w.field("fillOpacity", 80.0);
+                    w.field("lineWidth", 1.0);
+                    w.field("showPoints", "never");
+                });
+            }
+            Kind::Stat | Kind::Up | Kind::Gauge | Kind::BarGauge | Kind::Table | Kind::Pie => {}
             Kind::Heatmap => {
                 w.key("custom").object(|w| {
                     w.key("scaleDistribution")
@@ -248,7 +274,9 @@ fn field_config(w: &mut Writer, custom: &mut [Fragment; 2], panel: &Panel) {
 
 fn color_mode(kind: Kind) -> &'static str {
     match kind {
-        Kind::TimeSeries | Kind::Heatmap | Kind::Table => "palette-classic",
+        Kind::TimeSeries | Kind::Heatmap | Kind::Table | Kind::Pie | Kind::DailyBars => {
+            "palette-classic"
+        }
         Kind::BarGauge => "continuous-GrYlRd",
         Kind::Stat | Kind::Up | Kind::BreakerState | Kind::Gauge => "thresholds",
     }
@@ -279,7 +307,9 @@ fn mappings(w: &mut Writer, kind: Kind) {
         | Kind::Gauge
         | Kind::Heatmap
         | Kind::BarGauge
-        | Kind::Table => return,
+        | Kind::Table
+        | Kind::Pie
+        | Kind::DailyBars => return,
     };
     w.object(|w| {
         w.key("options").object(|w| {
@@ -355,8 +385,28 @@ fn tooltip(w: &mut Writer) {
 
 fn options(w: &mut Writer, kind: Kind) {
     match kind {
-        Kind::TimeSeries => {
+        Kind::TimeSeries | Kind::DailyBars => {
             w.key("legend").object(legend);
+            w.key("tooltip").object(tooltip);
+        }
+        Kind::Pie => {
+            w.key("displayLabels").array(|w| w.value("percent"));
+            w.key("legend").object(|w| {
+                w.key("calcs").array(|_| {});
+                w.field("displayMode", "table");
+                w.field("placement", "right");
+                w.field("showLegend", true);
+                w.key("values").array(|w| {
+                    w.value("value");
+                    w.value("percent");
+                });
+            });
+            w.field("pieType", "pie");
+            w.key("reduceOptions").object(|w| {
+                w.key("calcs").array(|w| w.value("lastNotNull"));
+                w.field("fields", "");
+                w.field("values", false);
+            });
             w.key("tooltip").object(tooltip);
         }
         Kind::Stat | Kind::Up => {

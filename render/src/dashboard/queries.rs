@@ -156,7 +156,7 @@ pub(crate) fn latency(
 /// The bad share of an SLO's calls over `window`: errors for `#[counted]`, calls slower
 /// than the objective's latency for `#[timed]` (the bucket the threshold ends, as the
 /// recording rules read it).
-fn bad_ratio(site: &Site, metric: &str, slo: &Slo, window: &str) -> String {
+pub(crate) fn bad_ratio(site: &Site, metric: &str, slo: &Slo, window: &str) -> String {
     let f = Function::of(site);
     let by = f.by();
     let range = |selector: String| format!("sum by ({by}) (rate({selector}[{window}]))");

@@ -1,14 +1,19 @@
 //! Tables: the bot's alerts firing and pending now (Prometheus' `ALERTS` series, one line
-//! per alert and label set, in a row of their own under the overview), and the build each
-//! instance runs (`botwatch_build_info`, in the overview).
+//! per alert and label set, in a row of their own under the overview), the build each
+//! instance runs (`botwatch_build_info`, in the overview), and a labelled gauge's every
+//! label set side by side (the active models, the risk figures per desk).
 
 use std::borrow::Cow;
 
+use botwatch_spec::declared::MetricKind;
 use botwatch_spec::names;
+
+use crate::promql::Metric;
 
 use super::layout::{Bot, Layout};
 use super::panels::{Kind, Look, Panel};
-use super::queries::{self, Query};
+use super::queries::{self, Query, SCOPE_MATCHERS};
+use super::units::grafana_unit;
 
 fn table(key: &str, title: &str, description: &str, query: Query, size: (u32, u32)) -> Panel {
     Panel {
@@ -52,5 +57,46 @@ pub(super) fn build() -> Panel {
             legend: "{{instance}} {{version}} {{commit}}".to_owned(),
         },
         (8, 5),
+    )
+}
+
+/// A labelled gauge's every label set now, one row each with the highest instance's value,
+/// in its unit and with its state names; none for an unlabelled metric, a counter or a
+/// histogram (their bars and pies rank them).
+pub(super) fn family_table(metric: &Metric<'_>) -> Option<Panel> {
+    let declared = metric.declared;
+    if metric.keys.is_empty() || declared.kind != MetricKind::Gauge {
+        return None;
+    }
+    let keys = metric.keys.join(", ");
+    let mut panel = table(
+        &format!("values/{}/table", metric.name),
+        &format!("{}: every {keys}", metric.name),
+        &format!(
+            "Every label set of {} now, one row each with the highest instance's value.",
+            metric.name
+        ),
+        Query {
+            expr: family_table_query(metric),
+            legend: metric
+                .keys
+                .iter()
+                .map(|k| format!("{{{{{k}}}}}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
+        (8, 8),
+    );
+    panel.unit = grafana_unit(declared.unit.as_deref());
+    panel.look.mappings = super::stat::named_values(declared);
+    Some(panel)
+}
+
+/// `max by (symbol) (x{...})`: each label set's highest replica now.
+pub(crate) fn family_table_query(metric: &Metric<'_>) -> String {
+    format!(
+        "max by ({}) ({})",
+        metric.by_with(&[], &[]),
+        metric.selector_with("", &SCOPE_MATCHERS)
     )
 }

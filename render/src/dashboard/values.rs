@@ -101,9 +101,16 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
         return;
     }
     layout.row("values", "Values");
-    // Every gauge's value now on one line, its history below.
+    // Every gauge's value now on the first line(s), its history below.
     for declared in bot.declared {
         if let Some(panel) = super::stat::glance(&Metric::of(declared)) {
+            layout.add(&panel);
+        }
+    }
+    // Then each metric's figures of the day: a counter's 24 h total and its change, an
+    // amount's change since a day ago.
+    for declared in bot.declared {
+        for panel in super::daily::glance_panels(&Metric::of(declared)) {
             layout.add(&panel);
         }
     }
@@ -123,7 +130,9 @@ pub(super) fn values(bot: &Bot<'_>, layout: &mut Layout<'_>) {
                 panels
             }
         };
+        panels.extend(super::daily::line_panels(&metric));
         panels.extend(super::top::family_bars(&metric));
+        panels.extend(super::table::family_table(&metric));
         panels.extend(since_panels(&metric));
         panels.extend(super::relations::relation_panels(bot.declared, &metric));
         panels.extend(super::guards::panel(declared));

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use botwatch_spec::model::{Alert, Attribute};
+use botwatch_spec::model::{Alert, Attribute, Quantile};
 
 use crate::registry::{self, RegisteredSite};
 use crate::sites::{CountedSite, TimedSite};
@@ -20,6 +20,9 @@ pub(crate) struct Function {
     pub(crate) timed: Option<&'static TimedSite>,
     /// `#[timed]`: the histogram's finite bucket bounds, in nanoseconds.
     pub(crate) bounds: Vec<u64>,
+    /// `#[timed]`: the quantiles its columns show, as its dashboard panel draws them
+    /// (`quantiles(...)`, or p50, p90 and p99; plus any quantile an alert names).
+    pub(crate) quantiles: Vec<Quantile>,
     /// The breaker guarding it, by name.
     pub(crate) breaker: Option<&'static str>,
     /// Its calls in flight, when it tracks them.
@@ -58,6 +61,7 @@ fn build() -> Catalogue {
                 counted: None,
                 timed: None,
                 bounds: Vec::new(),
+                quantiles: Vec::new(),
                 breaker: None,
                 in_flight: None,
                 alerts: Vec::new(),
@@ -76,6 +80,9 @@ fn build() -> Catalogue {
                 entry.timed = Some(timed);
                 entry.in_flight = entry.in_flight.or(timed.in_flight());
                 entry.bounds = timed.snapshot().bounds;
+                if let Attribute::Timed(spec) = &spec.attribute {
+                    entry.quantiles = spec.drawn_quantiles();
+                }
             }
             RegisteredSite::Breaker(_) => {}
         }

@@ -193,13 +193,20 @@ fn breakers(out: &mut String, page: &Page) {
 }
 
 fn functions(out: &mut String, page: &Page) {
+    let columns: Vec<&str> = page.quantile_columns.iter().map(|q| q.keyword()).collect();
     let _ = write!(
         out,
-        "<section><h2>Functions ({})</h2><table id=\"functions\"><thead><tr>\
-         <th>function</th><th>calls/s</th><th>error %</th><th>p50</th><th>p99</th>\
+        "<section><h2>Functions ({})</h2><table id=\"functions\" data-quantiles=\"{}\"><thead><tr>\
+         <th>function</th><th>calls/s</th><th>error %</th>{}\
          <th>calls</th><th>errors</th><th>alerts</th></tr></thead>",
-        page.functions.len()
+        page.functions.len(),
+        columns.join(" "),
+        columns
+            .iter()
+            .map(|c| format!("<th>{c}</th>"))
+            .collect::<String>()
     );
+    let span = 6 + columns.len();
     let mut module: Option<&str> = None;
     for f in &page.functions {
         if module != Some(f.module) {
@@ -208,7 +215,7 @@ fn functions(out: &mut String, page: &Page) {
             }
             let _ = write!(
                 out,
-                "<tbody><tr class=\"module\"><th colspan=\"8\">{}</th></tr>",
+                "<tbody><tr class=\"module\"><th colspan=\"{span}\">{}</th></tr>",
                 escape(f.module)
             );
             module = Some(f.module);
@@ -216,13 +223,24 @@ fn functions(out: &mut String, page: &Page) {
         let dash = || "–".to_owned();
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+            "<tr><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td><td>{}</td>\
              <td>{}</td></tr>",
             escape(f.function),
             f.rate.map(super::alerts::number).unwrap_or_else(dash),
             f.error_share.map(percent).unwrap_or_else(dash),
-            f.p50.map(seconds_text).unwrap_or_else(dash),
-            f.p99.map(seconds_text).unwrap_or_else(dash),
+            page.quantile_columns
+                .iter()
+                .map(|column| {
+                    let shown = f
+                        .quantiles
+                        .iter()
+                        .find(|(q, _)| q == column)
+                        .and_then(|(_, seconds)| *seconds)
+                        .map(seconds_text)
+                        .unwrap_or_else(dash);
+                    format!("<td>{shown}</td>")
+                })
+                .collect::<String>(),
             match f.in_flight {
                 Some((count, Some(age))) => format!(
                     "{} ({count} in flight, oldest {})",

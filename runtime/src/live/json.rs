@@ -37,6 +37,11 @@ pub(crate) fn write(page: &Page) -> String {
         comma(&mut out, i);
         number(&mut out, Some(*age), 1);
     }
+    out.push_str("],\"quantile_columns\":[");
+    for (i, q) in page.quantile_columns.iter().enumerate() {
+        comma(&mut out, i);
+        string(&mut out, q.keyword());
+    }
     out.push_str("],\"functions\":[");
     for (i, function) in page.functions.iter().enumerate() {
         comma(&mut out, i);
@@ -144,6 +149,14 @@ fn write_function(out: &mut String, f: &FunctionView) {
     number(out, f.p50, 6);
     out.push_str(",\"p99_seconds\":");
     number(out, f.p99, 6);
+    out.push_str(",\"quantiles\":{");
+    for (i, (q, seconds)) in f.quantiles.iter().enumerate() {
+        comma(out, i);
+        string(out, q.keyword());
+        out.push(':');
+        number(out, *seconds, 6);
+    }
+    out.push('}');
     match f.in_flight {
         Some((count, oldest)) => {
             out.push_str(",\"in_flight\":");

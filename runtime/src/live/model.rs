@@ -9,6 +9,7 @@ use super::reading::{self, FunctionCounts, Reading};
 use super::values::{self, ValueView};
 use crate::breaker::{LiveBreaker, WindowFill};
 use crate::State;
+use botwatch_spec::model::Quantile;
 
 /// Everything the page shows at one moment.
 #[derive(Debug)]
@@ -21,6 +22,9 @@ pub(crate) struct Page {
     /// How long ago, in seconds, each sparkline point was read, oldest first; the last is 0.
     pub(crate) spark_ages: Vec<f64>,
     pub(crate) functions: Vec<FunctionView>,
+    /// The quantile columns of the functions' table: every quantile a listed function
+    /// shows, ascending.
+    pub(crate) quantile_columns: Vec<Quantile>,
     pub(crate) breakers: Vec<BreakerView>,
     /// Declared metrics, each series on its own.
     pub(crate) values: Vec<ValueView>,
@@ -44,6 +48,8 @@ pub(crate) struct FunctionView {
     pub(crate) error_share: Option<f64>,
     pub(crate) p50: Option<f64>,
     pub(crate) p99: Option<f64>,
+    /// `#[timed]`: each quantile it shows (its chosen ones) and its value over the span.
+    pub(crate) quantiles: Vec<(Quantile, Option<f64>)>,
     /// Calls in flight and the oldest one's age in seconds, for a function tracking them.
     pub(crate) in_flight: Option<(u64, Option<f64>)>,
     /// Calls between consecutive sparkline points (one fewer than the points).
@@ -110,6 +116,7 @@ pub(crate) fn build(
         .iter()
         .map(|r| round_tenth(now.duration_since(r.at).as_secs_f64()))
         .collect();
+    let quantile_columns = quantile_columns(functions);
     let functions = functions
         .iter()
         .enumerate()
@@ -168,6 +175,7 @@ pub(crate) fn build(
         recent,
         spark_ages,
         functions,
+        quantile_columns,
         breakers,
         values: values::read(),
         guards: crate::guard::snapshots(),
@@ -238,10 +246,26 @@ fn function_view(
         error_share,
         p50: quantile(0.5),
         p99: quantile(0.99),
+        quantiles: function
+            .quantiles
+            .iter()
+            .map(|q| (*q, quantile(q.fraction())))
+            .collect(),
         in_flight,
         spark,
         alerts,
     }
+}
+
+/// Every quantile `functions` show, ascending, each once.
+fn quantile_columns(functions: &[Function]) -> Vec<Quantile> {
+    let mut out: Vec<Quantile> = functions
+        .iter()
+        .flat_map(|f| f.quantiles.iter().copied())
+        .collect();
+    out.sort_by(|a, b| a.fraction().total_cmp(&b.fraction()));
+    out.dedup();
+    out
 }
 
 fn round_tenth(value: f64) -> f64 {

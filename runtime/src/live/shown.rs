@@ -18,6 +18,18 @@ pub(crate) fn shown(value: f64, unit: Option<&str>, state: Option<&str>) -> Stri
     }
 }
 
+/// A condition's `text` with the unit its threshold is in: `value < 0.5 ETH`,
+/// `value > 80%` for `percent`; a `ratio`'s thresholds are written as shares already
+/// (`value > 5%`), and a metric without a unit has none to add.
+pub(crate) fn with_unit(text: String, unit: Option<&str>) -> String {
+    match unit {
+        None | Some("ratio") => text,
+        Some("percent") if text.ends_with('%') => text,
+        Some("percent") => format!("{text}%"),
+        Some(unit) => format!("{text} {unit}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,5 +41,19 @@ mod tests {
         assert_eq!(shown(42.0, Some("percent"), None), "42%");
         assert_eq!(shown(0.425, Some("ratio"), None), "42.5%");
         assert_eq!(shown(2.5, None, None), "2.5");
+    }
+
+    #[test]
+    fn thresholds_carry_the_unit() {
+        assert_eq!(
+            with_unit("value < 0.5".into(), Some("ETH")),
+            "value < 0.5 ETH"
+        );
+        assert_eq!(
+            with_unit("value > 80".into(), Some("percent")),
+            "value > 80%"
+        );
+        assert_eq!(with_unit("value > 5%".into(), Some("ratio")), "value > 5%");
+        assert_eq!(with_unit("lag > 3".into(), None), "lag > 3");
     }
 }

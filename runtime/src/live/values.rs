@@ -107,13 +107,27 @@ fn judge(
         Comparison::Below => left < right,
         Comparison::Above => left > right,
     };
-    // As written; an increase with the window it is taken over.
+    let unit = spec.unit.as_deref();
+    // As written, a threshold in the metric's unit with it (`value < 0.5 ETH`); an increase
+    // with the window it is taken over.
+    let within =
+        || prometheus_duration(alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN));
     let condition = match alert.condition {
-        ValueCondition::Increase { .. } | ValueCondition::IncreaseRatio { .. } => format!(
+        ValueCondition::Increase { .. } => format!(
             "{} within {}",
-            alert.condition,
-            prometheus_duration(alert.within.unwrap_or(ValueAlert::DEFAULT_INCREASE_WITHIN))
+            super::shown::with_unit(alert.condition.to_string(), unit),
+            within()
         ),
+        ValueCondition::IncreaseRatio { .. } => {
+            format!("{} within {}", alert.condition, within())
+        }
+        ValueCondition::Value { .. }
+        | ValueCondition::Gap { .. }
+        | ValueCondition::Lag { .. }
+        | ValueCondition::Total { .. }
+        | ValueCondition::Quantile { .. } => {
+            super::shown::with_unit(alert.condition.to_string(), unit)
+        }
         _ => alert.condition.to_string(),
     };
     let (measured, holds) = match &alert.condition {
@@ -127,7 +141,7 @@ fn judge(
                 ValueComparison::Equal => value == *threshold,
                 ValueComparison::NotEqual => value != *threshold,
             };
-            (Some(number(value)), Some(holds))
+            (Some(super::shown::shown(value, unit, None)), Some(holds))
         }
         ValueCondition::Ratio {
             denominator,
@@ -174,7 +188,7 @@ fn judge(
         } => {
             let gap = unlabelled(reference).map(|r| value - r);
             (
-                gap.map(number),
+                gap.map(|g| super::shown::shown(g, unit, None)),
                 gap.map(|g| compare(*comparison, g, *threshold)),
             )
         }

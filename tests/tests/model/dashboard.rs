@@ -296,7 +296,10 @@ fn every_range_is_the_rate_interval_except_the_slo_period() {
             ranges += 1;
             let allowed = range == "[$__rate_interval]"
                 || (range == "[30d]" && title.ends_with("error budget left"))
-                || title.ends_with(&format!(" over {}", &range[1..range.len() - 1]));
+                || title.ends_with(&format!(" over {}", &range[1..range.len() - 1]))
+                || (range == "[24h]" && title.ends_with(": 24h against the day before"))
+                || (range == "[24h]" && title.contains(" over 24h"))
+                || (range == "[1d]" && title.ends_with(": per day"));
             assert!(allowed, "panel \"{title}\" reads a {range} range: {expr}");
         }
         assert!(
@@ -307,7 +310,8 @@ fn every_range_is_the_rate_interval_except_the_slo_period() {
     assert!(ranges > 20);
     let titled: Vec<String> = exprs(&dashboard)
         .into_iter()
-        .filter(|(title, _)| title.contains(" over "))
+        .filter(|(title, _)| title.contains(" over ") && !title.contains(" over 24h"))
+        .filter(|(title, _)| !title.ends_with(" over 30d"))
         .map(|(title, expr)| format!("{title}: {expr}"))
         .collect();
     assert_eq!(titled.len(), 4, "{titled:#?}");
@@ -507,7 +511,9 @@ fn values_panels_chart_what_the_alerts_read_with_their_lines() {
         .skip(1)
         .take_while(|t| *t != "Circuit breakers")
         .collect();
-    assert_eq!(row_titles.len(), 34, "{row_titles:#?}");
+    // 34, the 5 figures of the day, the 2 counters' bars per day and the 2 labelled
+    // gauges' tables.
+    assert_eq!(row_titles.len(), 43, "{row_titles:#?}");
 }
 
 /// `(value, colour)` of every threshold step after the base, and the base's colour.
@@ -619,8 +625,19 @@ fn gauges_read_at_a_glance_with_units_bands_and_states() {
         .collect();
     assert_eq!(glance.len(), 10, "{glance:#?}");
     assert!(!glance.contains(&"profit_eth_total: now"));
+    // Then the figures of the day, stats too, still above the histories.
+    let of_the_day = values_row[glance.len()..]
+        .iter()
+        .take_while(|p| p["type"] == "stat")
+        .count();
+    assert_eq!(
+        of_the_day, 5,
+        "two per counter (2), one per amount (the balance)"
+    );
     let top = values_row[0]["gridPos"]["y"].as_u64().unwrap();
-    let first_history = values_row[glance.len()]["gridPos"]["y"].as_u64().unwrap();
+    let first_history = values_row[glance.len() + of_the_day]["gridPos"]["y"]
+        .as_u64()
+        .unwrap();
     assert!(first_history > top, "histories start below the stats");
 }
 

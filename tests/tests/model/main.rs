@@ -4,5 +4,6 @@
 
 mod breaker_label;
 mod dashboard;
+mod dashboard_daily;
 mod dashboard_links;
 mod grammar_fuzz;
