@@ -19,11 +19,12 @@ pub const CIRCUIT_BREAKER_STATE: &str = "circuit_breaker_state";
 pub const BOTWATCH_BUILD_INFO: &str = "botwatch_build_info";
 /// When the process started, in Unix seconds (the standard process metric).
 pub const PROCESS_START_TIME_SECONDS: &str = "process_start_time_seconds";
-/// Label sets evicted after `label_idle` without a call, per function.
+/// Label sets evicted after `label_idle` without a call or update, per function or labelled
+/// declared metric.
 pub const BOTWATCH_LABEL_EVICTIONS_TOTAL: &str = "botwatch_label_evictions_total";
 /// HELP of [`BOTWATCH_LABEL_EVICTIONS_TOTAL`].
 pub const HELP_LABEL_EVICTIONS: &str =
-    "Per-call label sets evicted after label_idle without a call; their places went to new sets.";
+    "Label sets (per-call labels, labelled declared metrics) evicted after label_idle without a call or update; their places went to new sets.";
 /// Calls of a function with per-call labels recorded in its `__overflow__` series.
 pub const BOTWATCH_LABEL_OVERFLOW_TOTAL: &str = "botwatch_label_overflow_total";
 /// HELP of [`BOTWATCH_LABEL_OVERFLOW_TOTAL`].

@@ -406,19 +406,19 @@ pub(crate) fn bot_errors(metric: &str) -> Query {
     )
 }
 
-/// Calls recorded in the overflow series of functions with per-call labels: label sets
-/// beyond their `max_series`.
+/// Calls recorded in the overflow series of functions with per-call labels and of labelled
+/// declared families (their `metric` label): label sets beyond their `max_series`.
 pub(crate) fn label_overflow() -> Query {
     Query::new(
         format!(
-            "sum by (function, module) ({})",
+            "sum by (function, module, metric) ({})",
             rate(&format!(
                 "{}{{{}}}",
                 names::BOTWATCH_LABEL_OVERFLOW_TOTAL,
                 &SCOPE[2..]
             ))
         ),
-        "{{module}}::{{function}}",
+        "{{module}}::{{function}}{{metric}}",
     )
 }
 
@@ -427,14 +427,14 @@ pub(crate) fn label_overflow() -> Query {
 pub(crate) fn label_evictions() -> Query {
     Query::new(
         format!(
-            "sum by (function, module) ({})",
+            "sum by (function, module, metric) ({})",
             rate(&format!(
                 "{}{{{}}}",
                 names::BOTWATCH_LABEL_EVICTIONS_TOTAL,
                 &SCOPE[2..]
             ))
         ),
-        "{{module}}::{{function}} evicted",
+        "{{module}}::{{function}}{{metric}} evicted",
     )
 }
 
