@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::fleet;
+use super::packing::{pack, Member};
+use super::reads::Reads;
 use super::scenario::{long_step, samples, Check, Expect, Probe, Series, Shape};
 use super::set::{
     AlertRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP,
@@ -97,10 +99,38 @@ fn render_step(set: &RuleSet, rule_file: &str, step: Duration) -> String {
             let _ = writeln!(out, "  - {}", yaml_quoted(group));
         }
     }
-    let mut groups = String::new();
-    for case in cases(set).iter().filter(|c| c.rules[0].test_step == step) {
-        write_case(&mut groups, case, step);
+    let cases: Vec<Case<'_>> = cases(set)
+        .into_iter()
+        .filter(|c| c.rules[0].test_step == step)
+        .collect();
+    let reads: Vec<Reads> = cases
+        .iter()
+        .map(|case| {
+            case.rules.iter().fold(Reads::nothing(), |reads, rule| {
+                reads.and(Reads::of(&rule.expr, &set.recording))
+            })
+        })
+        .collect();
+    let mut untested = String::new();
+    let mut written = Vec::new();
+    for (index, case) in cases.iter().enumerate() {
+        written.extend(case_probes(&mut untested, index, case, step));
     }
+    let members: Vec<Member<'_>> = written
+        .iter()
+        .map(|w| Member {
+            alert: &cases[w.case].rules[0].name,
+            reads: &reads[w.case],
+            series: &w.series,
+            horizon: horizon(&w.probe),
+        })
+        .collect();
+    let mut groups = String::new();
+    for group in pack(&members) {
+        write_group(&mut groups, &cases, &written, &group, step);
+    }
+    // The untested cases last: a comment inside the list belongs to no group.
+    groups.push_str(&untested);
     if groups.is_empty() {
         out.push_str("tests: []\n");
     } else {
@@ -138,7 +168,26 @@ fn severity(rule: &AlertRule) -> &str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
+/// One probe as written: its case, its series with the fleet's copies, and the copies that
+/// alert as it does.
+struct Written {
+    case: usize,
+    title: String,
+    probe: Probe,
+    series: Vec<Series>,
+    alerting: Vec<fleet::Copy>,
+}
+
+/// The probes of `case` (number `index` of the file), each with its fleet; a comment in
+/// `untested` for what cannot be tested.
+fn case_probes(
+    untested: &mut String,
+    index: usize,
+    case: &Case<'_>,
+    step: Duration,
+) -> Vec<Written> {
+    let out = untested;
+    let mut written = Vec::new();
     let first = case.rules[0];
     let who = first
         .grouping
@@ -163,7 +212,7 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
             first.name,
             case.rules.len()
         );
-        return;
+        return written;
     }
     // The fleet around a probe multiplies its series: hours-long probes go without it,
     // unless the alert has no shorter one (every alert's rule meets the fleet somewhere).
@@ -175,18 +224,18 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
         .min()
         .unwrap_or_default();
     let fleet_horizon = shortest.max(FLEET_HORIZON);
-    for (index, rule) in case.rules.iter().enumerate() {
+    for (rule_index, rule) in case.rules.iter().enumerate() {
         for probe in &rule.probes {
             // Alone with probes (an SLO's page and ticket): its probes predict the case.
             let predicted = if with_probes > 1 {
-                with_others(case, index, probe, step)
+                with_others(case, rule_index, probe, step)
             } else {
                 Some(probe.clone())
             };
             match predicted {
                 Some(probe) => {
                     let fleet = horizon(&probe) <= fleet_horizon;
-                    write_probe(out, case, &probe, &who, step, fleet);
+                    written.push(with_fleet(index, case, probe, &who, fleet));
                 }
                 None => {
                     let _ = writeln!(
@@ -198,6 +247,7 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
             }
         }
     }
+    written
 }
 
 /// `probe` of the case's rule `index`, with what the case's other rules do at each check.
@@ -229,22 +279,9 @@ fn horizon(probe: &Probe) -> Duration {
     probe.checks.iter().map(|c| c.at).max().unwrap_or_default()
 }
 
-fn write_probe(
-    out: &mut String,
-    case: &Case<'_>,
-    probe: &Probe,
-    who: &str,
-    step: Duration,
-    fleet: bool,
-) {
+/// `probe` of case `index` with the fleet's copies of its series (when `fleet`).
+fn with_fleet(index: usize, case: &Case<'_>, probe: Probe, who: &str, fleet: bool) -> Written {
     let name = &case.rules[0].name;
-    let _ = writeln!(
-        out,
-        "  - name: {}",
-        yaml_quoted(&format!("{name} ({who}): {}", probe.name))
-    );
-    let _ = writeln!(out, "    interval: {}", prometheus_duration(step));
-    let count = samples(horizon(probe) + step, step) + 1;
     // The probe's own series, then the fleet's copies of them that hold any.
     let mut alerting: Vec<fleet::Copy> = Vec::new();
     let mut series: Vec<Series> = probe.series.clone();
@@ -263,17 +300,54 @@ fn write_probe(
             alerting.push(copy);
         }
     }
+    Written {
+        case: index,
+        title: format!("{name} ({who}): {}", probe.name),
+        probe,
+        series,
+        alerting,
+    }
+}
+
+/// One promtool test group: each member's series to its own horizon, and its checks. Its name lists the members, so
+/// a failing check leads back to its probe.
+fn write_group(
+    out: &mut String,
+    cases: &[Case<'_>],
+    written: &[Written],
+    members: &[usize],
+    step: Duration,
+) {
+    let title = members
+        .iter()
+        .map(|&i| written[i].title.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let _ = writeln!(out, "  - name: {}", yaml_quoted(&title));
+    let _ = writeln!(out, "    interval: {}", prometheus_duration(step));
+    // Each member's series end one step after its last check: nothing is checked later, and
+    // a series that ends costs the rules reading it nothing once out of their windows.
+    let series: Vec<(&Series, u64)> = members
+        .iter()
+        .flat_map(|&i| {
+            let count = samples(horizon(&written[i].probe) + step, step) + 1;
+            written[i].series.iter().map(move |s| (s, count))
+        })
+        .collect();
     if series.is_empty() {
         out.push_str("    input_series: []\n");
     } else {
         out.push_str("    input_series:\n");
-        for series in &series {
+        for (series, count) in series {
             write_series(out, series, count);
         }
     }
     out.push_str("    alert_rule_test:\n");
-    for check in &probe.checks {
-        write_check(out, case, check, &alerting);
+    for &i in members {
+        let member = &written[i];
+        for check in &member.probe.checks {
+            write_check(out, &cases[member.case], check, &member.alerting);
+        }
     }
 }
 
