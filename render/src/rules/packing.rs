@@ -71,6 +71,7 @@ mod tests {
                 .collect(),
             shape: Shape::Counter(vec![(1, 1.0)]),
             leaves_after: None,
+            arrives_after: 0,
         }
     }
 

@@ -359,9 +359,17 @@ fn write_series(out: &mut String, series: &Series, count: u64) {
         .collect();
     let selector = format!("{}{{{}}}", series.name, labels.join(", "));
     let _ = writeln!(out, "      - series: {}", yaml_single_quoted(&selector));
+    let late = series.arrives_after.min(count.saturating_sub(1));
+    let count = count - late;
     let values = match series.leaves_after {
         Some(samples) => format!("{} stale", values(&series.shape, samples.clamp(1, count))),
         None => values(&series.shape, count),
+    };
+    // promtool's `_xn` is n missing samples.
+    let values = if late > 0 {
+        format!("_x{late} {values}")
+    } else {
+        values
     };
     let _ = writeln!(out, "        values: {}", yaml_quoted(&values));
 }

@@ -290,6 +290,7 @@ mod tests {
                 .collect(),
             shape: Shape::Gauge(vec![(1, 1.0)]),
             leaves_after: None,
+            arrives_after: 0,
         }
     }
 

@@ -69,6 +69,10 @@ pub(crate) struct Series {
     /// The replica leaves after this many samples: Prometheus writes a stale marker at the
     /// next scrape, and the series has no sample after it.
     pub(crate) leaves_after: Option<u64>,
+    /// No samples before this many steps: the series (its shape and `leaves_after`) starts
+    /// that late, as a replica deployed then would. Probes of one alert delayed so they end
+    /// together share one test (see `slo/probes.rs`).
+    pub(crate) arrives_after: u64,
 }
 
 /// How a series' samples move.
@@ -97,6 +101,7 @@ impl Series {
             labels,
             shape,
             leaves_after: None,
+            arrives_after: 0,
         }
     }
 }
