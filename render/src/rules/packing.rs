@@ -25,6 +25,22 @@ pub(super) struct Member<'a> {
     pub(super) series: &'a [Series],
     /// Its last check.
     pub(super) horizon: Duration,
+    /// It may start later by any multiple of this ([`Probe::may_start_late_by`]).
+    ///
+    /// [`Probe::may_start_late_by`]: super::scenario::Probe::may_start_late_by
+    pub(super) late_by: Option<Duration>,
+}
+
+/// How late `member` starts in a group whose longest member ends at `last`: as late as its
+/// unit allows without ending after `last` (a day-long window then reads none of the
+/// group's steps past its end).
+pub(super) fn delay(member: &Member<'_>, last: Duration) -> Duration {
+    let Some(unit) = member.late_by.filter(|u| !u.is_zero()) else {
+        return Duration::ZERO;
+    };
+    let room = last.saturating_sub(member.horizon);
+    let units = room.as_millis() / unit.as_millis();
+    unit * units as u32
 }
 
 /// Whether `a` and `b` must be in groups of their own.
@@ -86,6 +102,7 @@ mod tests {
             reads,
             series,
             horizon: Duration::from_secs(60 * minutes),
+            late_by: None,
         }
     }
 
@@ -181,6 +198,25 @@ mod tests {
         let p = [series("x", &[("job", "bot")])];
         let members = [member("A", &nothing, &p, 5), member("B", &nothing, &p, 5)];
         assert!(conflict(&members[0], &members[1]));
+    }
+
+    /// A member that may start late ends with the group, within one unit.
+    #[test]
+    fn a_late_member_ends_with_the_group() {
+        let nothing = Reads::nothing();
+        let mut m = member("A", &nothing, &[], 540);
+        let hour = Duration::from_secs(3600);
+        assert_eq!(delay(&m, hour * 12), Duration::ZERO);
+        m.late_by = Some(Duration::from_secs(120));
+        assert_eq!(
+            delay(&m, Duration::from_secs(721 * 60)),
+            Duration::from_secs(180 * 60)
+        );
+        assert_eq!(delay(&m, Duration::from_secs(541 * 60)), Duration::ZERO);
+        assert_eq!(
+            delay(&m, Duration::from_secs(542 * 60)),
+            Duration::from_secs(120)
+        );
     }
 
     /// Alerts of one name are all listed at a check: their probes stay apart.

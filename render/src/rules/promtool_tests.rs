@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::fleet;
-use super::packing::{pack, Member};
+use super::packing::{delay, pack, Member};
 use super::reads::Reads;
 use super::scenario::{long_step, samples, Check, Expect, Probe, Series, Shape};
 use super::set::{
@@ -123,11 +123,21 @@ fn render_step(set: &RuleSet, rule_file: &str, step: Duration) -> String {
             reads: &reads[w.case],
             series: &w.series,
             horizon: horizon(&w.probe),
+            late_by: w.probe.may_start_late_by,
         })
         .collect();
     let mut groups = String::new();
     for group in pack(&members) {
-        write_group(&mut groups, &cases, &written, &group, step);
+        let last = group
+            .iter()
+            .map(|&i| members[i].horizon)
+            .max()
+            .unwrap_or_default();
+        let placed: Vec<(&Written, Duration)> = group
+            .iter()
+            .map(|&i| (&written[i], delay(&members[i], last)))
+            .collect();
+        write_group(&mut groups, &cases, &placed, step);
     }
     // The untested cases last: a comment inside the list belongs to no group.
     groups.push_str(&untested);
@@ -314,39 +324,52 @@ fn with_fleet(index: usize, case: &Case<'_>, probe: Probe, who: &str, fleet: boo
 fn write_group(
     out: &mut String,
     cases: &[Case<'_>],
-    written: &[Written],
-    members: &[usize],
+    members: &[(&Written, Duration)],
     step: Duration,
 ) {
     let title = members
         .iter()
-        .map(|&i| written[i].title.as_str())
+        .map(|(w, delay)| {
+            if delay.is_zero() {
+                w.title.clone()
+            } else {
+                format!("{} (from {})", w.title, prometheus_duration(*delay))
+            }
+        })
         .collect::<Vec<_>>()
         .join(" + ");
     let _ = writeln!(out, "  - name: {}", yaml_quoted(&title));
     let _ = writeln!(out, "    interval: {}", prometheus_duration(step));
     // Each member's series end one step after its last check: nothing is checked later, and
     // a series that ends costs the rules reading it nothing once out of their windows.
-    let series: Vec<(&Series, u64)> = members
+    let series: Vec<(Series, u64)> = members
         .iter()
-        .flat_map(|&i| {
-            let count = samples(horizon(&written[i].probe) + step, step) + 1;
-            written[i].series.iter().map(move |s| (s, count))
+        .flat_map(|(w, delay)| {
+            let count = samples(horizon(&w.probe) + *delay + step, step) + 1;
+            let late = samples(*delay, step);
+            w.series.iter().map(move |s| {
+                let mut s = s.clone();
+                s.arrives_after += late;
+                (s, count)
+            })
         })
         .collect();
     if series.is_empty() {
         out.push_str("    input_series: []\n");
     } else {
         out.push_str("    input_series:\n");
-        for (series, count) in series {
-            write_series(out, series, count);
+        for (series, count) in &series {
+            write_series(out, series, *count);
         }
     }
     out.push_str("    alert_rule_test:\n");
-    for &i in members {
-        let member = &written[i];
+    for (member, delay) in members {
         for check in &member.probe.checks {
-            write_check(out, &cases[member.case], check, &member.alerting);
+            let check = Check {
+                at: check.at + *delay,
+                firing: check.firing.clone(),
+            };
+            write_check(out, &cases[member.case], &check, &member.alerting);
         }
     }
 }

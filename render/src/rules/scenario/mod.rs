@@ -131,6 +131,11 @@ pub(crate) struct Probe {
     pub(crate) name: String,
     pub(crate) series: Vec<Series>,
     pub(crate) checks: Vec<Check>,
+    /// The probe may start later by any multiple of this (its series arriving late, its
+    /// checks as late): its rules read no absence and no clock, so it then behaves as it
+    /// does from time 0. The packer delays it to end with the longest probe of its test
+    /// group, so its long windows are not read past its end.
+    pub(crate) may_start_late_by: Option<Duration>,
 }
 
 impl Probe {
@@ -139,6 +144,7 @@ impl Probe {
             name: name.into(),
             series: Vec::new(),
             checks: Vec::new(),
+            may_start_late_by: None,
         }
     }
 
@@ -147,6 +153,12 @@ impl Probe {
             at,
             firing: Vec::new(),
         });
+        self
+    }
+
+    /// [`Probe::may_start_late_by`] `unit`.
+    pub(crate) fn may_start_late_by(mut self, unit: Duration) -> Probe {
+        self.may_start_late_by = Some(unit);
         self
     }
 

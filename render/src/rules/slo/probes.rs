@@ -367,7 +367,12 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
                 e
             }));
         }
-        probes.push(probe.check(Duration::from_secs(last * MINUTE), all_firing));
+        // Still a whole number of recording intervals late, whatever the delay.
+        probes.push(
+            probe
+                .check(Duration::from_secs(last * MINUTE), all_firing)
+                .may_start_late_by(LONG_RECORDING_INTERVAL),
+        );
     }
     probes
 }
