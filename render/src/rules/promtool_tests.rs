@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::fleet;
 use super::packing::{delay, pack, Member};
 use super::reads::Reads;
-use super::scenario::{long_step, samples, Check, Expect, Probe, Series, Shape};
+use super::scenario::{day_step, long_step, samples, Check, Expect, Probe, Series, Shape};
 use super::set::{
     AlertRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP,
 };
@@ -53,15 +53,14 @@ impl UnitTestFile {
 }
 
 /// The test files of `set`: the alerts tested at the scrape interval, then, when the scrape
-/// interval is under a minute, those reading hours, tested every minute (a file
-/// has one evaluation interval). Both are always there, so a deploy that adds the first
-/// SLO changes no command and a removed one leaves no stale tests behind.
+/// interval is shorter, those reading hours, tested every minute, and those (SLOs aside)
+/// reading six hours or more, tested every 5 minutes (a file has one evaluation interval).
+/// All are always there, so a deploy that adds the first SLO changes no command and a
+/// removed one leaves no stale tests behind.
 pub(super) fn render(set: &RuleSet, rule_file: &str) -> Vec<UnitTestFile> {
     let scrape = set.options.scrape_interval;
-    let mut steps = vec![scrape];
-    if long_step(scrape) != scrape {
-        steps.push(long_step(scrape));
-    }
+    let mut steps = vec![scrape, long_step(scrape), day_step(scrape)];
+    steps.dedup();
     steps
         .into_iter()
         .map(|step| UnitTestFile {

@@ -45,14 +45,27 @@ pub(crate) const LONG_STEP: Duration = Duration::from_secs(60);
 /// Windows from this long on are tested at [`LONG_STEP`].
 const LONG_WINDOW: Duration = Duration::from_secs(3600);
 
+/// The step of the probes of alerts (SLOs aside) reading six hours or more: their probes
+/// span twice their window, and a promtool step costs an evaluation of every rule. Every
+/// such window still holds 72 samples or more.
+pub(crate) const DAY_STEP: Duration = Duration::from_secs(300);
+
+/// Windows from this long on are tested at [`DAY_STEP`].
+const DAY_WINDOW: Duration = Duration::from_secs(6 * 3600);
+
 /// The step (sample and evaluation interval) of the probes of an alert whose longest range
 /// window is `window`.
 pub(crate) fn test_step(scrape: Duration, window: Option<Duration>) -> Duration {
-    if window.is_some_and(|w| w >= LONG_WINDOW) {
-        long_step(scrape)
-    } else {
-        scrape
+    match window {
+        Some(w) if w >= DAY_WINDOW => day_step(scrape),
+        Some(w) if w >= LONG_WINDOW => long_step(scrape),
+        _ => scrape,
     }
+}
+
+/// [`DAY_STEP`], or the scrape interval when it is longer.
+pub(crate) fn day_step(scrape: Duration) -> Duration {
+    scrape.max(DAY_STEP)
 }
 
 /// [`LONG_STEP`], or the scrape interval when it is longer.
