@@ -526,12 +526,38 @@ mod tests {
             Path::new("monitoring/alerts.1m.test.yml")
         );
         assert_eq!(
+            file(300).path(first, scrape),
+            Path::new("monitoring/alerts.5m.test.yml")
+        );
+        assert_eq!(
             file(60).path(Path::new("ci/rules.yaml"), scrape),
             Path::new("ci/rules.1m.yaml")
         );
         assert_eq!(
             file(60).path(Path::new("tests"), scrape),
             Path::new("tests.1m")
+        );
+    }
+
+    /// Windows of an hour are tested every minute, of six hours every 5 minutes, never
+    /// faster than the scrape.
+    #[test]
+    fn the_test_step_follows_the_longest_window() {
+        use crate::rules::scenario::test_step;
+        let (s15, m1, m5) = (
+            Duration::from_secs(15),
+            Duration::from_secs(60),
+            Duration::from_secs(300),
+        );
+        let hours = |h: u64| Some(Duration::from_secs(h * 3600));
+        assert_eq!(test_step(s15, None), s15);
+        assert_eq!(test_step(s15, Some(Duration::from_secs(3599))), s15);
+        assert_eq!(test_step(s15, hours(1)), m1);
+        assert_eq!(test_step(s15, Some(Duration::from_secs(6 * 3600 - 1))), m1);
+        assert_eq!(test_step(s15, hours(6)), m5);
+        assert_eq!(
+            test_step(Duration::from_secs(600), hours(6)),
+            Duration::from_secs(600)
         );
     }
 }
