@@ -160,12 +160,12 @@ pub fn quote() {}
     assert!(
         directives.contains(
             "cargo:warning=botwatch: monitoring/alerts.yml, monitoring/alerts.test.yml, \
-             monitoring/alerts.1m.test.yml left as they were: \
+             monitoring/alerts.1m.test.yml, monitoring/alerts.5m.test.yml left as they were: \
              the alerts of src/broken.rs would be missing from them"
         ),
         "{directives}"
     );
-    assert_eq!(report.written.len(), 3, "OUT_DIR's files only");
+    assert_eq!(report.written.len(), 4, "OUT_DIR's files only");
 
     write(&root, "src/broken.rs", "fn half() {}\n");
     let (report, directives) = emit(&root);
@@ -689,10 +689,11 @@ static DAILY_LIMIT_USD: botwatch::Gauge = botwatch::Gauge::new();
 }
 
 /// Every file the build helper writes, each holding `previous` bytes.
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 7] = [
     "monitoring/alerts.yml",
     "monitoring/alerts.test.yml",
     "monitoring/alerts.1m.test.yml",
+    "monitoring/alerts.5m.test.yml",
     "monitoring/prometheus-rule.yml",
     "monitoring/dashboard.json",
     "out/botwatch/alerts.yml",
@@ -741,14 +742,14 @@ fn a_failed_build_leaves_every_previous_file_as_it_was() {
         }
         let (report, directives) = emit_everything(&root);
         match (case, report) {
-            (6, Ok(report)) => assert_eq!(report.kept.len(), 5, "{directives}"),
+            (6, Ok(report)) => assert_eq!(report.kept.len(), 6, "{directives}"),
             (_, Err(_)) => {}
             (_, Ok(_)) => panic!("case {case} must fail: {bad}\n{directives}"),
         }
         for (i, file) in OUTPUTS
             .iter()
             .enumerate()
-            .take(if case == 6 { 4 } else { 5 })
+            .take(if case == 6 { 5 } else { 6 })
         {
             assert_eq!(
                 std::fs::read_to_string(root.join(file)).unwrap(),

@@ -238,7 +238,9 @@ fn drop_matcher(line: &str, label: &str) -> Option<String> {
     dropped.then_some(out)
 }
 
-/// The unit-test file reduced to the groups checking one of `alerts`.
+/// The unit-test file reduced to the groups checking one of `alerts`, each with only the
+/// checks of `alerts`: a group holds the probes of several alerts (packed where their
+/// series cannot meet), and the reduced rule file (`rules_for`) has none of the others.
 fn tests_for(tests: &str, alerts: &[String]) -> String {
     let (head, groups) = tests.split_once("tests:\n").expect("a tests: list");
     let mut kept = String::new();
@@ -252,7 +254,7 @@ fn tests_for(tests: &str, alerts: &[String]) -> String {
             .any(|a| group.contains(&format!("      - alertname: {a}\n")))
         {
             kept.push_str("  - name: ");
-            kept.push_str(group.trim_end_matches('\n'));
+            kept.push_str(&checks_of(group.trim_end_matches('\n'), alerts));
             kept.push('\n');
         }
     }
@@ -261,6 +263,33 @@ fn tests_for(tests: &str, alerts: &[String]) -> String {
     } else {
         format!("{head}tests:\n{kept}")
     }
+}
+
+/// `group` (a test group's text) without the checks of alerts other than `alerts`.
+fn checks_of(group: &str, alerts: &[String]) -> String {
+    let Some((head, checks)) = group.split_once("    alert_rule_test:\n") else {
+        return group.to_owned();
+    };
+    let mut out = format!("{head}    alert_rule_test:\n");
+    for check in checks
+        .split_inclusive('\n')
+        .fold(Vec::<String>::new(), |mut checks, line| {
+            match checks.last_mut() {
+                Some(last) if !line.starts_with("      - alertname: ") => last.push_str(line),
+                _ => checks.push(line.to_owned()),
+            }
+            checks
+        })
+    {
+        let name = check
+            .strip_prefix("      - alertname: ")
+            .and_then(|rest| rest.lines().next())
+            .unwrap_or("");
+        if alerts.iter().any(|a| a == name) {
+            out.push_str(&check);
+        }
+    }
+    out.trim_end_matches('\n').to_owned()
 }
 
 /// The rule file reduced to the groups' headers, the rules named `alerts` and the recording
@@ -568,5 +597,17 @@ fn a_dropped_matcher_leaves_a_valid_selector() {
     assert_eq!(
         drop_matcher(r#"x{a="function="", b="c"}"#, "function"),
         None
+    );
+}
+
+/// A packed group keeps only the mutated alert's checks: the reduced rule file has no other
+/// alert, whose checks would then fail and count the mutant as killed.
+#[test]
+fn a_packed_group_keeps_only_the_mutated_alerts_checks() {
+    let tests = "rule_files:\n  - \"alerts.yml\"\ntests:\n  - name: \"A: p + B: q\"\n    interval: 15s\n    input_series:\n      - series: 'a{}'\n        values: \"1x3\"\n    alert_rule_test:\n      - alertname: A\n        eval_time: 1m\n        exp_alerts: []\n      - alertname: B\n        eval_time: 2m\n        exp_alerts:\n          - exp_labels:\n              job: \"bot\"\n  - name: \"C: r\"\n    interval: 15s\n    input_series: []\n    alert_rule_test:\n      - alertname: C\n        eval_time: 1m\n        exp_alerts: []\n";
+    let reduced = tests_for(tests, &["B".to_owned()]);
+    assert_eq!(
+        reduced,
+        "rule_files:\n  - \"alerts.yml\"\ntests:\n  - name: \"A: p + B: q\"\n    interval: 15s\n    input_series:\n      - series: 'a{}'\n        values: \"1x3\"\n    alert_rule_test:\n      - alertname: B\n        eval_time: 2m\n        exp_alerts:\n          - exp_labels:\n              job: \"bot\"\n"
     );
 }

@@ -19,7 +19,9 @@
 //!   (with `bot_options.rs`) for the build helper's job alerts and `watchdog.rs` for the
 //!   dead-man's switch's;
 //! - the outputs: `files.rs` (Prometheus, `PrometheusRule`, mimirtool) and
-//!   `promtool_tests.rs` with `fleet.rs` (each probe among copies of its series).
+//!   `promtool_tests.rs` with `fleet.rs` (each probe among copies of its series),
+//!   `reads.rs` (which series a rule reads) and `packing.rs` (probes that cannot see each
+//!   other share a test group).
 //!
 //! Adding a condition is adding a room and its arm in `function/mod.rs` or
 //! `declared/mod.rs`; no file reaches back up to the one that calls it.
@@ -34,7 +36,9 @@ mod fleet;
 mod function;
 mod guarded;
 mod overflow;
+mod packing;
 mod promtool_tests;
+mod reads;
 mod scenario;
 mod set;
 pub(crate) mod slo;

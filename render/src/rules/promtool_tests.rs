@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::fleet;
-use super::scenario::{long_step, samples, Check, Expect, Probe, Series, Shape};
+use super::packing::{delay, pack, Member};
+use super::reads::Reads;
+use super::scenario::{day_step, long_step, samples, Check, Expect, Probe, Series, Shape};
 use super::set::{
     AlertRule, RuleSet, ALERT_GROUP, BOT_GROUP, LONG_RECORDING_GROUP, RECORDING_GROUP,
 };
@@ -51,15 +53,14 @@ impl UnitTestFile {
 }
 
 /// The test files of `set`: the alerts tested at the scrape interval, then, when the scrape
-/// interval is under a minute, those reading hours, tested every minute (a file
-/// has one evaluation interval). Both are always there, so a deploy that adds the first
-/// SLO changes no command and a removed one leaves no stale tests behind.
+/// interval is shorter, those reading hours, tested every minute, and those (SLOs aside)
+/// reading six hours or more, tested every 5 minutes (a file has one evaluation interval).
+/// All are always there, so a deploy that adds the first SLO changes no command and a
+/// removed one leaves no stale tests behind.
 pub(super) fn render(set: &RuleSet, rule_file: &str) -> Vec<UnitTestFile> {
     let scrape = set.options.scrape_interval;
-    let mut steps = vec![scrape];
-    if long_step(scrape) != scrape {
-        steps.push(long_step(scrape));
-    }
+    let mut steps = vec![scrape, long_step(scrape), day_step(scrape)];
+    steps.dedup();
     steps
         .into_iter()
         .map(|step| UnitTestFile {
@@ -97,10 +98,48 @@ fn render_step(set: &RuleSet, rule_file: &str, step: Duration) -> String {
             let _ = writeln!(out, "  - {}", yaml_quoted(group));
         }
     }
-    let mut groups = String::new();
-    for case in cases(set).iter().filter(|c| c.rules[0].test_step == step) {
-        write_case(&mut groups, case, step);
+    let cases: Vec<Case<'_>> = cases(set)
+        .into_iter()
+        .filter(|c| c.rules[0].test_step == step)
+        .collect();
+    let reads: Vec<Reads> = cases
+        .iter()
+        .map(|case| {
+            case.rules.iter().fold(Reads::nothing(), |reads, rule| {
+                reads.and(Reads::of(&rule.expr, &set.recording))
+            })
+        })
+        .collect();
+    let mut untested = String::new();
+    let mut written = Vec::new();
+    for (index, case) in cases.iter().enumerate() {
+        written.extend(case_probes(&mut untested, index, case, step));
     }
+    let members: Vec<Member<'_>> = written
+        .iter()
+        .map(|w| Member {
+            alert: &cases[w.case].rules[0].name,
+            reads: &reads[w.case],
+            series: &w.series,
+            horizon: horizon(&w.probe),
+            late_by: w.probe.may_start_late_by,
+        })
+        .collect();
+    let mut groups = String::new();
+    for group in pack(&members) {
+        let last = group
+            .iter()
+            .map(|&i| members[i].horizon)
+            .max()
+            .unwrap_or_default();
+        let placed: Vec<(&Written, Duration)> = group
+            .iter()
+            .map(|&i| (&written[i], delay(&members[i], last)))
+            .collect();
+        write_group(&mut groups, &cases, &placed, step);
+    }
+    // The untested cases last: a comment inside the list belongs to no group.
+    groups.push_str(&untested);
     if groups.is_empty() {
         out.push_str("tests: []\n");
     } else {
@@ -138,7 +177,26 @@ fn severity(rule: &AlertRule) -> &str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
+/// One probe as written: its case, its series with the fleet's copies, and the copies that
+/// alert as it does.
+struct Written {
+    case: usize,
+    title: String,
+    probe: Probe,
+    series: Vec<Series>,
+    alerting: Vec<fleet::Copy>,
+}
+
+/// The probes of `case` (number `index` of the file), each with its fleet; a comment in
+/// `untested` for what cannot be tested.
+fn case_probes(
+    untested: &mut String,
+    index: usize,
+    case: &Case<'_>,
+    step: Duration,
+) -> Vec<Written> {
+    let out = untested;
+    let mut written = Vec::new();
     let first = case.rules[0];
     let who = first
         .grouping
@@ -163,7 +221,7 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
             first.name,
             case.rules.len()
         );
-        return;
+        return written;
     }
     // The fleet around a probe multiplies its series: hours-long probes go without it,
     // unless the alert has no shorter one (every alert's rule meets the fleet somewhere).
@@ -175,18 +233,18 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
         .min()
         .unwrap_or_default();
     let fleet_horizon = shortest.max(FLEET_HORIZON);
-    for (index, rule) in case.rules.iter().enumerate() {
+    for (rule_index, rule) in case.rules.iter().enumerate() {
         for probe in &rule.probes {
             // Alone with probes (an SLO's page and ticket): its probes predict the case.
             let predicted = if with_probes > 1 {
-                with_others(case, index, probe, step)
+                with_others(case, rule_index, probe, step)
             } else {
                 Some(probe.clone())
             };
             match predicted {
                 Some(probe) => {
                     let fleet = horizon(&probe) <= fleet_horizon;
-                    write_probe(out, case, &probe, &who, step, fleet);
+                    written.push(with_fleet(index, case, probe, &who, fleet));
                 }
                 None => {
                     let _ = writeln!(
@@ -198,6 +256,7 @@ fn write_case(out: &mut String, case: &Case<'_>, step: Duration) {
             }
         }
     }
+    written
 }
 
 /// `probe` of the case's rule `index`, with what the case's other rules do at each check.
@@ -229,22 +288,9 @@ fn horizon(probe: &Probe) -> Duration {
     probe.checks.iter().map(|c| c.at).max().unwrap_or_default()
 }
 
-fn write_probe(
-    out: &mut String,
-    case: &Case<'_>,
-    probe: &Probe,
-    who: &str,
-    step: Duration,
-    fleet: bool,
-) {
+/// `probe` of case `index` with the fleet's copies of its series (when `fleet`).
+fn with_fleet(index: usize, case: &Case<'_>, probe: Probe, who: &str, fleet: bool) -> Written {
     let name = &case.rules[0].name;
-    let _ = writeln!(
-        out,
-        "  - name: {}",
-        yaml_quoted(&format!("{name} ({who}): {}", probe.name))
-    );
-    let _ = writeln!(out, "    interval: {}", prometheus_duration(step));
-    let count = samples(horizon(probe) + step, step) + 1;
     // The probe's own series, then the fleet's copies of them that hold any.
     let mut alerting: Vec<fleet::Copy> = Vec::new();
     let mut series: Vec<Series> = probe.series.clone();
@@ -263,17 +309,67 @@ fn write_probe(
             alerting.push(copy);
         }
     }
+    Written {
+        case: index,
+        title: format!("{name} ({who}): {}", probe.name),
+        probe,
+        series,
+        alerting,
+    }
+}
+
+/// One promtool test group: each member's series to its own horizon, and its checks. Its name lists the members, so
+/// a failing check leads back to its probe.
+fn write_group(
+    out: &mut String,
+    cases: &[Case<'_>],
+    members: &[(&Written, Duration)],
+    step: Duration,
+) {
+    let title = members
+        .iter()
+        .map(|(w, delay)| {
+            if delay.is_zero() {
+                w.title.clone()
+            } else {
+                format!("{} (from {})", w.title, prometheus_duration(*delay))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let _ = writeln!(out, "  - name: {}", yaml_quoted(&title));
+    let _ = writeln!(out, "    interval: {}", prometheus_duration(step));
+    // Each member's series end one step after its last check: nothing is checked later, and
+    // a series that ends costs the rules reading it nothing once out of their windows.
+    let series: Vec<(Series, u64)> = members
+        .iter()
+        .flat_map(|(w, delay)| {
+            let count = samples(horizon(&w.probe) + *delay + step, step) + 1;
+            let late = samples(*delay, step);
+            w.series.iter().map(move |s| {
+                let mut s = s.clone();
+                s.arrives_after += late;
+                (s, count)
+            })
+        })
+        .collect();
     if series.is_empty() {
         out.push_str("    input_series: []\n");
     } else {
         out.push_str("    input_series:\n");
-        for series in &series {
-            write_series(out, series, count);
+        for (series, count) in &series {
+            write_series(out, series, *count);
         }
     }
     out.push_str("    alert_rule_test:\n");
-    for check in &probe.checks {
-        write_check(out, case, check, &alerting);
+    for (member, delay) in members {
+        for check in &member.probe.checks {
+            let check = Check {
+                at: check.at + *delay,
+                firing: check.firing.clone(),
+            };
+            write_check(out, &cases[member.case], &check, &member.alerting);
+        }
     }
 }
 
@@ -285,9 +381,17 @@ fn write_series(out: &mut String, series: &Series, count: u64) {
         .collect();
     let selector = format!("{}{{{}}}", series.name, labels.join(", "));
     let _ = writeln!(out, "      - series: {}", yaml_single_quoted(&selector));
+    let late = series.arrives_after.min(count.saturating_sub(1));
+    let count = count - late;
     let values = match series.leaves_after {
         Some(samples) => format!("{} stale", values(&series.shape, samples.clamp(1, count))),
         None => values(&series.shape, count),
+    };
+    // promtool's `_xn` is n missing samples.
+    let values = if late > 0 {
+        format!("_x{late} {values}")
+    } else {
+        values
     };
     let _ = writeln!(out, "        values: {}", yaml_quoted(&values));
 }
@@ -422,12 +526,38 @@ mod tests {
             Path::new("monitoring/alerts.1m.test.yml")
         );
         assert_eq!(
+            file(300).path(first, scrape),
+            Path::new("monitoring/alerts.5m.test.yml")
+        );
+        assert_eq!(
             file(60).path(Path::new("ci/rules.yaml"), scrape),
             Path::new("ci/rules.1m.yaml")
         );
         assert_eq!(
             file(60).path(Path::new("tests"), scrape),
             Path::new("tests.1m")
+        );
+    }
+
+    /// Windows of an hour are tested every minute, of six hours every 5 minutes, never
+    /// faster than the scrape.
+    #[test]
+    fn the_test_step_follows_the_longest_window() {
+        use crate::rules::scenario::test_step;
+        let (s15, m1, m5) = (
+            Duration::from_secs(15),
+            Duration::from_secs(60),
+            Duration::from_secs(300),
+        );
+        let hours = |h: u64| Some(Duration::from_secs(h * 3600));
+        assert_eq!(test_step(s15, None), s15);
+        assert_eq!(test_step(s15, Some(Duration::from_secs(3599))), s15);
+        assert_eq!(test_step(s15, hours(1)), m1);
+        assert_eq!(test_step(s15, Some(Duration::from_secs(6 * 3600 - 1))), m1);
+        assert_eq!(test_step(s15, hours(6)), m5);
+        assert_eq!(
+            test_step(Duration::from_secs(600), hours(6)),
+            Duration::from_secs(600)
         );
     }
 }

@@ -14,7 +14,8 @@
 //!
 //! It writes `$OUT_DIR/botwatch/alerts.yml` and its promtool unit tests
 //! `$OUT_DIR/botwatch/alerts.test.yml` (evaluated at the scrape interval) and
-//! `alerts.1m.test.yml` (the alerts reading hours, evaluated every minute), and the files
+//! `alerts.1m.test.yml` (the alerts reading hours, evaluated every minute) and
+//! `alerts.5m.test.yml` (those reading six hours or more, SLOs aside, every 5 minutes), and the files
 //! asked for, all or nothing: when [`emit`](Rules::emit) fails, no file is written and the
 //! previous ones stay as they were.
 //! It fails on a botwatch attribute whose arguments do not parse (the crate's compile fails
@@ -382,8 +383,8 @@ impl Rules {
 
     /// Also writes the promtool unit tests here (relative to the crate directory), and
     /// those of the alerts reading hours beside it with the interval they are evaluated at
-    /// before `.test.yml` (`alerts.test.yml` and `alerts.1m.test.yml`: run both with
-    /// `promtool test rules alerts*.test.yml`). They refer to the `write_to` copy of the
+    /// before `.test.yml` (`alerts.test.yml`, `alerts.1m.test.yml`, `alerts.5m.test.yml`:
+    /// run them all with `promtool test rules alerts*.test.yml`). They refer to the `write_to` copy of the
     /// rules, or to the one in `OUT_DIR`.
     pub fn unit_tests_to(mut self, path: impl Into<PathBuf>) -> Rules {
         self.unit_tests_to = Some(path.into());

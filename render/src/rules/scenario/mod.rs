@@ -45,14 +45,27 @@ pub(crate) const LONG_STEP: Duration = Duration::from_secs(60);
 /// Windows from this long on are tested at [`LONG_STEP`].
 const LONG_WINDOW: Duration = Duration::from_secs(3600);
 
+/// The step of the probes of alerts (SLOs aside) reading six hours or more: their probes
+/// span twice their window, and a promtool step costs an evaluation of every rule. Every
+/// such window still holds 72 samples or more.
+pub(crate) const DAY_STEP: Duration = Duration::from_secs(300);
+
+/// Windows from this long on are tested at [`DAY_STEP`].
+const DAY_WINDOW: Duration = Duration::from_secs(6 * 3600);
+
 /// The step (sample and evaluation interval) of the probes of an alert whose longest range
 /// window is `window`.
 pub(crate) fn test_step(scrape: Duration, window: Option<Duration>) -> Duration {
-    if window.is_some_and(|w| w >= LONG_WINDOW) {
-        long_step(scrape)
-    } else {
-        scrape
+    match window {
+        Some(w) if w >= DAY_WINDOW => day_step(scrape),
+        Some(w) if w >= LONG_WINDOW => long_step(scrape),
+        _ => scrape,
     }
+}
+
+/// [`DAY_STEP`], or the scrape interval when it is longer.
+pub(crate) fn day_step(scrape: Duration) -> Duration {
+    scrape.max(DAY_STEP)
 }
 
 /// [`LONG_STEP`], or the scrape interval when it is longer.
@@ -69,6 +82,10 @@ pub(crate) struct Series {
     /// The replica leaves after this many samples: Prometheus writes a stale marker at the
     /// next scrape, and the series has no sample after it.
     pub(crate) leaves_after: Option<u64>,
+    /// No samples before this many steps: the series (its shape and `leaves_after`) starts
+    /// that late, as a replica deployed then would. Probes of one alert delayed so they end
+    /// together share one test (see `slo/probes.rs`).
+    pub(crate) arrives_after: u64,
 }
 
 /// How a series' samples move.
@@ -97,6 +114,7 @@ impl Series {
             labels,
             shape,
             leaves_after: None,
+            arrives_after: 0,
         }
     }
 }
@@ -126,6 +144,11 @@ pub(crate) struct Probe {
     pub(crate) name: String,
     pub(crate) series: Vec<Series>,
     pub(crate) checks: Vec<Check>,
+    /// The probe may start later by any multiple of this (its series arriving late, its
+    /// checks as late): its rules read no absence and no clock, so it then behaves as it
+    /// does from time 0. The packer delays it to end with the longest probe of its test
+    /// group, so its long windows are not read past its end.
+    pub(crate) may_start_late_by: Option<Duration>,
 }
 
 impl Probe {
@@ -134,6 +157,7 @@ impl Probe {
             name: name.into(),
             series: Vec::new(),
             checks: Vec::new(),
+            may_start_late_by: None,
         }
     }
 
@@ -142,6 +166,12 @@ impl Probe {
             at,
             firing: Vec::new(),
         });
+        self
+    }
+
+    /// [`Probe::may_start_late_by`] `unit`.
+    pub(crate) fn may_start_late_by(mut self, unit: Duration) -> Probe {
+        self.may_start_late_by = Some(unit);
         self
     }
 

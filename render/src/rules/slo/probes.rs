@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::policy::{Objective, Policy, LONG, MINUTE, PAGE, TICKET, WINDOWS};
-use crate::rules::scenario::{round_up, Probe, Series, Shape, REPLICAS};
+use crate::rules::scenario::{round_up, samples, Probe, Series, Shape, REPLICAS};
 use crate::rules::set::LONG_RECORDING_INTERVAL;
 use botwatch_spec::names::{self, prometheus_duration};
 
@@ -57,6 +57,7 @@ fn segmented(objective: &Objective<'_>, segments: &[(u64, f64)], scrape: Duratio
 fn good_template(_: f64, _: f64) -> Series {
     Series {
         leaves_after: None,
+        arrives_after: 0,
         name: String::new(),
         labels: Vec::new(),
         shape: Shape::Counter(Vec::new()),
@@ -272,13 +273,18 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
                 labels,
                 shape: Shape::Gauge(vec![(u64::MAX, 1.0)]),
                 leaves_after: None,
+                arrives_after: 0,
             }]);
         }
     }
     probes.push(beside);
 
-    // Shapes checked at the same minute share one test: each is a job of its own, so they
-    // cannot meet in any aggregation, and promtool steps through the hours once for all.
+    // The shapes share one test: each is a job of its own, so they cannot meet in any
+    // aggregation, and each arrives late enough to end with the longest, so all are checked
+    // at one minute and promtool steps through the hours once for all. A shape arrives a
+    // whole number of long recording intervals late, so the day-long ratios are recorded at
+    // the same minutes of its data as when alone: shapes checked at other minutes of that
+    // interval go to a test of their own.
     let mut decided: Vec<(&str, u64, Vec<Series>, Vec<crate::rules::scenario::Expect>)> =
         Vec::new();
     for (name, shape, at) in SHAPES {
@@ -314,12 +320,13 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
         let series = with_old_replica(objective, segmented(objective, &segments, scrape));
         decided.push((name, at, series, firing));
     }
-    let mut minutes: Vec<u64> = decided.iter().map(|d| d.1).collect();
-    minutes.sort_unstable();
-    minutes.dedup();
-    for at in minutes {
-        let together: Vec<_> = decided.iter().filter(|d| d.1 == at).collect();
-        if let [(name, _, series, firing)] = together[..] {
+    let interval = (LONG_RECORDING_INTERVAL.as_secs() / MINUTE).max(1);
+    let mut phases: Vec<u64> = decided.iter().map(|d| d.1 % interval).collect();
+    phases.sort_unstable();
+    phases.dedup();
+    for phase in phases {
+        let together: Vec<_> = decided.iter().filter(|d| d.1 % interval == phase).collect();
+        if let [(name, at, series, firing)] = together[..] {
             probes.push(
                 Probe::new(*name)
                     .with(series.clone())
@@ -327,17 +334,19 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
             );
             continue;
         }
+        let last = together.iter().map(|d| d.1).max().unwrap_or_default();
         let mut probe = Probe::new(
             together
                 .iter()
                 .enumerate()
-                .map(|(k, d)| format!("{} ({})", d.0, shape_job(k)))
+                .map(|(k, d)| format!("{} ({}, from minute {})", d.0, shape_job(k), last - d.1))
                 .collect::<Vec<_>>()
                 .join("; "),
         );
         let mut all_firing = Vec::new();
-        for (k, (_, _, series, firing)) in together.iter().enumerate() {
+        for (k, (_, at, series, firing)) in together.iter().enumerate() {
             let job = shape_job(k);
+            let late = samples(Duration::from_secs((last - at) * MINUTE), scrape);
             probe = probe.with(
                 series
                     .iter()
@@ -348,6 +357,7 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
                                 value.clone_from(&job);
                             }
                         }
+                        s.arrives_after = late;
                         s
                     })
                     .collect(),
@@ -357,7 +367,12 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
                 e
             }));
         }
-        probes.push(probe.check(Duration::from_secs(at * MINUTE), all_firing));
+        // Still a whole number of recording intervals late, whatever the delay.
+        probes.push(
+            probe
+                .check(Duration::from_secs(last * MINUTE), all_firing)
+                .may_start_late_by(LONG_RECORDING_INTERVAL),
+        );
     }
     probes
 }
