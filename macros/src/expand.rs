@@ -112,18 +112,13 @@ fn parse_all(written: Vec<(AttributeKind, TokenStream, TokenStream)>) -> syn::Re
 }
 
 /// Each `calls / path::to::other_fn` names a function in scope: a misspelt path is a
-/// compile error at the attribute. The path is read as a value (a function item is zero
-/// sized, so this costs nothing); a generic function there needs its turbofish.
-fn ratio_path_checks(alerts: &[botwatch_spec::model::Alert]) -> TokenStream {
-    alerts
+/// compile error at that path (its tokens keep the user's spans). The path is read as a
+/// value (a function item is zero sized, so this costs nothing); a generic function there
+/// needs its turbofish.
+fn ratio_path_checks(paths: &[syn::Path]) -> TokenStream {
+    paths
         .iter()
-        .filter_map(|alert| match &alert.condition {
-            botwatch_spec::model::Condition::CallsRatio { other, .. } => {
-                syn::parse_str::<syn::Path>(other).ok()
-            }
-            _ => None,
-        })
-        .map(|path| quote! { let _ = #path; })
+        .map(|path| quote_spanned! {path.span()=> let _ = #path; })
         .collect()
 }
 
@@ -166,7 +161,7 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
                          remove `ok_if`",
                     ));
                 }
-                items.extend(ratio_path_checks(&parsed.spec.alerts));
+                items.extend(ratio_path_checks(&parsed.ratio_paths));
                 items.extend(counted_items(
                     name,
                     Attribute::Counted(parsed.spec),
