@@ -17,7 +17,7 @@
 //! never missed; but a function that keeps more than [`SLOTS`] calls in flight without a
 //! break reads as old as that run, and an `oldest` alert on it fires once the run is older
 //! than its line. Functions with only `#[counted]` or `#[timed]` and no `in_flight` carry
-//! none of this: their calls never touch it.
+//! none of this: the macro gives their calls [`NotTracked`], whose token is `()`.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -157,6 +157,49 @@ fn unix_nanos() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(1, |d| u64::try_from(d.as_nanos()).unwrap_or(UNDATED - 1))
         .clamp(1, UNDATED - 1)
+}
+
+/// What a call keeps of its function's calls in flight, chosen by the macro: [`NotTracked`]
+/// for a function without `in_flight` (a `()` token: its calls carry nothing for it, not
+/// even an empty `Option`), or [`Tracked`], the function's [`InFlight`].
+pub trait Track: Copy {
+    /// Held by the call from entry until it is dropped.
+    type Token: std::fmt::Debug;
+    /// A call enters.
+    fn enter(self) -> Self::Token;
+}
+
+/// A function that does not track its calls in flight.
+#[derive(Clone, Copy, Debug)]
+pub struct NotTracked;
+
+impl Track for NotTracked {
+    type Token = ();
+    #[inline(always)]
+    fn enter(self) {}
+}
+
+/// A function that tracks its calls in flight in its `InFlight`. A type with no lifetime
+/// parameter (not `&'static InFlight` itself): an `async fn`'s future holds it across
+/// awaits, and `Send` is checked there for every lifetime, which a trait implemented only
+/// for `&'static InFlight` would fail (`tokio::spawn` of the function's future would not
+/// compile).
+#[derive(Clone, Copy, Debug)]
+pub struct Tracked(&'static InFlight);
+
+impl Tracked {
+    /// Calls of a function tracked in `site`.
+    pub const fn new(site: &'static InFlight) -> Self {
+        Tracked(site)
+    }
+}
+
+impl Track for Tracked {
+    type Token = InFlightCall;
+    #[inline(always)]
+    fn enter(self) -> InFlightCall {
+        self.0.enter()
+    }
 }
 
 /// A call in flight: dropping it (at return, during a panic, or with its future) ends it.

@@ -140,7 +140,7 @@ pub mod __private {
     };
     pub use crate::guard::{test_clock as guard_clock, tick as guards_tick};
     pub use crate::histogram::{histogram_lines, zero_line, Line};
-    pub use crate::in_flight::{InFlight, InFlightCall};
+    pub use crate::in_flight::{InFlight, InFlightCall, NotTracked, Track, Tracked};
     pub use crate::labels::{Found, LabelArg, LabelValue, ScalarLabelArg, SeriesRef, TextLabel};
     pub use crate::outcome::{
         err_of, require_not_future, ErrOutcome, FutureCheck, OtherOutcome, Probe, ResultOutcome,
