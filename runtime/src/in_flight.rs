@@ -294,7 +294,10 @@ mod tests {
         drop(outer);
         assert_eq!(SITE.count(), 1);
         let again = SITE.enter();
-        assert_ne!(again.slot, inner.slot, "a slot still held is never handed out");
+        assert_ne!(
+            again.slot, inner.slot,
+            "a slot still held is never handed out"
+        );
         assert_eq!(SITE.count(), 2);
         drop((inner, again));
         assert_eq!(SITE.count(), 0);
@@ -310,6 +313,29 @@ mod tests {
             let call = SITE.enter();
             assert!(call.slot < SLOTS, "no slot left: one was not given back");
             assert_eq!(SITE.count(), 1);
+        }
+        assert_eq!(SITE.count(), 0);
+    }
+
+    /// Threads sharing a stripe race for the same first slot: each call keeps its slot to
+    /// itself until it leaves (a claim that is not one atomic step would hand one slot to
+    /// two calls, and the first to leave would free the other's).
+    #[test]
+    fn threads_racing_for_one_slot_never_share_it() {
+        static SITE: InFlight = InFlight::new();
+        let threads: Vec<_> = (0..4 * STRIPES)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    for _ in 0..200_000 {
+                        let call = SITE.enter();
+                        let held = SITE.slot(call.slot.min(SLOTS - 1)).load(Ordering::Relaxed);
+                        assert!(call.slot == UNTRACKED || held != FREE, "a slot was shared");
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
         }
         assert_eq!(SITE.count(), 0);
     }
