@@ -112,18 +112,13 @@ fn parse_all(written: Vec<(AttributeKind, TokenStream, TokenStream)>) -> syn::Re
 }
 
 /// Each `calls / path::to::other_fn` names a function in scope: a misspelt path is a
-/// compile error at the attribute. The path is read as a value (a function item is zero
-/// sized, so this costs nothing); a generic function there needs its turbofish.
-fn ratio_path_checks(alerts: &[botwatch_spec::model::Alert]) -> TokenStream {
-    alerts
+/// compile error at that path (its tokens keep the user's spans). The path is read as a
+/// value (a function item is zero sized, so this costs nothing); a generic function there
+/// needs its turbofish.
+fn ratio_path_checks(paths: &[syn::Path]) -> TokenStream {
+    paths
         .iter()
-        .filter_map(|alert| match &alert.condition {
-            botwatch_spec::model::Condition::CallsRatio { other, .. } => {
-                syn::parse_str::<syn::Path>(other).ok()
-            }
-            _ => None,
-        })
-        .map(|path| quote! { let _ = #path; })
+        .map(|path| quote_spanned! {path.span()=> let _ = #path; })
         .collect()
 }
 
@@ -141,7 +136,7 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     let mut hooks = quote!(::botwatch::__private::NoBreaker);
     let (mut counted_series, mut timed_series) = (none(), none());
     // One count of calls in flight per function, whichever attribute asked for it; a
-    // function that does not ask gets no static and no code for it.
+    // function that does not ask gets no static, and its calls a `()` token (`NotTracked`).
     let tracks_in_flight = parsed.iter().any(|p| match p {
         Parsed::Counted(c) => c.spec.tracks_in_flight(),
         Parsed::Timed(t) => t.spec.tracks_in_flight(),
@@ -152,9 +147,9 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
             static __BOTWATCH_IN_FLIGHT: ::botwatch::__private::InFlight =
                 ::botwatch::__private::InFlight::new();
         });
-        quote!(::core::option::Option::Some(&__BOTWATCH_IN_FLIGHT))
+        quote!(::botwatch::__private::Tracked::new(&__BOTWATCH_IN_FLIGHT))
     } else {
-        none()
+        quote!(::botwatch::__private::NotTracked)
     };
     for attribute in parsed {
         match attribute {
@@ -166,7 +161,7 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
                          remove `ok_if`",
                     ));
                 }
-                items.extend(ratio_path_checks(&parsed.spec.alerts));
+                items.extend(ratio_path_checks(&parsed.ratio_paths));
                 items.extend(counted_items(
                     name,
                     Attribute::Counted(parsed.spec),
@@ -205,7 +200,7 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
     items.extend(quote! {
         static __BOTWATCH_INSTRUMENTS: ::botwatch::__private::Instruments =
             ::botwatch::__private::Instruments {
-                counted: #counted, timed: #timed, breaker: #breaker, in_flight: #in_flight,
+                counted: #counted, timed: #timed, breaker: #breaker,
             };
     });
     let body = &function.block;
@@ -228,7 +223,7 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
         let statements = body.stream();
         return Ok(quote! {
             #items
-            let #guard = ::botwatch::__private::enter_diverging(#instruments, #series);
+            let #guard = ::botwatch::__private::enter_diverging(#instruments, #series, #in_flight);
             #statements
         });
     }
@@ -249,8 +244,8 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
                 );
             };
             quote! {
-                let #value = ::botwatch::__private::run::<#result, _, _, _>(
-                    #instruments, #series, move || -> #result #body, #is_error, #hooks
+                let #value = ::botwatch::__private::run::<#result, _, _, _, _>(
+                    #instruments, #series, #in_flight, move || -> #result #body, #is_error, #hooks
                 );
                 // A future returned under a name the shapes do not know (a type alias, a
                 // macro's `$ret:ty`) would be recorded at creation: refuse it instead.
@@ -263,18 +258,18 @@ fn wrap(function: &InstrumentedFn, name: &str, parsed: Vec<Parsed>) -> syn::Resu
             }
         }
         Shape::AsyncFn { result } => quote! {
-            ::botwatch::__private::run_async::<#result, _, _, _>(
-                #instruments, #series, async move #body, #is_error, #hooks
+            ::botwatch::__private::run_async::<#result, _, _, _, _>(
+                #instruments, #series, #in_flight, async move #body, #is_error, #hooks
             ).await
         },
         Shape::ImplFuture { result } => quote! {
-            ::botwatch::__private::run_returning_future::<#result, _, _, _, _>(
-                #instruments, #series, move || #body, #is_error, #hooks
+            ::botwatch::__private::run_returning_future::<#result, _, _, _, _, _>(
+                #instruments, #series, #in_flight, move || #body, #is_error, #hooks
             )
         },
         Shape::BoxedFuture { ret, result } => quote! {
-            ::std::boxed::Box::pin(::botwatch::__private::run_returning_future::<#result, _, _, _, _>(
-                #instruments, #series, move || -> #ret #body, #is_error, #hooks
+            ::std::boxed::Box::pin(::botwatch::__private::run_returning_future::<#result, _, _, _, _, _>(
+                #instruments, #series, #in_flight, move || -> #ret #body, #is_error, #hooks
             ))
         },
         Shape::Diverging => unreachable!("expanded above"),

@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use crate::breaker::{nesting, Breaker, BreakerHooks, BreakerSite, CircuitOpen, Outcome, Permit};
 use crate::clock;
 use crate::histogram::OwnedHistogram;
-use crate::in_flight::{InFlight, InFlightCall};
+use crate::in_flight::Track;
 use crate::sites::{CallCounts, CountedSite, SetOf, TimedSite};
 
 /// The sites of one function, as its attributes declared them.
@@ -29,8 +29,6 @@ pub struct Instruments {
     pub timed: Option<&'static TimedSite>,
     /// `#[circuit_breaker]`'s site.
     pub breaker: Option<&'static BreakerSite>,
-    /// The calls in flight, for a function that tracks them (`in_flight`).
-    pub in_flight: Option<&'static InFlight>,
 }
 
 /// Where this call records, for a function with per-call labels: its label set's storage,
@@ -44,9 +42,12 @@ pub struct Series {
     pub timed: Option<SetOf<OwnedHistogram>>,
 }
 
-/// One admitted call in progress.
+/// One admitted call in progress. `T` is what the function tracks of its calls in flight:
+/// for a function that tracks nothing the token is `()`, so its calls carry exactly what
+/// they carried before `in_flight` existed (an `Option` token here, though always `None`,
+/// kept the closed breaker path's call out of registers: 5.7 → 10.8 ns).
 #[derive(Debug)]
-struct Call {
+struct Call<T: Track> {
     instruments: &'static Instruments,
     series: Series,
     /// `None` without a breaker, or when the call is nested in one through the same breaker.
@@ -54,10 +55,10 @@ struct Call {
     /// Raw clock reading at entry, when anything needs the duration.
     started: Option<u64>,
     /// In flight until this call is dropped: returned, panicked or its future dropped.
-    _in_flight: Option<InFlightCall>,
+    _in_flight: T::Token,
 }
 
-impl Call {
+impl<T: Track> Call<T> {
     /// Admits a call, or returns the rejection. A `per` breaker's hooks name the breaker of
     /// the call's key. An admitted call comes with its breaker marked as running on this
     /// thread (see `nesting`), for the caller to keep while the body runs; a call nested in
@@ -69,8 +70,9 @@ impl Call {
     fn enter<R>(
         instruments: &'static Instruments,
         series: Series,
+        in_flight: T,
         hooks: &impl BreakerHooks<R>,
-    ) -> Result<(Call, Option<nesting::Scope>), CircuitOpen> {
+    ) -> Result<(Self, Option<nesting::Scope>), CircuitOpen> {
         let mut needs_clock = instruments.timed.is_some();
         let mut permit = None;
         let mut scope = None;
@@ -88,7 +90,7 @@ impl Call {
             series,
             permit,
             started,
-            _in_flight: instruments.in_flight.map(InFlight::enter),
+            _in_flight: in_flight.enter(),
         };
         Ok((call, scope))
     }
@@ -101,8 +103,9 @@ impl Call {
     fn enter_closed<R>(
         instruments: &'static Instruments,
         series: Series,
+        in_flight: T,
         hooks: &impl BreakerHooks<R>,
-    ) -> Option<(Call, nesting::Scope)> {
+    ) -> Option<(Self, nesting::Scope)> {
         let site = instruments.breaker?;
         let breaker = hooks.breaker().unwrap_or_else(|| site.breaker());
         let permit = breaker.admit_closed()?;
@@ -113,7 +116,7 @@ impl Call {
             series,
             permit: Some(permit),
             started,
-            _in_flight: instruments.in_flight.map(InFlight::enter),
+            _in_flight: in_flight.enter(),
         };
         Some((call, scope))
     }
@@ -185,18 +188,18 @@ fn rejected(instruments: &'static Instruments, series: Series) {
 
 /// Records a panic of the body if it is dropped while armed: it lives only across the
 /// body's run or poll, so only a panic of the body itself can drop it armed.
-struct PanicGuard<'a> {
-    call: &'a mut Option<Call>,
+struct PanicGuard<'a, T: Track> {
+    call: &'a mut Option<Call<T>>,
 }
 
-impl PanicGuard<'_> {
+impl<T: Track> PanicGuard<'_, T> {
     #[inline(always)]
     fn disarm(self) {
         std::mem::forget(self);
     }
 }
 
-impl Drop for PanicGuard<'_> {
+impl<T: Track> Drop for PanicGuard<'_, T> {
     // In line, so that the call's state is reached only by inlined code and can stay in
     // registers on the normal path; the recording itself is a cold call.
     #[inline(always)]
@@ -209,9 +212,10 @@ impl Drop for PanicGuard<'_> {
 
 /// Runs a synchronous body under the function's instruments.
 #[inline(always)]
-pub fn run<R, B, E, H>(
+pub fn run<R, B, E, H, T>(
     instruments: &'static Instruments,
     series: Series,
+    in_flight: T,
     body: B,
     is_error: E,
     hooks: H,
@@ -220,11 +224,12 @@ where
     B: FnOnce() -> R,
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
+    T: Track,
 {
-    if let Some((call, scope)) = Call::enter_closed(instruments, series, &hooks) {
+    if let Some((call, scope)) = Call::enter_closed(instruments, series, in_flight, &hooks) {
         return run_entered(call, Some(scope), body, is_error, &hooks);
     }
-    let (call, scope) = match Call::enter(instruments, series, &hooks) {
+    let (call, scope) = match Call::enter(instruments, series, in_flight, &hooks) {
         Ok(entered) => entered,
         Err(open) => {
             let rejection = hooks.reject(open);
@@ -237,8 +242,8 @@ where
 
 /// Runs a synchronous body as the admitted `call`, then records it.
 #[inline(always)]
-fn run_entered<R, B, E, H>(
-    call: Call,
+fn run_entered<R, B, E, H, T>(
+    call: Call<T>,
     scope: Option<nesting::Scope>,
     body: B,
     is_error: E,
@@ -248,6 +253,7 @@ where
     B: FnOnce() -> R,
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
+    T: Track,
 {
     let mut call = Some(call);
     let guard = PanicGuard { call: &mut call };
@@ -265,23 +271,27 @@ where
 /// A call of a `-> !` function in progress: it never returns, so the only outcome to record
 /// is a panic unwinding through it, which drops this guard.
 #[derive(Debug)]
-pub struct DivergingCall {
+pub struct DivergingCall<T: Track> {
     instruments: &'static Instruments,
     series: Series,
-    _in_flight: Option<InFlightCall>,
+    _in_flight: T::Token,
 }
 
 /// Starts a call of a `-> !` function.
 #[inline(always)]
-pub fn enter_diverging(instruments: &'static Instruments, series: Series) -> DivergingCall {
+pub fn enter_diverging<T: Track>(
+    instruments: &'static Instruments,
+    series: Series,
+    in_flight: T,
+) -> DivergingCall<T> {
     DivergingCall {
         instruments,
         series,
-        _in_flight: instruments.in_flight.map(InFlight::enter),
+        _in_flight: in_flight.enter(),
     }
 }
 
-impl Drop for DivergingCall {
+impl<T: Track> Drop for DivergingCall<T> {
     #[cold]
     fn drop(&mut self) {
         // The guard lives in the function's own frame and the function never returns, so
@@ -297,12 +307,13 @@ impl Drop for DivergingCall {
 pin_project_lite::pin_project! {
     /// The future of an instrumented `async fn` or `-> impl Future` function.
     #[must_use = "futures do nothing unless polled"]
-    pub struct Instrumented<F, R, E, H> {
+    pub struct Instrumented<F, R, E, H, T: Track> {
         #[pin]
         body: Option<F>,
         instruments: &'static Instruments,
         series: Series,
-        call: Option<Call>,
+        in_flight: T,
+        call: Option<Call<T>>,
         // Admitted yet (at the first poll for `async fn`, at the call for `impl Future`).
         entered: bool,
         // A rejected call's value, returned at the first poll.
@@ -319,23 +330,26 @@ pin_project_lite::pin_project! {
 /// An `async fn`'s body: nothing runs before the first poll, so admission (and the clock)
 /// start there.
 #[inline(always)]
-pub fn run_async<R, F, E, H>(
+pub fn run_async<R, F, E, H, T>(
     instruments: &'static Instruments,
     series: Series,
+    in_flight: T,
     body: F,
     is_error: E,
     hooks: H,
-) -> Instrumented<F, R, E, H>
+) -> Instrumented<F, R, E, H, T>
 where
     F: Future<Output = R>,
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
+    T: Track,
 {
     let created_inside = breaker_of(instruments, &hooks).is_some_and(nesting::is_running_here);
     Instrumented {
         body: Some(body),
         instruments,
         series,
+        in_flight,
         call: None,
         entered: false,
         rejection: None,
@@ -355,25 +369,28 @@ where
 /// through; spawned, it is polled on a task of its own and admitted (or rejected) then, as
 /// a call of its own.
 #[inline(always)]
-pub fn run_returning_future<R, M, F, E, H>(
+pub fn run_returning_future<R, M, F, E, H, T>(
     instruments: &'static Instruments,
     series: Series,
+    in_flight: T,
     make_body: M,
     is_error: E,
     hooks: H,
-) -> Instrumented<F, R, E, H>
+) -> Instrumented<F, R, E, H, T>
 where
     M: FnOnce() -> F,
     F: Future<Output = R>,
     E: FnOnce(&R) -> bool,
     H: BreakerHooks<R>,
+    T: Track,
 {
     if breaker_of(instruments, &hooks).is_some_and(nesting::is_running_here) {
-        let mut future = run_async(instruments, series, make_body(), is_error, hooks);
+        let mut future = run_async(instruments, series, in_flight, make_body(), is_error, hooks);
         future.created_inside = true;
         return future;
     }
-    let (mut call, body, rejection, is_error) = match Call::enter(instruments, series, &hooks) {
+    let entered = Call::enter(instruments, series, in_flight, &hooks);
+    let (mut call, body, rejection, is_error) = match entered {
         Ok((call, scope)) => {
             let mut call = Some(call);
             let guard = PanicGuard { call: &mut call };
@@ -392,6 +409,7 @@ where
         body,
         instruments,
         series,
+        in_flight,
         call: call.take(),
         entered: true,
         rejection,
@@ -402,11 +420,12 @@ where
     }
 }
 
-impl<F, E, H> Future for Instrumented<F, F::Output, E, H>
+impl<F, E, H, T> Future for Instrumented<F, F::Output, E, H, T>
 where
     F: Future,
     E: FnOnce(&F::Output) -> bool,
     H: BreakerHooks<F::Output>,
+    T: Track,
 {
     type Output = F::Output;
 
@@ -422,7 +441,7 @@ where
             .map(|_| nesting::in_task(nesting::task_of(cx)));
         if !*this.entered {
             *this.entered = true;
-            match Call::enter(this.instruments, *this.series, this.hooks) {
+            match Call::enter(this.instruments, *this.series, *this.in_flight, this.hooks) {
                 // The admission's mark ends here; each poll marks again below.
                 Ok((call, _)) => *this.call = Some(call),
                 Err(open) => {

@@ -143,7 +143,7 @@ pub mod __private {
     };
     pub use crate::guard::{test_clock as guard_clock, tick as guards_tick};
     pub use crate::histogram::{histogram_lines, zero_line, Line};
-    pub use crate::in_flight::{InFlight, InFlightCall};
+    pub use crate::in_flight::{InFlight, InFlightCall, NotTracked, Track, Tracked};
     pub use crate::labels::{
         advance_clock as advance_label_clock, Found, LabelArg, LabelValue, ScalarLabelArg,
         SeriesRef, TextLabel,

@@ -176,3 +176,72 @@ fn metrics_serve_the_count_and_the_oldest_start() {
         "{after}"
     );
 }
+
+/// A future that is pending until its flag is set: a fill that arrives later.
+struct FillArrives<'a>(&'a std::cell::Cell<bool>);
+
+impl Future for FillArrives<'_> {
+    type Output = Result<(), String>;
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.0.get() {
+            Poll::Ready(Ok(()))
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[botwatch::counted(in_flight)]
+async fn await_fill(filled: &std::cell::Cell<bool>) -> Result<(), String> {
+    FillArrives(filled).await
+}
+
+/// Futures of one function polled in turn on one thread are each in flight on their own:
+/// one completing or being dropped ends that call only, never its neighbour's.
+#[test]
+fn interleaved_futures_on_one_thread_are_each_in_flight() {
+    let (first_filled, second_filled) = (std::cell::Cell::new(false), std::cell::Cell::new(false));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut first = Box::pin(await_fill(&first_filled));
+    let mut second = Box::pin(await_fill(&second_filled));
+    let mut third = Box::pin(await_fill(&first_filled));
+    assert!(first.as_mut().poll(&mut cx).is_pending());
+    assert!(second.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(in_flight("await_fill"), 2);
+    assert!(first.as_mut().poll(&mut cx).is_pending());
+    assert!(third.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(in_flight("await_fill"), 3);
+    first_filled.set(true);
+    assert!(first.as_mut().poll(&mut cx).is_ready());
+    assert_eq!(in_flight("await_fill"), 2, "only the completed call left");
+    drop(second);
+    assert_eq!(in_flight("await_fill"), 1, "only the dropped call left");
+    assert!(botwatch::snapshot()
+        .in_flight("await_fill")
+        .unwrap()
+        .oldest
+        .is_some());
+    assert!(third.as_mut().poll(&mut cx).is_ready());
+    assert_eq!(in_flight("await_fill"), 0);
+    drop((first, third));
+    assert_eq!(in_flight("await_fill"), 0);
+}
+
+#[botwatch::counted(in_flight)]
+async fn await_elsewhere() -> Result<(), String> {
+    NeverMined.await
+}
+
+/// A future that entered on one thread and is dropped on another (a task moved between
+/// workers) leaves as it is dropped.
+#[test]
+fn a_future_dropped_on_another_thread_leaves() {
+    let mut future = Box::pin(await_elsewhere());
+    assert!(future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+        .is_pending());
+    assert_eq!(in_flight("await_elsewhere"), 1);
+    std::thread::spawn(move || drop(future)).join().unwrap();
+    assert_eq!(in_flight("await_elsewhere"), 0);
+}

@@ -98,6 +98,24 @@ pub(crate) fn parse_alert(
     Ok(alert)
 }
 
+/// The other function's path of a `calls / path::to::other_fn` alert, with the user's
+/// spans, so that a misspelt path is reported at the path itself; `None` for any other
+/// condition (the alert was parsed already, so its syntax is known to be right).
+pub(crate) fn calls_ratio_path(tokens: &TokenStream) -> Option<syn::Path> {
+    let (condition, _) = split_first(tokens.clone()).ok()?;
+    let parser = |input: ParseStream<'_>| {
+        let word: Ident = input.parse()?;
+        if word != "calls" || !input.peek(Token![/]) {
+            return Ok(None);
+        }
+        input.parse::<Token![/]>()?;
+        let path = syn::Path::parse_mod_style(input)?;
+        input.parse::<TokenStream>()?;
+        Ok(Some(path))
+    };
+    parser.parse2(condition).ok().flatten()
+}
+
 /// Whether `key` (`within`, `window`, `min_rate`) applies to a function's condition; the
 /// reason when it does not.
 fn function_key_applies(key: &str, condition: &Condition) -> Result<(), &'static str> {
@@ -581,5 +599,28 @@ mod tests {
         assert!(e("alert(rate / other < 1/s)").contains("calls / path::to::other_fn"));
         assert!(e("alert(calls / other)").contains("`calls / path::to::other_fn < 20%`"));
         assert!(e("alert(calls / other > 150)").contains("more than 1"));
+    }
+
+    /// The macro checks each ratio's other function at its path: every `calls / path`
+    /// alert gives its path, in the order written, and no other alert gives one.
+    #[test]
+    fn each_calls_ratio_gives_its_path_for_the_macro_to_check() {
+        let parsed = crate::parse::parse_attribute(
+            crate::model::AttributeKind::Counted,
+            "alert(error_rate > 5%), alert(calls / relay::submit < 20%, window = 2h), \
+             alert(in_flight > 3), alert(calls / fill > 90%)"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+        let crate::parse::Parsed::Counted(counted) = parsed else {
+            panic!("a counted attribute")
+        };
+        let paths: Vec<String> = counted
+            .ratio_paths
+            .iter()
+            .map(crate::parse::values::path_text)
+            .collect();
+        assert_eq!(paths, ["relay::submit", "fill"]);
     }
 }

@@ -106,6 +106,9 @@ pub struct ParsedCounted {
     pub ok_if: Option<syn::Path>,
     /// Per-call labels: each key with its expression, in the order written.
     pub call_labels: Vec<(Text, syn::Expr)>,
+    /// Each `calls / path::to::other_fn` alert's other function, as tokens with the user's
+    /// spans, so the macro can make a misspelt path a compile error at that path.
+    pub ratio_paths: Vec<syn::Path>,
 }
 
 /// A parsed `#[timed(...)]`: the model plus its per-call label expressions.
@@ -126,13 +129,18 @@ fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
     let mut errors = Errors::default();
     let mut keys = KeySet::new("#[counted]", COUNTED_KEYS, REPEATABLE);
     let (mut alerts, mut slos) = (Vec::new(), Vec::new());
+    let mut ratio_paths = Vec::new();
     for_each_item(parse_items(tokens)?, &mut keys, &mut errors, |item, key| {
         match key {
-            "alert" => alerts.push(alert::parse_alert(
-                nested(item, "error_rate > 5%")?,
-                span_of(item),
-                AttributeKind::Counted,
-            )?),
+            "alert" => {
+                let tokens = nested(item, "error_rate > 5%")?;
+                alerts.push(alert::parse_alert(
+                    tokens,
+                    span_of(item),
+                    AttributeKind::Counted,
+                )?);
+                ratio_paths.extend(alert::calls_ratio_path(tokens));
+            }
             "slo" => slos.push(alert::parse_slo(
                 nested(item, "objective = 99.5%")?,
                 span_of(item),
@@ -190,6 +198,7 @@ fn parse_counted_with_paths(tokens: TokenStream) -> syn::Result<ParsedCounted> {
         error_if,
         ok_if,
         call_labels,
+        ratio_paths,
     })
 }
 
