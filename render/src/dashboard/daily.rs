@@ -14,7 +14,7 @@
 use botwatch_spec::declared::MetricKind;
 
 use super::panels::{Kind, Look, Panel, DAY};
-use super::queries::{Query, SCOPE_MATCHERS};
+use super::queries::{keys_legend, Query, SCOPE_MATCHERS};
 use super::units::grafana_unit;
 use crate::promql::Metric;
 
@@ -157,12 +157,7 @@ pub(super) fn line_panels(metric: &Metric<'_>) -> Vec<Panel> {
             ),
             queries: vec![Query {
                 expr: pie_query(metric),
-                legend: metric
-                    .keys
-                    .iter()
-                    .map(|k| format!("{{{{{k}}}}}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                legend: keys_legend(&metric.keys),
             }],
             kind: Kind::Pie,
             unit,

@@ -438,6 +438,14 @@ pub(crate) fn label_evictions() -> Query {
     )
 }
 
+/// `{{venue}} {{side}}`: a series' name by its label values (a bar, a slice, a row).
+pub(crate) fn keys_legend(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| format!("{{{{{k}}}}}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The scope matchers as a list, for the declared metrics' selectors.
 pub(crate) const SCOPE_MATCHERS: [&str; 2] = ["job=~\"$job\"", "instance=~\"$instance\""];
 

@@ -12,7 +12,7 @@ use crate::promql::Metric;
 
 use super::layout::{Bot, Layout};
 use super::panels::{Kind, Look, Panel};
-use super::queries::{self, Query, SCOPE_MATCHERS};
+use super::queries::{self, keys_legend, Query, SCOPE_MATCHERS};
 use super::units::grafana_unit;
 
 fn table(key: &str, title: &str, description: &str, query: Query, size: (u32, u32)) -> Panel {
@@ -78,12 +78,7 @@ pub(super) fn family_table(metric: &Metric<'_>) -> Option<Panel> {
         ),
         Query {
             expr: family_table_query(metric),
-            legend: metric
-                .keys
-                .iter()
-                .map(|k| format!("{{{{{k}}}}}"))
-                .collect::<Vec<_>>()
-                .join(" "),
+            legend: keys_legend(&metric.keys),
         },
         (8, 8),
     );

@@ -12,19 +12,11 @@ use botwatch_spec::model::Site;
 use botwatch_spec::names;
 
 use super::panels::{Kind, Look, Panel};
-use super::queries::{scope, Query, RATE_INTERVAL, SCOPE_MATCHERS};
+use super::queries::{keys_legend, scope, Query, RATE_INTERVAL, SCOPE_MATCHERS};
 use super::units::{grafana_unit, per_second};
 
 /// How many label sets a bar gauge shows.
 pub(crate) const TOP: u32 = 10;
-
-/// `{{venue}} {{side}}`: a bar's name.
-fn legend(keys: &[String]) -> String {
-    keys.iter()
-        .map(|k| format!("{{{{{k}}}}}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 fn bars(
     key: String,
@@ -76,7 +68,7 @@ pub(super) fn function_bars(site: &Site, metric: &str, key: &str, who: &str) -> 
             ),
             Query {
                 expr: format!("topk({TOP}, {all})"),
-                legend: legend(&f.call_labels),
+                legend: keys_legend(&f.call_labels),
             },
             Cow::Borrowed("reqps"),
         ),
@@ -89,7 +81,7 @@ pub(super) fn function_bars(site: &Site, metric: &str, key: &str, who: &str) -> 
             ),
             Query {
                 expr: format!("topk({TOP}, {errors} / {all})"),
-                legend: legend(&f.call_labels),
+                legend: keys_legend(&f.call_labels),
             },
             Cow::Borrowed("percentunit"),
         ),
@@ -129,7 +121,7 @@ pub(super) fn family_bars(metric: &Metric<'_>) -> Option<Panel> {
         ),
         Query {
             expr,
-            legend: legend(&metric.keys),
+            legend: keys_legend(&metric.keys),
         },
         unit,
     ))

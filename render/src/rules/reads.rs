@@ -282,16 +282,7 @@ mod tests {
     use crate::rules::scenario::{Series, Shape};
 
     fn series(name: &str, labels: &[(&str, &str)]) -> Series {
-        Series {
-            name: name.to_owned(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            shape: Shape::Gauge(vec![(1, 1.0)]),
-            leaves_after: None,
-            arrives_after: 0,
-        }
+        Series::with_labels(name, labels, Shape::Gauge(vec![(1, 1.0)]))
     }
 
     fn recording(record: &str, expr: &str) -> RecordingRule {

@@ -101,6 +101,21 @@ pub(crate) enum Shape {
 }
 
 impl Series {
+    /// A series of `name` with exactly `labels` (no replica added): the unit tests' input.
+    #[cfg(test)]
+    pub(crate) fn with_labels(name: &str, labels: &[(&str, &str)], shape: Shape) -> Series {
+        Series {
+            name: name.to_owned(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            shape,
+            leaves_after: None,
+            arrives_after: 0,
+        }
+    }
+
     pub(crate) fn new(
         name: &str,
         labels: &[(String, String)],
