@@ -509,7 +509,8 @@ mod tests {
     use std::path::Path;
     use std::time::Duration;
 
-    use super::UnitTestFile;
+    use super::{write_group, UnitTestFile, Written};
+    use crate::rules::scenario::{Probe, Series, Shape};
 
     /// The files of other intervals sit beside the first, named so one glob runs them all.
     #[test]
@@ -559,5 +560,40 @@ mod tests {
             test_step(Duration::from_secs(600), hours(6)),
             Duration::from_secs(600)
         );
+    }
+
+    /// A member placed late in its group has its series start late by as many steps: its
+    /// checks move by the delay, so its data must move with them.
+    #[test]
+    fn a_late_members_series_start_late_by_its_delay() {
+        let step = Duration::from_secs(60);
+        let calls = |job: &str| {
+            Series::with_labels(
+                "calls_total",
+                &[("job", job)],
+                Shape::Counter(vec![(9, 1.0)]),
+            )
+        };
+        let member = |job: &str| Written {
+            case: 0,
+            title: format!("A: {job}"),
+            probe: Probe::new(job).with(vec![calls(job)]),
+            series: vec![calls(job)],
+            alerting: Vec::new(),
+        };
+        let (on_time, late) = (member("on-time"), member("late"));
+        let mut out = String::new();
+        write_group(
+            &mut out,
+            &[],
+            &[(&on_time, Duration::ZERO), (&late, 3 * step)],
+            step,
+        );
+        assert!(out.contains("\"A: on-time + A: late (from 3m)\""), "{out}");
+        let values: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("values: "))
+            .collect();
+        assert_eq!(values, ["\"0 1+1x0\"", "\"_x3 0 1+1x0\""], "{out}");
     }
 }
