@@ -149,18 +149,11 @@ fn condition(c: &Condition) -> TokenStream {
     let path = quote!(::botwatch::__private::spec::Condition);
     match c {
         Condition::Latency {
-            quantile,
+            quantile: q,
             threshold,
         } => {
-            let q = match quantile {
-                Quantile::P50 => quote!(P50),
-                Quantile::P90 => quote!(P90),
-                Quantile::P95 => quote!(P95),
-                Quantile::P99 => quote!(P99),
-                Quantile::P999 => quote!(P999),
-            };
-            let threshold = duration(*threshold);
-            quote!(#path::Latency { quantile: ::botwatch::__private::spec::Quantile::#q, threshold: #threshold })
+            let (q, threshold) = (quantile(*q), duration(*threshold));
+            quote!(#path::Latency { quantile: #q, threshold: #threshold })
         }
         Condition::ErrorRate { above } => {
             let above = float(*above);
@@ -171,17 +164,13 @@ fn condition(c: &Condition) -> TokenStream {
             quote!(#path::Idle { window: #window })
         }
         Condition::Rate {
-            comparison,
+            comparison: c,
             calls,
             per,
         } => {
-            let comparison = match comparison {
-                Comparison::Below => quote!(Below),
-                Comparison::Above => quote!(Above),
-            };
-            let (calls, per) = (float(*calls), duration(*per));
+            let (c, calls, per) = (comparison(*c), float(*calls), duration(*per));
             quote!(#path::Rate {
-                comparison: ::botwatch::__private::spec::Comparison::#comparison,
+                comparison: #c,
                 calls: #calls,
                 per: #per,
             })
@@ -196,17 +185,13 @@ fn condition(c: &Condition) -> TokenStream {
         }
         Condition::CallsRatio {
             other,
-            comparison,
+            comparison: c,
             threshold,
         } => {
-            let comparison = match comparison {
-                Comparison::Below => quote!(Below),
-                Comparison::Above => quote!(Above),
-            };
-            let (other, threshold) = (text(other), float(*threshold));
+            let (other, c, threshold) = (text(other), comparison(*c), float(*threshold));
             quote!(#path::CallsRatio {
                 other: #other,
-                comparison: ::botwatch::__private::spec::Comparison::#comparison,
+                comparison: #c,
                 threshold: #threshold,
             })
         }
