@@ -540,7 +540,7 @@ mod tests {
         );
     }
 
-    /// Windows of an hour are tested every minute, of six hours every 5 minutes, never
+    /// Windows of half an hour are tested every minute, of six hours every 5 minutes, never
     /// faster than the scrape.
     #[test]
     fn the_test_step_follows_the_longest_window() {
@@ -552,7 +552,8 @@ mod tests {
         );
         let hours = |h: u64| Some(Duration::from_secs(h * 3600));
         assert_eq!(test_step(s15, None), s15);
-        assert_eq!(test_step(s15, Some(Duration::from_secs(3599))), s15);
+        assert_eq!(test_step(s15, Some(Duration::from_secs(1799))), s15);
+        assert_eq!(test_step(s15, Some(Duration::from_secs(1800))), m1);
         assert_eq!(test_step(s15, hours(1)), m1);
         assert_eq!(test_step(s15, Some(Duration::from_secs(6 * 3600 - 1))), m1);
         assert_eq!(test_step(s15, hours(6)), m5);

@@ -36,14 +36,15 @@ pub(crate) fn first_replica_leaves(mut series: Vec<Series>, samples: u64) -> Vec
 /// The two replicas every probe's data comes from.
 pub(crate) const REPLICAS: [&str; 2] = ["replica-a", "replica-b"];
 
-/// The step of the probes of alerts reading an hour or more (SLOs, `increase` within
+/// The step of the probes of alerts reading half an hour or more (SLOs, `increase` within
 /// hours): promtool evaluates every rule at every step of a test file, so hours of data at
 /// a 15 s step cost minutes of CPU, and the same scenario sampled and evaluated every minute
 /// costs a sixteenth of that while every window still holds dozens of samples.
 pub(crate) const LONG_STEP: Duration = Duration::from_secs(60);
 
-/// Windows from this long on are tested at [`LONG_STEP`].
-const LONG_WINDOW: Duration = Duration::from_secs(3600);
+/// Windows from this long on are tested at [`LONG_STEP`]: half an hour holds 30 samples,
+/// and half-hour ratios at a 15 s step were a third of the example bot's 15 s test file.
+const LONG_WINDOW: Duration = Duration::from_secs(1800);
 
 /// The step of the probes of alerts (SLOs aside) reading six hours or more: their probes
 /// span twice their window, and a promtool step costs an evaluation of every rule. Every
