@@ -53,8 +53,9 @@ impl UnitTestFile {
 }
 
 /// The test files of `set`: the alerts tested at the scrape interval, then, when the scrape
-/// interval is shorter, those reading hours, tested every minute, and those (SLOs aside)
-/// reading six hours or more, tested every 5 minutes (a file has one evaluation interval).
+/// interval is shorter, those reading half an hour or more, tested every minute, and those
+/// reading six hours or more (and an SLO's hours-long shapes), tested every 5 minutes (a
+/// file has one evaluation interval).
 /// All are always there, so a deploy that adds the first SLO changes no command and a
 /// removed one leaves no stale tests behind.
 pub(super) fn render(set: &RuleSet, rule_file: &str) -> Vec<UnitTestFile> {
@@ -98,9 +99,16 @@ fn render_step(set: &RuleSet, rule_file: &str, step: Duration) -> String {
             let _ = writeln!(out, "  - {}", yaml_quoted(group));
         }
     }
+    // The cases tested at this step, and those with a probe built at it.
     let cases: Vec<Case<'_>> = cases(set)
         .into_iter()
-        .filter(|c| c.rules[0].test_step == step)
+        .filter(|c| {
+            c.rules[0].test_step == step
+                || c.rules
+                    .iter()
+                    .flat_map(|r| &r.probes)
+                    .any(|p| p.step == Some(step))
+        })
         .collect();
     let reads: Vec<Reads> = cases
         .iter()
@@ -213,6 +221,10 @@ fn case_probes(
     let predictable = case.rules.iter().all(|r| r.latency.is_some())
         && case.rules.iter().all(|r| r.test_step == step);
     if (with_probes > 1 && !predictable) || severities.len() < case.rules.len() {
+        if first.test_step != step {
+            // Said once, in the case's own file.
+            return written;
+        }
         // Probes predict one rule; several rules of one name on the same series would
         // each need the others' behaviour.
         let _ = writeln!(
@@ -234,7 +246,11 @@ fn case_probes(
         .unwrap_or_default();
     let fleet_horizon = shortest.max(FLEET_HORIZON);
     for (rule_index, rule) in case.rules.iter().enumerate() {
-        for probe in &rule.probes {
+        for probe in rule
+            .probes
+            .iter()
+            .filter(|p| p.step.unwrap_or(rule.test_step) == step)
+        {
             // Alone with probes (an SLO's page and ticket): its probes predict the case.
             let predicted = if with_probes > 1 {
                 with_others(case, rule_index, probe, step)

@@ -165,6 +165,9 @@ pub(crate) struct Probe {
     /// does from time 0. The packer delays it to end with the longest probe of its test
     /// group, so its long windows are not read past its end.
     pub(crate) may_start_late_by: Option<Duration>,
+    /// Sampled and evaluated at this step rather than its rule's `test_step`, so it is
+    /// written to that step's file: an SLO's hours-long shapes, every 5 minutes.
+    pub(crate) step: Option<Duration>,
 }
 
 impl Probe {
@@ -174,6 +177,7 @@ impl Probe {
             series: Vec::new(),
             checks: Vec::new(),
             may_start_late_by: None,
+            step: None,
         }
     }
 
@@ -188,6 +192,12 @@ impl Probe {
     /// [`Probe::may_start_late_by`] `unit`.
     pub(crate) fn may_start_late_by(mut self, unit: Duration) -> Probe {
         self.may_start_late_by = Some(unit);
+        self
+    }
+
+    /// [`Probe::step`] `step`: the probe's series and checks must be built at it.
+    pub(crate) fn at_step(mut self, step: Duration) -> Probe {
+        self.step = Some(step);
         self
     }
 

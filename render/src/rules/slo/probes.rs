@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::policy::{Objective, Policy, LONG, MINUTE, PAGE, TICKET, WINDOWS};
-use crate::rules::scenario::{round_up, samples, Probe, Series, Shape, REPLICAS};
+use crate::rules::scenario::{day_step, round_up, samples, Probe, Series, Shape, REPLICAS};
 use crate::rules::set::LONG_RECORDING_INTERVAL;
 use botwatch_spec::names::{self, prometheus_duration};
 
@@ -15,7 +15,7 @@ type BurnShape = (&'static str, &'static [(u64, f64)], u64);
 /// Series whose share of bad calls follows `segments` (`(minutes, share)`, then held),
 /// built from the all-good and all-bad series (every increment is linear in the share).
 fn segmented(objective: &Objective<'_>, segments: &[(u64, f64)], scrape: Duration) -> Vec<Series> {
-    let per_minute = (MINUTE as f64 / scrape.as_secs_f64()).max(1.0) as u64;
+    let samples_in = |minutes: u64| samples(Duration::from_secs(minutes * MINUTE), scrape);
     let good = (objective.calls)(0.0);
     let bad = (objective.calls)(1.0);
     let increment = |series: &Series| match &series.shape {
@@ -32,7 +32,7 @@ fn segmented(objective: &Objective<'_>, segments: &[(u64, f64)], scrape: Duratio
                 // as a counter reset.
                 .map(|(minutes, share)| {
                     (
-                        minutes * per_minute,
+                        samples_in(*minutes),
                         ((1.0 - share) * g + share * b).round(),
                     )
                 })
@@ -121,18 +121,26 @@ fn holds(policy: &Policy, budget: f64, segments: &[(u64, f64)], t: u64) -> Optio
     all_false.then_some(false)
 }
 
-/// What `policy`'s alert does at minute `at`: firing when its condition held clearly since
-/// before `for` (and a recording interval), silent when it clearly did not hold over the
-/// last recording interval, `None` when too close to call.
-fn expected(policy: &Policy, budget: f64, segments: &[(u64, f64)], at: u64) -> Option<bool> {
-    let for_minutes = policy.for_.as_secs().div_ceil(MINUTE);
+/// What `policy`'s alert does at minute `at`, evaluated every `step` minutes: firing when
+/// its condition held clearly since before `for` (rounded up to a step) and a recording
+/// interval or a step more, silent when it clearly did not hold over the last minute,
+/// `None` when too close to call.
+fn expected(
+    policy: &Policy,
+    budget: f64,
+    segments: &[(u64, f64)],
+    at: u64,
+    step: u64,
+) -> Option<bool> {
+    let for_minutes = policy.for_.as_secs().div_ceil(MINUTE).div_ceil(step) * step;
     let recent: Vec<Option<bool>> = (at.saturating_sub(1)..=at)
         .map(|t| holds(policy, budget, segments, t))
         .collect();
     if recent.iter().all(|h| *h == Some(false)) {
         return Some(false);
     }
-    let since = at.checked_sub(for_minutes + 2)?;
+    let margin = (LONG_RECORDING_INTERVAL.as_secs() / MINUTE).max(step);
+    let since = at.checked_sub(for_minutes + margin)?;
     (since..=at)
         .all(|t| holds(policy, budget, segments, t) == Some(true))
         .then_some(true)
@@ -284,17 +292,22 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
     // at one minute and promtool steps through the hours once for all. A shape arrives a
     // whole number of long recording intervals late, so the day-long ratios are recorded at
     // the same minutes of its data as when alone: shapes checked at other minutes of that
-    // interval go to a test of their own.
-    let mut decided: Vec<(&str, u64, Vec<Series>, Vec<crate::rules::scenario::Expect>)> =
-        Vec::new();
+    // interval go to a test of their own. The shapes of hours are sampled every 5 minutes
+    // (`shape_step`): a fifth of the steps. Their segments and every window are whole
+    // steps and their counters' steps exact, so each ratio still reads exactly its share
+    // (the page's 5-minute window from its two samples, as Prometheus 2's closed ranges
+    // hold them); the shorter shapes show the page's windows to the minute.
+    let mut decided: Vec<Decided<'_>> = Vec::new();
     for (name, shape, at) in SHAPES {
         let segments: Vec<(u64, f64)> = shape.iter().map(|(m, x)| (*m, x * budget)).collect();
         if segments.iter().any(|(_, share)| *share > 1.0) {
             continue;
         }
+        let step = shape_step(at, &segments, scrape);
+        let step_minutes = (step.as_secs() / MINUTE).max(1);
         let outcome: Option<Vec<_>> = [&PAGE, &TICKET]
             .into_iter()
-            .map(|p| expected(p, budget, &segments, at).map(|fires| (p, fires)))
+            .map(|p| expected(p, budget, &segments, at, step_minutes).map(|fires| (p, fires)))
             .collect();
         let Some(outcome) = outcome else { continue };
         let firing: Vec<_> = outcome
@@ -317,64 +330,121 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
                 labels: Vec::new(),
             })
             .collect();
-        let series = with_old_replica(objective, segmented(objective, &segments, scrape));
-        decided.push((name, at, series, firing));
+        let series = with_old_replica(objective, segmented(objective, &segments, step));
+        decided.push(Decided {
+            name,
+            at,
+            step,
+            series,
+            firing,
+        });
     }
     let interval = (LONG_RECORDING_INTERVAL.as_secs() / MINUTE).max(1);
-    let mut phases: Vec<u64> = decided.iter().map(|d| d.1 % interval).collect();
-    phases.sort_unstable();
-    phases.dedup();
-    for phase in phases {
-        let together: Vec<_> = decided.iter().filter(|d| d.1 % interval == phase).collect();
-        if let [(name, at, series, firing)] = together[..] {
-            probes.push(
-                Probe::new(*name)
-                    .with(series.clone())
-                    .check(Duration::from_secs(at * MINUTE), firing.clone()),
-            );
-            continue;
-        }
-        let last = together.iter().map(|d| d.1).max().unwrap_or_default();
-        let mut probe = Probe::new(
-            together
-                .iter()
-                .enumerate()
-                .map(|(k, d)| format!("{} ({}, from minute {})", d.0, shape_job(k), last - d.1))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-        let mut all_firing = Vec::new();
-        for (k, (_, at, series, firing)) in together.iter().enumerate() {
-            let job = shape_job(k);
-            let late = samples(Duration::from_secs((last - at) * MINUTE), scrape);
-            probe = probe.with(
-                series
-                    .iter()
-                    .cloned()
-                    .map(|mut s| {
-                        for (key, value) in s.labels.iter_mut() {
-                            if key == names::LABEL_JOB {
-                                value.clone_from(&job);
-                            }
-                        }
-                        s.arrives_after = late;
-                        s
-                    })
-                    .collect(),
-            );
-            all_firing.extend(firing.iter().cloned().map(|mut e| {
-                e.labels.push((names::LABEL_JOB.to_owned(), job.clone()));
-                e
-            }));
-        }
-        // Still a whole number of recording intervals late, whatever the delay.
-        probes.push(
+    let mut tests: Vec<(Duration, u64)> =
+        decided.iter().map(|d| (d.step, d.at % interval)).collect();
+    tests.sort_unstable();
+    tests.dedup();
+    for (step, phase) in tests {
+        let together: Vec<&Decided<'_>> = decided
+            .iter()
+            .filter(|d| d.step == step && d.at % interval == phase)
+            .collect();
+        let probe = match together[..] {
+            [one] => Probe::new(one.name)
+                .with(one.series.clone())
+                .check(Duration::from_secs(one.at * MINUTE), one.firing.clone()),
+            _ => together_in_one_test(&together),
+        };
+        probes.push(if step == scrape {
             probe
-                .check(Duration::from_secs(last * MINUTE), all_firing)
-                .may_start_late_by(LONG_RECORDING_INTERVAL),
-        );
+        } else {
+            probe.at_step(step)
+        });
     }
     probes
+}
+
+/// Shapes checked at this minute or later are sampled every 5 minutes when their segments
+/// allow (three hours and more: the ticket's windows and the page's hour).
+const HOURS_SHAPE: u64 = 180;
+
+/// The step of a shape checked at minute `at`, built at `scrape` otherwise: 5 minutes (or
+/// the scrape) for the shapes of hours whose segments and check fall on whole steps.
+fn shape_step(at: u64, segments: &[(u64, f64)], scrape: Duration) -> Duration {
+    let coarse = day_step(scrape);
+    let minutes = coarse.as_secs() / MINUTE;
+    let fits = coarse.as_secs() % MINUTE == 0
+        && at % minutes == 0
+        && segments.iter().all(|(m, _)| m % minutes == 0);
+    if at >= HOURS_SHAPE && fits {
+        coarse
+    } else {
+        scrape
+    }
+}
+
+/// A shape whose alerts are decided at minute `at`: its series at `step`, and which fire.
+struct Decided<'a> {
+    name: &'a str,
+    at: u64,
+    step: Duration,
+    series: Vec<Series>,
+    firing: Vec<crate::rules::scenario::Expect>,
+}
+
+/// Shapes of one step and phase in one test: each a job of its own, arriving late enough
+/// to end with the longest.
+fn together_in_one_test(together: &[&Decided<'_>]) -> Probe {
+    let last = together.iter().map(|d| d.at).max().unwrap_or_default();
+    let step = together
+        .first()
+        .map_or(Duration::from_secs(MINUTE), |d| d.step);
+    let mut probe = Probe::new(
+        together
+            .iter()
+            .enumerate()
+            .map(|(k, d)| format!("{} ({}, from minute {})", d.name, shape_job(k), last - d.at))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    let mut all_firing = Vec::new();
+    for (k, d) in together.iter().enumerate() {
+        let job = shape_job(k);
+        let late = samples(Duration::from_secs((last - d.at) * MINUTE), step);
+        probe = probe.with(
+            d.series
+                .iter()
+                .cloned()
+                .map(|mut s| {
+                    for (key, value) in s.labels.iter_mut() {
+                        if key == names::LABEL_JOB {
+                            value.clone_from(&job);
+                        }
+                    }
+                    s.arrives_after = late;
+                    s
+                })
+                .collect(),
+        );
+        all_firing.extend(d.firing.iter().cloned().map(|mut e| {
+            e.labels.push((names::LABEL_JOB.to_owned(), job.clone()));
+            e
+        }));
+    }
+    // Still a whole number of recording intervals (and steps) late, whatever the delay.
+    probe
+        .check(Duration::from_secs(last * MINUTE), all_firing)
+        .may_start_late_by(lcm(LONG_RECORDING_INTERVAL, step))
+}
+
+/// The least common multiple of two whole numbers of seconds.
+fn lcm(a: Duration, b: Duration) -> Duration {
+    let (a, b) = (a.as_secs().max(1), b.as_secs().max(1));
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    Duration::from_secs(a / x * b)
 }
 
 /// The job of the `k`th of the shapes sharing a test.
@@ -413,20 +483,27 @@ fn with_old_replica(objective: &Objective<'_>, mut series: Vec<Series>) -> Vec<S
 
 #[cfg(test)]
 mod shape_tests {
-    use super::{expected, SHAPES};
+    use super::{expected, shape_step, HOURS_SHAPE, SHAPES};
     use crate::rules::slo::policy::{PAGE, TICKET};
+    use std::time::Duration;
 
     /// A shape that is too close to call is skipped silently when the tests are generated:
-    /// each must decide both alerts for the usual objectives.
+    /// each must decide both alerts for the usual objectives, at the step it is built at.
+    /// The shapes of hours are all built every 5 minutes (a 15 s scrape's SLO probes are
+    /// built every minute).
     #[test]
     fn every_shape_decides_both_alerts() {
+        let minute = Duration::from_secs(60);
         for budget in [0.01, 0.005, 0.001] {
             for (name, shape, at) in SHAPES {
                 let segments: Vec<(u64, f64)> =
                     shape.iter().map(|(m, x)| (*m, x * budget)).collect();
+                let step = shape_step(at, &segments, minute);
+                let coarse = if at >= HOURS_SHAPE { 300 } else { 60 };
+                assert_eq!(step.as_secs(), coarse, "{name}");
                 for policy in [&PAGE, &TICKET] {
                     assert!(
-                        expected(policy, budget, &segments, at).is_some(),
+                        expected(policy, budget, &segments, at, step.as_secs() / 60).is_some(),
                         "{name}: too close to call for the {} alert at budget {budget}",
                         policy.severity
                     );
