@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::shared::{aggregate, VALUE};
 use crate::promql::{Metric, FRESH_SCRAPES};
 use crate::rules::draft::Draft;
-use crate::rules::scenario::{first_replica_leaves, round_up, samples, Probe, Shape};
+use crate::rules::scenario::{first_replica_leaves, for_step, round_up, samples, Probe, Shape};
 use botwatch_spec::declared::{ValueAlert, ValueComparison};
 use botwatch_spec::model::Comparison;
 use botwatch_spec::names::{format_float, format_percent};
@@ -45,41 +45,45 @@ pub(super) fn value_draft(
     let for_ = alert.value_for();
     let severity = alert.value_severity();
     let fires_at = round_up(for_, scrape);
-    let recover = fires_at + 2 * scrape;
-    let firing_probe = Probe::new("one replica over the line, then back")
-        .for_edge(Duration::ZERO, for_, scrape, severity, firing)
-        .fires(recover - scrape, severity, firing)
-        .silent(recover + scrape)
-        .with(metric.series(
-            "",
-            &[],
-            [
-                Shape::Gauge(vec![(samples(recover, scrape), firing), (u64::MAX, other)]),
-                Shape::Gauge(vec![(u64::MAX, other)]),
-            ],
-        ));
-    // One failed scrape while replica a is over the line (Prometheus stale-marks its
-    // series): `for` goes on, it fires when it would have.
-    let mut probes = vec![firing_probe];
+    // The line and `for` alone: every minute under an hour's `for` (see `for_step`).
+    let coarse = for_step(scrape, for_);
+    let at_coarse = |probe: Probe| {
+        if coarse == scrape {
+            probe
+        } else {
+            probe.at_step(coarse)
+        }
+    };
+    let recover = round_up(for_, coarse) + 2 * coarse;
+    let firing_probe = at_coarse(
+        Probe::new("one replica over the line, then back")
+            .for_edge(Duration::ZERO, for_, coarse, severity, firing)
+            .fires(recover - coarse, severity, firing)
+            .silent(recover + coarse)
+            .with(metric.series(
+                "",
+                &[],
+                [
+                    Shape::Gauge(vec![(samples(recover, coarse), firing), (u64::MAX, other)]),
+                    Shape::Gauge(vec![(u64::MAX, other)]),
+                ],
+            )),
+    );
+    // Freshness, in one probe at the scrape interval: one failed scrape while replica a is
+    // over the line (Prometheus stale-marks its series) and `for` goes on, it fires when it
+    // would have; then replica a leaves (a deleted pod): its last value still counts for
+    // the last few scrapes (one failed scrape is no verdict), then it is gone.
     let half = samples(fires_at, scrape) / 2;
-    if half >= 1 {
-        probes.push(
-            Probe::new("one failed scrape while a replica is over the line")
-                .for_edge(Duration::ZERO, for_, scrape, severity, firing)
-                .with(metric.series(
-                    "",
-                    &[],
-                    [
-                        Shape::Gauge(vec![(half, firing), (1, f64::NAN), (u64::MAX, firing)]),
-                        Shape::Gauge(vec![(u64::MAX, other)]),
-                    ],
-                )),
-        );
-    }
-    // The replica over the line leaves (a deleted pod): its last value still counts for the
-    // last few scrapes (one failed scrape is no verdict), then it is gone.
-    let gone = recover;
-    let leaving_probe = Probe::new("the replica over the line leaves")
+    let (name, over_the_line) = if half >= 1 {
+        (
+            "one failed scrape while a replica is over the line, then it leaves",
+            vec![(half, firing), (1, f64::NAN), (u64::MAX, firing)],
+        )
+    } else {
+        ("the replica over the line leaves", vec![(u64::MAX, firing)])
+    };
+    let gone = fires_at + 2 * scrape;
+    let freshness_probe = Probe::new(name)
         .for_edge(Duration::ZERO, for_, scrape, severity, firing)
         .fires(gone, severity, firing)
         .silent(gone + scrape * (FRESH_SCRAPES + 1))
@@ -88,22 +92,24 @@ pub(super) fn value_draft(
                 "",
                 &[],
                 [
-                    Shape::Gauge(vec![(u64::MAX, firing)]),
+                    Shape::Gauge(over_the_line),
                     Shape::Gauge(vec![(u64::MAX, other)]),
                 ],
             ),
             samples(gone, scrape) + 1,
         ));
-    let edge_probe = Probe::new("both replicas at the line, not over it")
-        .silent(fires_at + scrape)
-        .with(metric.series(
-            "",
-            &[],
-            [
-                Shape::Gauge(vec![(u64::MAX, edge_values[0])]),
-                Shape::Gauge(vec![(u64::MAX, edge_values[1])]),
-            ],
-        ));
+    let edge_probe = at_coarse(
+        Probe::new("both replicas at the line, not over it")
+            .silent(round_up(for_, coarse) + coarse)
+            .with(metric.series(
+                "",
+                &[],
+                [
+                    Shape::Gauge(vec![(u64::MAX, edge_values[0])]),
+                    Shape::Gauge(vec![(u64::MAX, edge_values[1])]),
+                ],
+            )),
+    );
     let (summary, description) = match comparison {
         ValueComparison::Below => (
             format!("{} below {line}", metric.name),
@@ -131,8 +137,12 @@ pub(super) fn value_draft(
             ),
         ),
     };
-    probes.extend([leaving_probe, edge_probe]);
-    Draft::new(expr, summary, description, probes)
+    Draft::new(
+        expr,
+        summary,
+        description,
+        vec![firing_probe, freshness_probe, edge_probe],
+    )
 }
 
 /// The draft of `value / OTHER > r` (or `<`): each replica's value over its own
@@ -243,4 +253,56 @@ pub(super) fn nudge(x: f64) -> f64 {
     }
     let magnitude = x.abs().log2().floor();
     2f64.powf(magnitude - 3.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::{RuleOptions, RuleSet};
+    use botwatch_spec::declared::MetricKind;
+    use botwatch_spec::parse::parse_declared;
+    use std::time::Duration;
+
+    /// Under an hour's `for`, the probes of the line and `for` are built every minute (60
+    /// steps, not 240), while the one of a failed scrape and a replica leaving stays at the
+    /// scrape interval: at a minute, one missed scrape would empty the 45 s freshness window
+    /// and a freshness window four times too long would pass.
+    #[test]
+    fn an_hours_for_shows_its_line_every_minute_and_freshness_every_scrape() {
+        let steps = |tokens: &str| {
+            let declared = [parse_declared(
+                MetricKind::Gauge,
+                tokens.parse().unwrap(),
+                "QUEUE",
+                "bot",
+                None,
+            )
+            .unwrap()
+            .spec];
+            let set = RuleSet::build_all(&[], &declared, &RuleOptions::default()).unwrap();
+            let alert = &set.alerts[0];
+            alert
+                .probes
+                .iter()
+                .map(|p| (p.name.clone(), p.step.unwrap_or(alert.test_step)))
+                .collect::<Vec<_>>()
+        };
+        let (scrape, minute) = (Duration::from_secs(15), Duration::from_secs(60));
+        let long = steps("alert(value != 0, for = 1h)");
+        let expected = [
+            ("one replica over the line, then back", minute),
+            (
+                "one failed scrape while a replica is over the line, then it leaves",
+                scrape,
+            ),
+            ("both replicas at the line, not over it", minute),
+        ];
+        let expected: Vec<(String, Duration)> = expected
+            .iter()
+            .map(|(n, s)| ((*n).to_owned(), *s))
+            .collect();
+        assert_eq!(long, expected);
+        // A shorter `for`: every probe at the scrape interval.
+        let short = steps("alert(value != 0, for = 10m)");
+        assert!(short.iter().all(|(_, s)| *s == scrape), "{short:?}");
+    }
 }

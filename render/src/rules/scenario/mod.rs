@@ -64,6 +64,17 @@ pub(crate) fn test_step(scrape: Duration, window: Option<Duration>) -> Duration 
     }
 }
 
+/// The step of probes of an alert with `for` that show its line and its `for` only (no
+/// failed scrape, no replica leaving): [`LONG_STEP`] for a `for` of half an hour or more,
+/// hundreds of scrape intervals.
+pub(crate) fn for_step(step: Duration, for_: Duration) -> Duration {
+    if for_ >= LONG_WINDOW {
+        long_step(step)
+    } else {
+        step
+    }
+}
+
 /// [`DAY_STEP`], or the scrape interval when it is longer.
 pub(crate) fn day_step(scrape: Duration) -> Duration {
     scrape.max(DAY_STEP)
