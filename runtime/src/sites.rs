@@ -33,6 +33,22 @@ pub(crate) struct Labelled<T> {
     pub(crate) evictions: u64,
 }
 
+impl<T> Labelled<T> {
+    /// With the sets `evicted` by this scrape, served one last time by their last values.
+    /// A set made again since by a call that raced its eviction (it looked the set up
+    /// before the sweep and recorded after it) is served by its last values now and by its
+    /// new ones from the next scrape on, as a declared family's is: both in one exposition
+    /// would be two series of one label set, one of which Prometheus drops. Prometheus reads
+    /// the new counts' drop as a reset; should they reach the last ones by the next scrape,
+    /// it reads no reset and misses up to the last counts of a set idle for `label_idle`.
+    fn with_evicted(mut self, evicted: Vec<(Arc<[Box<str>]>, T)>) -> Self {
+        self.sets
+            .retain(|(values, _)| !evicted.iter().any(|(gone, _)| gone == values));
+        self.sets.extend(evicted);
+        self
+    }
+}
+
 fn count_total(counts: &CallCounts, index: usize) -> u64 {
     counts
         .iter()
@@ -156,13 +172,22 @@ impl CountedSite {
     /// serves one last time.
     pub(crate) fn scrape(&self) -> Option<Labelled<(u64, u64)>> {
         let evicted = self.labelled.get()?.sweep();
-        let mut labelled = self.labelled()?;
-        for Evicted { values, last } in evicted {
-            self.evicted[0].fetch_add(last.0, Ordering::Relaxed);
-            self.evicted[1].fetch_add(last.1, Ordering::Relaxed);
-            labelled.sets.push((values, last));
-        }
-        Some(labelled)
+        self.served_with(evicted)
+    }
+
+    /// The live sets and those `evicted` by this scrape, with their last counts (kept in
+    /// the totals from now on).
+    fn served_with(&self, evicted: Vec<Evicted<(u64, u64)>>) -> Option<Labelled<(u64, u64)>> {
+        let labelled = self.labelled()?;
+        let evicted = evicted
+            .into_iter()
+            .map(|Evicted { values, last }| {
+                self.evicted[0].fetch_add(last.0, Ordering::Relaxed);
+                self.evicted[1].fetch_add(last.1, Ordering::Relaxed);
+                (values, last)
+            })
+            .collect();
+        Some(labelled.with_evicted(evicted))
     }
 
     /// The function and its attribute.
@@ -318,20 +343,33 @@ impl TimedSite {
     /// serves one last time.
     pub(crate) fn scrape(&self) -> Option<Labelled<HistogramSnapshot>> {
         let evicted = self.labelled.get()?.sweep();
-        let mut labelled = self.labelled()?;
-        if !evicted.is_empty() {
-            let mut all = self.evicted.lock().unwrap_or_else(PoisonError::into_inner);
-            for Evicted { values, last } in evicted {
+        self.served_with(evicted)
+    }
+
+    /// The live sets and those `evicted` by this scrape, with their last durations (kept
+    /// in the totals from now on).
+    fn served_with(
+        &self,
+        evicted: Vec<Evicted<HistogramSnapshot>>,
+    ) -> Option<Labelled<HistogramSnapshot>> {
+        let labelled = self.labelled()?;
+        if evicted.is_empty() {
+            return Some(labelled);
+        }
+        let mut all = self.evicted.lock().unwrap_or_else(PoisonError::into_inner);
+        let evicted = evicted
+            .into_iter()
+            .map(|Evicted { values, last }| {
                 match all.as_mut() {
                     Some(all) => {
                         all.merge(&last);
                     }
                     None => *all = Some(last.clone()),
                 }
-                labelled.sets.push((values, last));
-            }
-        }
-        Some(labelled)
+                (values, last)
+            })
+            .collect();
+        Some(labelled.with_evicted(evicted))
     }
 
     fn cells(&self) -> Cells<'_> {
@@ -358,5 +396,101 @@ impl TimedSite {
             all.merge(evicted);
         }
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use botwatch_spec::model::{Counted, MetricOptions, Timed};
+    use std::borrow::Cow;
+
+    /// A `#[counted(labels(venue = venue))]` site, as the macro makes one.
+    fn counted_site() -> &'static CountedSite {
+        let counted = Counted {
+            metric: MetricOptions {
+                call_labels: Cow::Owned(vec![Cow::Borrowed("venue")]),
+                ..MetricOptions::default()
+            },
+            ..Counted::default()
+        };
+        let spec: &'static Site = Box::leak(Box::new(Site {
+            function: Cow::Borrowed("place"),
+            module: Cow::Borrowed("bot"),
+            attribute: Attribute::Counted(counted),
+        }));
+        Box::leak(Box::new(CountedSite::new(spec)))
+    }
+
+    /// A `#[timed(labels(venue = venue))]` site with one bucket, as the macro makes one.
+    fn timed_site() -> &'static TimedSite {
+        let timed = Timed {
+            metric: MetricOptions {
+                call_labels: Cow::Owned(vec![Cow::Borrowed("venue")]),
+                ..MetricOptions::default()
+            },
+            ..Timed::default()
+        };
+        let spec: &'static Site = Box::leak(Box::new(Site {
+            function: Cow::Borrowed("quote"),
+            module: Cow::Borrowed("bot"),
+            attribute: Attribute::Timed(timed),
+        }));
+        let bounds: &'static [u64] = Box::leak(Box::new([1_000_000]));
+        let lines = (0..histogram_lines(bounds.len()))
+            .map(|_| crate::histogram::zero_line())
+            .collect::<Vec<_>>();
+        Box::leak(Box::new(TimedSite::new(spec, bounds, lines.leak())))
+    }
+
+    /// The served sets as `(values, count)`.
+    fn served<T>(labelled: &Labelled<T>, count: impl Fn(&T) -> u64) -> Vec<(String, u64)> {
+        labelled
+            .sets
+            .iter()
+            .map(|(values, recorded)| (values.join(","), count(recorded)))
+            .collect()
+    }
+
+    /// An hour, the default `label_idle`, in the label tables' milliseconds.
+    const IDLE_MS: u64 = 3_600_000;
+
+    /// A call through a set looked up before the scrape evicted it, landing between the
+    /// sweep and the listing of the live sets, makes the set again. The scrape serves it
+    /// once, by its last counts (two series of one label set in one exposition are a
+    /// duplicate Prometheus drops one of), and the next scrape by its new ones.
+    #[test]
+    fn a_set_made_again_by_a_racing_call_is_served_once_by_its_last_counts() {
+        let site = counted_site();
+        let set = site.series(&[LabelValue::Str("okx")]);
+        site.record(Some(set), false);
+        let table = site.labelled.get().expect("made by the lookup");
+        assert!(table.sweep_at(0).is_empty(), "dates the call");
+        let evicted = table.sweep_at(IDLE_MS);
+        assert_eq!(evicted.len(), 1);
+        site.record(Some(set), false);
+        let scrape = site.served_with(evicted).expect("labelled");
+        assert_eq!(served(&scrape, |c| c.0), [("okx".to_owned(), 1)]);
+        let next = site.labelled().expect("labelled");
+        assert_eq!(served(&next, |c| c.0), [("okx".to_owned(), 1)]);
+        assert_eq!(site.ok_count(), 2, "no call lost");
+    }
+
+    /// The same for a `#[timed]` site's histograms.
+    #[test]
+    fn a_histogram_made_again_by_a_racing_call_is_served_once_by_its_last_durations() {
+        let site = timed_site();
+        let set = site.series(&[LabelValue::Str("okx")]);
+        site.record(Some(set), 500);
+        let table = site.labelled.get().expect("made by the lookup");
+        assert!(table.sweep_at(0).is_empty(), "dates the call");
+        let evicted = table.sweep_at(IDLE_MS);
+        assert_eq!(evicted.len(), 1);
+        site.record(Some(set), 700);
+        let scrape = site.served_with(evicted).expect("labelled");
+        assert_eq!(served(&scrape, |h| h.sum_nanos), [("okx".to_owned(), 500)]);
+        let next = site.labelled().expect("labelled");
+        assert_eq!(served(&next, |h| h.sum_nanos), [("okx".to_owned(), 700)]);
+        assert_eq!(site.snapshot().count, 2, "no call lost");
     }
 }
