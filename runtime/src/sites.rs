@@ -405,37 +405,42 @@ mod tests {
     use botwatch_spec::model::{Counted, MetricOptions, Timed};
     use std::borrow::Cow;
 
+    /// `labels(venue = venue)`, and the rest as the defaults.
+    fn venue_label() -> MetricOptions {
+        MetricOptions {
+            call_labels: Cow::Owned(vec![Cow::Borrowed("venue")]),
+            ..MetricOptions::default()
+        }
+    }
+
+    /// The spec of function `function` with `attribute`, for the life of the tests.
+    fn leaked_spec(function: &'static str, attribute: Attribute) -> &'static Site {
+        Box::leak(Box::new(Site {
+            function: Cow::Borrowed(function),
+            module: Cow::Borrowed("bot"),
+            attribute,
+        }))
+    }
+
     /// A `#[counted(labels(venue = venue))]` site, as the macro makes one.
     fn counted_site() -> &'static CountedSite {
+        let metric = venue_label();
         let counted = Counted {
-            metric: MetricOptions {
-                call_labels: Cow::Owned(vec![Cow::Borrowed("venue")]),
-                ..MetricOptions::default()
-            },
+            metric,
             ..Counted::default()
         };
-        let spec: &'static Site = Box::leak(Box::new(Site {
-            function: Cow::Borrowed("place"),
-            module: Cow::Borrowed("bot"),
-            attribute: Attribute::Counted(counted),
-        }));
+        let spec = leaked_spec("place", Attribute::Counted(counted));
         Box::leak(Box::new(CountedSite::new(spec)))
     }
 
     /// A `#[timed(labels(venue = venue))]` site with one bucket, as the macro makes one.
     fn timed_site() -> &'static TimedSite {
+        let metric = venue_label();
         let timed = Timed {
-            metric: MetricOptions {
-                call_labels: Cow::Owned(vec![Cow::Borrowed("venue")]),
-                ..MetricOptions::default()
-            },
+            metric,
             ..Timed::default()
         };
-        let spec: &'static Site = Box::leak(Box::new(Site {
-            function: Cow::Borrowed("quote"),
-            module: Cow::Borrowed("bot"),
-            attribute: Attribute::Timed(timed),
-        }));
+        let spec = leaked_spec("quote", Attribute::Timed(timed));
         let bounds: &'static [u64] = Box::leak(Box::new([1_000_000]));
         let lines = (0..histogram_lines(bounds.len()))
             .map(|_| crate::histogram::zero_line())
