@@ -157,20 +157,30 @@ impl HistogramCell {
         stride(self.bounds.len() + 2)
     }
 
-    /// Records one value on this thread's stripe (a NaN is ignored).
+    /// The words `value` adds to on this thread's stripe: its bucket's count and the sum.
     #[inline]
-    pub fn record(&self, value: f64) {
-        if value.is_nan() {
-            return;
-        }
+    fn words_of(&self, value: f64) -> (&AtomicU64, &AtomicU64) {
         let base = stripes::current() * self.row();
         let index = self
             .bounds
             .iter()
             .take_while(|&&bound| bound < value)
             .count();
-        self.word(base + index).fetch_add(1, Ordering::Relaxed);
-        add_f64(self.word(base + self.bounds.len() + 1), value);
+        (
+            self.word(base + index),
+            self.word(base + self.bounds.len() + 1),
+        )
+    }
+
+    /// Records one value on this thread's stripe (a NaN is ignored).
+    #[inline]
+    pub fn record(&self, value: f64) {
+        if value.is_nan() {
+            return;
+        }
+        let (bucket, sum) = self.words_of(value);
+        bucket.fetch_add(1, Ordering::Relaxed);
+        add_f64(sum, value);
         self.stamp.mark();
     }
 
@@ -182,16 +192,10 @@ impl HistogramCell {
         if value.is_nan() {
             return true;
         }
-        let base = stripes::current() * self.row();
-        let index = self
-            .bounds
-            .iter()
-            .take_while(|&&bound| bound < value)
-            .count();
-        let sum = self.word(base + self.bounds.len() + 1);
+        let (bucket, sum) = self.words_of(value);
         add_f64(sum, value);
         self.stamp.mark();
-        if self.word(base + index).fetch_add(1, Ordering::Release) & SEALED == 0 {
+        if bucket.fetch_add(1, Ordering::Release) & SEALED == 0 {
             return true;
         }
         add_f64(sum, -value);
