@@ -45,30 +45,23 @@ pub(super) fn value_draft(
     let for_ = alert.value_for();
     let severity = alert.value_severity();
     let fires_at = round_up(for_, scrape);
-    // The line and `for` alone: every minute under an hour's `for` (see `for_step`).
+    // The line and `for` alone: every minute under a `for` of half an hour or more (see
+    // `for_step`).
     let coarse = for_step(scrape, for_);
-    let at_coarse = |probe: Probe| {
-        if coarse == scrape {
-            probe
-        } else {
-            probe.at_step(coarse)
-        }
-    };
     let recover = round_up(for_, coarse) + 2 * coarse;
-    let firing_probe = at_coarse(
-        Probe::new("one replica over the line, then back")
-            .for_edge(Duration::ZERO, for_, coarse, severity, firing)
-            .fires(recover - coarse, severity, firing)
-            .silent(recover + coarse)
-            .with(metric.series(
-                "",
-                &[],
-                [
-                    Shape::Gauge(vec![(samples(recover, coarse), firing), (u64::MAX, other)]),
-                    Shape::Gauge(vec![(u64::MAX, other)]),
-                ],
-            )),
-    );
+    let firing_probe = Probe::new("one replica over the line, then back")
+        .at_step(coarse)
+        .for_edge(Duration::ZERO, for_, coarse, severity, firing)
+        .fires(recover - coarse, severity, firing)
+        .silent(recover + coarse)
+        .with(metric.series(
+            "",
+            &[],
+            [
+                Shape::Gauge(vec![(samples(recover, coarse), firing), (u64::MAX, other)]),
+                Shape::Gauge(vec![(u64::MAX, other)]),
+            ],
+        ));
     // Freshness, in one probe at the scrape interval: one failed scrape while replica a is
     // over the line (Prometheus stale-marks its series) and `for` goes on, it fires when it
     // would have; then replica a leaves (a deleted pod): its last value still counts for
@@ -98,18 +91,17 @@ pub(super) fn value_draft(
             ),
             samples(gone, scrape) + 1,
         ));
-    let edge_probe = at_coarse(
-        Probe::new("both replicas at the line, not over it")
-            .silent(round_up(for_, coarse) + coarse)
-            .with(metric.series(
-                "",
-                &[],
-                [
-                    Shape::Gauge(vec![(u64::MAX, edge_values[0])]),
-                    Shape::Gauge(vec![(u64::MAX, edge_values[1])]),
-                ],
-            )),
-    );
+    let edge_probe = Probe::new("both replicas at the line, not over it")
+        .at_step(coarse)
+        .silent(round_up(for_, coarse) + coarse)
+        .with(metric.series(
+            "",
+            &[],
+            [
+                Shape::Gauge(vec![(u64::MAX, edge_values[0])]),
+                Shape::Gauge(vec![(u64::MAX, edge_values[1])]),
+            ],
+        ));
     let (summary, description) = match comparison {
         ValueComparison::Below => (
             format!("{} below {line}", metric.name),

@@ -176,8 +176,8 @@ pub(crate) struct Probe {
     /// does from time 0. The packer delays it to end with the longest probe of its test
     /// group, so its long windows are not read past its end.
     pub(crate) may_start_late_by: Option<Duration>,
-    /// Sampled and evaluated at this step rather than its rule's `test_step`, so it is
-    /// written to that step's file: an SLO's hours-long shapes, every 5 minutes.
+    /// The step it is built at, when its rule's `test_step` is not (`None`: that one): it
+    /// is written to that step's file. An SLO's hours-long shapes, every 5 minutes.
     pub(crate) step: Option<Duration>,
 }
 

@@ -348,16 +348,12 @@ pub(super) fn probes(objective: &Objective<'_>, scrape: Duration) -> Vec<Probe> 
             .iter()
             .filter(|d| d.step == step && d.at % interval == phase)
             .collect();
-        let probe = match together[..] {
+        probes.push(match together[..] {
             [one] => Probe::new(one.name)
                 .with(one.series.clone())
-                .check(Duration::from_secs(one.at * MINUTE), one.firing.clone()),
-            _ => together_in_one_test(&together),
-        };
-        probes.push(if step == scrape {
-            probe
-        } else {
-            probe.at_step(step)
+                .check(Duration::from_secs(one.at * MINUTE), one.firing.clone())
+                .at_step(step),
+            _ => together_in_one_test(&together, step),
         });
     }
     probes
@@ -393,11 +389,8 @@ struct Decided<'a> {
 
 /// Shapes of one step and phase in one test: each a job of its own, arriving late enough
 /// to end with the longest.
-fn together_in_one_test(together: &[&Decided<'_>]) -> Probe {
+fn together_in_one_test(together: &[&Decided<'_>], step: Duration) -> Probe {
     let last = together.iter().map(|d| d.at).max().unwrap_or_default();
-    let step = together
-        .first()
-        .map_or(Duration::from_secs(MINUTE), |d| d.step);
     let mut probe = Probe::new(
         together
             .iter()
@@ -434,6 +427,7 @@ fn together_in_one_test(together: &[&Decided<'_>]) -> Probe {
     probe
         .check(Duration::from_secs(last * MINUTE), all_firing)
         .may_start_late_by(lcm(LONG_RECORDING_INTERVAL, step))
+        .at_step(step)
 }
 
 /// The least common multiple of two whole numbers of seconds.
