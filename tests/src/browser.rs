@@ -38,7 +38,7 @@ pub fn chromium() -> Option<PathBuf> {
 /// fast-forwards the page's timers; requests to the bot take real time).
 pub fn dump_dom(browser: &Path, url: &str, budget: Duration) -> String {
     let profile = profile_dir();
-    let out = run(
+    run(
         browser,
         &profile,
         &[
@@ -46,9 +46,7 @@ pub fn dump_dom(browser: &Path, url: &str, budget: Duration) -> String {
             "--dump-dom".to_owned(),
             url.to_owned(),
         ],
-    );
-    let _ = std::fs::remove_dir_all(&profile);
-    out
+    )
 }
 
 /// A `width`×`height` screenshot of the page after `budget` of virtual time, as PNG.
@@ -72,7 +70,7 @@ pub fn screenshot(
             url.to_owned(),
         ],
     );
-    let _ = std::fs::remove_dir_all(&profile);
+    drop(profile);
     assert!(
         png.metadata().is_ok_and(|m| m.len() > 1000),
         "chromium wrote no screenshot to {}",
@@ -80,8 +78,9 @@ pub fn screenshot(
     );
 }
 
-/// A fresh profile directory for one run, so runs in parallel never share one.
-fn profile_dir() -> PathBuf {
+/// A fresh profile directory for one run, so runs in parallel never share one; removed
+/// when the run is done.
+fn profile_dir() -> crate::Scratch {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     crate::scratch_dir(&format!(
         "chromium-{}",

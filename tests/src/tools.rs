@@ -63,11 +63,3 @@ fn run(program: &std::path::Path, args: &[&std::ffi::OsStr], input: Option<&str>
     );
     text
 }
-
-/// A fresh directory under the target directory for one test's files.
-pub fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("botwatch-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch directory");
-    dir
-}

@@ -6,7 +6,7 @@
 //! job, a critical alert its own warning — and groups each alert by its own labels.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[path = "common/scratch_crate.rs"]
@@ -20,7 +20,7 @@ mod alertmanager;
 use alertmanager::Alertmanager;
 use botwatch::build::{BuildError, Receiver, Report, Routing, TimeInterval};
 use botwatch_render::rules::AlertRule;
-use botwatch_tests::{run_ok, tool};
+use botwatch_tests::{run_ok, tool, Scratch};
 use serde_json::{json, Value};
 
 /// Two breakers (one shared `relay`, one `feed`), per-call labels, two teams, a critical
@@ -69,13 +69,13 @@ fn routing() -> Routing {
         .time_interval("us_equities", market_hours())
 }
 
-fn generate(name: &str, source: &str, routing: Routing) -> (PathBuf, Result<Report, BuildError>) {
+fn generate(name: &str, source: &str, routing: Routing) -> (Scratch, Result<Report, BuildError>) {
     scratch_crate::emit(name, source, |r| {
         r.job("bot").alertmanager_to("alertmanager.yml", routing)
     })
 }
 
-fn generated(name: &str, source: &str, routing: Routing) -> (PathBuf, Report) {
+fn generated(name: &str, source: &str, routing: Routing) -> (Scratch, Report) {
     let (root, report) = generate(name, source, routing);
     (root, report.expect("rules and routing emitted"))
 }

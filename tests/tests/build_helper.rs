@@ -236,7 +236,7 @@ fn a_crate_without_sources_is_an_error() {
 /// library `core_lib`, with feature `live` on and `paper` off), which uses `strategy`; `util`
 /// does not depend on botwatch; `testkit` is only a dev-dependency and `tooling` only a
 /// build-dependency of the bot. `botwatch` is a stub: nothing here is compiled.
-fn bot_workspace(name: &str) -> std::path::PathBuf {
+fn bot_workspace(name: &str) -> botwatch_tests::Scratch {
     let root = scratch_dir(name);
     write(
         &root,
@@ -638,7 +638,7 @@ fn rule_windows_are_checked_against_the_given_scrape_interval() {
     let mut directives = Vec::new();
     let report = Rules::new()
         .only_this_crate()
-        .crate_dir(&root)
+        .crate_dir(root.to_path_buf())
         .out_dir(root.join("out"))
         .crate_name("scan-bot")
         .scrape_interval(std::time::Duration::from_secs(5))

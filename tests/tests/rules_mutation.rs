@@ -405,7 +405,7 @@ fn run(
         Rules::new()
             .only_this_crate()
             .crate_dir(crate_dir)
-            .out_dir(&dir),
+            .out_dir(dir.to_path_buf()),
     )
     .emit_to(&mut warnings)
     .expect("rules emitted");

@@ -1,10 +1,8 @@
 //! A scratch crate whose rules the build helper emits: the shared setup of the test files
 //! that run hand-written promtool scenarios against emitted rules.
 
-use std::path::PathBuf;
-
 use botwatch::build::{BuildError, Report, Rules};
-use botwatch_tests::scratch_dir;
+use botwatch_tests::{scratch_dir, Scratch};
 
 /// Writes `source` as a crate's `src/lib.rs` (crate `bot`) and emits its rules with
 /// `configure`: `alerts.yml` and its unit tests `alerts.test.yml` beside it.
@@ -12,13 +10,13 @@ pub(crate) fn emit(
     name: &str,
     source: &str,
     configure: impl FnOnce(Rules) -> Rules,
-) -> (PathBuf, Result<Report, BuildError>) {
+) -> (Scratch, Result<Report, BuildError>) {
     let root = scratch_dir(name);
     std::fs::create_dir_all(root.join("src")).unwrap();
     std::fs::write(root.join("src/lib.rs"), source).unwrap();
     let rules = Rules::new()
         .only_this_crate()
-        .crate_dir(&root)
+        .crate_dir(root.to_path_buf())
         .out_dir(root.join("out"))
         .crate_name("bot")
         .write_to("alerts.yml")
@@ -28,7 +26,7 @@ pub(crate) fn emit(
 }
 
 /// [`emit`] with the defaults, which must succeed.
-pub(crate) fn emitted(name: &str, source: &str) -> PathBuf {
+pub(crate) fn emitted(name: &str, source: &str) -> Scratch {
     let (root, report) = emit(name, source, |r| r);
     report.expect("rules emitted");
     root
