@@ -21,7 +21,7 @@ use serde_json::Value;
 
 /// How long the second Alertmanager of the cluster waits for the first's notification to
 /// be gossiped before it would send its own.
-const PEER_TIMEOUT: Duration = Duration::from_secs(1);
+const PEER_TIMEOUT: Duration = Duration::from_secs(2);
 /// Alertmanager's `group_interval` in the test: the skew between the pair's evaluations
 /// (at most one evaluation interval) is well under it.
 ///
@@ -32,10 +32,10 @@ const PEER_TIMEOUT: Duration = Duration::from_secs(1);
 /// its timer drifts behind the first one's. Once it lags by more than a webhook call, a
 /// flush that took the alert while firing reads, after its wait, the first Alertmanager's
 /// resolved notification, and sends the firing one again (CI saw firing, resolved, firing,
-/// resolved). With the wait a third of the interval, the flush ends two seconds before the
-/// next tick, so nothing drifts, and the check falls a second after the first one's tick
-/// and two seconds before its next.
-const GROUP_INTERVAL: Duration = Duration::from_secs(3);
+/// resolved). With the wait under half the interval, the flush ends three seconds before
+/// the next tick, so nothing drifts, and the check falls two seconds after the first one's
+/// tick and three before its next.
+const GROUP_INTERVAL: Duration = Duration::from_secs(5);
 
 fn alertmanager_config(dir: &Path, sink_port: u16) -> PathBuf {
     let file = dir.join("alertmanager.yml");
