@@ -62,6 +62,44 @@ pub fn spawn_prometheus(
     spawn("prometheus", program, &args, log)
 }
 
+/// An Alertmanager reading `config`, keeping its data in `data`, on loopback `port`. With
+/// no `cluster` flags it runs alone (`--cluster.listen-address=`); with them it joins the
+/// cluster they describe.
+pub fn spawn_alertmanager(
+    program: &Path,
+    config: &Path,
+    data: &Path,
+    port: u16,
+    cluster: &[String],
+    log: &Path,
+) -> Killed {
+    let mut args = vec![
+        format!("--config.file={}", config.display()),
+        format!("--storage.path={}", data.display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+    ];
+    if cluster.is_empty() {
+        args.push("--cluster.listen-address=".to_owned());
+    }
+    args.extend_from_slice(cluster);
+    spawn("alertmanager", program, &args, log)
+}
+
+/// Posts `body` as JSON to `path` at `addr` and returns the whole response (status line,
+/// headers, body), as a client of Alertmanager's API would (`POST /api/v2/alerts`).
+pub fn post_json(addr: SocketAddr, path: &str, body: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response)
+}
+
 /// Waits for `check` to return Some, polling every 250 ms, up to `limit`.
 pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + limit;

@@ -21,8 +21,9 @@ mod scratch_crate;
 #[allow(dead_code)] // posting and listing serve the routing tests
 mod alertmanager;
 
-use alertmanager::{free_port, Alertmanager, Killed, Notification, WebhookSink};
+use alertmanager::{free_port, Alertmanager, Notification, WebhookSink};
 use botwatch::build::{BotDown, Receiver, Routing, TimeInterval};
+use botwatch_tests::processes::spawn;
 use botwatch_tests::{http_get, scratch_dir, serve, tool};
 use serde_json::Value;
 
@@ -125,25 +126,20 @@ fn the_generated_routing_pages_once_per_cause_and_keeps_the_heartbeat() {
         ),
     )
     .unwrap();
-    let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
-    let prometheus = Killed(
-        std::process::Command::new(&prometheus)
-            .arg(format!(
-                "--config.file={}",
-                dir.join("prometheus.yml").display()
-            ))
-            .arg(format!(
+    let prometheus = spawn(
+        "prometheus",
+        &prometheus,
+        &[
+            format!("--config.file={}", dir.join("prometheus.yml").display()),
+            format!(
                 "--storage.tsdb.path={}",
                 dir.join("prometheus-data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{prometheus_port}"))
+            ),
+            format!("--web.listen-address=127.0.0.1:{prometheus_port}"),
             // Alerts then expire 4 s after Prometheus stops sending them.
-            .arg("--rules.alert.resend-delay=1s")
-            .stdin(std::process::Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start prometheus"),
+            "--rules.alert.resend-delay=1s".to_owned(),
+        ],
+        &dir.join("prometheus.log"),
     );
     let prom = SocketAddr::from(([127, 0, 0, 1], prometheus_port));
 

@@ -5,37 +5,16 @@
 //! silenced the alerts of the replicas still trading); another bot's alerts are never
 //! inhibited.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod common;
+
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use botwatch_tests::processes::post_json;
 use botwatch_tests::{http_get, scratch_dir, tool};
+use common::{free_port, spawn_alertmanager};
 use serde_json::{json, Value};
-
-/// Kills a child process when dropped, on success and on panic alike.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn post(addr: SocketAddr, path: &str, body: &str) -> std::io::Result<String> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    Ok(response)
-}
 
 fn alert(name: &str, labels: Value) -> Value {
     let mut labels = labels;
@@ -51,26 +30,15 @@ fn whole_bot_down_inhibits_the_bots_other_alerts_and_only_them() {
     };
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("monitoring/alertmanager.yml");
     let dir = scratch_dir("alertmanager-inhibit");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let log = std::fs::File::create(dir.join("alertmanager.log")).unwrap();
-    let _alertmanager = Killed(
-        Command::new(&alertmanager)
-            .args([
-                format!("--config.file={}", config.display()),
-                format!("--storage.path={}", dir.join("data").display()),
-                format!("--web.listen-address={addr}"),
-                "--cluster.listen-address=".to_owned(),
-            ])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start alertmanager"),
+    let _alertmanager = spawn_alertmanager(
+        &alertmanager,
+        &config,
+        &dir.join("data"),
+        port,
+        &[],
+        &dir.join("alertmanager.log"),
     );
     let alerts = json!([
         // chimera: no target of the job can be scraped.
@@ -86,7 +54,7 @@ fn whole_bot_down_inhibits_the_bots_other_alerts_and_only_them() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let states = loop {
         // Posting again is harmless: Alertmanager merges alerts by their labels.
-        let _ = post(addr, "/api/v2/alerts", &alerts);
+        let _ = post_json(addr, "/api/v2/alerts", &alerts);
         let listed: Option<Vec<Value>> = http_get(addr, "/api/v2/alerts")
             .ok()
             .filter(|r| r.status == 200)

@@ -16,9 +16,9 @@ use serde_json::Value;
 
 mod common;
 
-use common::{free_port, query, spawn_bots, spawn_prometheus, wait_for};
+use common::{free_port, prometheus_yml, query, spawn_bots, spawn_prometheus, wait_for};
 
-/// The job in the test's `prometheus.yml`.
+/// The job `prometheus_yml` scrapes the bots as.
 const JOB: &str = "trading-bot";
 
 /// Prometheus scrapes every second here, so Grafana's `$__rate_interval` is four scrapes:
@@ -165,21 +165,9 @@ fn every_panel_query_returns_data_from_the_real_prometheus() {
     let dir = scratch_dir("dashboard-queries");
     let bots = [free_port(), free_port()];
     let prometheus_port = free_port();
-    std::fs::write(
-        dir.join("prometheus.yml"),
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-             rule_files:\n  - {rules}\n\
-             scrape_configs:\n  - job_name: {JOB}\n    static_configs:\n      - targets: ['127.0.0.1:{a}', '127.0.0.1:{b}']\n",
-            rules = Path::new(env!("OUT_DIR")).join("botwatch/alerts.yml").display(),
-            a = bots[0],
-            b = bots[1],
-        ),
-    )
-    .unwrap();
     let _prometheus = spawn_prometheus(
         &prometheus,
-        &dir.join("prometheus.yml"),
+        &prometheus_yml(&dir, "prometheus.yml", &bots, None),
         &dir.join("prometheus-data"),
         prometheus_port,
         &dir.join("prometheus.log"),

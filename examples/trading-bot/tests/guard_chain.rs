@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use botwatch_tests::{http_get, scratch_dir, tool};
 use common::{
-    api, free_port, generated, spawn, spawn_bots, spawn_prometheus, wait_for, webhook_sink,
+    alertmanager_yml, api, free_port, prometheus_yml, spawn_alertmanager, spawn_bots,
+    spawn_prometheus, wait_for, webhook_sink, Alerting,
 };
 use serde_json::Value;
 
@@ -28,39 +29,32 @@ fn a_drawdown_halts_the_bot_and_its_guard_pages_then_it_resumes_and_resolves() {
     let bot_port = free_port();
     let prometheus_port = free_port();
     let alertmanager_port = free_port();
-    std::fs::write(
-        dir.join("alertmanager.yml"),
-        format!(
-            "route:\n  receiver: sink\n  group_by: [alertname, guard]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n\
-             receivers:\n  - name: sink\n    webhook_configs:\n      - url: http://127.0.0.1:{sink_port}/\n        send_resolved: true\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("prometheus.yml"),
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-             rule_files:\n  - {rules}\n\
-             alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{alertmanager_port}']\n\
-             scrape_configs:\n  - job_name: trading-bot\n    static_configs:\n      - targets: ['127.0.0.1:{bot_port}']\n",
-            rules = generated("alerts.yml").display(),
-        ),
-    )
-    .unwrap();
-    let _alertmanager = spawn(
-        "alertmanager",
+    let route = alertmanager_yml(
+        &dir,
+        sink_port,
+        &["alertname", "guard"],
+        Duration::from_secs(1),
+    );
+    let scrape = prometheus_yml(
+        &dir,
+        "prometheus.yml",
+        &[bot_port],
+        Some(Alerting {
+            alertmanagers: &[alertmanager_port],
+            replica: None,
+        }),
+    );
+    let _alertmanager = spawn_alertmanager(
         &alertmanager,
-        &[
-            format!("--config.file={}", dir.join("alertmanager.yml").display()),
-            format!("--storage.path={}", dir.join("alertmanager-data").display()),
-            format!("--web.listen-address=127.0.0.1:{alertmanager_port}"),
-            "--cluster.listen-address=".to_owned(),
-        ],
+        &route,
+        &dir.join("alertmanager-data"),
+        alertmanager_port,
+        &[],
         &dir.join("alertmanager.log"),
     );
     let _prometheus = spawn_prometheus(
         &prometheus,
-        &dir.join("prometheus.yml"),
+        &scrape,
         &dir.join("prometheus-data"),
         prometheus_port,
         &dir.join("prometheus.log"),

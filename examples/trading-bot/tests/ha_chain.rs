@@ -9,13 +9,12 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use botwatch_tests::{scratch_dir, tool};
 use common::{
-    api, free_port, generated, query, spawn, spawn_bots, spawn_prometheus, wait_for, webhook_sink,
-    Killed,
+    alertmanager_yml, api, free_port, prometheus_yml, query, spawn_alertmanager, spawn_bots,
+    spawn_prometheus, wait_for, webhook_sink, Alerting, Killed,
 };
 use serde_json::Value;
 
@@ -37,47 +36,6 @@ const PEER_TIMEOUT: Duration = Duration::from_secs(2);
 /// tick and three before its next.
 const GROUP_INTERVAL: Duration = Duration::from_secs(5);
 
-fn alertmanager_config(dir: &Path, sink_port: u16) -> PathBuf {
-    let file = dir.join("alertmanager.yml");
-    std::fs::write(
-        &file,
-        format!(
-            "route:\n  receiver: sink\n  group_by: [alertname, breaker]\n  group_wait: 1s\n  group_interval: {}s\n  repeat_interval: 1h\n\
-             receivers:\n  - name: sink\n    webhook_configs:\n      - url: http://127.0.0.1:{sink_port}/\n        send_resolved: true\n",
-            GROUP_INTERVAL.as_secs()
-        ),
-    )
-    .unwrap();
-    file
-}
-
-/// One Prometheus of the pair: its own `prometheus_replica` external label, dropped from the
-/// alerts it sends so that both send the same alert; `bot` kept.
-fn prometheus_config(dir: &Path, replica: &str, bots: &[u16], alertmanagers: &[u16]) -> PathBuf {
-    let file = dir.join(format!("prometheus-{replica}.yml"));
-    let targets = |ports: &[u16]| {
-        ports
-            .iter()
-            .map(|p| format!("'127.0.0.1:{p}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    std::fs::write(
-        &file,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n  external_labels:\n    bot: chimera\n    prometheus_replica: {replica}\n\
-             rule_files:\n  - {rules}\n\
-             alerting:\n  alert_relabel_configs:\n    - action: labeldrop\n      regex: prometheus_replica\n  alertmanagers:\n    - static_configs:\n        - targets: [{ams}]\n\
-             scrape_configs:\n  - job_name: trading-bot\n    static_configs:\n      - targets: [{bots}]\n",
-            rules = generated("alerts.yml").display(),
-            ams = targets(alertmanagers),
-            bots = targets(bots),
-        ),
-    )
-    .unwrap();
-    file
-}
-
 fn is_breaker_notification(n: &Value) -> bool {
     n["commonLabels"]["alertname"] == "CircuitBreakerOpen"
 }
@@ -97,20 +55,16 @@ fn an_ha_pair_and_an_alertmanager_cluster_page_once_and_resolve_once() {
     let web = [free_port(), free_port()];
     let gossip = [free_port(), free_port()];
     let proms = [free_port(), free_port()];
-    let am_config = alertmanager_config(&dir, sink_port);
+    let am_config = alertmanager_yml(&dir, sink_port, &["alertname", "breaker"], GROUP_INTERVAL);
 
     let _alertmanagers: Vec<Killed> = (0..2)
         .map(|i| {
-            spawn(
-                "alertmanager",
+            spawn_alertmanager(
                 &alertmanager,
+                &am_config,
+                &dir.join(format!("alertmanager-{i}")),
+                web[i],
                 &[
-                    format!("--config.file={}", am_config.display()),
-                    format!(
-                        "--storage.path={}",
-                        dir.join(format!("alertmanager-{i}")).display()
-                    ),
-                    format!("--web.listen-address=127.0.0.1:{}", web[i]),
                     format!("--cluster.listen-address=127.0.0.1:{}", gossip[i]),
                     format!("--cluster.advertise-address=127.0.0.1:{}", gossip[i]),
                     format!("--cluster.peer=127.0.0.1:{}", gossip[1 - i]),
@@ -145,7 +99,15 @@ fn an_ha_pair_and_an_alertmanager_cluster_page_once_and_resolve_once() {
         .map(|(i, replica)| {
             spawn_prometheus(
                 &prometheus,
-                &prometheus_config(&dir, replica, &bots, &web),
+                &prometheus_yml(
+                    &dir,
+                    &format!("prometheus-{replica}.yml"),
+                    &bots,
+                    Some(Alerting {
+                        alertmanagers: &web,
+                        replica: Some(replica),
+                    }),
+                ),
                 &dir.join(format!("prometheus-{replica}-data")),
                 proms[i],
                 &dir.join(format!("prometheus-{replica}.log")),

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool};
 use common::{
-    api, free_port, generated, query, spawn, spawn_bots, spawn_prometheus, wait_for, webhook_sink,
+    alertmanager_yml, api, free_port, generated, prometheus_yml, query, spawn_alertmanager,
+    spawn_bots, spawn_prometheus, wait_for, webhook_sink, Alerting,
 };
 use serde_json::Value;
 
@@ -30,42 +31,32 @@ fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {
     let prometheus_port = free_port();
     let alertmanager_port = free_port();
 
-    std::fs::write(
-        dir.join("alertmanager.yml"),
-        format!(
-            "route:\n  receiver: sink\n  group_by: [alertname, breaker]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n\
-             receivers:\n  - name: sink\n    webhook_configs:\n      - url: http://127.0.0.1:{sink_port}/\n        send_resolved: true\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("prometheus.yml"),
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-             rule_files:\n  - {rules}\n\
-             alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{alertmanager_port}']\n\
-             scrape_configs:\n  - job_name: trading-bot\n    static_configs:\n      - targets: ['127.0.0.1:{a}', '127.0.0.1:{b}']\n",
-            rules = generated("alerts.yml").display(),
-            a = bots[0],
-            b = bots[1],
-        ),
-    )
-    .unwrap();
-
-    let _alertmanager = spawn(
-        "alertmanager",
+    let route = alertmanager_yml(
+        &dir,
+        sink_port,
+        &["alertname", "breaker"],
+        Duration::from_secs(1),
+    );
+    let scrape = prometheus_yml(
+        &dir,
+        "prometheus.yml",
+        &bots,
+        Some(Alerting {
+            alertmanagers: &[alertmanager_port],
+            replica: None,
+        }),
+    );
+    let _alertmanager = spawn_alertmanager(
         &alertmanager,
-        &[
-            format!("--config.file={}", dir.join("alertmanager.yml").display()),
-            format!("--storage.path={}", dir.join("alertmanager-data").display()),
-            format!("--web.listen-address=127.0.0.1:{alertmanager_port}"),
-            "--cluster.listen-address=".to_owned(),
-        ],
+        &route,
+        &dir.join("alertmanager-data"),
+        alertmanager_port,
+        &[],
         &dir.join("alertmanager.log"),
     );
     let _prometheus = spawn_prometheus(
         &prometheus,
-        &dir.join("prometheus.yml"),
+        &scrape,
         &dir.join("prometheus-data"),
         prometheus_port,
         &dir.join("prometheus.log"),

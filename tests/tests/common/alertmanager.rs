@@ -5,30 +5,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use botwatch_tests::http_get;
+pub(crate) use botwatch_tests::processes::{free_port, Killed};
+use botwatch_tests::processes::{post_json, spawn_alertmanager};
 use serde_json::Value;
-
-/// Kills a child process when dropped, on success and on panic alike.
-pub(crate) struct Killed(pub(crate) Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A running Alertmanager.
 pub(crate) struct Alertmanager {
@@ -39,21 +22,15 @@ pub(crate) struct Alertmanager {
 impl Alertmanager {
     /// Starts `binary` on `config`, its data and log under `dir`, and waits until it is ready.
     pub(crate) fn start(binary: &Path, config: &Path, dir: &Path) -> Alertmanager {
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        let log = std::fs::File::create(dir.join("alertmanager.log")).unwrap();
-        let process = Killed(
-            Command::new(binary)
-                .args([
-                    format!("--config.file={}", config.display()),
-                    format!("--storage.path={}", dir.join("alertmanager-data").display()),
-                    format!("--web.listen-address={addr}"),
-                    "--cluster.listen-address=".to_owned(),
-                ])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("start alertmanager"),
+        let port = free_port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let process = spawn_alertmanager(
+            binary,
+            config,
+            &dir.join("alertmanager-data"),
+            port,
+            &[],
+            &dir.join("alertmanager.log"),
         );
         let deadline = Instant::now() + Duration::from_secs(20);
         while !http_get(addr, "/-/ready").is_ok_and(|r| r.status == 200) {
@@ -72,20 +49,8 @@ impl Alertmanager {
 
     /// Posts alerts (`[{labels, annotations}]`) as Prometheus would.
     pub(crate) fn post(&self, alerts: &Value) {
-        let body = alerts.to_string();
-        let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        write!(
-            stream,
-            "POST /api/v2/alerts HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        let _ = stream.read_to_string(&mut response);
+        let response = post_json(self.addr, "/api/v2/alerts", &alerts.to_string())
+            .unwrap_or_else(|e| panic!("post alerts to {}: {e}", self.addr));
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     }
 

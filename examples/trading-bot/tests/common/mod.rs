@@ -5,10 +5,16 @@
 
 use std::path::{Path, PathBuf};
 
+mod configs;
+
+#[allow(unused_imports)]
+pub(crate) use configs::{alertmanager_yml, prometheus_yml, Alerting};
+
 // Each test file uses some of these (as with `dead_code` above).
 #[allow(unused_imports)]
 pub(crate) use botwatch_tests::processes::{
-    api, free_port, query, spawn, spawn_prometheus, wait_for, webhook_sink, Killed,
+    api, free_port, query, spawn, spawn_alertmanager, spawn_prometheus, wait_for, webhook_sink,
+    Killed,
 };
 
 pub(crate) const BOT: &str = env!("CARGO_BIN_EXE_trading-bot");
