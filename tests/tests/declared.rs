@@ -50,6 +50,15 @@ static FILLS_TOTAL: Counter = Counter::new();
 #[botwatch::counter(labels(venue, side))]
 static ORDERS_TOTAL: Counter = Counter::new();
 
+/// Gas spent, in ETH: updated only by the snapshot test, which runs beside the test that
+/// reads the other statics' exact values.
+#[botwatch::counter]
+static GAS_SPENT_ETH_TOTAL: Counter = Counter::new();
+
+/// Balance of the hot wallet, in ETH: the snapshot test's own, as above.
+#[botwatch::gauge]
+static HOT_WALLET_ETH: Gauge = Gauge::new();
+
 fn serve() -> SocketAddr {
     static EXPORTER: std::sync::OnceLock<botwatch::ExporterHandle> = std::sync::OnceLock::new();
     EXPORTER
@@ -263,20 +272,21 @@ fn a_wrong_number_of_label_values_goes_to_the_overflow_series() {
 
 #[test]
 fn snapshots_read_declared_values_and_counters_since() {
-    OPERATOR_BALANCE_ETH.set(2.0);
+    HOT_WALLET_ETH.set(2.0);
+    GAS_SPENT_ETH_TOTAL.add(0.25);
     let before = botwatch::snapshot();
-    PROFIT_ETH_TOTAL.add(0.5);
-    OPERATOR_BALANCE_ETH.set(1.5);
+    GAS_SPENT_ETH_TOTAL.add(0.5);
+    HOT_WALLET_ETH.set(1.5);
     ORDERS_TOTAL.labels(["okx", "buy"]).increment();
     let now = botwatch::snapshot();
     let delta = now.since(&before);
     assert_eq!(
-        delta.value("profit_eth_total").unwrap(),
+        delta.value("gas_spent_eth_total").unwrap(),
         0.5,
         "a counter's difference"
     );
     assert_eq!(
-        delta.value("operator_balance_eth").unwrap(),
+        delta.value("hot_wallet_eth").unwrap(),
         1.5,
         "a gauge's value"
     );
