@@ -2,11 +2,12 @@
 //! processes killed on drop, free loopback ports, bounded waits, Prometheus' HTTP API and
 //! a webhook receiver (what Alertmanager notifies).
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -24,13 +25,22 @@ impl Drop for Killed {
 }
 
 /// A loopback port free now (bound and released: another process may take it first,
-/// which the caller then sees as a failed start).
+/// which the caller then sees as a failed start), and never one this process was given
+/// before: the kernel may hand a released port out again at once, and two servers of one
+/// test told the same port would fail in a way that looks like a bug of theirs.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let mut given = GIVEN.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// Starts `program` with `args`, its output in `log`, killed when the result is dropped.

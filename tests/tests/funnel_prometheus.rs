@@ -5,28 +5,11 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use botwatch::build::Rules;
+use botwatch_tests::processes::{free_port, spawn_prometheus};
 use botwatch_tests::{http_get, scratch_dir, serve, tool};
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The state of alert `name` on Prometheus at `addr`: `None` while not pending or firing.
 fn alert_state(addr: SocketAddr, name: &str) -> Option<String> {
@@ -95,20 +78,12 @@ fn an_inclusion_rate_pages_with_traffic_and_a_hung_submission_pages_until_it_ret
         ),
     )
     .unwrap();
-    let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
-    let _prometheus = Killed(
-        Command::new(prometheus)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start prometheus"),
+    let _prometheus = spawn_prometheus(
+        &prometheus,
+        &config,
+        &dir.join("data"),
+        port,
+        &dir.join("prometheus.log"),
     );
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let ratio = "IncludeRatioLow";

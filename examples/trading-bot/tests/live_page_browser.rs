@@ -3,21 +3,18 @@
 //! name, read from the DOM the script built (not from the HTML as served). Its screenshot
 //! is kept at `$CARGO_TARGET_TMPDIR/live-page.png` (docs/live-page.png is one of these).
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use botwatch_tests::processes::Killed;
+use botwatch_tests::processes::{free_port, Killed};
 use botwatch_tests::{chromium, dump_dom, http_get, screenshot};
 use serde_json::Value;
 
 const BOT: &str = env!("CARGO_BIN_EXE_trading-bot");
 
 fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+    SocketAddr::from(([127, 0, 0, 1], free_port()))
 }
 
 fn json(addr: SocketAddr, path: &str) -> Option<Value> {
