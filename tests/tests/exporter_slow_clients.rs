@@ -1,5 +1,8 @@
 //! 200 slow or idle clients on loopback hold and retake connections while Prometheus
-//! scrapes: every scrape must get through, quickly.
+//! scrapes: every scrape must get through, quickly. The clients come from eight addresses
+//! other than the scraper's (127.0.0.2 to .9), as a hostile host would: together they keep
+//! the whole connection table full, which one address alone (held to its own share) could
+//! not.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,16 +17,21 @@ const SCRAPES: usize = 40;
 #[botwatch::counted]
 fn tick() {}
 
-/// One hostile client: connects, sends part of a request head (all at once, or a byte at a
-/// time), holds the connection until the server closes it, and comes back.
+/// One hostile client from `source`: connects, sends part of a request head (all at once,
+/// or a byte at a time), holds the connection until the server closes it, and comes back.
 async fn slow_client(
+    source: [u8; 4],
     addr: std::net::SocketAddr,
     dribble: bool,
     stop: Arc<AtomicBool>,
     closed: Arc<AtomicU64>,
 ) {
     while !stop.load(Ordering::Relaxed) {
-        let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await else {
+        let connected = match tokio::net::TcpSocket::new_v4() {
+            Ok(socket) if socket.bind((source, 0).into()).is_ok() => socket.connect(addr).await,
+            Ok(_) | Err(_) => Err(std::io::ErrorKind::AddrNotAvailable.into()),
+        };
+        let Ok(mut stream) = connected else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
@@ -66,7 +74,14 @@ fn scrapes_get_through_while_200_slow_clients_hold_connections() {
         .build()
         .unwrap();
     for i in 0..SLOW_CLIENTS {
-        attackers.spawn(slow_client(addr, i % 2 == 0, stop.clone(), closed.clone()));
+        let source = [127, 0, 0, 2 + (i % 8) as u8];
+        attackers.spawn(slow_client(
+            source,
+            addr,
+            i % 2 == 0,
+            stop.clone(),
+            closed.clone(),
+        ));
     }
     // Let them fill every slot first.
     std::thread::sleep(Duration::from_millis(500));
