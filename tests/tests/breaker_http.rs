@@ -14,7 +14,9 @@ impl From<botwatch::CircuitOpen> for RelayDown {
     }
 }
 
-#[botwatch::circuit_breaker(name = "relay", failures = 2, reset = 200ms)]
+// A reset of a second: the scrapes of the open breaker run well inside it on a loaded
+// machine.
+#[botwatch::circuit_breaker(name = "relay", failures = 2, reset = 1s)]
 fn submit(fail: bool) -> Result<(), RelayDown> {
     if fail {
         Err(RelayDown)
@@ -78,7 +80,7 @@ fn metrics_and_health_follow_the_breaker() {
     assert_eq!(report["breakers"][0]["state"], "open");
     assert_eq!(report["breakers"][0]["rejected"], 1);
 
-    std::thread::sleep(Duration::from_millis(250));
+    std::thread::sleep(Duration::from_millis(1050));
     submit(false).expect("the probe succeeds");
 
     let e = Exposition::parse(&http_get(addr, "/metrics").unwrap().body);
