@@ -201,3 +201,18 @@ fn serve_webhook(stream: TcpStream, sender: &mpsc::Sender<Value>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel draws a released port again soon: among 300 draws of bind(0) two are
+    /// almost always the same (the birthday bound over the ephemeral range), so this fails
+    /// without the set of ports given.
+    #[test]
+    fn free_port_never_gives_a_port_twice() {
+        let ports: Vec<u16> = (0..300).map(|_| free_port()).collect();
+        let distinct: BTreeSet<u16> = ports.iter().copied().collect();
+        assert_eq!(distinct.len(), ports.len());
+    }
+}
