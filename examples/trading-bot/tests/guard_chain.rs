@@ -10,10 +10,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use botwatch_tests::{http_get, scratch_dir, tool};
-use common::{
-    alertmanager_yml, api, free_port, prometheus_yml, spawn_alertmanager, spawn_bots,
-    spawn_prometheus, wait_for, webhook_sink, Alerting,
-};
+use common::{api, free_port, spawn_bots, start_chain, wait_for, webhook_sink};
 use serde_json::Value;
 
 #[test]
@@ -27,37 +24,12 @@ fn a_drawdown_halts_the_bot_and_its_guard_pages_then_it_resumes_and_resolves() {
     let dir = scratch_dir("guard-chain");
     let (sink_port, notifications) = webhook_sink();
     let bot_port = free_port();
-    let prometheus_port = free_port();
-    let alertmanager_port = free_port();
-    let route = alertmanager_yml(
+    let chain = start_chain(
         &dir,
+        (&prometheus, &alertmanager),
+        &[bot_port],
         sink_port,
         &["alertname", "guard"],
-        Duration::from_secs(1),
-    );
-    let scrape = prometheus_yml(
-        &dir,
-        "prometheus.yml",
-        &[bot_port],
-        Some(Alerting {
-            alertmanagers: &[alertmanager_port],
-            replica: None,
-        }),
-    );
-    let _alertmanager = spawn_alertmanager(
-        &alertmanager,
-        &route,
-        &dir.join("alertmanager-data"),
-        alertmanager_port,
-        &[],
-        &dir.join("alertmanager.log"),
-    );
-    let _prometheus = spawn_prometheus(
-        &prometheus,
-        &scrape,
-        &dir.join("prometheus-data"),
-        prometheus_port,
-        &dir.join("prometheus.log"),
     );
     // No relay outage; the losing streak starts 4s in and lasts 12s.
     let _bot = spawn_bots(
@@ -68,7 +40,7 @@ fn a_drawdown_halts_the_bot_and_its_guard_pages_then_it_resumes_and_resolves() {
         21,
     );
     let bot: SocketAddr = format!("127.0.0.1:{bot_port}").parse().unwrap();
-    let prom: SocketAddr = format!("127.0.0.1:{prometheus_port}").parse().unwrap();
+    let prom = chain.prometheus;
 
     // The bot halts itself: /health says which guard and what it holds.
     let guard = wait_for(

@@ -6,15 +6,11 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use botwatch_tests::{promtool_test_rules, run_ok, scratch_dir, tool};
-use common::{
-    alertmanager_yml, api, free_port, generated, prometheus_yml, query, spawn_alertmanager,
-    spawn_bots, spawn_prometheus, wait_for, webhook_sink, Alerting,
-};
+use common::{api, free_port, generated, query, spawn_bots, start_chain, wait_for, webhook_sink};
 use serde_json::Value;
 
 #[test]
@@ -28,44 +24,18 @@ fn an_outage_pages_once_through_prometheus_and_alertmanager_then_resolves() {
     let dir = scratch_dir("monitoring-chain");
     let (sink_port, notifications) = webhook_sink();
     let bots = [free_port(), free_port()];
-    let prometheus_port = free_port();
-    let alertmanager_port = free_port();
-
-    let route = alertmanager_yml(
+    let chain = start_chain(
         &dir,
+        (&prometheus, &alertmanager),
+        &bots,
         sink_port,
         &["alertname", "breaker"],
-        Duration::from_secs(1),
-    );
-    let scrape = prometheus_yml(
-        &dir,
-        "prometheus.yml",
-        &bots,
-        Some(Alerting {
-            alertmanagers: &[alertmanager_port],
-            replica: None,
-        }),
-    );
-    let _alertmanager = spawn_alertmanager(
-        &alertmanager,
-        &route,
-        &dir.join("alertmanager-data"),
-        alertmanager_port,
-        &[],
-        &dir.join("alertmanager.log"),
-    );
-    let _prometheus = spawn_prometheus(
-        &prometheus,
-        &scrape,
-        &dir.join("prometheus-data"),
-        prometheus_port,
-        &dir.join("prometheus.log"),
     );
     // The outage starts 2s in and lasts 14s: longer than the relay breaker's first resets
     // and the alert's `for = 10s`.
     let started = Instant::now();
     let _replicas = spawn_bots(&dir, &bots, "outage-at=2s,for=14s,flaky=0%", "120s", 11);
-    let prom: SocketAddr = format!("127.0.0.1:{prometheus_port}").parse().unwrap();
+    let prom = chain.prometheus;
 
     wait_for(
         "both replicas up in Prometheus",

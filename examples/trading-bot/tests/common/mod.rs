@@ -5,8 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
+mod chain;
 mod configs;
 
+#[allow(unused_imports)]
+pub(crate) use chain::{start_chain, Chain};
 #[allow(unused_imports)]
 pub(crate) use configs::{alertmanager_yml, prometheus_yml, Alerting};
 
