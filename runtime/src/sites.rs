@@ -424,9 +424,8 @@ mod tests {
 
     /// A `#[counted(labels(venue = venue))]` site, as the macro makes one.
     fn counted_site() -> &'static CountedSite {
-        let metric = venue_label();
         let counted = Counted {
-            metric,
+            metric: venue_label(),
             ..Counted::default()
         };
         let spec = leaked_spec("place", Attribute::Counted(counted));
@@ -435,9 +434,8 @@ mod tests {
 
     /// A `#[timed(labels(venue = venue))]` site with one bucket, as the macro makes one.
     fn timed_site() -> &'static TimedSite {
-        let metric = venue_label();
         let timed = Timed {
-            metric,
+            metric: venue_label(),
             ..Timed::default()
         };
         let spec = leaked_spec("quote", Attribute::Timed(timed));
